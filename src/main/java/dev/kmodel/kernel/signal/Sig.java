@@ -1,0 +1,60 @@
+package dev.kmodel.kernel.signal;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Signal numbers of x86 Linux (arch/x86/include/uapi/asm/signal.h) and their names. */
+public final class Sig {
+  public static final int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGABRT = 6, SIGKILL = 9,
+      SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15,
+      SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20;
+  public static final int NSIG = 64;
+
+  private static final Map<String, Integer> BY_NAME = new TreeMap<>();
+
+  static {
+    BY_NAME.put("SIGHUP", SIGHUP);
+    BY_NAME.put("SIGINT", SIGINT);
+    BY_NAME.put("SIGQUIT", SIGQUIT);
+    BY_NAME.put("SIGABRT", SIGABRT);
+    BY_NAME.put("SIGKILL", SIGKILL);
+    BY_NAME.put("SIGUSR1", SIGUSR1);
+    BY_NAME.put("SIGSEGV", SIGSEGV);
+    BY_NAME.put("SIGUSR2", SIGUSR2);
+    BY_NAME.put("SIGPIPE", SIGPIPE);
+    BY_NAME.put("SIGALRM", SIGALRM);
+    BY_NAME.put("SIGTERM", SIGTERM);
+    BY_NAME.put("SIGCHLD", SIGCHLD);
+    BY_NAME.put("SIGCONT", SIGCONT);
+    BY_NAME.put("SIGSTOP", SIGSTOP);
+    BY_NAME.put("SIGTSTP", SIGTSTP);
+  }
+
+  private Sig() {}
+
+  /** The number of a signal given as a name ("SIGTERM", "TERM") or a number; -1 if unknown. */
+  public static int parse(String s) {
+    String t = s.trim().toUpperCase();
+    if (t.matches("\\d+")) {
+      int n = Integer.parseInt(t);
+      return n >= 0 && n <= NSIG ? n : -1;
+    }
+    Integer n = BY_NAME.get(t.startsWith("SIG") ? t : "SIG" + t);
+    return n == null ? -1 : n;
+  }
+
+  public static String name(int sig) {
+    for (Map.Entry<String, Integer> e : BY_NAME.entrySet()) {
+      if (e.getValue() == sig) return e.getKey();
+    }
+    return "SIG" + sig;
+  }
+
+  /** Signals whose default action terminates the process (signal(7): Term or Core). */
+  public static boolean defaultTerminates(int sig) {
+    return switch (sig) {
+      case SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP -> false;
+      default -> sig > 0;
+    };
+  }
+}

@@ -1,0 +1,251 @@
+package dev.kmodel.scenario;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import dev.kmodel.kernel.exit.WaitOptions;
+import dev.kmodel.kernel.signal.Sig;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads a HOCON scenario (contract §2) and checks it; every problem names the file and line. */
+public final class ScenarioParser {
+  /** Linux's pid_max bounds (include/linux/threads.h: PID_MAX_DEFAULT, RESERVED_PIDS + 1). */
+  public static final int PID_MAX_DEFAULT = 32768, PID_MAX_MIN = 301, PID_MAX_LIMIT = 4 * 1024 * 1024;
+
+  /** The fields each op accepts (besides {@code op}). */
+  private static final Map<String, Set<String>> FIELDS = new LinkedHashMap<>();
+  /** Ops of the contract that this version reads but does not model yet. */
+  private static final Set<String> NOT_YET =
+      Set.of("vfork", "clone", "thread", "exec", "waitid", "prctl");
+
+  static {
+    FIELDS.put("fork", Set.of("run", "save"));
+    FIELDS.put("exit", Set.of("code"));
+    FIELDS.put("exit_group", Set.of("code"));
+    FIELDS.put("wait4", Set.of("pid", "options", "save"));
+    FIELDS.put("kill", Set.of("pid", "sig", "save"));
+    FIELDS.put("sigaction", Set.of("sig", "handler", "flags", "save"));
+    FIELDS.put("setpgid", Set.of("pid", "pgid", "save"));
+    FIELDS.put("setsid", Set.of("save"));
+    FIELDS.put("mmap", Set.of("pages", "write", "save"));
+    FIELDS.put("touch", Set.of("pages", "write", "save"));
+    FIELDS.put("open", Set.of("count", "save"));
+    FIELDS.put("close", Set.of("fd", "save"));
+    FIELDS.put("semundo", Set.of("count", "save"));
+    FIELDS.put("shmget", Set.of("count", "save"));
+    FIELDS.put("sleep", Set.of("ticks"));
+    FIELDS.put("compute", Set.of("ticks"));
+    FIELDS.put("rcu_walk", Set.of("ticks"));
+    FIELDS.put("getpid", Set.of("save"));
+    FIELDS.put("gettid", Set.of("save"));
+    FIELDS.put("getppid", Set.of("save"));
+    FIELDS.put("repeat", Set.of("times", "steps"));
+  }
+
+  private final String file;
+
+  private ScenarioParser(String file) {
+    this.file = file;
+  }
+
+  public static Scenario parseFile(File f) throws ScenarioException {
+    if (!f.isFile()) throw new ScenarioException(f.getPath(), 0, "no such scenario file");
+    if (!f.canRead()) throw new ScenarioException(f.getPath(), 0, "scenario file is not readable");
+    ScenarioParser p = new ScenarioParser(f.getPath());
+    try {
+      Config c = ConfigFactory.parseFile(f,
+          ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+      return p.read(c.resolve());
+    } catch (ConfigException e) {
+      throw p.fromConfig(e);
+    }
+  }
+
+  public static Scenario parseString(String name, String text) throws ScenarioException {
+    ScenarioParser p = new ScenarioParser(name);
+    try {
+      Config c = ConfigFactory.parseString(text,
+          ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(name));
+      return p.read(c.resolve());
+    } catch (ConfigException e) {
+      throw p.fromConfig(e);
+    }
+  }
+
+  private ScenarioException fromConfig(ConfigException e) {
+    int line = e.origin() == null ? 0 : Math.max(0, e.origin().lineNumber());
+    String msg = e.getMessage();
+    // Typesafe prefixes messages with the origin; keep only what is wrong.
+    int i = msg.indexOf(": ");
+    if (e.origin() != null && i > 0 && msg.startsWith(e.origin().description())) {
+      msg = msg.substring(i + 2);
+    }
+    return new ScenarioException(file, line, msg.replace('\n', ' '));
+  }
+
+  private ScenarioException bad(ConfigValue where, String problem) {
+    int line = where == null || where.origin() == null ? 0 : Math.max(0, where.origin().lineNumber());
+    return new ScenarioException(file, line, problem);
+  }
+
+  private Scenario read(Config c) throws ScenarioException {
+    ConfigObject root = c.root();
+    for (String k : root.keySet()) {
+      if (!Set.of("name", "cpus", "seed", "kernel", "programs", "boot").contains(k)) {
+        throw bad(root.get(k), "unknown top-level field '" + k + "'");
+      }
+    }
+    String name = c.hasPath("name") ? c.getString("name") : new File(file).getName().replaceAll("\\.conf$", "");
+    int cpus = c.hasPath("cpus") ? c.getInt("cpus") : 2;
+    if (cpus < 1 || cpus > 256) throw bad(root.get("cpus"), "cpus must be between 1 and 256, got " + cpus);
+    long seed = c.hasPath("seed") ? c.getLong("seed") : 1;
+    int pidMax = PID_MAX_DEFAULT;
+    boolean shmRmidForced = false;
+    if (c.hasPath("kernel")) {
+      ConfigObject k = c.getObject("kernel");
+      for (String key : k.keySet()) {
+        if (!Set.of("pid-max", "shm-rmid-forced").contains(key)) {
+          throw bad(k.get(key), "unknown kernel knob '" + key + "' (known: pid-max, shm-rmid-forced)");
+        }
+      }
+      if (c.hasPath("kernel.pid-max")) {
+        pidMax = c.getInt("kernel.pid-max");
+        if (pidMax < PID_MAX_MIN || pidMax > PID_MAX_LIMIT) {
+          throw bad(k.get("pid-max"), "kernel.pid-max must be in [" + PID_MAX_MIN + ", "
+              + PID_MAX_LIMIT + "] as for /proc/sys/kernel/pid_max, got " + pidMax);
+        }
+      }
+      if (c.hasPath("kernel.shm-rmid-forced")) {
+        shmRmidForced = c.getInt("kernel.shm-rmid-forced") != 0;
+      }
+    }
+    if (!c.hasPath("programs")) throw bad(root, "missing 'programs'");
+    ConfigObject progs = c.getObject("programs");
+    Map<String, Program> programs = new LinkedHashMap<>();
+    for (String pname : progs.keySet()) {
+      ConfigValue v = progs.get(pname);
+      if (v.valueType() != ConfigValueType.LIST) throw bad(v, "program '" + pname + "' must be a list of steps");
+      List<Step> steps = new ArrayList<>();
+      readSteps((ConfigList) v, steps);
+      programs.put(pname, new Program(pname, List.copyOf(steps)));
+    }
+    if (!c.hasPath("boot")) throw bad(root, "missing 'boot' (the programs init forks at boot)");
+    ConfigValue bootV = root.get("boot");
+    if (bootV.valueType() != ConfigValueType.LIST) throw bad(bootV, "'boot' must be a list of program names");
+    List<String> boot = new ArrayList<>();
+    for (ConfigValue b : (ConfigList) bootV) {
+      String bn = String.valueOf(b.unwrapped());
+      if (!programs.containsKey(bn)) throw bad(b, "boot names unknown program '" + bn + "'");
+      boot.add(bn);
+    }
+    // Check that every fork names a program.
+    for (Program p : programs.values()) {
+      for (Step s : p.steps()) {
+        if (s.op().equals("fork") && !programs.containsKey(s.str("run", ""))) {
+          throw new ScenarioException(file, s.line(), "fork runs unknown program '" + s.str("run", "") + "'");
+        }
+      }
+    }
+    return new Scenario(file, name, cpus, seed, pidMax, shmRmidForced, Map.copyOf(programs), List.copyOf(boot));
+  }
+
+  private void readSteps(ConfigList list, List<Step> out) throws ScenarioException {
+    for (ConfigValue v : list) {
+      if (v.valueType() != ConfigValueType.OBJECT) throw bad(v, "a step must be an object like { op = exit }");
+      ConfigObject o = (ConfigObject) v;
+      ConfigValue opV = o.get("op");
+      if (opV == null) throw bad(v, "step has no 'op'");
+      String op = String.valueOf(opV.unwrapped());
+      if (NOT_YET.contains(op)) {
+        throw bad(opV, "op '" + op + "' is in the contract but not modelled in this version yet");
+      }
+      Set<String> allowed = FIELDS.get(op);
+      if (allowed == null) throw bad(opV, "unknown op '" + op + "'");
+      Map<String, Object> args = new LinkedHashMap<>();
+      for (String key : o.keySet()) {
+        if (key.equals("op")) continue;
+        if (!allowed.contains(key)) throw bad(o.get(key), "op '" + op + "' has no field '" + key + "'");
+        if (!key.equals("steps")) args.put(key, o.get(key).unwrapped());
+      }
+      int line = Math.max(0, v.origin().lineNumber());
+      check(op, args, o);
+      if (op.equals("repeat")) {
+        ConfigValue body = o.get("steps");
+        if (body == null || body.valueType() != ConfigValueType.LIST) throw bad(v, "repeat needs 'steps', a list");
+        int at = out.size();
+        out.add(null);
+        readSteps((ConfigList) body, out);
+        out.set(at, new Step(at, op, Map.copyOf(args), line, out.size()));
+      } else {
+        out.add(new Step(out.size(), op, Map.copyOf(args), line, out.size() + 1));
+      }
+    }
+  }
+
+  private void check(String op, Map<String, Object> args, ConfigObject o) throws ScenarioException {
+    for (String key : List.of("ticks", "pages", "count", "times", "code", "fd")) {
+      if (args.containsKey(key) && !(args.get(key) instanceof Number) && !isVar(args.get(key))) {
+        throw bad(o.get(key), key + " must be a number, got '" + args.get(key) + "'");
+      }
+      if (args.get(key) instanceof Number n && n.longValue() < 0 && !key.equals("code")) {
+        throw bad(o.get(key), key + " must not be negative");
+      }
+    }
+    switch (op) {
+      case "fork" -> {
+        if (!args.containsKey("run")) throw bad(o, "fork needs 'run' (the program the child runs)");
+      }
+      case "wait4" -> {
+        for (String opt : listOf(args.get("options"))) {
+          if (WaitOptions.bit(opt) == 0) throw bad(o.get("options"), "unknown wait option '" + opt + "'");
+        }
+      }
+      case "kill" -> {
+        if (!args.containsKey("pid")) throw bad(o, "kill needs 'pid'");
+        if (args.containsKey("sig") && Sig.parse(String.valueOf(args.get("sig"))) < 0) {
+          throw bad(o.get("sig"), "unknown signal '" + args.get("sig") + "'");
+        }
+      }
+      case "sigaction" -> {
+        if (!args.containsKey("sig") || Sig.parse(String.valueOf(args.get("sig"))) < 0) {
+          throw bad(o.get("sig") == null ? o : o.get("sig"), "sigaction needs a known 'sig'");
+        }
+        String h = String.valueOf(args.getOrDefault("handler", "SIG_DFL"));
+        if (!Set.of("SIG_DFL", "SIG_IGN", "catch").contains(h)) {
+          throw bad(o.get("handler"), "handler must be SIG_DFL, SIG_IGN or catch, got '" + h + "'");
+        }
+        for (String f : listOf(args.get("flags"))) {
+          if (!Set.of("SA_NOCLDWAIT", "SA_NOCLDSTOP", "SA_RESTART", "SA_SIGINFO", "SA_RESETHAND",
+              "SA_NODEFER").contains(f)) {
+            throw bad(o.get("flags"), "unknown sigaction flag '" + f + "'");
+          }
+        }
+      }
+      case "repeat" -> {
+        if (!(args.get("times") instanceof Number)) throw bad(o, "repeat needs 'times', a number");
+      }
+      default -> { }
+    }
+  }
+
+  private static boolean isVar(Object v) {
+    return v instanceof String s && s.startsWith("$");
+  }
+
+  private static List<String> listOf(Object v) {
+    if (v == null) return List.of();
+    if (v instanceof List<?> l) return l.stream().map(String::valueOf).toList();
+    return List.of(String.valueOf(v).split("\\s*\\|\\s*"));
+  }
+}
