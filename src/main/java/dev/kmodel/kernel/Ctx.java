@@ -5,14 +5,15 @@ package dev.kmodel.kernel;
  * (e.g. {@code do_exit/exit_mm/mmput}). Carried by every message that makes another actor do part of
  * a kernel path, so that the ledger can say who freed what, where, and on which CPU.
  *
- * @param pid  the task (pid in the init namespace; 0 for the CPU's own context, e.g. softirq)
+ * @param task the acting task's key (its persistence id, e.g. {@code task-7}); "" for CPU context
+ * @param pid  that task's pid (0 for the CPU's own context, e.g. softirq)
  * @param cpu  the CPU the step runs on
  * @param path slash-separated kernel functions, outermost first
  */
-public record Ctx(int pid, int cpu, String path) {
+public record Ctx(String task, int pid, int cpu, String path) {
   /** The same context one call deeper. */
   public Ctx in(String function) {
-    return new Ctx(pid, cpu, path.isEmpty() ? function : path + "/" + function);
+    return new Ctx(task, pid, cpu, path.isEmpty() ? function : path + "/" + function);
   }
 
   /** The innermost kernel function. */
@@ -21,7 +22,7 @@ public record Ctx(int pid, int cpu, String path) {
     return i < 0 ? path : path.substring(i + 1);
   }
 
-  public Ctx onCpu(int newCpu) {
-    return new Ctx(pid, newCpu, path);
+  public static Ctx cpu(int cpu, String path) {
+    return new Ctx("cpu" + cpu, 0, cpu, path);
   }
 }

@@ -100,7 +100,7 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
       return frameView.computeIfAbsent(f, k -> s.frames.getOrDefault(k, 0));
     }
 
-    void log(String obj, ObjType t, int owner, String ev, int ref, String holder, Ctx at) {
+    void log(String obj, ObjType t, String owner, String ev, int ref, String holder, Ctx at) {
       ledger.add(LedgerEntry.of(obj, t, owner, ev, ref, holder, at));
     }
 
@@ -117,29 +117,29 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
   private Effect<MmuEvent, MmuState> mmAlloc(MmuState s, MmAlloc c) {
     Plan p = new Plan(s, c.ctx());
     Ctx at = c.ctx().in("mm_alloc");
-    String mm = newMm(p, c.ctx().pid(), at);
+    String mm = newMm(p, c.ctx().task(), at);
     String text = p.id(ObjType.VMA);
     p.ops.add(new NewVma(mm, text, 0x400, 4, false));
-    p.log(text, ObjType.VMA, c.ctx().pid(), "alloc", 1, mm, at.in("vm_area_alloc"));
+    p.log(text, ObjType.VMA, c.ctx().task(), "alloc", 1, mm, at.in("vm_area_alloc"));
     String heap = p.id(ObjType.VMA);
     p.ops.add(new NewVma(mm, heap, HEAP_START, HEAP_PAGES, true));
-    p.log(heap, ObjType.VMA, c.ctx().pid(), "alloc", 1, mm, at.in("vm_area_alloc"));
+    p.log(heap, ObjType.VMA, c.ctx().task(), "alloc", 1, mm, at.in("vm_area_alloc"));
     String stack = p.id(ObjType.VMA);
     long stackStart = HEAP_START + HEAP_PAGES + 0x1000;
     p.ops.add(new NewVma(mm, stack, stackStart, 32, true));
-    p.log(stack, ObjType.VMA, c.ctx().pid(), "alloc", 1, mm, at.in("vm_area_alloc"));
+    p.log(stack, ObjType.VMA, c.ctx().task(), "alloc", 1, mm, at.in("vm_area_alloc"));
     // The first stack page is written when the program starts.
-    Mm view = new Mm(mm, c.ctx().pid(), "");
+    Mm view = new Mm(mm, c.ctx().task(), "");
     faultPage(p, mm, view, stackStart, true, c.ctx().in("handle_mm_fault"));
     MmuEvent ev = p.event(c, "mm_alloc");
     return Effect().persist(ev).thenRun(st -> c.replyTo().tell(new MmReply(send.next(), "mm_alloc", mm, null, true)));
   }
 
-  private String newMm(Plan p, int owner, Ctx at) {
+  private String newMm(Plan p, String owner, Ctx at) {
     String mm = p.id(ObjType.MM_STRUCT);
     String pgd = p.id(ObjType.PAGE_TABLE);
     p.ops.add(new NewMm(mm, owner, pgd));
-    p.log(mm, ObjType.MM_STRUCT, owner, "alloc", 1, "task-" + owner, at.in("allocate_mm"));
+    p.log(mm, ObjType.MM_STRUCT, owner, "alloc", 1, "users", at.in("allocate_mm"));
     p.log(pgd, ObjType.PAGE_TABLE, owner, "alloc", 1, mm, at.in("mm_init/mm_alloc_pgd"));
     return mm;
   }
@@ -152,7 +152,7 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
     if (parent == null) return useAfterFree(s, c, c.parentMm(), c.ctx(), "dup_mm");
     Plan p = new Plan(s, c.ctx());
     Ctx at = c.ctx().in("dup_mm");
-    int child = c.childPid();
+    String child = c.child();
     String mm = newMm(p, child, at);
     Ctx dup = at.in("dup_mmap");
     Mm view = new Mm(mm, child, "");
@@ -233,7 +233,7 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
   /** One fault: do_anonymous_page (new frame or zero page), or do_wp_page (COW copy or reuse). */
   private void faultPage(Plan p, String mm, Mm view, long vpn, boolean write, Ctx at) {
     Pte pte = view.ptes.get(vpn);
-    int owner = view.owner;
+    String owner = view.owner;
     if (pte == null) {
       ensureTables(p, mm, view, vpn, at.in("__handle_mm_fault"));
       if (!write) {                                   // read fault: map the shared zero page
@@ -267,7 +267,7 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
     view.ptes.put(vpn, new Pte(copy, true));
   }
 
-  private void dropFrame(Plan p, String frame, int owner, String holder, Ctx at) {
+  private void dropFrame(Plan p, String frame, String owner, String holder, Ctx at) {
     int n = p.frameCount(frame) - 1;
     p.frameView.put(frame, n);
     p.ops.add(new FrameRef(frame, -1));
@@ -373,7 +373,7 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
   /** A request reached an mm that no longer exists: recorded as a ledger use on a freed object. */
   private Effect<MmuEvent, MmuState> useAfterFree(MmuState s, MmuCmd c, String mm, Ctx ctx, String fn) {
     Plan p = new Plan(s, ctx);
-    p.log(mm, ObjType.MM_STRUCT, ctx.pid(), "use", 0, "task-" + ctx.pid(), ctx.in(fn));
+    p.log(mm, ObjType.MM_STRUCT, ctx.task(), "use", 0, ctx.task(), ctx.in(fn));
     MmuEvent ev = p.event(c, fn);
     return Effect().persist(ev).thenRun(st -> {
       if (c instanceof DupMm d) d.replyTo().tell(new MmReply(send.next(), fn, mm, null, false));

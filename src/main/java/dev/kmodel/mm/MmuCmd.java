@@ -15,7 +15,7 @@ public sealed interface MmuCmd {
   record MmAlloc(MsgId id, Ctx ctx, ActorRef<MmReply> replyTo) implements MmuCmd {}
 
   /** dup_mm / dup_mmap for fork: a new mm sharing the parent's frames copy-on-write. */
-  record DupMm(MsgId id, String parentMm, int childPid, Ctx ctx, ActorRef<MmReply> replyTo) implements MmuCmd {}
+  record DupMm(MsgId id, String parentMm, String child, Ctx ctx, ActorRef<MmReply> replyTo) implements MmuCmd {}
 
   /** Page faults on the first {@code pages} pages of the heap (handle_mm_fault). */
   record Fault(MsgId id, String mm, int pages, boolean write, Ctx ctx, ActorRef<MmReply> replyTo) implements MmuCmd {}

@@ -19,7 +19,7 @@ public record MmuEvent(MsgId cause, String request, List<MmOp> ops, List<LedgerE
   /** Advances the object id counter (first op of every event) so a replay allocates the same ids. */
   public record IdsUsed(long upTo) implements MmOp {}
 
-  public record NewMm(String mm, int owner, String pgd) implements MmOp {}
+  public record NewMm(String mm, String owner, String pgd) implements MmOp {}
 
   public record NewVma(String mm, String vma, long start, long pages, boolean anon) implements MmOp {}
 

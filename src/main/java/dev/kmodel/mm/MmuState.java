@@ -33,7 +33,7 @@ final class MmuState {
   /** struct mm_struct. mm_users counts tasks using the address space; mm_count pins the struct. */
   static final class Mm {
     final String id;
-    final int owner;
+    final String owner;
     final String pgd;            // freed only by __mmdrop (mm_free_pgd)
     int users = 1;               // mm_users: mmget/mmput
     int count = 1;               // mm_count: mmgrab/mmdrop; 1 for all of mm_users together
@@ -43,7 +43,7 @@ final class MmuState {
     final Map<Long, Pte> ptes = new TreeMap<>();                 // vpn → pte
     long nextStart = 0x400;                                      // next free virtual page number
 
-    Mm(String id, int owner, String pgd) {
+    Mm(String id, String owner, String pgd) {
       this.id = id;
       this.owner = owner;
       this.pgd = pgd;

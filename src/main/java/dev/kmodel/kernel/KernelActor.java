@@ -1,0 +1,81 @@
+package dev.kmodel.kernel;
+
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import akka.persistence.typed.javadsl.SignalHandler;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An event-sourced model actor whose command handlers decide step by step: each {@link #emit} applies
+ * the event to the state at once (so the next decision sees it) and queues it; {@link #commit}
+ * persists the step's events in one write and only then performs the step's sends. During recovery
+ * the same {@link Folds#apply} folds the journal, so the state is always a fold of the events.
+ */
+public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Folds<E>>
+    extends EventSourcedBehavior<C, E, S> {
+
+  /** A state that folds events. */
+  public interface Folds<E> {
+    void apply(E event);
+  }
+
+  private boolean live;
+  private final List<E> pending = new ArrayList<>();
+  private final List<Runnable> sends = new ArrayList<>();
+  protected final Send send;
+
+  protected KernelActor(String persistenceId) {
+    super(PersistenceId.ofUniqueId(persistenceId));
+    this.send = new Send(persistenceId);
+  }
+
+  @Override
+  public final EventHandler<S, E> eventHandler() {
+    return (state, event) -> {
+      if (!live) state.apply(event);   // live events were applied by emit()
+      return state;
+    };
+  }
+
+  @Override
+  public SignalHandler<S> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), s -> live = true).build();
+  }
+
+  /** Applies an event to the state now and queues it for this step's write. */
+  protected final void emit(S state, E event) {
+    state.apply(event);
+    pending.add(event);
+  }
+
+  /** Queues a send (or any side effect) to run once this step's events are journaled. */
+  protected final void later(Runnable r) {
+    sends.add(r);
+  }
+
+  /** Ends the step: one journal write for its events, then its sends in order. */
+  protected final Effect<E, S> commit() {
+    List<E> events = List.copyOf(pending);
+    List<Runnable> effects = List.copyOf(sends);
+    pending.clear();
+    sends.clear();
+    if (events.isEmpty()) {
+      if (effects.isEmpty()) return Effect().none();
+      return Effect().none().thenRun(s -> effects.forEach(Runnable::run));
+    }
+    return Effect().persist(events).thenRun(s -> effects.forEach(Runnable::run));
+  }
+
+  /** Ends the step and stops the actor once the events are journaled and sends done. */
+  protected final Effect<E, S> commitAndStop() {
+    List<E> events = List.copyOf(pending);
+    List<Runnable> effects = List.copyOf(sends);
+    pending.clear();
+    sends.clear();
+    return Effect().persist(events).thenRun((S s) -> effects.forEach(Runnable::run)).thenStop();
+  }
+}

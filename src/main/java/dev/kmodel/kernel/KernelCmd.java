@@ -1,0 +1,20 @@
+package dev.kmodel.kernel;
+
+import akka.actor.typed.ActorRef;
+import dev.kmodel.kernel.task.TaskCmd;
+
+/** Messages to the Kernel actor. */
+public sealed interface KernelCmd {
+
+  /** alloc_task_struct_node: a new Task actor for copy_process; the answer is TaskCmd.Spawned. */
+  record AllocTask(MsgId id, Ctx ctx, ActorRef<TaskCmd> replyTo) implements KernelCmd {}
+
+  /** get_nsproxy / put_nsproxy on init_nsproxy, which the Kernel owns (it is never freed). */
+  record NsproxyRef(MsgId id, boolean get, String holder, Ctx ctx) implements KernelCmd {}
+
+  /** Boot steps report back (init, kthreadd). */
+  record Booted(TaskCmd.Copied copied) implements KernelCmd {}
+
+  /** All Task actors spawned so far (for quiescence probes and the audit). */
+  record ListTasks(MsgId id, ActorRef<java.util.List<ActorRef<TaskCmd>>> replyTo) implements KernelCmd {}
+}

@@ -1,0 +1,230 @@
+package dev.kmodel.kernel.exit;
+
+import akka.actor.typed.ActorRef;
+import dev.kmodel.fs.FileTable;
+import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.sched.Cpu;
+import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.kernel.signal.Signals;
+import dev.kmodel.kernel.task.ChildInfo;
+import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.SigAction;
+import dev.kmodel.kernel.task.Task;
+import dev.kmodel.kernel.task.TaskCmd;
+import dev.kmodel.kernel.task.TaskEvent.*;
+import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.ObjType;
+import dev.kmodel.mm.MmuCmd;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * kernel/exit.c: do_exit in the kernel's order, exit_notify with forget_original_parent and
+ * do_notify_parent, and do_task_dead. Each step that touches another actor's state is a message;
+ * the exiting task keeps its CPU while it waits for the answers.
+ */
+public final class Exit {
+  /** The init task's key and pid: the child reaper of the init pid namespace. */
+  public static final String INIT_KEY = "task-1";
+  public static final int INIT_PID = 1;
+
+  private Exit() {}
+
+  /** do_exit (kernel/exit.c): {@code status} is what wait will report. */
+  public static void doExit(Task t, TaskState s, MsgId cause, int status) {
+    // exit_signals: PF_EXITING; group_dead = atomic_dec_and_test(&signal->live) (one thread: true).
+    t.event(s, new PfExitingSet(cause, status, true));
+    if (s.mm != null) {
+      exitMm(t, s, cause);
+      return;
+    }
+    exitMmDone(t, s, cause);
+  }
+
+  /** exit_mm (kernel/exit.c): keep a lazy reference for active_mm, drop current->mm, mmput. */
+  private static void exitMm(Task t, TaskState s, MsgId cause) {
+    String mm = s.mm;
+    t.event(s, new MmReleased(cause, mm));
+    t.phase(s, cause, Phase.EXIT_MM);
+    Ctx ctx = t.ctx(s, "do_exit/exit_mm");
+    String k = t.key();
+    t.then(() -> {
+      t.env.mmu().tell(new MmuCmd.Mmgrab(t.nextId(), mm, "lazy:" + k, ctx.in("mmgrab_lazy_tlb")));
+      t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), mm, "users:" + k, ctx, t.mmReplies));
+    });
+  }
+
+  /** After exit_mm: exit_sem, exit_shm, then exit_files (which may need the file table). */
+  public static void exitMmDone(Task t, TaskState s, MsgId cause) {
+    String k = t.key();
+    if (s.semUndo != null) {
+      // exit_sem (ipc/sem.c): the undo adjustments are applied and the undo list is freed.
+      t.event(s, new SemUndoReleased(cause, List.of(LedgerEntry.of(s.semUndo, ObjType.SEM_UNDO_LIST, k, "free", 0, k,
+          t.ctx(s, "do_exit/exit_sem")))));
+    }
+    // exit_shm (ipc/shm.c): segments this task created are orphaned, not destroyed (shm_rmid_forced = 0).
+    if (s.objects.filesStruct() == null) {
+      afterFiles(t, s, cause);
+      return;
+    }
+    List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
+    if (files.isEmpty()) {
+      closeFilesDone(t, s, cause, List.of());
+      return;
+    }
+    t.phase(s, cause, Phase.EXIT_FILES);
+    String holder = s.objects.filesStruct();
+    Ctx ctx = t.ctx(s, "do_exit/exit_files/put_files_struct/close_files/filp_close/fput");
+    t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), files, holder, ctx, t.fileReplies)));
+  }
+
+  /** put_files_struct: the fd table is freed once its files are fput; final __fputs wait in task_work. */
+  public static void closeFilesDone(Task t, TaskState s, MsgId cause, List<String> lastRefs) {
+    String k = t.key();
+    t.event(s, new FilesReleased(cause, List.of(LedgerEntry.of(s.objects.filesStruct(), ObjType.FILES_STRUCT, k,
+        "free", 0, k, t.ctx(s, "do_exit/exit_files/put_files_struct/kmem_cache_free")))));
+    if (!lastRefs.isEmpty()) t.event(s, new TaskWorkQueued(cause, lastRefs));
+    // exit_fs: the last user of fs_struct frees it.
+    t.event(s, new FsReleased(cause, List.of(LedgerEntry.of(s.objects.fsStruct(), ObjType.FS_STRUCT, k, "free", 0, k,
+        t.ctx(s, "do_exit/exit_fs/free_fs_struct")))));
+    afterFiles(t, s, cause);
+  }
+
+  /** exit_task_namespaces, exit_task_work, exit_thread, then exit_notify under write_lock. */
+  private static void afterFiles(Task t, TaskState s, MsgId cause) {
+    t.nsproxy(false, t.ctx(s, "do_exit/exit_task_namespaces/switch_task_namespaces/put_nsproxy"));
+    t.event(s, new NamespacesReleased(cause));
+    t.runTaskWork(s, cause, "do_exit/exit_task_work/task_work_run");
+    // exit_thread: arch state (io bitmap) only; nothing the model tracks.
+    t.phase(s, cause, Phase.EXIT_NOTIFY_LOCK);
+    Ctx ctx = t.ctx(s, "do_exit/exit_notify");
+    t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+  }
+
+  /** exit_notify, holding write_lock(tasklist_lock): forget_original_parent first. */
+  public static void exitNotify(Task t, TaskState s, MsgId cause) {
+    List<ChildInfo> kids = new ArrayList<>(s.children.values());
+    if (kids.isEmpty()) {
+      doNotifyParent(t, s, cause);
+      return;
+    }
+    // forget_original_parent → find_new_reaper: no threads or subreapers here, so the child reaper (init).
+    String why = "child-reaper";
+    ActorRef<TaskCmd> reaper = t.env.init();
+    List<String> keys = kids.stream().map(ChildInfo::key).toList();
+    t.event(s, new ChildrenReparented(cause, keys, INIT_KEY, INIT_PID, why));
+    t.phase(s, cause, Phase.EXIT_ADOPT, "kids", kids);
+    Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
+    String from = t.key();
+    int fromPid = s.pid;
+    t.then(() -> {
+      for (ChildInfo c : kids) {
+        c.ref().tell(new TaskCmd.Reparented(t.nextId(), INIT_KEY, INIT_PID, reaper, why, ctx.in("reparent_leader")));
+      }
+      reaper.tell(new TaskCmd.Adopt(t.nextId(), kids, from, why, ctx, t.self));
+    });
+  }
+
+  /** The reaper took the children; zombies it would not keep are ours to release after unlocking. */
+  public static void adopted(Task t, TaskState s, TaskCmd.Adopted c) {
+    if (s.phase != Phase.EXIT_ADOPT) return;
+    @SuppressWarnings("unchecked")
+    List<ChildInfo> kids = (List<ChildInfo>) s.data.get("kids");
+    List<ChildInfo> dead = kids.stream().filter(k -> c.autoreap().contains(k.key())).toList();
+    t.phase(s, c.id(), Phase.EXIT_ADOPT, "dead", dead);
+    doNotifyParent(t, s, c.id());
+  }
+
+  /** do_notify_parent (kernel/signal.c): SIGCHLD to the parent, which says whether we are autoreaped. */
+  private static void doNotifyParent(Task t, TaskState s, MsgId cause) {
+    t.phase(s, cause, Phase.EXIT_NOTIFY_PARENT);
+    ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, Sig.SIGCHLD, "zombie", s.exitCode);
+    Ctx ctx = t.ctx(s, "do_exit/exit_notify/do_notify_parent");
+    ActorRef<TaskCmd> parent = s.parent;
+    t.then(() -> parent.tell(new TaskCmd.NotifyParent(t.nextId(), me, Sig.SIGCHLD, ctx, t.self)));
+  }
+
+  /** exit_state = autoreap ? EXIT_DEAD : EXIT_ZOMBIE; unlock; release what is dead; do_task_dead. */
+  public static void notified(Task t, TaskState s, TaskCmd.Notified c) {
+    if (s.phase != Phase.EXIT_NOTIFY_PARENT) return;
+    MsgId cause = c.id();
+    if (c.autoreap()) {
+      t.event(s, new BecameDead(cause, s.exitCode, "parent ignores SIGCHLD or has SA_NOCLDWAIT"));
+    } else {
+      t.event(s, new BecameZombie(cause, s.exitCode));
+    }
+    Ctx ctx = t.ctx(s, "do_exit/exit_notify");
+    t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
+    // The dead list: zombies the reaper would not keep, then ourselves if autoreaped.
+    @SuppressWarnings("unchecked")
+    List<ChildInfo> dead = new ArrayList<>((List<ChildInfo>) s.data.getOrDefault("dead", List.of()));
+    if (c.autoreap()) dead.add(new ChildInfo(t.key(), s.pid, t.self, s.pgid, Sig.SIGCHLD, "dead", s.exitCode));
+    if (dead.isEmpty()) {
+      doTaskDead(t, s, cause);
+      return;
+    }
+    Release.releaseAll(t, s, cause, dead, "do_exit/exit_notify", "exit");
+  }
+
+  /** do_task_dead (kernel/sched/core.c): TASK_DEAD and a last schedule(); the CPU switches away. */
+  public static void doTaskDead(Task t, TaskState s, MsgId cause) {
+    t.event(s, new TaskDead(cause));
+    t.yieldCpu(s, Cpu.Yield.DEAD, 0);
+  }
+
+  // ---- the other side: parent and reaper ---------------------------------------------------
+
+  /**
+   * do_notify_parent, in the parent: SIGCHLD (unless ignored), __wake_up_parent, and the autoreap
+   * answer: a parent whose SIGCHLD is SIG_IGN or has SA_NOCLDWAIT does not keep zombies.
+   */
+  public static void doNotifyParentReceived(Task t, TaskState s, TaskCmd.NotifyParent c) {
+    boolean autoreap = notifyOne(t, s, c.id(), c.child(), c.sig());
+    t.wake(s, c.id(), "__wake_up_parent");
+    ActorRef<TaskCmd> reply = c.replyTo();
+    t.then(() -> reply.tell(new TaskCmd.Notified(t.nextId(), autoreap)));
+  }
+
+  private static boolean notifyOne(Task t, TaskState s, MsgId cause, ChildInfo child, int sig) {
+    SigAction act = s.sigaction(Sig.SIGCHLD);
+    boolean autoreap = false;
+    if (sig == Sig.SIGCHLD && (act.ignored() || act.noCldWait())) {
+      autoreap = true;
+      if (act.ignored()) sig = 0;     // SIG_IGN: not even sent
+    }
+    if (sig != 0) Signals.received(t, s, cause, sig, child.pid());
+    ChildInfo now = child.withExit(autoreap ? "dead" : "zombie", child.status());
+    if (s.children.containsKey(child.key())) {
+      t.event(s, new ChildChanged(cause, now));
+    } else {
+      t.event(s, new ChildAdded(cause, now));
+    }
+    return autoreap;
+  }
+
+  /** The child reaper adopts an exiting task's children (list_splice_tail onto its children list). */
+  public static void adopt(Task t, TaskState s, TaskCmd.Adopt c) {
+    List<String> autoreap = new ArrayList<>();
+    boolean zombies = false;
+    for (ChildInfo k : c.children()) {
+      t.event(s, new ChildAdded(c.id(), k));
+      // reparent_leader: a zombie is announced to its new parent as if it had just died.
+      if (k.exitState().equals("zombie")) {
+        zombies = true;
+        if (notifyOne(t, s, c.id(), k, k.exitSignal())) autoreap.add(k.key());
+      }
+    }
+    if (zombies) t.wake(s, c.id(), "__wake_up_parent");
+    ActorRef<TaskCmd> reply = c.replyTo();
+    t.then(() -> reply.tell(new TaskCmd.Adopted(t.nextId(), autoreap)));
+  }
+
+  /** reparent_leader, on the child: its real_parent is now the reaper. */
+  public static void reparented(Task t, TaskState s, TaskCmd.Reparented c) {
+    t.event(s, new Reparented(c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent()));
+  }
+}

@@ -1,0 +1,142 @@
+package dev.kmodel.kernel.exit;
+
+import akka.actor.typed.ActorRef;
+import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.Errno;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.sched.Cpu;
+import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.kernel.task.ChildInfo;
+import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.Task;
+import dev.kmodel.kernel.task.TaskCmd;
+import dev.kmodel.kernel.task.TaskEvent.*;
+import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.scenario.Step;
+import java.util.List;
+
+/**
+ * The wait family (kernel/exit.c): kernel_wait4 → do_wait → wait_consider_task → wait_task_zombie.
+ * The scan runs under read_lock(tasklist_lock) over the parent's children list; the reaping is the
+ * cmpxchg of the child's exit_state from EXIT_ZOMBIE to EXIT_DEAD, done by the child's actor, so
+ * exactly one waiter wins; the winner then calls release_task.
+ */
+public final class Wait {
+  private static final String PATH = "__x64_sys_wait4/kernel_wait4/do_wait";
+  private static final int WAIT4_VALID = WaitOptions.WNOHANG | WaitOptions.WUNTRACED | WaitOptions.WCONTINUED
+      | WaitOptions.__WNOTHREAD | WaitOptions.__WCLONE | WaitOptions.__WALL;
+
+  private Wait() {}
+
+  /** kernel_wait4: checks the options and pid, then do_wait. */
+  public static void wait4(Task t, TaskState s, MsgId cause, Step st) {
+    Long pid = t.resolve(s, st.args().getOrDefault("pid", -1L));
+    int options = WaitOptions.of(st.list("options"));
+    if ((options & ~WAIT4_VALID) != 0 || pid == null) {
+      t.ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    if (pid == Integer.MIN_VALUE) {     // kernel_wait4: -INT_MIN is not a process group
+      t.ret(s, cause, 0, Errno.ESRCH, null);
+      return;
+    }
+    t.phase(s, cause, Phase.WAIT_LOCK, "waitPid", pid, "waitOptions", options,
+        "reaper", st.args().containsKey("reaper"));
+    readLock(t, s);
+  }
+
+  private static void readLock(Task t, TaskState s) {
+    Ctx ctx = t.ctx(s, PATH);
+    t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.READ, ctx, t.grants)));
+  }
+
+  private static void readUnlock(Task t, TaskState s) {
+    Ctx ctx = t.ctx(s, PATH);
+    t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.READ, ctx)));
+  }
+
+  /** do_wait's scan of current->children under read_lock(tasklist_lock). */
+  public static void scan(Task t, TaskState s, MsgId cause) {
+    long pid = (Long) s.data.get("waitPid");
+    int options = (Integer) s.data.get("waitOptions");
+    boolean any = false;
+    ChildInfo zombie = null;
+    for (ChildInfo c : s.children.values()) {
+      // wait_consider_task: an EXIT_DEAD child is being released by someone else; it doesn't count.
+      if (c.exitState().equals("dead")) continue;
+      if (!eligiblePid(s, c, pid) || !eligibleChild(c, options)) continue;
+      any = true;
+      // A zombie group leader with live threads would wait (delay_group_leader); one thread each here.
+      if (c.exitState().equals("zombie") && zombie == null) zombie = c;
+    }
+    if (zombie != null) {
+      t.phase(s, cause, Phase.WAIT_REAP, "waitTarget", zombie);
+      ChildInfo z = zombie;
+      Ctx ctx = t.ctx(s, PATH + "/wait_consider_task/wait_task_zombie");
+      t.then(() -> z.ref().tell(new TaskCmd.WaitTaskZombie(t.nextId(), false, ctx, t.self)));
+      return;
+    }
+    readUnlock(t, s);
+    boolean reaper = Boolean.TRUE.equals(s.data.get("reaper"));
+    if (!any && !reaper) {
+      t.ret(s, cause, 0, Errno.ECHILD, null);
+    } else if ((options & WaitOptions.WNOHANG) != 0) {
+      t.ret(s, cause, 0, null, null);
+    } else {
+      // The waiter sleeps on current->signal->wait_chldexit until a child's exit wakes it.
+      t.event(s, new Slept(cause, "do_wait"));
+      t.phase(s, cause, Phase.WAIT_SLEEP);
+      t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
+    }
+  }
+
+  /** eligible_pid: -1 any child; > 0 that pid; 0 the caller's process group; < -1 group -pid. */
+  static boolean eligiblePid(TaskState s, ChildInfo c, long pid) {
+    if (pid == -1) return true;
+    if (pid > 0) return c.pid() == pid;
+    if (pid == 0) return c.pgid() == s.pgid;
+    return c.pgid() == -pid;
+  }
+
+  /** eligible_child: a child whose exit signal is not SIGCHLD is a "clone" child (__WCLONE / __WALL). */
+  static boolean eligibleChild(ChildInfo c, int options) {
+    if ((options & WaitOptions.__WALL) != 0) return true;
+    boolean clone = c.exitSignal() != Sig.SIGCHLD;
+    return clone == ((options & WaitOptions.__WCLONE) != 0);
+  }
+
+  /** Woken (or signalled) while sleeping in do_wait: scan again from the top. */
+  public static void resume(Task t, TaskState s, MsgId cause) {
+    t.phase(s, cause, Phase.WAIT_LOCK);
+    readLock(t, s);
+  }
+
+  /** wait_task_zombie's cmpxchg(&p->exit_state, EXIT_ZOMBIE, EXIT_DEAD), on the child's own state. */
+  public static void waitTaskZombieCmpxchg(Task t, TaskState s, TaskCmd.WaitTaskZombie c) {
+    boolean won = s.exitState.equals("zombie") && !c.nowait();
+    if (won) t.event(s, new ReapedBy(c.id(), c.ctx().task(), c.ctx().pid()));
+    boolean reaped = won || (c.nowait() && s.exitState.equals("zombie"));
+    ActorRef<TaskCmd> reply = c.replyTo();
+    String k = t.key();
+    int pid = s.pid, status = s.exitCode;
+    t.then(() -> reply.tell(new TaskCmd.ZombieResult(t.nextId(), k, pid, reaped, status)));
+  }
+
+  /** The waiter learns whether it won; the winner unlocks and calls release_task(p). */
+  public static void zombieResult(Task t, TaskState s, TaskCmd.ZombieResult c) {
+    if (s.phase != Phase.WAIT_REAP) return;
+    readUnlock(t, s);
+    ChildInfo target = (ChildInfo) s.data.get("waitTarget");
+    if (!c.reaped()) {
+      // Lost the race: another waiter moved it to EXIT_DEAD first. do_wait goes round again.
+      t.event(s, new ChildChanged(c.id(), target.withExit("dead", target.status())));
+      resume(t, s, c.id());
+      return;
+    }
+    ChildInfo reaped = target.withExit("dead", c.status());
+    t.event(s, new ChildChanged(c.id(), reaped));
+    t.phase(s, c.id(), Phase.WAIT_REAP, "reaped", reaped);
+    Release.releaseAll(t, s, c.id(), List.of(reaped), PATH + "/wait_consider_task/wait_task_zombie", "wait");
+  }
+}

@@ -1,0 +1,241 @@
+package dev.kmodel.kernel.pid;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.Errno;
+import dev.kmodel.kernel.KEvent;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.Send;
+import dev.kmodel.kernel.rcu.RcuCallback;
+import dev.kmodel.kernel.rcu.RcuManager;
+import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.Ledgered;
+import dev.kmodel.ledger.ObjType;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * kernel/pid.c: the pid map of the init namespace (an IDR allocated cyclically), struct pid objects
+ * and the pid hash that find_task_by_vpid reads. A number is free for reuse as soon as free_pid
+ * removes it; the struct pid memory is freed one grace period later (delayed_put_pid).
+ */
+public final class PidAllocator
+    extends EventSourcedBehavior<PidAllocator.Cmd, PidAllocator.Event, PidAllocator.State> {
+  /** include/linux/threads.h: pids below this are reserved for the boot-time daemons after the first wrap. */
+  public static final int RESERVED_PIDS = 300;
+
+  public sealed interface Cmd {}
+
+  public record PidReply(MsgId id, int pid, String object, Errno errno) {}
+
+  /** A task found by number or comm (find_task_by_vpid); {@code task} null if none. */
+  public record Found(MsgId id, int pid, String key, ActorRef<?> task) {}
+
+  /** alloc_pid: a number and a struct pid for the task {@code ctx} is creating. */
+  public record AllocPid(MsgId id, String forTask, Ctx ctx, ActorRef<PidReply> replyTo) implements Cmd {}
+
+  /** attach_pid under write_lock(tasklist_lock): the pid now finds the task. */
+  public record AttachPid(MsgId id, int pid, String key, String comm, ActorRef<?> task, Ctx ctx) implements Cmd {}
+
+  /** __unhash_process → detach_pid: the task is no longer found by its pid. */
+  public record DetachPid(MsgId id, int pid, Ctx ctx) implements Cmd {}
+
+  /** free_pid: the number is reusable at once; the struct pid goes after a grace period. */
+  public record FreePid(MsgId id, int pid, Ctx ctx) implements Cmd {}
+
+  /** find_task_by_vpid, or by comm for "@name" in scenarios. */
+  public record Lookup(MsgId id, int pid, String comm, ActorRef<Found> replyTo) implements Cmd {}
+
+  record RcuDone(RcuCallback cb) implements Cmd {}
+
+  public sealed interface Event extends KEvent {}
+
+  public record PidAllocated(MsgId cause, int pid, String object, String forTask, int cursor, LedgerEntry entry)
+      implements Event, Ledgered {
+    public List<LedgerEntry> ledger() {
+      return List.of(entry);
+    }
+  }
+
+  public record PidAllocFailed(MsgId cause, String forTask) implements Event {}
+
+  public record PidAttached(MsgId cause, int pid, String key, String comm, ActorRef<?> task) implements Event {}
+
+  public record PidDetached(MsgId cause, int pid) implements Event {}
+
+  public record PidFreed(MsgId cause, int pid, String object) implements Event {}
+
+  public record PidStructFreed(MsgId cause, String object, LedgerEntry entry) implements Event, Ledgered {
+    public List<LedgerEntry> ledger() {
+      return List.of(entry);
+    }
+  }
+
+  /** One allocated number. */
+  static final class Entry {
+    final String object;
+    final String owner;
+    String key;        // hashed task, or null before attach_pid / after detach_pid
+    String comm;
+    ActorRef<?> task;
+
+    Entry(String object, String owner) {
+      this.object = object;
+      this.owner = owner;
+    }
+  }
+
+  /** Owned by this actor alone (in Linux: guarded by pidmap_lock). */
+  public static final class State {
+    int pidMax;
+    int cursor;                                        // idr_next: where the cyclic search resumes
+    long ids;
+    final TreeMap<Integer, Entry> used = new TreeMap<>();
+    final Map<String, String> dying = new TreeMap<>(); // struct pid → owner, freed after a grace period
+  }
+
+  private final int pidMax;
+  private final ActorRef<RcuManager.Cmd> rcu;
+  private final ActorRef<RcuCallback> rcuCallbacks;
+  private final Send send = new Send("pid");
+
+  public static Behavior<Cmd> create(int pidMax, ActorRef<RcuManager.Cmd> rcu) {
+    return Behaviors.setup(ctx -> new PidAllocator(ctx, pidMax, rcu));
+  }
+
+  private PidAllocator(ActorContext<Cmd> context, int pidMax, ActorRef<RcuManager.Cmd> rcu) {
+    super(PersistenceId.ofUniqueId("pid"));
+    this.pidMax = pidMax;
+    this.rcu = rcu;
+    this.rcuCallbacks = context.messageAdapter(RcuCallback.class, RcuDone::new);
+  }
+
+  @Override
+  public State emptyState() {
+    State s = new State();
+    s.pidMax = pidMax;
+    return s;
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(PidAllocated.class, (s, e) -> {
+          s.used.put(e.pid(), new Entry(e.object(), e.forTask()));
+          s.cursor = e.cursor();
+          s.ids++;
+          return s;
+        })
+        .onEvent(PidAllocFailed.class, (s, e) -> s)
+        .onEvent(PidAttached.class, (s, e) -> {
+          Entry en = s.used.get(e.pid());
+          en.key = e.key();
+          en.comm = e.comm();
+          en.task = e.task();
+          return s;
+        })
+        .onEvent(PidDetached.class, (s, e) -> {
+          Entry en = s.used.get(e.pid());
+          if (en != null) {
+            en.key = null;
+            en.task = null;
+          }
+          return s;
+        })
+        .onEvent(PidFreed.class, (s, e) -> {
+          Entry en = s.used.remove(e.pid());
+          if (en != null) s.dying.put(en.object, en.owner);
+          return s;
+        })
+        .onEvent(PidStructFreed.class, (s, e) -> {
+          s.dying.remove(e.object());
+          return s;
+        })
+        .build();
+  }
+
+  @Override
+  public CommandHandler<Cmd, Event, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(AllocPid.class, this::allocPid)
+        .onCommand(AttachPid.class, (s, c) -> Effect().persist(
+            new PidAttached(c.id(), c.pid(), c.key(), c.comm(), c.task())))
+        .onCommand(DetachPid.class, (s, c) -> Effect().persist(new PidDetached(c.id(), c.pid())))
+        .onCommand(FreePid.class, this::freePid)
+        .onCommand(RcuDone.class, this::delayedPutPid)
+        .onCommand(Lookup.class, this::lookup)
+        .build();
+  }
+
+  /** alloc_pid → idr_alloc_cyclic in [pid_min, pid_max); pid_min becomes RESERVED_PIDS past the first lap. */
+  private Effect<Event, State> allocPid(State s, AllocPid c) {
+    int pidMin = s.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
+    int nr = findFree(s, Math.max(s.cursor, pidMin), s.pidMax);
+    if (nr < 0 && s.cursor > pidMin) nr = findFree(s, pidMin, s.pidMax);
+    if (nr < 0) {
+      // idr_alloc_cyclic's -ENOSPC becomes -EAGAIN for fork (kernel/pid.c).
+      return Effect().persist(new PidAllocFailed(c.id(), c.forTask()))
+          .thenRun(st -> c.replyTo().tell(new PidReply(send.next(), 0, null, Errno.EAGAIN)));
+    }
+    int pid = nr;
+    String object = ObjType.PID.kernelName + "#pid." + (s.ids + 1);
+    LedgerEntry entry = LedgerEntry.of(object, ObjType.PID, c.forTask(), "alloc", 1, c.forTask(),
+        c.ctx().in("alloc_pid"));
+    return Effect().persist(new PidAllocated(c.id(), pid, object, c.forTask(), pid + 1, entry))
+        .thenRun(st -> c.replyTo().tell(new PidReply(send.next(), pid, object, null)));
+  }
+
+  private static int findFree(State s, int from, int to) {
+    for (int n = from; n < to; n++) {
+      if (!s.used.containsKey(n)) return n;
+    }
+    return -1;
+  }
+
+  /** free_pid: idr_remove (reusable now), then call_rcu(delayed_put_pid). */
+  private Effect<Event, State> freePid(State s, FreePid c) {
+    Entry en = s.used.get(c.pid());
+    if (en == null) return Effect().none();
+    return Effect().persist(new PidFreed(c.id(), c.pid(), en.object)).thenRun(st -> rcu.tell(
+        new RcuManager.CallRcu(send.next(), "delayed_put_pid", en.object, rcuCallbacks, c.ctx().in("free_pid"))));
+  }
+
+  /** delayed_put_pid → put_pid: the last reference frees struct pid (kmem_cache_free). */
+  private Effect<Event, State> delayedPutPid(State s, RcuDone d) {
+    String object = d.cb().object();
+    String owner = s.dying.getOrDefault(object, "");
+    String event = s.dying.containsKey(object) ? "free" : "use";
+    LedgerEntry entry = LedgerEntry.of(object, ObjType.PID, owner, event, 0, owner, d.cb().ctx().in("put_pid"));
+    return Effect().persist(new PidStructFreed(d.cb().id(), object, entry));
+  }
+
+  private Effect<Event, State> lookup(State s, Lookup c) {
+    Entry found = null;
+    int pid = c.pid();
+    if (c.comm() != null) {
+      for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
+        if (e.getValue().key != null && c.comm().equals(e.getValue().comm)) {
+          found = e.getValue();
+          pid = e.getKey();
+          break;
+        }
+      }
+    } else {
+      Entry e = s.used.get(c.pid());
+      if (e != null && e.key != null) found = e;
+    }
+    Found reply = found == null ? new Found(send.next(), pid, null, null)
+        : new Found(send.next(), pid, found.key, found.task);
+    c.replyTo().tell(reply);
+    return Effect().none();
+  }
+}

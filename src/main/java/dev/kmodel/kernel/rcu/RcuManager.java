@@ -1,0 +1,173 @@
+package dev.kmodel.kernel.rcu;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.KEvent;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.Send;
+import dev.kmodel.kernel.sched.Cpu;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Tree RCU reduced to its contract (kernel/rcu/tree.c): call_rcu queues a callback; a grace period
+ * starts, every CPU must report a quiescent state (context switch, idle, user mode) after it began,
+ * and only then do the callbacks queued before it started run. Callbacks queued during a grace
+ * period wait for the next one.
+ */
+public final class RcuManager extends EventSourcedBehavior<RcuManager.Cmd, RcuManager.Event, RcuManager.State> {
+
+  public sealed interface Cmd {}
+
+  /** call_rcu(head, func): run {@code function} on {@code object} after a grace period. */
+  public record CallRcu(MsgId id, String function, String object, ActorRef<RcuCallback> target, Ctx ctx)
+      implements Cmd {}
+
+  /** rcu_report_qs_rdp: {@code cpu} passed through a quiescent state during grace period {@code gp}. */
+  public record ReportQs(MsgId id, int cpu, long gp) implements Cmd {}
+
+  /** Boot: the CPUs whose quiescent states every grace period needs. */
+  public record AttachCpus(MsgId id, List<ActorRef<Cpu.Cmd>> cpus) implements Cmd {}
+
+  /** Quiescence probe (read-only): callbacks pending, grace period in progress. */
+  public record Query(MsgId id, ActorRef<Boolean> idle) implements Cmd {}
+
+  /** Sent to every CPU when a grace period begins (rcu_gp_init). */
+  public record GpStarted(MsgId id, long gp) {}
+
+  public sealed interface Event extends KEvent {}
+
+  public record CpusAttached(MsgId cause, int cpus) implements Event {}
+
+  /** Holds the callback's target ref: the journal is in memory, so events are kept as objects. */
+  public record CallbackQueued(MsgId cause, String function, String object, ActorRef<RcuCallback> target,
+      Ctx ctx) implements Event {}
+
+  public record GracePeriodStarted(MsgId cause, long gp, int callbacks) implements Event {}
+
+  public record QsReported(MsgId cause, int cpu, long gp) implements Event {}
+
+  /** The grace period ended; its callbacks are invoked in queue order. */
+  public record GracePeriodEnded(MsgId cause, long gp, int invoked) implements Event {}
+
+  /** A queued callback: what to call, on which object, at whose actor, queued from where. */
+  record Pending(String function, String object, ActorRef<RcuCallback> target, Ctx ctx) {}
+
+  /** Owned by this actor alone. */
+  public static final class State {
+    int cpus;
+    long gp;                                        // number of the current or last grace period
+    boolean inProgress;
+    final TreeSet<Integer> waitingQs = new TreeSet<>();   // CPUs yet to report for gp
+    final List<Pending> next = new ArrayList<>();         // queued, not yet in a grace period
+    final List<Pending> current = new ArrayList<>();      // waiting for gp to end
+  }
+
+  private final Send send = new Send("rcu");
+  private List<ActorRef<Cpu.Cmd>> cpuRefs = List.of();
+
+  public static Behavior<Cmd> create() {
+    return Behaviors.setup(ctx -> new RcuManager());
+  }
+
+  private RcuManager() {
+    super(PersistenceId.ofUniqueId("rcu"));
+  }
+
+  @Override
+  public State emptyState() {
+    return new State();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(CpusAttached.class, (s, e) -> {
+          s.cpus = e.cpus();
+          return s;
+        })
+        .onEvent(CallbackQueued.class, (s, e) -> {
+          s.next.add(new Pending(e.function(), e.object(), e.target(), e.ctx()));
+          return s;
+        })
+        .onEvent(GracePeriodStarted.class, (s, e) -> {
+          s.gp = e.gp();
+          s.inProgress = true;
+          s.current.addAll(s.next);
+          s.next.clear();
+          for (int i = 0; i < s.cpus; i++) s.waitingQs.add(i);
+          return s;
+        })
+        .onEvent(QsReported.class, (s, e) -> {
+          s.waitingQs.remove(e.cpu());
+          return s;
+        })
+        .onEvent(GracePeriodEnded.class, (s, e) -> {
+          s.inProgress = false;
+          s.current.clear();
+          return s;
+        })
+        .build();
+  }
+
+  @Override
+  public CommandHandler<Cmd, Event, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(AttachCpus.class, (s, c) -> {
+          cpuRefs = List.copyOf(c.cpus());
+          return Effect().persist(new CpusAttached(c.id(), c.cpus().size()));
+        })
+        .onCommand(CallRcu.class, this::callRcu)
+        .onCommand(ReportQs.class, this::reportQs)
+        .onCommand(Query.class, (s, c) -> {
+          c.idle().tell(!s.inProgress && s.next.isEmpty());
+          return Effect().none();
+        })
+        .build();
+  }
+
+  /** call_rcu (kernel/rcu/tree.c): queue; start a grace period if none is running. */
+  private Effect<Event, State> callRcu(State s, CallRcu c) {
+    List<Event> events = new ArrayList<>();
+    events.add(new CallbackQueued(c.id(), c.function(), c.object(), c.target(), c.ctx()));
+    boolean start = !s.inProgress;
+    if (start) events.add(new GracePeriodStarted(c.id(), s.gp + 1, s.next.size() + 1));
+    long gp = s.gp + 1;
+    return Effect().persist(events).thenRun(st -> {
+      if (start) startGp(gp);
+    });
+  }
+
+  private void startGp(long gp) {
+    for (ActorRef<Cpu.Cmd> cpu : cpuRefs) cpu.tell(new Cpu.GpStart(new GpStarted(send.next(), gp)));
+  }
+
+  /** rcu_report_qs_rdp: the last CPU's report ends the grace period and runs its callbacks. */
+  private Effect<Event, State> reportQs(State s, ReportQs c) {
+    if (!s.inProgress || c.gp() != s.gp || !s.waitingQs.contains(c.cpu())) return Effect().none();
+    List<Event> events = new ArrayList<>();
+    events.add(new QsReported(c.id(), c.cpu(), c.gp()));
+    if (s.waitingQs.size() > 1) return Effect().persist(events);
+    List<Pending> done = new ArrayList<>(s.current);
+    events.add(new GracePeriodEnded(c.id(), s.gp, done.size()));
+    boolean again = !s.next.isEmpty();
+    long nextGp = s.gp + 1;
+    if (again) events.add(new GracePeriodStarted(c.id(), nextGp, s.next.size()));
+    return Effect().persist(events).thenRun(st -> {
+      // rcu_do_batch: each callback runs on the CPU that queued it, in softirq context.
+      for (Pending p : done) {
+        p.target().tell(new RcuCallback(send.next(), p.function(), p.object(),
+            Ctx.cpu(p.ctx().cpu(), "rcu_core/rcu_do_batch/" + p.function())));
+      }
+      if (again) startGp(nextGp);
+    });
+  }
+}

@@ -1,0 +1,370 @@
+package dev.kmodel.kernel.sched;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.KEvent;
+import dev.kmodel.kernel.KernelActor;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.rcu.RcuManager;
+import dev.kmodel.kernel.task.TaskCmd;
+import dev.kmodel.mm.MmuCmd;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One processor (kernel/sched/core.c): its runqueue, {@code current}, its virtual clock, its timers,
+ * RCU read-side state and quiescent-state reports, and the lazy-TLB mm it may be holding. The task
+ * it runs takes one program step at a time and answers {@link StepDone}; the CPU decides what runs
+ * next (round robin with a timeslice) and performs context_switch / finish_task_switch.
+ */
+public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
+
+  /** How a task gave the CPU back after a step. */
+  public enum Yield {
+    /** returned to user mode; may run on */
+    CONTINUE,
+    /** sleeps interruptibly until woken (wait4) */
+    BLOCK,
+    /** sleeps for {@code ticks} (a timer wakes it) */
+    SLEEP,
+    /** runs {@code ticks} on the CPU (compute) */
+    COMPUTE,
+    /** runs {@code ticks} inside rcu_read_lock, walking the task list (non-preemptible) */
+    RCU_WALK,
+    /** do_task_dead: TASK_DEAD, never runs again */
+    DEAD
+  }
+
+  public sealed interface Cmd {}
+
+  /** wake_up_new_task / try_to_wake_up: put a task on this runqueue. */
+  public record Enqueue(MsgId id, Rq task) implements Cmd {}
+
+  /** The current task's answer to RunStep. {@code mm}: its mm (or, when DEAD, its active_mm). */
+  public record StepDone(MsgId id, String task, Yield how, long ticks, String mm, String mmHolder) implements Cmd {}
+
+  record Chunk(MsgId id) implements Cmd {}
+
+  /** rcu_gp_init told this CPU a grace period began. */
+  public record GpStart(RcuManager.GpStarted gp) implements Cmd {}
+
+  public record Query(MsgId id, ActorRef<CpuSummary> replyTo) implements Cmd {}
+
+  /** What the quiescence probe sees. */
+  public record CpuSummary(int cpu, boolean idle, long clock, int runnable, int timers, String lazyMm) {}
+
+  /** A runqueue entry. {@code mm} null for kernel threads. */
+  public record Rq(String key, int pid, ActorRef<TaskCmd> ref, String mm) {}
+
+  public sealed interface Event extends KEvent {}
+
+  public record Enqueued(MsgId cause, Rq task) implements Event {}
+
+  /** context_switch(prev, next); why: preempted, blocked, sleeping, dead, or idle (prev was idle). */
+  public record Switched(MsgId cause, String prev, String why, String next, int nextPid, long clock) implements Event {}
+
+  public record Ticked(MsgId cause, long ticks) implements Event {}
+
+  public record ClockJumped(MsgId cause, long to) implements Event {}
+
+  public record TimerArmed(MsgId cause, long at, Rq task) implements Event {}
+
+  public record TimerFired(MsgId cause, long at) implements Event {}
+
+  public record ComputeBegan(MsgId cause, String task, long ticks, boolean rcu) implements Event {}
+
+  public record ComputeEnded(MsgId cause, String task, boolean rcu) implements Event {}
+
+  /** A preempted task's unfinished compute, resumed when it runs again. */
+  public record ComputeSaved(MsgId cause, String task, long left) implements Event {}
+
+  /** rcu_read_lock / rcu_read_unlock around an rcu_walk. */
+  public record RcuReadLocked(MsgId cause, String task, int pid) implements Event {}
+
+  public record RcuReadUnlocked(MsgId cause, String task, int pid) implements Event {}
+
+  public record QsNeeded(MsgId cause, long gp) implements Event {}
+
+  public record QsReported(MsgId cause, long gp, String where) implements Event {}
+
+  /** The mm this CPU holds lazily (active_mm of idle, or of a dead prev), with the holder name. */
+  public record LazyMm(MsgId cause, String mm, String holder) implements Event {}
+
+  /** Owned by this actor alone (in Linux: rq->lock). */
+  public static final class State implements Folds<Event> {
+    long clock;                                     // virtual ticks
+    Rq current;                                     // null: idle
+    final ArrayDeque<Rq> rq = new ArrayDeque<>();
+    final TreeMap<Long, List<Rq>> timers = new TreeMap<>();
+    final Map<String, Long> savedCompute = new TreeMap<>();
+    long slice;                                     // ticks used by current since it was switched in
+    long computeLeft;
+    boolean computeRcu;
+    boolean rcuReader;                              // inside rcu_read_lock (non-preemptible)
+    long qsGp = -1;                                 // grace period waiting for this CPU's report
+    String lazyMm;
+    String lazyHolder;
+
+    @Override
+    public void apply(Event e) {
+      if (e instanceof Enqueued x) {
+        rq.addLast(x.task());
+      } else if (e instanceof Switched x) {
+        Rq prev = current;
+        current = x.next() == null ? null : rq.pollFirst();
+        if (x.why().equals("preempted") && prev != null) rq.addLast(prev);
+        slice = 0;
+      } else if (e instanceof Ticked x) {
+        clock += x.ticks();
+        slice += x.ticks();
+        if (computeLeft > 0) computeLeft = Math.max(0, computeLeft - x.ticks());
+      } else if (e instanceof ClockJumped x) {
+        clock = x.to();
+      } else if (e instanceof TimerArmed x) {
+        timers.computeIfAbsent(x.at(), k -> new ArrayList<>()).add(x.task());
+      } else if (e instanceof TimerFired x) {
+        List<Rq> woken = timers.remove(x.at());
+        if (woken != null) rq.addAll(woken);
+      } else if (e instanceof ComputeBegan x) {
+        computeLeft = x.ticks();
+        computeRcu = x.rcu();
+        savedCompute.remove(x.task());
+      } else if (e instanceof ComputeEnded x) {
+        computeLeft = 0;
+        computeRcu = false;
+      } else if (e instanceof ComputeSaved x) {
+        savedCompute.put(x.task(), x.left());
+        computeLeft = 0;
+      } else if (e instanceof RcuReadLocked) {
+        rcuReader = true;
+      } else if (e instanceof RcuReadUnlocked) {
+        rcuReader = false;
+      } else if (e instanceof QsNeeded x) {
+        qsGp = x.gp();
+      } else if (e instanceof QsReported x) {
+        qsGp = -1;
+      } else if (e instanceof LazyMm x) {
+        lazyMm = x.mm();
+        lazyHolder = x.holder();
+      }
+    }
+  }
+
+  private final int id;
+  private final long timeslice;
+  private final long ticksPerChunk;
+  private final ActorRef<RcuManager.Cmd> rcu;
+  private final ActorRef<MmuCmd> mmu;
+  private final ActorRef<Cmd> self;
+
+  public static Behavior<Cmd> create(int id, long timeslice, long ticksPerChunk, ActorRef<RcuManager.Cmd> rcu,
+      ActorRef<MmuCmd> mmu) {
+    return Behaviors.setup(ctx -> new Cpu(ctx, id, timeslice, ticksPerChunk, rcu, mmu));
+  }
+
+  private Cpu(ActorContext<Cmd> ctx, int id, long timeslice, long ticksPerChunk, ActorRef<RcuManager.Cmd> rcu,
+      ActorRef<MmuCmd> mmu) {
+    super("cpu" + id);
+    this.id = id;
+    this.timeslice = timeslice;
+    this.ticksPerChunk = ticksPerChunk;
+    this.rcu = rcu;
+    this.mmu = mmu;
+    this.self = ctx.getSelf();
+  }
+
+  @Override
+  public State emptyState() {
+    return new State();
+  }
+
+  @Override
+  public CommandHandler<Cmd, Event, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Enqueue.class, this::enqueue)
+        .onCommand(StepDone.class, this::stepDone)
+        .onCommand(Chunk.class, this::chunk)
+        .onCommand(GpStart.class, this::gpStart)
+        .onCommand(Query.class, (s, q) -> {
+          q.replyTo().tell(new CpuSummary(id, s.current == null && s.rq.isEmpty(), s.clock, s.rq.size(),
+              s.timers.values().stream().mapToInt(List::size).sum(), s.lazyMm));
+          return Effect().none();
+        })
+        .build();
+  }
+
+  private Effect<Event, State> enqueue(State s, Enqueue c) {
+    emit(s, new Enqueued(c.id(), c.task()));
+    if (s.current == null) schedule(s, c.id(), "idle", null);
+    return commit();
+  }
+
+  private Effect<Event, State> stepDone(State s, StepDone c) {
+    if (s.current == null || !s.current.key().equals(c.task())) return Effect().none();
+    MsgId cause = c.id();
+    if (c.how() != Yield.COMPUTE) advance(s, cause, 1);   // a system call costs one tick
+    // Returning to user mode (or switching) is a quiescent state for RCU.
+    noteQs(s, cause, "user");
+    switch (c.how()) {
+      case CONTINUE -> continueOrPreempt(s, cause);
+      case COMPUTE -> {
+        emit(s, new ComputeBegan(cause, c.task(), c.ticks(), false));
+        later(() -> self.tell(new Chunk(send.next())));
+      }
+      case RCU_WALK -> {
+        emit(s, new RcuReadLocked(cause, c.task(), s.current.pid()));
+        emit(s, new ComputeBegan(cause, c.task(), c.ticks(), true));
+        later(() -> self.tell(new Chunk(send.next())));
+      }
+      case BLOCK -> schedule(s, cause, "blocked", null);
+      case SLEEP -> {
+        emit(s, new TimerArmed(cause, s.clock + Math.max(1, c.ticks()), s.current));
+        schedule(s, cause, "sleeping", null);
+      }
+      case DEAD -> schedule(s, cause, "dead", c);
+    }
+    return commit();
+  }
+
+  private Effect<Event, State> chunk(State s, Chunk c) {
+    if (s.current == null || s.computeLeft <= 0) return Effect().none();
+    long n = Math.min(ticksPerChunk, s.computeLeft);
+    if (!s.computeRcu && !s.rq.isEmpty()) n = Math.max(1, Math.min(n, timeslice - s.slice));
+    advance(s, c.id(), n);
+    if (s.computeLeft == 0) {
+      boolean walk = s.computeRcu;
+      emit(s, new ComputeEnded(c.id(), s.current.key(), walk));
+      if (walk) emit(s, new RcuReadUnlocked(c.id(), s.current.key(), s.current.pid()));
+      noteQs(s, c.id(), "user");
+      continueOrPreempt(s, c.id());
+    } else if (!s.computeRcu && s.slice >= timeslice && !s.rq.isEmpty()) {
+      // scheduler_tick → resched_curr: preempted mid-computation; the rest waits for its next turn.
+      emit(s, new ComputeSaved(c.id(), s.current.key(), s.computeLeft));
+      noteQs(s, c.id(), "preempt");
+      schedule(s, c.id(), "preempted", null);
+    } else {
+      later(() -> self.tell(new Chunk(send.next())));
+    }
+    return commit();
+  }
+
+  private void continueOrPreempt(State s, MsgId cause) {
+    if (s.slice >= timeslice && !s.rq.isEmpty()) {
+      schedule(s, cause, "preempted", null);
+    } else {
+      runCurrent(s);
+    }
+  }
+
+  /** Advances virtual time; timers that expire wake their tasks onto this runqueue. */
+  private void advance(State s, MsgId cause, long ticks) {
+    emit(s, new Ticked(cause, ticks));
+    while (!s.timers.isEmpty() && s.timers.firstKey() <= s.clock) {
+      emit(s, new TimerFired(cause, s.timers.firstKey()));
+    }
+  }
+
+  /** An RCU grace period began: idle CPUs are in an extended quiescent state and report at once. */
+  private Effect<Event, State> gpStart(State s, GpStart g) {
+    MsgId cause = g.gp().id();
+    emit(s, new QsNeeded(cause, g.gp().gp()));
+    if (s.current == null) noteQs(s, cause, "idle");
+    return commit();
+  }
+
+  private void noteQs(State s, MsgId cause, String where) {
+    if (s.qsGp < 0 || s.rcuReader) return;
+    long gp = s.qsGp;
+    emit(s, new QsReported(cause, gp, where));
+    later(() -> rcu.tell(new RcuManager.ReportQs(send.next(), id, gp)));
+  }
+
+  /**
+   * __schedule → context_switch → finish_task_switch. {@code dead} is the dying task's last StepDone.
+   * An idle CPU whose runqueue is empty jumps its clock to the next timer (tickless idle).
+   */
+  private void schedule(State s, MsgId cause, String why, StepDone dead) {
+    Rq prev = s.current;
+    while (true) {
+      Rq next = s.rq.peekFirst();
+      if (next == null && !why.equals("preempted") && !s.timers.isEmpty()) {
+        // Nothing runnable: idle until the earliest timer. Switch prev out first, then wake.
+        if (prev != null) {
+          switchTo(s, cause, prev, why, null, dead);
+          prev = null;
+          why = "idle";
+          dead = null;
+        }
+        emit(s, new ClockJumped(cause, s.timers.firstKey()));
+        emit(s, new TimerFired(cause, s.timers.firstKey()));
+        continue;
+      }
+      if (next == null && why.equals("preempted")) {   // nothing else to run: keep going
+        runCurrent(s);
+        return;
+      }
+      switchTo(s, cause, prev, why, next, dead);
+      return;
+    }
+  }
+
+  private void switchTo(State s, MsgId cause, Rq prev, String why, Rq next, StepDone dead) {
+    if (prev == null && next == null) return;
+    emit(s, new Switched(cause, prev == null ? null : prev.key(), why, next == null ? null : next.key(),
+        next == null ? 0 : next.pid(), s.clock));
+    noteQs(s, cause, "context-switch");
+    Ctx fts = Ctx.cpu(id, "__schedule/context_switch");
+    boolean prevDead = dead != null && prev != null;
+    String prevActive = prevDead ? dead.mm() : null;
+    if (next == null) {
+      // To idle (a kernel context): idle borrows prev's mm (mmgrab_lazy_tlb), or keeps a dead prev's.
+      if (prevDead) {
+        if (prevActive != null) emit(s, new LazyMm(cause, prevActive, dead.mmHolder()));
+      } else if (prev != null && prev.mm() != null && s.lazyMm == null) {
+        String holder = "lazy:cpu" + id;
+        emit(s, new LazyMm(cause, prev.mm(), holder));
+        String mm = prev.mm();
+        later(() -> mmu.tell(new MmuCmd.Mmgrab(send.next(), mm, holder, fts.in("mmgrab_lazy_tlb"))));
+      }
+    } else if (next.mm() != null) {
+      // To a user task: the mm held lazily (rq->prev_mm) is dropped in finish_task_switch.
+      String drop = prevDead ? prevActive : s.lazyMm;
+      String holder = prevDead ? dead.mmHolder() : s.lazyHolder;
+      if (!prevDead && s.lazyMm != null) emit(s, new LazyMm(cause, null, null));
+      if (drop != null) {
+        later(() -> mmu.tell(new MmuCmd.Mmdrop(send.next(), drop, holder,
+            Ctx.cpu(id, "__schedule/finish_task_switch/mmdrop_lazy_tlb"))));
+      }
+    }
+    if (prevDead) {
+      // finish_task_switch for TASK_DEAD prev: the stack goes now, the scheduler's rcu_users reference too.
+      ActorRef<TaskCmd> ref = prev.ref();
+      Ctx ctx = Ctx.cpu(id, "__schedule/finish_task_switch");
+      later(() -> {
+        ref.tell(new TaskCmd.PutTaskStack(send.next(), ctx.in("put_task_stack")));
+        ref.tell(new TaskCmd.PutTaskStructRcuUser(send.next(), ctx.in("put_task_struct_rcu_user")));
+      });
+    }
+    if (next != null) runCurrent(s);
+  }
+
+  /** Lets the current task take its next step, or resumes its preempted computation. */
+  private void runCurrent(State s) {
+    Rq cur = s.current;
+    Long saved = s.savedCompute.get(cur.key());
+    if (saved != null) {
+      emit(s, new ComputeBegan(MsgId.NONE, cur.key(), saved, false));
+      later(() -> self.tell(new Chunk(send.next())));
+      return;
+    }
+    later(() -> cur.ref().tell(new TaskCmd.RunStep(send.next(), id)));
+  }
+}

@@ -1,0 +1,23 @@
+package dev.kmodel.kernel.task;
+
+import akka.actor.typed.ActorRef;
+
+/**
+ * What a parent knows of one child (its entry on the parent's {@code children} list), kept current by
+ * messages sent under tasklist_lock: the wait family reads it under read_lock(tasklist_lock).
+ *
+ * @param exitState  "" while alive, "zombie", or "dead" (reaped, autoreaped or being released)
+ * @param status     the wait status once a zombie ((code & 0xff) << 8, or the killing signal)
+ * @param exitSignal the signal the child sends its parent at exit (SIGCHLD for fork)
+ */
+public record ChildInfo(String key, int pid, ActorRef<TaskCmd> ref, int pgid, int exitSignal, String exitState,
+    int status) {
+
+  public ChildInfo withExit(String state, int st) {
+    return new ChildInfo(key, pid, ref, pgid, exitSignal, state, st);
+  }
+
+  public ChildInfo withPgid(int g) {
+    return new ChildInfo(key, pid, ref, g, exitSignal, exitState, status);
+  }
+}

@@ -1,0 +1,16 @@
+package dev.kmodel.kernel.task;
+
+/** Where a task's kernel path waits for another actor's answer. */
+public enum Phase {
+  NONE,
+  // kernel_clone → copy_process
+  FORK_SPAWN, FORK_COPY, FORK_MM, FORK_PID, FORK_LOCK,
+  // do_exit
+  EXIT_MM, EXIT_FILES, EXIT_NOTIFY_LOCK, EXIT_ADOPT, EXIT_NOTIFY_PARENT, EXIT_DEAD,
+  // do_wait
+  WAIT_LOCK, WAIT_REAP, WAIT_SLEEP,
+  // release_task (by a waiter or by the task itself)
+  RELEASE_LOCK, RELEASE_SIGNAL,
+  // other system calls that ask another actor
+  MM_CALL, FILE_CALL, KILL_LOOKUP, TIMER_SLEEP, BOOT
+}

@@ -1,0 +1,470 @@
+package dev.kmodel.kernel.task;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import dev.kmodel.fs.FileTable;
+import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.Env;
+import dev.kmodel.kernel.Errno;
+import dev.kmodel.kernel.KernelActor;
+import dev.kmodel.kernel.KernelCmd;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.exit.Exit;
+import dev.kmodel.kernel.exit.Release;
+import dev.kmodel.kernel.exit.Wait;
+import dev.kmodel.kernel.fork.Fork;
+import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.pid.PidAllocator;
+import dev.kmodel.kernel.rcu.RcuCallback;
+import dev.kmodel.kernel.rcu.RcuManager;
+import dev.kmodel.kernel.sched.Cpu;
+import dev.kmodel.kernel.signal.Signals;
+import dev.kmodel.kernel.task.TaskCmd.*;
+import dev.kmodel.kernel.task.TaskEvent.*;
+import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.ObjType;
+import dev.kmodel.mm.MmuCmd;
+import dev.kmodel.scenario.Program;
+import dev.kmodel.scenario.Step;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * One task_struct and its kernel context. It runs its program one step at a time while it holds a
+ * CPU; kernel paths that need another actor (the MMU, the pid allocator, tasklist_lock, its parent)
+ * send a request and continue when the answer comes, still holding the CPU. The paths themselves are
+ * in {@link Fork} (kernel/fork.c), {@link Exit}, {@link Wait} and {@link Release} (kernel/exit.c) and
+ * {@link Signals} (kernel/signal.c).
+ */
+public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
+  public final Env env;
+  public final ActorRef<TaskCmd> self;
+  public final ActorRef<MmuCmd.MmReply> mmReplies;
+  public final ActorRef<PidAllocator.PidReply> pidReplies;
+  public final ActorRef<PidAllocator.Found> lookups;
+  public final ActorRef<TasklistLock.Granted> grants;
+  public final ActorRef<FileTable.Files> fileReplies;
+  public final ActorRef<RcuCallback> rcuCallbacks;
+  private final String key;
+  private final SplittableRandom rng;
+
+  public static Behavior<TaskCmd> create(String key, Env env) {
+    return Behaviors.setup(ctx -> new Task(ctx, key, env));
+  }
+
+  private Task(ActorContext<TaskCmd> ctx, String key, Env env) {
+    super(key);
+    this.key = key;
+    this.env = env.init() == null ? env.withInit(ctx.getSelf()) : env;
+    this.self = ctx.getSelf();
+    this.mmReplies = ctx.messageAdapter(MmuCmd.MmReply.class, FromMmu::new);
+    this.pidReplies = ctx.messageAdapter(PidAllocator.PidReply.class, FromPid::new);
+    this.lookups = ctx.messageAdapter(PidAllocator.Found.class, FromLookup::new);
+    this.grants = ctx.messageAdapter(TasklistLock.Granted.class, FromLock::new);
+    this.fileReplies = ctx.messageAdapter(FileTable.Files.class, FromFiles::new);
+    this.rcuCallbacks = ctx.messageAdapter(RcuCallback.class, FromRcu::new);
+    // One seeded generator per actor (design §2): derived from the scenario seed and the task's identity.
+    this.rng = new SplittableRandom(env.scenario().seed() * 0x9E3779B97F4A7C15L ^ key.hashCode());
+  }
+
+  @Override
+  public TaskState emptyState() {
+    return new TaskState();
+  }
+
+  // ---- helpers the kernel paths use ----------------------------------------------------------
+
+  /** Applies and queues an event of the current step. */
+  public void event(TaskState s, TaskEvent e) {
+    emit(s, e);
+  }
+
+  /** Runs after this step's events are journaled. */
+  public void then(Runnable r) {
+    later(r);
+  }
+
+  public MsgId nextId() {
+    return send.next();
+  }
+
+  public String key() {
+    return key;
+  }
+
+  /** The kernel context of this task on its CPU, along {@code path}. */
+  public Ctx ctx(TaskState s, String path) {
+    return new Ctx(key, s.pid, s.cpu, path);
+  }
+
+  public ActorRef<Cpu.Cmd> cpu(int n) {
+    return env.cpus().get(n);
+  }
+
+  /** select_task_rq at fork: the model spreads new tasks over the CPUs with the task's seeded RNG. */
+  public int selectTaskRq() {
+    return rng.nextInt(env.cpus().size());
+  }
+
+  public void phase(TaskState s, MsgId cause, Phase p, Object... kv) {
+    Map<String, Object> m = new java.util.HashMap<>();
+    for (int i = 0; i + 1 < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+    event(s, new PhaseChanged(cause, p, m));
+  }
+
+  /** Gives the CPU back after this step. */
+  public void yieldCpu(TaskState s, Cpu.Yield how, long ticks) {
+    ActorRef<Cpu.Cmd> cpu = cpu(s.cpu);
+    String mm = how == Cpu.Yield.DEAD ? s.activeMm : s.mm;
+    String holder = "lazy:" + key;
+    then(() -> cpu.tell(new Cpu.StepDone(send.next(), key, how, ticks, mm, holder)));
+  }
+
+  /** The system call returns {@code ret} (or an errno) to user space and the task runs on. */
+  public void ret(TaskState s, MsgId cause, long ret, Errno errno, WaitStatus status) {
+    returnOnly(s, cause, ret, errno, status);
+    yieldCpu(s, Cpu.Yield.CONTINUE, 0);
+  }
+
+  /** Records the return without giving the CPU back (the caller decides what happens next). */
+  public void returnOnly(TaskState s, MsgId cause, long ret, Errno errno, WaitStatus status) {
+    Step st = currentStep(s);
+    String var = st == null ? null : st.str("save", null);
+    if (var != null && var.startsWith("$")) var = var.substring(1);
+    int next = s.pc + 1;
+    event(s, new SyscallReturned(cause, s.step, s.op, errno != null ? -errno.number : ret,
+        errno == null ? null : errno.name(), status, var, next, frames(s)));
+  }
+
+  public Step currentStep(TaskState s) {
+    Program p = env.scenario().programs().get(s.program);
+    return p == null || s.pc >= p.steps().size() ? null : p.steps().get(s.pc);
+  }
+
+  private static List<int[]> frames(TaskState s) {
+    List<int[]> l = new ArrayList<>();
+    for (int[] f : s.loops) l.add(f.clone());
+    return l;
+  }
+
+  /** Resolves a value that names a task or a number: 12, "$var", or "@comm" (needs a lookup). */
+  public Long resolve(TaskState s, Object v) {
+    if (v == null) return null;
+    if (v instanceof Number n) return n.longValue();
+    String str = String.valueOf(v).trim();
+    if (str.startsWith("$")) return s.vars.get(str.substring(1));
+    try {
+      return Long.parseLong(str);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  // ---- command dispatch ---------------------------------------------------------------------
+
+  @Override
+  public CommandHandler<TaskCmd, TaskEvent, TaskState> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Start.class, (s, c) -> { Fork.start(this, s, c); return commit(); })
+        .onCommand(Attach.class, (s, c) -> { Fork.attach(this, s, c); return commit(); })
+        .onCommand(ForkFailed.class, (s, c) -> { Fork.undo(this, s, c); return commitAndStop(); })
+        .onCommand(Spawned.class, (s, c) -> { Fork.spawned(this, s, c); return commit(); })
+        .onCommand(Copied.class, (s, c) -> { Fork.copied(this, s, c); return commit(); })
+        .onCommand(RunStep.class, this::runStep)
+        .onCommand(PutTaskStack.class, (s, c) -> { Release.putTaskStack(this, s, c); return end(s); })
+        .onCommand(PutTaskStructRcuUser.class, (s, c) -> { Release.putTaskStructRcuUser(this, s, c); return end(s); })
+        .onCommand(FromRcu.class, (s, c) -> { Release.rcuCallback(this, s, c.callback()); return end(s); })
+        .onCommand(NotifyParent.class, (s, c) -> { Exit.doNotifyParentReceived(this, s, c); return commit(); })
+        .onCommand(Notified.class, (s, c) -> { Exit.notified(this, s, c); return commit(); })
+        .onCommand(Adopt.class, (s, c) -> { Exit.adopt(this, s, c); return commit(); })
+        .onCommand(Adopted.class, (s, c) -> { Exit.adopted(this, s, c); return commit(); })
+        .onCommand(TaskCmd.Reparented.class, (s, c) -> { Exit.reparented(this, s, c); return commit(); })
+        .onCommand(WaitTaskZombie.class, (s, c) -> { Wait.waitTaskZombieCmpxchg(this, s, c); return commit(); })
+        .onCommand(ZombieResult.class, (s, c) -> { Wait.zombieResult(this, s, c); return commit(); })
+        .onCommand(ExitSignal.class, (s, c) -> { Release.exitSignal(this, s, c); return commit(); })
+        .onCommand(ExitSignalDone.class, (s, c) -> { Release.exitSignalDone(this, s, c); return commit(); })
+        .onCommand(ChildUnlinked.class, (s, c) -> {
+          if (s.children.containsKey(c.key())) event(s, new ChildRemoved(c.id(), c.key()));
+          return commit();
+        })
+        .onCommand(ChildPgid.class, (s, c) -> {
+          ChildInfo ci = s.children.get(c.key());
+          if (ci != null) event(s, new ChildChanged(c.id(), ci.withPgid(c.pgid())));
+          return commit();
+        })
+        .onCommand(Wake.class, (s, c) -> { wake(s, c.id(), c.ctx().path()); return commit(); })
+        .onCommand(Signal.class, (s, c) -> { Signals.receive(this, s, c); return commit(); })
+        .onCommand(FromMmu.class, this::fromMmu)
+        .onCommand(FromPid.class, (s, c) -> { Fork.pidAllocated(this, s, c.reply()); return commit(); })
+        .onCommand(FromLookup.class, (s, c) -> { Signals.found(this, s, c.reply()); return commit(); })
+        .onCommand(FromLock.class, this::fromLock)
+        .onCommand(FromFiles.class, this::fromFiles)
+        .onCommand(Query.class, (s, c) -> {
+          c.replyTo().tell(new TaskSummary(key, s.pid, s.comm, s.state, s.phase.name()));
+          return Effect().none();
+        })
+        .build();
+  }
+
+  /** Commits; a task whose own objects are all freed has nothing left to own and stops. */
+  private Effect<TaskEvent, TaskState> end(TaskState s) {
+    if (s.state.equals("freed") && !s.ownsLiveObjects()) return commitAndStop();
+    return commit();
+  }
+
+  /** try_to_wake_up: a task sleeping in wait is put back on its CPU's runqueue. */
+  public void wake(TaskState s, MsgId cause, String by) {
+    if (!s.state.equals("sleeping") || s.phase != Phase.WAIT_SLEEP) return;
+    event(s, new Woken(cause, by));
+    Cpu.Rq rq = new Cpu.Rq(key, s.pid, self, s.mm);
+    ActorRef<Cpu.Cmd> cpu = cpu(s.cpu);
+    then(() -> cpu.tell(new Cpu.Enqueue(send.next(), rq)));
+  }
+
+  // ---- running the program ------------------------------------------------------------------
+
+  private Effect<TaskEvent, TaskState> runStep(TaskState s, RunStep c) {
+    MsgId cause = c.id();
+    event(s, new RanOn(cause, c.cpu()));
+    if (s.pfExiting || !s.exitState.isEmpty()) return commit();   // a dead task is never run again
+    Phase resumed = s.phase;
+    if (resumed == Phase.WAIT_SLEEP) {
+      Wait.resume(this, s, cause);
+      return commit();
+    }
+    if (resumed == Phase.TIMER_SLEEP) {
+      returnOnly(s, cause, 0, null, null);   // nanosleep / compute / rcu_walk finished
+    }
+    if (Signals.deliver(this, s, cause)) return commit();          // a fatal signal: do_exit
+    execNext(s, cause);
+    return commit();
+  }
+
+  /** Runs the program's next step (a system call, or user-mode work handed to the CPU). */
+  private void execNext(TaskState s, MsgId cause) {
+    Program prog = env.scenario().programs().get(s.program);
+    List<Step> steps = prog.steps();
+    // Loop bookkeeping: close finished repeat rounds, enter new repeat blocks.
+    while (true) {
+      int[] top = s.loops.peekLast();
+      if (top != null && s.pc >= steps.get(top[0]).bodyEnd()) {
+        List<int[]> fr = frames(s);
+        int[] f = fr.get(fr.size() - 1);
+        if (f[1] > 1) {
+          f[1]--;
+          event(s, new Looped(cause, f[0] + 1, fr));
+        } else {
+          fr.remove(fr.size() - 1);
+          event(s, new Looped(cause, s.pc, fr));
+        }
+        continue;
+      }
+      if (s.pc < steps.size() && steps.get(s.pc).op().equals("repeat")) {
+        Step r = steps.get(s.pc);
+        long times = Math.max(0, r.num("times", 0));
+        List<int[]> fr = frames(s);
+        if (times == 0) {
+          event(s, new Looped(cause, r.bodyEnd(), fr));
+        } else {
+          fr.add(new int[] {r.index(), (int) times});
+          event(s, new Looped(cause, r.index() + 1, fr));
+        }
+        continue;
+      }
+      break;
+    }
+    if (s.pc >= steps.size()) {
+      // Running off the end of the program is exit(0) (contract §2).
+      event(s, new SyscallEntered(cause, -1, "exit"));
+      Exit.doExit(this, s, cause, WaitStatus.exited(0));
+      return;
+    }
+    Step st = steps.get(s.pc);
+    event(s, new SyscallEntered(cause, st.index(), st.op()));
+    switch (st.op()) {
+      case "fork" -> Fork.kernelClone(this, s, cause, st);
+      case "exit", "exit_group" -> Exit.doExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)));
+      case "wait4" -> Wait.wait4(this, s, cause, st);
+      case "kill" -> Signals.kill(this, s, cause, st);
+      case "sigaction" -> Signals.sigaction(this, s, cause, st);
+      case "setpgid" -> setpgid(s, cause, st);
+      case "setsid" -> setsid(s, cause);
+      case "mmap", "touch" -> mmCall(s, cause, st);
+      case "open" -> {
+        int n = (int) resolveOr(s, st, "count", 1);
+        phase(s, cause, Phase.FILE_CALL);
+        String holder = s.objects.filesStruct();
+        Ctx ctx = ctx(s, "do_sys_open");
+        then(() -> env.files().tell(new FileTable.Open(send.next(), n, holder, ctx, fileReplies)));
+      }
+      case "close" -> close(s, cause, st);
+      case "semundo" -> semundo(s, cause);
+      case "sleep" -> userWork(s, cause, Cpu.Yield.SLEEP, resolveOr(s, st, "ticks", 1));
+      case "compute" -> userWork(s, cause, Cpu.Yield.COMPUTE, resolveOr(s, st, "ticks", 1));
+      case "rcu_walk" -> userWork(s, cause, Cpu.Yield.RCU_WALK, resolveOr(s, st, "ticks", 1));
+      case "getpid" -> ret(s, cause, s.pid, null, null);       // the tgid: one thread per process here
+      case "gettid" -> ret(s, cause, s.pid, null, null);
+      case "getppid" -> ret(s, cause, s.ppid, null, null);
+      default -> ret(s, cause, 0, Errno.ENOSYS, null);
+    }
+  }
+
+  public long resolveOr(TaskState s, Step st, String field, long dflt) {
+    Long v = resolve(s, st.args().get(field));
+    return v == null ? dflt : v;
+  }
+
+  /** sleep, compute and rcu_walk: the CPU runs (or waits) the ticks; the step returns when we run again. */
+  private void userWork(TaskState s, MsgId cause, Cpu.Yield how, long ticks) {
+    phase(s, cause, Phase.TIMER_SLEEP);
+    if (how == Cpu.Yield.SLEEP) event(s, new Slept(cause, "hrtimer_nanosleep"));
+    yieldCpu(s, how, Math.max(1, ticks));
+  }
+
+  private void mmCall(TaskState s, MsgId cause, Step st) {
+    if (s.mm == null) {
+      ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    int pages = (int) resolveOr(s, st, "pages", 1);
+    boolean write = !"false".equals(st.str("write", st.op().equals("touch") ? "true" : "false"));
+    phase(s, cause, Phase.MM_CALL);
+    String mm = s.mm;
+    if (st.op().equals("touch")) {
+      Ctx ctx = ctx(s, "exc_page_fault/do_user_addr_fault");
+      then(() -> env.mmu().tell(new MmuCmd.Fault(send.next(), mm, pages, write, ctx, mmReplies)));
+    } else {
+      Ctx ctx = ctx(s, "ksys_mmap_pgoff/vm_mmap_pgoff");
+      then(() -> env.mmu().tell(new MmuCmd.Mmap(send.next(), mm, pages, write, ctx, mmReplies)));
+    }
+  }
+
+  private Effect<TaskEvent, TaskState> fromMmu(TaskState s, FromMmu c) {
+    MsgId cause = c.reply().id();
+    switch (s.phase) {
+      case MM_CALL -> ret(s, cause, 0, c.reply().ok() ? null : Errno.EINVAL, null);
+      case FORK_MM -> Fork.mmCopied(this, s, c.reply());
+      case EXIT_MM -> Exit.exitMmDone(this, s, cause);
+      default -> { }
+    }
+    return commit();
+  }
+
+  private Effect<TaskEvent, TaskState> fromLock(TaskState s, FromLock c) {
+    MsgId cause = c.reply().id();
+    switch (s.phase) {
+      case FORK_LOCK -> Fork.linked(this, s, cause);
+      case EXIT_NOTIFY_LOCK -> Exit.exitNotify(this, s, cause);
+      case WAIT_LOCK -> Wait.scan(this, s, cause);
+      case RELEASE_LOCK -> Release.locked(this, s, cause);
+      default -> { }
+    }
+    return commit();
+  }
+
+  private Effect<TaskEvent, TaskState> fromFiles(TaskState s, FromFiles c) {
+    MsgId cause = c.reply().id();
+    FileTable.Files f = c.reply();
+    if (s.phase == Phase.EXIT_FILES) {
+      Exit.closeFilesDone(this, s, cause, f.files());
+    } else if (f.request().equals("open")) {
+      int fd = s.fds.size();
+      event(s, new FilesOpened(cause, f.files()));
+      ret(s, cause, fd, null, null);
+    } else {
+      // close: the last reference's __fput runs as task_work on the way back to user space.
+      if (!f.files().isEmpty()) {
+        event(s, new TaskWorkQueued(cause, f.files()));
+        runTaskWork(s, cause, "task_work_run");
+      }
+      ret(s, cause, 0, null, null);
+    }
+    return commit();
+  }
+
+  /** task_work_run: the queued ____fput calls. */
+  public void runTaskWork(TaskState s, MsgId cause, String path) {
+    if (s.taskWork.isEmpty()) return;
+    List<String> files = List.copyOf(s.taskWork);
+    event(s, new TaskWorkRan(cause, files));
+    Ctx ctx = ctx(s, path);
+    then(() -> env.files().tell(new FileTable.FinishFput(send.next(), files, ctx)));
+  }
+
+  private void close(TaskState s, MsgId cause, Step st) {
+    long fd = resolveOr(s, st, "fd", -1);
+    if (fd < 0 || fd >= s.fds.size() || s.fds.get((int) fd) == null) {
+      ret(s, cause, 0, Errno.EBADF, null);
+      return;
+    }
+    String file = s.fds.get((int) fd);
+    event(s, new FileClosed(cause, (int) fd));
+    phase(s, cause, Phase.FILE_CALL);
+    Ctx ctx = ctx(s, "__x64_sys_close/filp_close");
+    String holder = s.objects.filesStruct();
+    then(() -> env.files().tell(new FileTable.Fput(send.next(), List.of(file), holder, ctx, fileReplies)));
+  }
+
+  /** semop with SEM_UNDO: the first one allocates the task's sem_undo_list (ipc/sem.c: get_undo_list). */
+  private void semundo(TaskState s, MsgId cause) {
+    if (s.semUndo == null) {
+      String obj = ObjType.SEM_UNDO_LIST.kernelName + "#" + key;
+      event(s, new SemUndoAllocated(cause, obj, List.of(LedgerEntry.of(obj, ObjType.SEM_UNDO_LIST, key, "alloc", 1,
+          key, ctx(s, "__x64_sys_semop/do_semtimedop/find_alloc_undo/get_undo_list")))));
+    }
+    ret(s, cause, 0, null, null);
+  }
+
+  /** setpgid(2) on the caller itself (pid 0 or its own pid); pgid 0 means its own pid. */
+  private void setpgid(TaskState s, MsgId cause, Step st) {
+    long pid = resolveOr(s, st, "pid", 0);
+    long pgid = resolveOr(s, st, "pgid", 0);
+    if (pgid < 0) {
+      ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    if (pid != 0 && pid != s.pid) {
+      ret(s, cause, 0, Errno.ESRCH, null);   // only the caller itself is modelled here
+      return;
+    }
+    if (s.sid == s.pid) {
+      ret(s, cause, 0, Errno.EPERM, null);   // a session leader cannot change its group
+      return;
+    }
+    int g = pgid == 0 ? s.pid : (int) pgid;
+    event(s, new PgidSet(cause, g, s.sid));
+    notifyParentOfPgid(s);
+    ret(s, cause, 0, null, null);
+  }
+
+  /** setsid(2): EPERM for a group leader; else a new session and group led by the caller. */
+  private void setsid(TaskState s, MsgId cause) {
+    if (s.pgid == s.pid) {
+      ret(s, cause, 0, Errno.EPERM, null);
+      return;
+    }
+    event(s, new PgidSet(cause, s.pid, s.pid));
+    notifyParentOfPgid(s);
+    ret(s, cause, s.pid, null, null);
+  }
+
+  private void notifyParentOfPgid(TaskState s) {
+    ActorRef<TaskCmd> p = s.parent;
+    int g = s.pgid;
+    if (p != null) then(() -> p.tell(new ChildPgid(send.next(), key, g)));
+  }
+
+  public void callRcu(String function, String object, Ctx ctx) {
+    then(() -> env.rcu().tell(new RcuManager.CallRcu(send.next(), function, object, rcuCallbacks, ctx)));
+  }
+
+  public void nsproxy(boolean get, Ctx ctx) {
+    then(() -> env.kernel().tell(new KernelCmd.NsproxyRef(send.next(), get, key, ctx)));
+  }
+}

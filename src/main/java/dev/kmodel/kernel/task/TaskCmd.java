@@ -1,0 +1,99 @@
+package dev.kmodel.kernel.task;
+
+import akka.actor.typed.ActorRef;
+import dev.kmodel.fs.FileTable;
+import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.pid.PidAllocator;
+import dev.kmodel.kernel.rcu.RcuCallback;
+import dev.kmodel.mm.MmuCmd;
+import java.util.List;
+
+/** Messages a task receives: from its CPU, from other tasks, and replies from the subsystems. */
+public sealed interface TaskCmd {
+
+  // ---- from the CPU -------------------------------------------------------------------------
+
+  /** The CPU runs this task for one program step (it holds the CPU until it answers StepDone). */
+  record RunStep(MsgId id, int cpu) implements TaskCmd {}
+
+  /** finish_task_switch → put_task_stack: the CPU no longer runs on this dead task's stack. */
+  record PutTaskStack(MsgId id, Ctx ctx) implements TaskCmd {}
+
+  /** put_task_struct_rcu_user: from finish_task_switch (scheduler) or release_task (reaper). */
+  record PutTaskStructRcuUser(MsgId id, Ctx ctx) implements TaskCmd {}
+
+  // ---- creation -----------------------------------------------------------------------------
+
+  /** The new task's side of copy_process (dup_task_struct, copy_creds, copy_files, ...). */
+  record Start(MsgId id, TaskInit init, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  /** Linked under write_lock(tasklist_lock): pid, parent, address space. */
+  record Attach(MsgId id, int pid, String pidObject, String mm, int pgid, int sid, Ctx ctx) implements TaskCmd {}
+
+  /** copy_process failed after the task was created: undo (bad_fork_* labels) and go. */
+  record ForkFailed(MsgId id, String mm, Ctx ctx) implements TaskCmd {}
+
+  /** The Kernel spawned the actor for a new task_struct (alloc_task_struct_node). */
+  record Spawned(MsgId id, String key, ActorRef<TaskCmd> ref) implements TaskCmd {}
+
+  /** The child finished its copy_* steps. */
+  record Copied(MsgId id, String key) implements TaskCmd {}
+
+  // ---- between tasks (kernel/exit.c) --------------------------------------------------------
+
+  /** do_notify_parent: the child died; the parent answers whether it is autoreaped. */
+  record NotifyParent(MsgId id, ChildInfo child, int sig, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  record Notified(MsgId id, boolean autoreap) implements TaskCmd {}
+
+  /** forget_original_parent: the new reaper takes these children; answers which zombies it releases. */
+  record Adopt(MsgId id, List<ChildInfo> children, String from, String why, Ctx ctx, ActorRef<TaskCmd> replyTo)
+      implements TaskCmd {}
+
+  record Adopted(MsgId id, List<String> autoreap) implements TaskCmd {}
+
+  /** reparent_leader: the child's parent is now {@code parent}. */
+  record Reparented(MsgId id, String parentKey, int ppid, ActorRef<TaskCmd> parent, String why, Ctx ctx)
+      implements TaskCmd {}
+
+  /** wait_task_zombie's cmpxchg(exit_state, EXIT_ZOMBIE, EXIT_DEAD) on this task; nowait = WNOWAIT. */
+  record WaitTaskZombie(MsgId id, boolean nowait, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  record ZombieResult(MsgId id, String key, int pid, boolean reaped, int status) implements TaskCmd {}
+
+  /** release_task → __exit_signal → __unhash_process, run on the released task's fields. */
+  record ExitSignal(MsgId id, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  record ExitSignalDone(MsgId id, String key) implements TaskCmd {}
+
+  /** list_del_init(&p->sibling): a released child leaves its parent's children list. */
+  record ChildUnlinked(MsgId id, String key) implements TaskCmd {}
+
+  /** The child changed process group (setpgid), so the parent's wait4(0 / -pgid) sees it. */
+  record ChildPgid(MsgId id, String key, int pgid) implements TaskCmd {}
+
+  /** try_to_wake_up from __wake_up_parent or signal_wake_up. */
+  record Wake(MsgId id, Ctx ctx) implements TaskCmd {}
+
+  /** A signal sent to this task (kill, do_notify_parent). */
+  record Signal(MsgId id, int sig, int fromPid, Ctx ctx) implements TaskCmd {}
+
+  // ---- replies from subsystems, through message adapters -----------------------------------
+
+  record FromMmu(MmuCmd.MmReply reply) implements TaskCmd {}
+
+  record FromPid(PidAllocator.PidReply reply) implements TaskCmd {}
+
+  record FromLookup(PidAllocator.Found reply) implements TaskCmd {}
+
+  record FromLock(TasklistLock.Granted reply) implements TaskCmd {}
+
+  record FromFiles(FileTable.Files reply) implements TaskCmd {}
+
+  record FromRcu(RcuCallback callback) implements TaskCmd {}
+
+  /** Quiescence and audit probe (read-only, never journaled). */
+  record Query(MsgId id, ActorRef<TaskSummary> replyTo) implements TaskCmd {}
+}

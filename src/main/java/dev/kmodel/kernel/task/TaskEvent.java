@@ -1,0 +1,132 @@
+package dev.kmodel.kernel.task;
+
+import dev.kmodel.kernel.KEvent;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.Ledgered;
+import java.util.List;
+import java.util.Map;
+
+/** What happened to one task, in the past tense and kernel words (design §3). */
+public sealed interface TaskEvent extends KEvent, Ledgered {
+
+  @Override
+  default List<LedgerEntry> ledger() {
+    return List.of();
+  }
+
+  // ---- creation -----------------------------------------------------------------------------
+
+  /** copy_process on the new task's side: its objects allocated (dup_task_struct, copy_*). */
+  record Created(MsgId cause, TaskInit init, Owned objects, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  /** The task's own objects. */
+  record Owned(String taskStruct, String kernelStack, String threadInfo, String cred, String filesStruct,
+      String fsStruct, String sighand, String signal, String nsproxy) {}
+
+  /** Linked into the tree under tasklist_lock: pid, address space, process group. */
+  record Attached(MsgId cause, int pid, String pidObject, String mm, int pgid, int sid) implements TaskEvent {}
+
+  /** copy_process failed: everything it allocated for this task is freed (bad_fork_* labels). */
+  record ForkUndone(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  // ---- running the program ------------------------------------------------------------------
+
+  record RanOn(MsgId cause, int cpu) implements TaskEvent {}
+
+  record SyscallEntered(MsgId cause, int step, String op) implements TaskEvent {}
+
+  /**
+   * The system call returned to user space. {@code pc} and {@code loops} are where the program goes on.
+   * {@code status} is set for the wait family.
+   */
+  record SyscallReturned(MsgId cause, int step, String op, long ret, String errno, WaitStatus status, String var,
+      int pc, List<int[]> loops) implements TaskEvent {}
+
+  /** Entered a repeat block, or went round it again, or left it. */
+  record Looped(MsgId cause, int pc, List<int[]> loops) implements TaskEvent {}
+
+  /** A kernel path moved on: which phase it waits in, with the data it carries between messages. */
+  record PhaseChanged(MsgId cause, Phase phase, Map<String, Object> data) implements TaskEvent {}
+
+  record Slept(MsgId cause, String in) implements TaskEvent {}
+
+  record Woken(MsgId cause, String by) implements TaskEvent {}
+
+  // ---- fork (parent side) -------------------------------------------------------------------
+
+  record ChildAdded(MsgId cause, ChildInfo child) implements TaskEvent {}
+
+  record ChildChanged(MsgId cause, ChildInfo child) implements TaskEvent {}
+
+  record ChildRemoved(MsgId cause, String key) implements TaskEvent {}
+
+  // ---- memory, files, misc syscalls ---------------------------------------------------------
+
+  record FilesOpened(MsgId cause, List<String> files) implements TaskEvent {}
+
+  record FileClosed(MsgId cause, int fd) implements TaskEvent {}
+
+  record TaskWorkQueued(MsgId cause, List<String> files) implements TaskEvent {}
+
+  record TaskWorkRan(MsgId cause, List<String> files) implements TaskEvent {}
+
+  record SigactionSet(MsgId cause, int sig, SigAction action) implements TaskEvent {}
+
+  record PgidSet(MsgId cause, int pgid, int sid) implements TaskEvent {}
+
+  record SemUndoAllocated(MsgId cause, String object, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  // ---- signals ------------------------------------------------------------------------------
+
+  /** A signal arrived; {@code disposition}: pending, ignored (discarded at send), or fatal. */
+  record SignalReceived(MsgId cause, int sig, int from, String disposition) implements TaskEvent {}
+
+  record SignalsDelivered(MsgId cause, List<Integer> sigs) implements TaskEvent {}
+
+  // ---- exit (kernel/exit.c) -----------------------------------------------------------------
+
+  /** exit_signals: PF_EXITING set; group_dead computed (signal->live reached zero). */
+  record PfExitingSet(MsgId cause, int status, boolean groupDead) implements TaskEvent {}
+
+  /** exit_mm: current->mm = NULL (active_mm keeps a lazy reference until the CPU switches away). */
+  record MmReleased(MsgId cause, String mm) implements TaskEvent {}
+
+  record SemUndoReleased(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  /** exit_files: put_files_struct freed the fd table (its files were fput). */
+  record FilesReleased(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  record FsReleased(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  record NamespacesReleased(MsgId cause) implements TaskEvent {}
+
+  record ChildrenReparented(MsgId cause, List<String> children, String to, int toPid, String why) implements TaskEvent {}
+
+  /** Reparented by the exit of the old parent (reparent_leader); the report's reparent record. */
+  record Reparented(MsgId cause, String fromKey, int from, String toKey, int to, String why,
+      akka.actor.typed.ActorRef<TaskCmd> toRef) implements TaskEvent {}
+
+  record BecameZombie(MsgId cause, int status) implements TaskEvent {}
+
+  /** Autoreaped: EXIT_DEAD straight away (parent ignores SIGCHLD or has SA_NOCLDWAIT). */
+  record BecameDead(MsgId cause, int status, String why) implements TaskEvent {}
+
+  /** do_task_dead: TASK_DEAD; the CPU will switch away for good. */
+  record TaskDead(MsgId cause) implements TaskEvent {}
+
+  /** wait_task_zombie won the cmpxchg EXIT_ZOMBIE → EXIT_DEAD for this waiter. */
+  record ReapedBy(MsgId cause, String waiter, int waiterPid) implements TaskEvent {}
+
+  /** __exit_signal → __unhash_process: out of the pid hash, task list and parent's children. */
+  record Unhashed(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  record RcuUserDropped(MsgId cause, int rcuUsers, String by) implements TaskEvent {}
+
+  record StackFreed(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  /** delayed_put_task_struct → put_task_struct → __put_task_struct → free_task. */
+  record TaskStructFreed(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  record CredFreed(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
+}

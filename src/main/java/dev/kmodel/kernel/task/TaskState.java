@@ -1,0 +1,206 @@
+package dev.kmodel.kernel.task;
+
+import akka.actor.typed.ActorRef;
+import dev.kmodel.kernel.KernelActor;
+import dev.kmodel.kernel.task.TaskEvent.*;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * struct task_struct as one Task actor owns it. Fields are changed only by {@link #apply}. The
+ * comment beside a field names the lock that guards it in Linux; here the actor's mailbox serializes
+ * access, and the tasklist_lock actor orders the cross-task changes.
+ */
+public final class TaskState implements KernelActor.Folds<TaskEvent> {
+  // ---- identity (fixed at copy_process) -----------------------------------------------------
+  public String key = "";
+  public int pid;                      // task->pid; set by attach under write_lock(tasklist_lock)
+  public String comm = "";             // task->comm (task_lock)
+  public String program = "";
+  public boolean kthread;              // PF_KTHREAD: no mm
+  public TaskEvent.Owned objects;    // task_struct, kernel stack, thread_info, cred, files, fs, sighand, signal
+  public String pidObject;
+
+  // ---- the process tree (guarded by tasklist_lock) ------------------------------------------
+  public String parentKey = "";        // real_parent
+  public int ppid;
+  public ActorRef<TaskCmd> parent;
+  public final LinkedHashMap<String, ChildInfo> children = new LinkedHashMap<>();  // in list order
+  public int pgid;                     // signal->pids[PIDTYPE_PGID]
+  public int sid;
+
+  // ---- run state ----------------------------------------------------------------------------
+  public String state = "new";         // new, running, sleeping, zombie, dead, freed
+  public String exitState = "";        // "", zombie, dead (tasklist_lock; cmpxchg in wait_task_zombie)
+  public boolean pfExiting;            // PF_EXITING (set by exit_signals under siglock)
+  public int exitCode;                 // task->exit_code as wait reports it
+  public int cpu;                      // task_cpu(): where it last ran
+
+  // ---- references to the task_struct itself -------------------------------------------------
+  public int usage = 1;                // task->usage
+  public int rcuUsers = 2;             // task->rcu_users: the reaper and the scheduler
+  public boolean stackLive;            // kernel stack still allocated (stack_refcount 1)
+  public boolean taskStructLive;
+  public boolean credLive;
+  public boolean signalLive;
+
+  // ---- resources ----------------------------------------------------------------------------
+  public String mm;                    // task->mm (task_lock); null after exit_mm
+  public String activeMm;              // task->active_mm: kept lazily after exit_mm
+  public final List<String> fds = new ArrayList<>();        // files->fdt (files->file_lock); null = closed
+  public final List<String> taskWork = new ArrayList<>();   // files waiting for ____fput
+  public String semUndo;               // task->sysvsem.undo_list
+
+  // ---- signals (sighand->siglock) -----------------------------------------------------------
+  public final Map<Integer, SigAction> sigactions = new TreeMap<>();
+  public final TreeSet<Integer> pending = new TreeSet<>();
+
+  // ---- the program (user space) -------------------------------------------------------------
+  public int pc;
+  public final Deque<int[]> loops = new ArrayDeque<>();     // repeat frames: {repeat step, rounds left}
+  public final Map<String, Long> vars = new TreeMap<>();
+
+  // ---- the kernel path in progress ----------------------------------------------------------
+  public Phase phase = Phase.NONE;
+  public final Map<String, Object> data = new HashMap<>();  // values a path carries between messages
+  public int step = -1;                // program step of the system call in progress
+  public String op = "";
+
+  public SigAction sigaction(int sig) {
+    return sigactions.getOrDefault(sig, SigAction.DEFAULT);
+  }
+
+  public boolean ownsLiveObjects() {
+    return taskStructLive || stackLive || credLive || signalLive;
+  }
+
+  @Override
+  public void apply(TaskEvent e) {
+    if (e instanceof Created c) {
+      TaskInit i = c.init();
+      key = i.key();
+      comm = i.comm();
+      program = i.program();
+      kthread = i.kernelThread();
+      parentKey = i.parentKey();
+      ppid = i.ppid();
+      parent = i.parent();
+      vars.putAll(i.vars());
+      sigactions.putAll(i.sigactions());
+      fds.addAll(i.files());
+      pgid = i.pgid();
+      sid = i.sid();
+      cpu = i.cpu();
+      objects = c.objects();
+      taskStructLive = stackLive = credLive = signalLive = true;
+    } else if (e instanceof Attached a) {
+      pid = a.pid();
+      pidObject = a.pidObject();
+      mm = a.mm();
+      activeMm = a.mm();
+      if (a.pgid() >= 0) pgid = a.pgid() == 0 ? a.pid() : a.pgid();
+      if (a.sid() >= 0) sid = a.sid() == 0 ? a.pid() : a.sid();
+    } else if (e instanceof ForkUndone) {
+      state = "freed";
+      taskStructLive = stackLive = credLive = signalLive = false;
+    } else if (e instanceof RanOn r) {
+      cpu = r.cpu();
+      if (state.equals("new") || state.equals("sleeping")) state = "running";
+    } else if (e instanceof SyscallEntered s) {
+      step = s.step();
+      op = s.op();
+    } else if (e instanceof SyscallReturned r) {
+      // For the wait family $var receives the wait status (contract §2); otherwise the return value.
+      if (r.var() != null) vars.put(r.var(), r.status() != null ? (long) r.status().raw() : r.ret());
+      pc = r.pc();
+      loops.clear();
+      for (int[] f : r.loops()) loops.addLast(f.clone());
+      step = -1;
+      op = "";
+      phase = Phase.NONE;
+      data.clear();
+    } else if (e instanceof Looped l) {
+      pc = l.pc();
+      loops.clear();
+      for (int[] f : l.loops()) loops.addLast(f.clone());
+    } else if (e instanceof PhaseChanged p) {
+      phase = p.phase();
+      data.putAll(p.data());
+    } else if (e instanceof Slept s) {
+      state = "sleeping";
+    } else if (e instanceof Woken w) {
+      if (state.equals("sleeping")) state = "running";
+    } else if (e instanceof ChildAdded c) {
+      children.put(c.child().key(), c.child());
+    } else if (e instanceof ChildChanged c) {
+      children.put(c.child().key(), c.child());
+    } else if (e instanceof ChildRemoved c) {
+      children.remove(c.key());
+    } else if (e instanceof FilesOpened f) {
+      fds.addAll(f.files());
+    } else if (e instanceof FileClosed f) {
+      fds.set(f.fd(), null);
+    } else if (e instanceof TaskWorkQueued t) {
+      taskWork.addAll(t.files());
+    } else if (e instanceof TaskWorkRan t) {
+      taskWork.removeAll(t.files());
+    } else if (e instanceof SigactionSet s) {
+      sigactions.put(s.sig(), s.action());
+    } else if (e instanceof PgidSet p) {
+      pgid = p.pgid();
+      sid = p.sid();
+    } else if (e instanceof SemUndoAllocated s) {
+      semUndo = s.object();
+    } else if (e instanceof SignalReceived s) {
+      if (!s.disposition().equals("ignored")) pending.add(s.sig());
+    } else if (e instanceof SignalsDelivered s) {
+      pending.removeAll(s.sigs());
+    } else if (e instanceof PfExitingSet p) {
+      pfExiting = true;
+      exitCode = p.status();
+    } else if (e instanceof MmReleased) {
+      mm = null;
+    } else if (e instanceof SemUndoReleased) {
+      semUndo = null;
+    } else if (e instanceof FilesReleased) {
+      fds.clear();
+    } else if (e instanceof ChildrenReparented c) {
+      for (String k : c.children()) children.remove(k);
+    } else if (e instanceof Reparented r) {
+      parentKey = r.toKey();
+      ppid = r.to();
+      parent = r.toRef();
+    } else if (e instanceof BecameZombie z) {
+      exitState = "zombie";
+      exitCode = z.status();
+    } else if (e instanceof BecameDead d) {
+      exitState = "dead";
+      exitCode = d.status();
+    } else if (e instanceof TaskDead) {
+      state = exitState.equals("zombie") ? "zombie" : "dead";
+      activeMm = null;
+    } else if (e instanceof ReapedBy) {
+      exitState = "dead";
+      if (state.equals("zombie")) state = "dead";
+    } else if (e instanceof RcuUserDropped r) {
+      rcuUsers = r.rcuUsers();
+    } else if (e instanceof StackFreed) {
+      stackLive = false;
+    } else if (e instanceof TaskStructFreed) {
+      usage = 0;
+      taskStructLive = false;
+      signalLive = false;
+      stackLive = false;
+      state = "freed";
+    } else if (e instanceof CredFreed) {
+      credLive = false;
+    }
+  }
+}
