@@ -42,9 +42,15 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   }
 
   @Override
-  public SignalHandler<S> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), s -> live = true).build();
+  public final SignalHandler<S> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), s -> {
+      live = true;
+      recovered(s);
+    }).build();
   }
+
+  /** Called once the journal has been folded into the state, before the first command. */
+  protected void recovered(S state) {}
 
   /** Applies an event to the state now and queues it for this step's write. */
   protected final void emit(S state, E event) {

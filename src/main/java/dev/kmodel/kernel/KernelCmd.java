@@ -15,6 +15,16 @@ public sealed interface KernelCmd {
   /** Boot steps report back (init, kthreadd). */
   record Booted(TaskCmd.Copied copied) implements KernelCmd {}
 
+  /** rest_init: boot pid 1 and pid 2 (sent to itself once recovery is done). */
+  record StartKernel(MsgId id) implements KernelCmd {}
+
+  record MmDone(dev.kmodel.mm.MmuCmd.MmReply reply) implements KernelCmd {}
+
+  record PidDone(dev.kmodel.kernel.pid.PidAllocator.PidReply reply) implements KernelCmd {}
+
+  /** The machine as the driver sees it. */
+  record GetEnv(ActorRef<Env> replyTo) implements KernelCmd {}
+
   /** All Task actors spawned so far (for quiescence probes and the audit). */
   record ListTasks(MsgId id, ActorRef<java.util.List<ActorRef<TaskCmd>>> replyTo) implements KernelCmd {}
 }

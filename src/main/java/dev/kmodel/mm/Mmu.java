@@ -306,7 +306,7 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
     if (users == 0) {
       exitMmap(p, mm, at.in("__mmput/exit_mmap"));
       // __mmput ends with mmdrop: the reference all mm_users held together.
-      mmdropIn(p, mm, mm.count, "mm_users", at.in("__mmput/mmdrop"));
+      mmdropIn(p, mm, mm.count, "users", at.in("__mmput/mmdrop"));
     }
     MmuEvent ev = p.event(c, "mmput");
     return Effect().persist(ev).thenRun(st -> c.replyTo().tell(new MmReply(send.next(), "mmput", c.mm(), null, true)));

@@ -139,8 +139,7 @@ public final class Release {
       // exit_creds → put_cred → __put_cred: the cred itself goes after another grace period.
       t.callRcu("put_cred_rcu", s.objects.cred(), put.in("exit_creds/put_cred/__put_cred/call_rcu"));
     } else if (cb.function().equals("put_cred_rcu")) {
-      t.event(s, new CredFreed(cb.id(), List.of(LedgerEntry.of(s.objects.cred(), ObjType.CRED, k, "free", 0, k,
-          at.in("put_cred_rcu")))));
+      t.event(s, new CredFreed(cb.id(), List.of(LedgerEntry.of(s.objects.cred(), ObjType.CRED, k, "free", 0, k, at))));
     }
   }
 }

@@ -51,7 +51,8 @@ public final class Fork {
     TaskInit init = new TaskInit(c.key(), t.key(), s.pid, t.self, program, program, s.vars, s.sigactions,
         s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, false, s.cpu, COPY, s.pid);
     ActorRef<TaskCmd> child = c.ref();
-    t.then(() -> child.tell(new TaskCmd.Start(t.nextId(), init, t.self)));
+    ActorRef<TaskCmd.Copied> reply = t.self.narrow();
+    t.then(() -> child.tell(new TaskCmd.Start(t.nextId(), init, reply)));
   }
 
   /**
@@ -94,7 +95,7 @@ public final class Fork {
       t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), fl, holder, dup)));
     }
     t.nsproxy(true, at.in("copy_namespaces/get_nsproxy"));
-    ActorRef<TaskCmd> reply = c.replyTo();
+    ActorRef<TaskCmd.Copied> reply = c.replyTo();
     t.then(() -> reply.tell(new TaskCmd.Copied(t.nextId(), k)));
   }
 

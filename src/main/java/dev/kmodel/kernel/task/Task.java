@@ -137,7 +137,8 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     Step st = currentStep(s);
     String var = st == null ? null : st.str("save", null);
     if (var != null && var.startsWith("$")) var = var.substring(1);
-    int next = s.pc + 1;
+    // init's reaper loop stays on its wait4 step forever.
+    int next = st != null && st.args().containsKey("reaper") ? s.pc : s.pc + 1;
     event(s, new SyscallReturned(cause, s.step, s.op, errno != null ? -errno.number : ret,
         errno == null ? null : errno.name(), status, var, next, frames(s)));
   }

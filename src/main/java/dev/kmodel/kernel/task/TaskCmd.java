@@ -27,7 +27,7 @@ public sealed interface TaskCmd {
   // ---- creation -----------------------------------------------------------------------------
 
   /** The new task's side of copy_process (dup_task_struct, copy_creds, copy_files, ...). */
-  record Start(MsgId id, TaskInit init, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+  record Start(MsgId id, TaskInit init, ActorRef<Copied> replyTo) implements TaskCmd {}
 
   /** Linked under write_lock(tasklist_lock): pid, parent, address space. */
   record Attach(MsgId id, int pid, String pidObject, String mm, int pgid, int sid, Ctx ctx) implements TaskCmd {}

@@ -100,6 +100,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       cpu = i.cpu();
       objects = c.objects();
       taskStructLive = stackLive = credLive = signalLive = true;
+      if (kthread) state = "sleeping";   // kthreadd waits for kthread_create requests
     } else if (e instanceof Attached a) {
       pid = a.pid();
       pidObject = a.pidObject();
@@ -184,8 +185,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       exitState = "dead";
       exitCode = d.status();
     } else if (e instanceof TaskDead) {
+      // active_mm stays: context_switch hands it to the CPU (rq->prev_mm) when it switches away.
       state = exitState.equals("zombie") ? "zombie" : "dead";
-      activeMm = null;
     } else if (e instanceof ReapedBy) {
       exitState = "dead";
       if (state.equals("zombie")) state = "dead";

@@ -1,0 +1,47 @@
+package dev.kmodel.report;
+
+import dev.kmodel.kernel.task.WaitStatus;
+import java.util.List;
+
+/**
+ * The run report (contract §3). Field names are written in snake_case by {@link ReportJson}. Every
+ * row carries {@code seq}: the position of its event in the run's total order (the journal's).
+ */
+public record Report(
+    String scenario, long seed, int cpus, String outcome, Journal journal,
+    List<TaskRow> tasks, List<ResultRow> results, List<LedgerRow> ledger, List<ReparentRow> reparent,
+    List<SignalRow> signals, List<ViolationRow> violations,
+    List<LockRow> locks, List<GraceRow> graces, List<CpuRow> cpuStats) {
+
+  public record Journal(long events, int persistenceIds) {}
+
+  /** A task's final state: running, sleeping, zombie, dead or freed. */
+  public record TaskRow(long seq, int pid, int tgid, int ppid, String comm, String state, Integer exitCode,
+      Integer exitSignal, String key) {}
+
+  /** One executed step. {@code seq} null: it never returned (exit). {@code cpu}: where it entered. */
+  public record ResultRow(int pid, String comm, int step, String op, long start, Long seq, Long ret, String errno,
+      WaitStatus status, String var, int cpu) {}
+
+  public record LedgerRow(long seq, String object, String type, int owner, String event, int refcount,
+      String holder, String function, String path, int cpu) {}
+
+  public record ReparentRow(long seq, int child, int from, int to, String why) {}
+
+  public record SignalRow(long seq, int from, int to, String sig, String disposition) {}
+
+  public record ViolationRow(long seq, String kind, String detail, List<Integer> pids) {}
+
+  /** tasklist_lock: one row per acquisition; waited rows have {@code requested} &lt; {@code seq}. */
+  public record LockRow(long seq, long requested, String mode, int pid, int cpu, String path, boolean contended,
+      List<Integer> heldBy) {}
+
+  /** An RCU grace period: when it started and ended, and how many callbacks it ran. */
+  public record GraceRow(long gp, long start, Long end, int callbacks) {}
+
+  public record CpuRow(int cpu, long clock, int switches, String lazyMm) {}
+
+  public boolean hasViolations() {
+    return !violations.isEmpty();
+  }
+}
