@@ -11,7 +11,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
-import dev.kmodel.kernel.Send;
+import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.ledger.ObjType;
@@ -26,7 +26,7 @@ import java.util.Map;
  * refers to it (dup_fd at fork takes a reference with get_file); the last fput defers __fput to the
  * task's task_work, which exit_task_work runs during do_exit.
  */
-public final class FileTable extends EventSourcedBehavior<FileTable.Cmd, FileTable.Event, FileTable.State> {
+public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event, FileTable.State> {
 
   public sealed interface Cmd {}
 
@@ -50,20 +50,34 @@ public final class FileTable extends EventSourcedBehavior<FileTable.Cmd, FileTab
       implements KEvent, Ledgered {}
 
   /** f_count per live file; files at 0 await __fput. Owned by this actor alone. */
-  public static final class State {
+  public static final class State implements KernelActor.Folds<Event> {
     final Map<String, Integer> count = new LinkedHashMap<>();
     final Map<String, String> owner = new HashMap<>();
     long ids;
+
+    @Override
+    public void apply(Event e) {
+      ids = e.ids();
+      for (LedgerEntry l : e.ledger()) {
+        if (l.event().equals("use")) continue;
+        if (l.event().equals("free")) {
+          count.remove(l.object());
+          owner.remove(l.object());
+        } else {
+          count.put(l.object(), l.refcount());
+          owner.putIfAbsent(l.object(), l.owner());
+        }
+      }
+    }
   }
 
-  private final Send send = new Send("files");
 
   public static Behavior<Cmd> create() {
-    return Behaviors.setup(ctx -> new FileTable());
+    return Behaviors.setup(FileTable::new);
   }
 
-  private FileTable() {
-    super(PersistenceId.ofUniqueId("files"));
+  private FileTable(akka.actor.typed.javadsl.ActorContext<Cmd> ctx) {
+    super("files", ctx);
   }
 
   @Override
@@ -72,25 +86,7 @@ public final class FileTable extends EventSourcedBehavior<FileTable.Cmd, FileTab
   }
 
   @Override
-  public EventHandler<State, Event> eventHandler() {
-    return (s, e) -> {
-      s.ids = e.ids();
-      for (LedgerEntry l : e.ledger()) {
-        if (l.event().equals("use")) continue;
-        if (l.event().equals("free")) {
-          s.count.remove(l.object());
-          s.owner.remove(l.object());
-        } else {
-          s.count.put(l.object(), l.refcount());
-          s.owner.putIfAbsent(l.object(), l.owner());
-        }
-      }
-      return s;
-    };
-  }
-
-  @Override
-  public CommandHandler<Cmd, Event, State> commandHandler() {
+  protected CommandHandler<Cmd, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Open.class, this::open)
         .onCommand(Get.class, this::get)
@@ -110,8 +106,9 @@ public final class FileTable extends EventSourcedBehavior<FileTable.Cmd, FileTab
       ledger.add(LedgerEntry.of(f, ObjType.FILE, c.ctx().task(), "alloc", 1, c.holder(),
           c.ctx().in("do_filp_open/alloc_empty_file")));
     }
-    return Effect().persist(new Event(c.id(), ids, ledger))
-        .thenRun(st -> c.replyTo().tell(new Files(send.next(), "open", files)));
+    emit(s, new Event(c.id(), ids, ledger));
+    later(() -> c.replyTo().tell(new Files(send.next(), "open", files)));
+    return commit();
   }
 
   private Effect<Event, State> get(State s, Get c) {
@@ -125,7 +122,8 @@ public final class FileTable extends EventSourcedBehavior<FileTable.Cmd, FileTab
       ledger.add(LedgerEntry.of(f, ObjType.FILE, s.owner.getOrDefault(f, c.ctx().task()), event, after,
           c.holder(), c.ctx().in("get_file")));
     }
-    return Effect().persist(new Event(c.id(), s.ids, ledger));
+    emit(s, new Event(c.id(), s.ids, ledger));
+    return commit();
   }
 
   /** fput (fs/file_table.c): the last reference queues ____fput as task_work (no free yet). */
@@ -143,8 +141,9 @@ public final class FileTable extends EventSourcedBehavior<FileTable.Cmd, FileTab
       ledger.add(LedgerEntry.of(f, ObjType.FILE, s.owner.get(f), "put", n - 1, c.holder(), c.ctx().in("fput")));
       if (n - 1 == 0) last.add(f);
     }
-    return Effect().persist(new Event(c.id(), s.ids, ledger))
-        .thenRun(st -> c.replyTo().tell(new Files(send.next(), "fput", last)));
+    emit(s, new Event(c.id(), s.ids, ledger));
+    later(() -> c.replyTo().tell(new Files(send.next(), "fput", last)));
+    return commit();
   }
 
   /** ____fput → __fput: release the file and free it (file_free). */
@@ -156,6 +155,7 @@ public final class FileTable extends EventSourcedBehavior<FileTable.Cmd, FileTab
       ledger.add(LedgerEntry.of(f, ObjType.FILE, s.owner.getOrDefault(f, c.ctx().task()), event, 0,
           "task_work", c.ctx().in("____fput/__fput/file_free")));
     }
-    return Effect().persist(new Event(c.id(), s.ids, ledger));
+    emit(s, new Event(c.id(), s.ids, ledger));
+    return commit();
   }
 }

@@ -71,7 +71,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
   }
 
   private Kernel(ActorContext<KernelCmd> ctx, Scenario scenario, Config config) {
-    super("kernel");
+    super("kernel", ctx);
     this.ctx = ctx;
     ActorRef<RcuManager.Cmd> rcu = ctx.spawn(RcuManager.create(), "rcu");
     ActorRef<MmuCmd> mmu = ctx.spawn(Mmu.create(), "mmu");
@@ -100,7 +100,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
   }
 
   @Override
-  public CommandHandler<KernelCmd, Event, State> commandHandler() {
+  protected CommandHandler<KernelCmd, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(KernelCmd.StartKernel.class, this::startKernel)
         .onCommand(KernelCmd.AllocTask.class, this::allocTask)

@@ -2,6 +2,7 @@ package dev.kmodel.kernel;
 
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
@@ -28,9 +29,17 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   private final List<Runnable> sends = new ArrayList<>();
   protected final Send send;
 
-  protected KernelActor(String persistenceId) {
+  protected KernelActor(String persistenceId, akka.actor.typed.javadsl.ActorContext<?> ctx) {
     super(PersistenceId.ofUniqueId(persistenceId));
-    this.send = new Send(persistenceId);
+    this.send = new Send(persistenceId, Activity.of(ctx.getSystem().name()));
+  }
+
+  /** The subclass's commands; each model message is counted as handled when this returns. */
+  protected abstract CommandHandler<C, E, S> handlers();
+
+  @Override
+  public final CommandHandler<C, E, S> commandHandler() {
+    return send.activity().counting(handlers());
   }
 
   @Override
@@ -58,6 +67,11 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
     pending.add(event);
   }
 
+  /** Applies and queues several events, in order. */
+  protected final void emitAll(S state, List<E> events) {
+    for (E e : events) emit(state, e);
+  }
+
   /** Queues a send (or any side effect) to run once this step's events are journaled. */
   protected final void later(Runnable r) {
     sends.add(r);
@@ -73,7 +87,13 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
       if (effects.isEmpty()) return Effect().none();
       return Effect().none().thenRun(s -> effects.forEach(Runnable::run));
     }
-    return Effect().persist(events).thenRun(s -> effects.forEach(Runnable::run));
+    // The write is in flight until it is journaled and this step's sends have gone out.
+    Activity a = send.activity();
+    a.sent();
+    return Effect().persist(events).thenRun(s -> {
+      effects.forEach(Runnable::run);
+      a.done();
+    });
   }
 
   /** Ends the step and stops the actor once the events are journaled and sends done. */
@@ -82,6 +102,11 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
     List<Runnable> effects = List.copyOf(sends);
     pending.clear();
     sends.clear();
-    return Effect().persist(events).thenRun((S s) -> effects.forEach(Runnable::run)).thenStop();
+    Activity a = send.activity();
+    a.sent();
+    return Effect().persist(events).thenRun((S s) -> {
+      effects.forEach(Runnable::run);
+      a.done();
+    }).thenStop();
   }
 }

@@ -23,8 +23,8 @@ public sealed interface KernelCmd {
   record PidDone(dev.kmodel.kernel.pid.PidAllocator.PidReply reply) implements KernelCmd {}
 
   /** The machine as the driver sees it. */
-  record GetEnv(ActorRef<Env> replyTo) implements KernelCmd {}
+  record GetEnv(ActorRef<Env> replyTo) implements KernelCmd, Probe {}
 
   /** All Task actors spawned so far (for quiescence probes and the audit). */
-  record ListTasks(MsgId id, ActorRef<java.util.List<ActorRef<TaskCmd>>> replyTo) implements KernelCmd {}
+  record ListTasks(MsgId id, ActorRef<java.util.List<ActorRef<TaskCmd>>> replyTo) implements KernelCmd, Probe {}
 }

@@ -9,7 +9,7 @@ import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import dev.kmodel.kernel.Ctx;
-import dev.kmodel.kernel.Send;
+import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd.*;
@@ -26,21 +26,18 @@ import java.util.Map;
  * The emulated MMU (mm/): every mm_struct, VMA, page-table page and physical frame, with
  * copy-on-write after fork. One actor owns all memory objects, as one memory system serves all CPUs.
  */
-public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> {
+public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
   /** Pages one PTE table maps (x86-64: 512 entries). */
   static final long PTRS_PER_PTE = 512;
   /** Virtual page where the heap of a new image starts, and how large it may grow. */
   static final long HEAP_START = 0x1000, HEAP_PAGES = 1 << 20;
-
-  private final Send send;
 
   public static Behavior<MmuCmd> create() {
     return Behaviors.setup(Mmu::new);
   }
 
   private Mmu(ActorContext<MmuCmd> context) {
-    super(PersistenceId.ofUniqueId("mmu"));
-    this.send = new Send("mmu");
+    super("mmu", context);
   }
 
   @Override
@@ -49,15 +46,7 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
   }
 
   @Override
-  public EventHandler<MmuState, MmuEvent> eventHandler() {
-    return (state, event) -> {
-      for (MmOp op : event.ops()) state.apply(op);
-      return state;
-    };
-  }
-
-  @Override
-  public CommandHandler<MmuCmd, MmuEvent, MmuState> commandHandler() {
+  protected CommandHandler<MmuCmd, MmuEvent, MmuState> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(MmAlloc.class, this::mmAlloc)
         .onCommand(DupMm.class, this::dupMm)
@@ -84,6 +73,7 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
     final List<MmOp> ops = new ArrayList<>();
     final List<LedgerEntry> ledger = new ArrayList<>();
     final Map<String, Integer> frameView = new HashMap<>();
+    final Map<String, String> owners = new HashMap<>();
     long ids;
 
     Plan(MmuState s, Ctx ctx) {
@@ -94,6 +84,10 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
 
     String id(ObjType t) {
       return t.kernelName + "#mmu." + (++ids);
+    }
+
+    String frameOwner(String f) {
+      return owners.computeIfAbsent(f, k -> s.frameOwner.getOrDefault(k, ""));
     }
 
     int frameCount(String f) {
@@ -132,7 +126,9 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
     Mm view = new Mm(mm, c.ctx().task(), "");
     faultPage(p, mm, view, stackStart, true, c.ctx().in("handle_mm_fault"));
     MmuEvent ev = p.event(c, "mm_alloc");
-    return Effect().persist(ev).thenRun(st -> c.replyTo().tell(new MmReply(send.next(), "mm_alloc", mm, null, true)));
+    emit(s, ev);
+    later(() -> c.replyTo().tell(new MmReply(send.next(), "mm_alloc", mm, null, true)));
+    return commit();
   }
 
   private String newMm(Plan p, String owner, Ctx at) {
@@ -176,10 +172,12 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
       int n = p.frameCount(pte.frame()) + 1;
       p.frameView.put(pte.frame(), n);
       p.ops.add(new FrameRef(pte.frame(), +1));
-      p.log(pte.frame(), ObjType.PAGE, parent.owner, "get", n, mm, copy.in("copy_present_pte"));
+      p.log(pte.frame(), ObjType.PAGE, p.frameOwner(pte.frame()), "get", n, mm, copy.in("copy_present_pte"));
     }
     MmuEvent ev = p.event(c, "dup_mm");
-    return Effect().persist(ev).thenRun(st -> c.replyTo().tell(new MmReply(send.next(), "dup_mm", mm, null, true)));
+    emit(s, ev);
+    later(() -> c.replyTo().tell(new MmReply(send.next(), "dup_mm", mm, null, true)));
+    return commit();
   }
 
   /** Allocates the PUD, PMD (one each per mm here) and the PTE table covering vpn, if missing. */
@@ -227,7 +225,9 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
       faultPage(p, mm.id, view, start + i, c.write(), c.ctx().in("handle_mm_fault"));
     }
     MmuEvent ev = p.event(c, "fault");
-    return Effect().persist(ev).thenRun(st -> c.replyTo().tell(new MmReply(send.next(), "fault", c.mm(), null, true)));
+    emit(s, ev);
+    later(() -> c.replyTo().tell(new MmReply(send.next(), "fault", c.mm(), null, true)));
+    return commit();
   }
 
   /** One fault: do_anonymous_page (new frame or zero page), or do_wp_page (COW copy or reuse). */
@@ -242,7 +242,8 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
         return;
       }
       String frame = p.id(ObjType.PAGE);
-      p.ops.add(new NewFrame(frame));
+      p.ops.add(new NewFrame(frame, owner));
+      p.owners.put(frame, owner);
       p.ops.add(new SetPte(mm, vpn, frame, true));
       p.frameView.put(frame, 1);
       view.ptes.put(vpn, new Pte(frame, true));
@@ -259,15 +260,17 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
     }
     // wp_page_copy: a private copy of the page; the shared frame loses one mapping.
     String copy = p.id(ObjType.PAGE);
-    p.ops.add(new NewFrame(copy));
+    p.ops.add(new NewFrame(copy, owner));
+    p.owners.put(copy, owner);
     p.frameView.put(copy, 1);
     p.log(copy, ObjType.PAGE, owner, "alloc", 1, mm, wp.in("wp_page_copy"));
-    if (pte.frame() != null) dropFrame(p, pte.frame(), owner, mm, wp.in("wp_page_copy"));
+    if (pte.frame() != null) dropFrame(p, pte.frame(), mm, wp.in("wp_page_copy"));
     p.ops.add(new SetPte(mm, vpn, copy, true));
     view.ptes.put(vpn, new Pte(copy, true));
   }
 
-  private void dropFrame(Plan p, String frame, String owner, String holder, Ctx at) {
+  private void dropFrame(Plan p, String frame, String holder, Ctx at) {
+    String owner = p.frameOwner(frame);
     int n = p.frameCount(frame) - 1;
     p.frameView.put(frame, n);
     p.ops.add(new FrameRef(frame, -1));
@@ -289,7 +292,9 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
       for (long i = 0; i < c.pages(); i++) faultPage(p, mm.id, view, start + i, true, at.in("__mm_populate"));
     }
     MmuEvent ev = p.event(c, "mmap");
-    return Effect().persist(ev).thenRun(st -> c.replyTo().tell(new MmReply(send.next(), "mmap", c.mm(), vma, true)));
+    emit(s, ev);
+    later(() -> c.replyTo().tell(new MmReply(send.next(), "mmap", c.mm(), vma, true)));
+    return commit();
   }
 
   // ---- teardown: mmput → __mmput → exit_mmap; mmdrop → __mmdrop → free_mm -----------------
@@ -309,7 +314,9 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
       mmdropIn(p, mm, mm.count, "users", at.in("__mmput/mmdrop"));
     }
     MmuEvent ev = p.event(c, "mmput");
-    return Effect().persist(ev).thenRun(st -> c.replyTo().tell(new MmReply(send.next(), "mmput", c.mm(), null, true)));
+    emit(s, ev);
+    later(() -> c.replyTo().tell(new MmReply(send.next(), "mmput", c.mm(), null, true)));
+    return commit();
   }
 
   /** exit_mmap (mm/mmap.c): unmap_vmas frees user pages, free_pgtables the PTE/PMD/PUD pages, then the VMAs. */
@@ -317,7 +324,7 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
     Ctx unmap = at.in("unmap_vmas");
     for (Map.Entry<Long, Pte> e : mm.ptes.entrySet()) {
       p.ops.add(new ClearPte(mm.id, e.getKey()));
-      if (e.getValue().frame() != null) dropFrame(p, e.getValue().frame(), mm.owner, mm.id, unmap);
+      if (e.getValue().frame() != null) dropFrame(p, e.getValue().frame(), mm.id, unmap);
     }
     Ctx pgt = at.in("free_pgtables");
     List<Map.Entry<String, String>> tables = new ArrayList<>(mm.tables.entrySet());
@@ -343,7 +350,8 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
     Plan p = new Plan(s, c.ctx());
     p.ops.add(new Count(mm.id, +1));
     p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "get", mm.count + 1, c.holder(), c.ctx());
-    return Effect().persist(p.event(c, "mmgrab"));
+    emit(s, p.event(c, "mmgrab"));
+    return commit();
   }
 
   private Effect<MmuEvent, MmuState> mmdrop(MmuState s, Mmdrop c) {
@@ -351,7 +359,8 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
     if (mm == null) return useAfterFree(s, c, c.mm(), c.ctx(), "mmdrop");
     Plan p = new Plan(s, c.ctx());
     mmdropIn(p, mm, mm.count, c.holder(), c.ctx());
-    return Effect().persist(p.event(c, "mmdrop"));
+    emit(s, p.event(c, "mmdrop"));
+    return commit();
   }
 
   /** mmdrop: the last mm_count reference runs __mmdrop → mm_free_pgd, free_mm. */
@@ -375,11 +384,13 @@ public final class Mmu extends EventSourcedBehavior<MmuCmd, MmuEvent, MmuState> 
     Plan p = new Plan(s, ctx);
     p.log(mm, ObjType.MM_STRUCT, ctx.task(), "use", 0, ctx.task(), ctx.in(fn));
     MmuEvent ev = p.event(c, fn);
-    return Effect().persist(ev).thenRun(st -> {
+    emit(s, ev);
+    later(() -> {
       if (c instanceof DupMm d) d.replyTo().tell(new MmReply(send.next(), fn, mm, null, false));
       if (c instanceof Fault f) f.replyTo().tell(new MmReply(send.next(), fn, mm, null, false));
       if (c instanceof Mmap m) m.replyTo().tell(new MmReply(send.next(), fn, mm, null, false));
       if (c instanceof Mmput m) m.replyTo().tell(new MmReply(send.next(), fn, mm, null, false));
     });
+    return commit();
   }
 }

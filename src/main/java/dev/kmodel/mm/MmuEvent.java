@@ -30,7 +30,7 @@ public record MmuEvent(MsgId cause, String request, List<MmOp> ops, List<LedgerE
 
   public record ClearPte(String mm, long vpn) implements MmOp {}
 
-  public record NewFrame(String frame) implements MmOp {}
+  public record NewFrame(String frame, String owner) implements MmOp {}
 
   /** A frame's mapcount changed by delta; at 0 it is freed. */
   public record FrameRef(String frame, int delta) implements MmOp {}

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * All memory objects of the machine. Owned by the Mmu actor alone; mutated only by
  * {@link #apply(MmOp)} from the event handler.
  */
-final class MmuState {
+final class MmuState implements dev.kmodel.kernel.KernelActor.Folds<MmuEvent> {
   /** A virtual memory area (struct vm_area_struct). */
   static final class Vma {
     final String id;
@@ -52,7 +52,13 @@ final class MmuState {
 
   final Map<String, Mm> mms = new LinkedHashMap<>();
   final Map<String, Integer> frames = new LinkedHashMap<>();  // frame → mapcount
+  final Map<String, String> frameOwner = new LinkedHashMap<>(); // frame → task that allocated it
   long nextId;  // object ids are allocated in journal order, so they replay identically
+
+  @Override
+  public void apply(MmuEvent event) {
+    for (MmOp op : event.ops()) apply(op);
+  }
 
   void apply(MmOp op) {
     if (op instanceof IdsUsed u) {
@@ -73,9 +79,15 @@ final class MmuState {
       mms.get(p.mm()).ptes.remove(p.vpn());
     } else if (op instanceof NewFrame f) {
       frames.put(f.frame(), 1);
+      frameOwner.put(f.frame(), f.owner());
     } else if (op instanceof FrameRef f) {
       int n = frames.get(f.frame()) + f.delta();
-      if (n <= 0) frames.remove(f.frame()); else frames.put(f.frame(), n);
+      if (n <= 0) {
+        frames.remove(f.frame());
+        frameOwner.remove(f.frame());
+      } else {
+        frames.put(f.frame(), n);
+      }
     } else if (op instanceof FreePageTable t) {
       Mm mm = mms.get(t.mm());
       mm.tables.remove(t.table());

@@ -79,9 +79,14 @@ public final class ReportBuilder {
   private final Map<Integer, Integer> openSectionPid = new HashMap<>();
 
   public static Report build(Scenario sc, List<JournalEntry> journal, long accepted, int persistenceIds,
-      String outcome) {
+      String outcome, List<String> deadLetters) {
     ReportBuilder b = new ReportBuilder();
     for (JournalEntry e : journal) b.fold(e);
+    long end = journal.isEmpty() ? 0 : journal.get(journal.size() - 1).ordinal();
+    for (String d : deadLetters) {
+      b.violations.add(new ViolationRow(end, "use-after-free", "message " + d + ", whose task_struct was freed",
+          List.of()));
+    }
     return b.finish(sc, accepted, persistenceIds, outcome);
   }
 

@@ -6,7 +6,14 @@ import akka.actor.typed.javadsl.AskPattern;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import akka.actor.DeadLetter;
+import akka.actor.typed.Props;
+import akka.actor.typed.eventstream.EventStream;
+import akka.actor.typed.javadsl.Behaviors;
 import dev.kmodel.journal.JournalEntry;
+import dev.kmodel.kernel.Activity;
+import dev.kmodel.kernel.Probe;
+import java.lang.reflect.RecordComponent;
 import dev.kmodel.journal.JournalStore;
 import dev.kmodel.kernel.Boot;
 import dev.kmodel.kernel.Env;
@@ -50,39 +57,83 @@ public final class Machine {
   }
 
   public static Result run(Scenario scenario, Config config, boolean keepJournal) {
-    Scenario sc = Boot.withInit(scenario);
-    String name = "kmodel-" + RUNS.incrementAndGet();
-    Config cfg = config.withValue("kmodel.journal.store", ConfigValueFactory.fromAnyRef(keepJournal));
-    JournalStore store = JournalStore.forSystem(name);
-    ActorSystem<KernelCmd> system = ActorSystem.create(Kernel.create(sc, cfg), name, cfg);
-    try {
+    try (Running r = start(scenario, config, keepJournal)) {
+      String outcome = r.awaitQuiescence();
+      return r.result(outcome);
+    }
+  }
+
+  /** Boots a machine for the scenario; the caller waits for quiescence and closes it. */
+  public static Running start(Scenario scenario, Config config, boolean keepJournal) {
+    // Initialize logging before Akka's threads log concurrently (avoids slf4j's replay warning).
+    org.slf4j.LoggerFactory.getILoggerFactory();
+    return new Running(Boot.withInit(scenario), config, keepJournal);
+  }
+
+  /** A machine that is running. */
+  public static final class Running implements AutoCloseable {
+    private final Scenario sc;
+    private final String name;
+    private final Config cfg;
+    private final JournalStore store;
+    private final ActorSystem<KernelCmd> system;
+    private final Env env;
+
+    private final Activity activity;
+
+    Running(Scenario sc, Config config, boolean keepJournal) {
+      this.sc = sc;
+      this.name = "kmodel-" + RUNS.incrementAndGet();
+      this.cfg = config.withValue("kmodel.journal.store", ConfigValueFactory.fromAnyRef(keepJournal));
+      this.store = JournalStore.forSystem(name);
+      this.activity = Activity.of(name);
+      this.system = ActorSystem.create(Kernel.create(sc, cfg), name, cfg);
+      ActorRef<DeadLetter> listener = system.systemActorOf(Behaviors.receiveMessage((DeadLetter d) -> {
+        if (isModelMessage(d.message())) {
+          activity.deadLetter(d.message().getClass().getSimpleName() + " to " + d.recipient().path().name());
+        }
+        return Behaviors.same();
+      }), "dead-letters", Props.empty());
+      system.eventStream().tell(new EventStream.Subscribe<>(DeadLetter.class, listener));
+      this.env = ask(system, r -> new KernelCmd.GetEnv(r));
+    }
+
+    public JournalStore store() {
+      return store;
+    }
+
+    /** Waits until the machine is quiescent; returns "completed", or "timeout". */
+    public String awaitQuiescence() {
       Duration poll = cfg.getDuration("kmodel.quiescence-poll");
       long maxPolls = Math.max(1, cfg.getDuration("kmodel.run-timeout").toMillis() / Math.max(1, poll.toMillis()));
-      Env env = ask(system, r -> new KernelCmd.GetEnv(r));
-      String outcome = "timeout";
       long lastCount = -1;
       int stable = 0;
-      for (long i = 0; i < maxPolls; i++) {
-        TimeUnit.MILLISECONDS.sleep(poll.toMillis());
-        long count = store.accepted();
-        boolean idle = idle(system, env);
-        if (idle && count == lastCount) {
-          if (++stable >= 2) {
-            outcome = "completed";
-            break;
+      try {
+        for (long i = 0; i < maxPolls; i++) {
+          TimeUnit.MILLISECONDS.sleep(poll.toMillis());
+          long count = store.accepted();
+          if (activity.inFlight() == 0 && idle(system, env) && count == lastCount) {
+            if (++stable >= 2) return "completed";
+          } else {
+            stable = 0;
           }
-        } else {
-          stable = 0;
+          lastCount = count;
         }
-        lastCount = count;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
+      return "timeout";
+    }
+
+    public Result result(String outcome) {
       List<JournalEntry> journal = store.snapshot();
-      Report report = ReportBuilder.build(sc, journal, store.accepted(), store.persistenceIds(), outcome);
+      Report report = ReportBuilder.build(sc, journal, store.accepted(), store.persistenceIds(), outcome,
+          activity.deadLetters());
       return new Result(report, journal);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } finally {
+    }
+
+    @Override
+    public void close() {
       system.terminate();
       try {
         system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -90,7 +141,22 @@ public final class Machine {
         // the system is going away either way
       }
       JournalStore.release(name);
+      Activity.release(name);
     }
+  }
+
+  /** A model message carries a MsgId, directly or inside the reply an adapter wraps. */
+  static boolean isModelMessage(Object m) {
+    if (m == null || m instanceof Probe || !m.getClass().isRecord()) return false;
+    for (RecordComponent rc : m.getClass().getRecordComponents()) {
+      if (rc.getType() == MsgId.class) return true;
+      if (rc.getType().isRecord()) {
+        for (RecordComponent inner : rc.getType().getRecordComponents()) {
+          if (inner.getType() == MsgId.class) return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static boolean idle(ActorSystem<?> system, Env env) {

@@ -11,7 +11,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
-import dev.kmodel.kernel.Send;
+import dev.kmodel.kernel.KernelActor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * that had to wait is journaled as contention, with who held the lock.
  */
 public final class TasklistLock
-    extends EventSourcedBehavior<TasklistLock.Cmd, TasklistLock.Event, TasklistLock.State> {
+    extends KernelActor<TasklistLock.Cmd, TasklistLock.Event, TasklistLock.State> {
 
   public enum Mode { READ, WRITE }
 
@@ -35,7 +35,7 @@ public final class TasklistLock
   /** read_unlock / write_unlock. */
   public record Unlock(MsgId id, Mode mode, Ctx ctx) implements Cmd {}
 
-  public record Query(MsgId id, ActorRef<Boolean> free) implements Cmd {}
+  public record Query(MsgId id, ActorRef<Boolean> free) implements Cmd, dev.kmodel.kernel.Probe {}
 
   public record Granted(MsgId id, Mode mode) {}
 
@@ -54,7 +54,20 @@ public final class TasklistLock
   record Waiter(MsgId cause, Mode mode, Ctx ctx, ActorRef<Granted> replyTo) {}
 
   /** Owned by this actor alone. */
-  public static final class State {
+  public static final class State implements KernelActor.Folds<Event> {
+    @Override
+    public void apply(Event e) {
+      if (e instanceof Acquired a) {
+        if (a.waited()) queue.pollFirst();
+        if (a.mode() == Mode.WRITE) writer = a.task(); else readers.merge(a.task(), 1, Integer::sum);
+      } else if (e instanceof Contended c) {
+        queue.addLast(new Waiter(c.cause(), c.mode(), c.ctx(), c.replyTo()));
+      } else if (e instanceof Released r) {
+        if (r.mode() == Mode.WRITE) writer = null;
+        else readers.computeIfPresent(r.task(), (k, n) -> n > 1 ? n - 1 : null);
+      }
+    }
+
     String writer;                                      // task holding it for write, or null
     final TreeMap<String, Integer> readers = new TreeMap<>();  // task → read holds
     final ArrayDeque<Waiter> queue = new ArrayDeque<>();
@@ -70,14 +83,13 @@ public final class TasklistLock
     }
   }
 
-  private final Send send = new Send("tasklist_lock");
 
   public static Behavior<Cmd> create() {
-    return Behaviors.setup(ctx -> new TasklistLock());
+    return Behaviors.setup(TasklistLock::new);
   }
 
-  private TasklistLock() {
-    super(PersistenceId.ofUniqueId("tasklist_lock"));
+  private TasklistLock(akka.actor.typed.javadsl.ActorContext<Cmd> ctx) {
+    super("tasklist_lock", ctx);
   }
 
   @Override
@@ -86,30 +98,7 @@ public final class TasklistLock
   }
 
   @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState()
-        .onEvent(Acquired.class, (s, e) -> {
-          if (e.waited()) s.queue.pollFirst();
-          if (e.mode() == Mode.WRITE) s.writer = e.task(); else s.readers.merge(e.task(), 1, Integer::sum);
-          return s;
-        })
-        .onEvent(Contended.class, (s, e) -> {
-          s.queue.addLast(new Waiter(e.cause(), e.mode(), e.ctx(), e.replyTo()));
-          return s;
-        })
-        .onEvent(Released.class, (s, e) -> {
-          if (e.mode() == Mode.WRITE) {
-            s.writer = null;
-          } else {
-            s.readers.computeIfPresent(e.task(), (k, n) -> n > 1 ? n - 1 : null);
-          }
-          return s;
-        })
-        .build();
-  }
-
-  @Override
-  public CommandHandler<Cmd, Event, State> commandHandler() {
+  protected CommandHandler<Cmd, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Lock.class, this::lock)
         .onCommand(Unlock.class, this::unlock)
@@ -123,11 +112,13 @@ public final class TasklistLock
   private Effect<Event, State> lock(State s, Lock c) {
     Ctx x = c.ctx();
     if (s.queue.isEmpty() && s.canGrant(c.mode())) {
-      return Effect().persist(new Acquired(c.id(), c.mode(), x.task(), x.pid(), x.cpu(), x.path(), false))
-          .thenRun(st -> c.replyTo().tell(new Granted(send.next(), c.mode())));
+      emit(s, new Acquired(c.id(), c.mode(), x.task(), x.pid(), x.cpu(), x.path(), false));
+      later(() -> c.replyTo().tell(new Granted(send.next(), c.mode())));
+      return commit();
     }
-    return Effect().persist(new Contended(c.id(), c.mode(), x.task(), x.pid(), x.cpu(), x.path(), s.holders(),
+    emit(s, new Contended(c.id(), c.mode(), x.task(), x.pid(), x.cpu(), x.path(), s.holders(),
         x, c.replyTo()));
+    return commit();
   }
 
   private Effect<Event, State> unlock(State s, Unlock c) {
@@ -148,8 +139,9 @@ public final class TasklistLock
     for (Waiter w : grant) {
       events.add(new Acquired(w.cause(), w.mode(), w.ctx().task(), w.ctx().pid(), w.ctx().cpu(), w.ctx().path(), true));
     }
-    return Effect().persist(events).thenRun(st -> {
+    emitAll(s, events); later(() -> {
       for (Waiter w : grant) w.replyTo().tell(new Granted(send.next(), w.mode()));
     });
+    return commit();
   }
 }

@@ -13,7 +13,7 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.Errno;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
-import dev.kmodel.kernel.Send;
+import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.rcu.RcuCallback;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.ledger.LedgerEntry;
@@ -29,7 +29,7 @@ import java.util.TreeMap;
  * removes it; the struct pid memory is freed one grace period later (delayed_put_pid).
  */
 public final class PidAllocator
-    extends EventSourcedBehavior<PidAllocator.Cmd, PidAllocator.Event, PidAllocator.State> {
+    extends KernelActor<PidAllocator.Cmd, PidAllocator.Event, PidAllocator.State> {
   /** include/linux/threads.h: pids below this are reserved for the boot-time daemons after the first wrap. */
   public static final int RESERVED_PIDS = 300;
 
@@ -95,7 +95,32 @@ public final class PidAllocator
   }
 
   /** Owned by this actor alone (in Linux: guarded by pidmap_lock). */
-  public static final class State {
+  public static final class State implements KernelActor.Folds<Event> {
+    @Override
+    public void apply(Event e) {
+      if (e instanceof PidAllocated a) {
+        used.put(a.pid(), new Entry(a.object(), a.forTask()));
+        cursor = a.cursor();
+        ids++;
+      } else if (e instanceof PidAttached a) {
+        Entry en = used.get(a.pid());
+        en.key = a.key();
+        en.comm = a.comm();
+        en.task = a.task();
+      } else if (e instanceof PidDetached d) {
+        Entry en = used.get(d.pid());
+        if (en != null) {
+          en.key = null;
+          en.task = null;
+        }
+      } else if (e instanceof PidFreed f) {
+        Entry en = used.remove(f.pid());
+        if (en != null) dying.put(en.object, en.owner);
+      } else if (e instanceof PidStructFreed f) {
+        dying.remove(f.object());
+      }
+    }
+
     int pidMax;
     int cursor;                                        // idr_next: where the cyclic search resumes
     long ids;
@@ -106,14 +131,13 @@ public final class PidAllocator
   private final int pidMax;
   private final ActorRef<RcuManager.Cmd> rcu;
   private final ActorRef<RcuCallback> rcuCallbacks;
-  private final Send send = new Send("pid");
 
   public static Behavior<Cmd> create(int pidMax, ActorRef<RcuManager.Cmd> rcu) {
     return Behaviors.setup(ctx -> new PidAllocator(ctx, pidMax, rcu));
   }
 
   private PidAllocator(ActorContext<Cmd> context, int pidMax, ActorRef<RcuManager.Cmd> rcu) {
-    super(PersistenceId.ofUniqueId("pid"));
+    super("pid", context);
     this.pidMax = pidMax;
     this.rcu = rcu;
     this.rcuCallbacks = context.messageAdapter(RcuCallback.class, RcuDone::new);
@@ -127,49 +151,12 @@ public final class PidAllocator
   }
 
   @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState()
-        .onEvent(PidAllocated.class, (s, e) -> {
-          s.used.put(e.pid(), new Entry(e.object(), e.forTask()));
-          s.cursor = e.cursor();
-          s.ids++;
-          return s;
-        })
-        .onEvent(PidAllocFailed.class, (s, e) -> s)
-        .onEvent(PidAttached.class, (s, e) -> {
-          Entry en = s.used.get(e.pid());
-          en.key = e.key();
-          en.comm = e.comm();
-          en.task = e.task();
-          return s;
-        })
-        .onEvent(PidDetached.class, (s, e) -> {
-          Entry en = s.used.get(e.pid());
-          if (en != null) {
-            en.key = null;
-            en.task = null;
-          }
-          return s;
-        })
-        .onEvent(PidFreed.class, (s, e) -> {
-          Entry en = s.used.remove(e.pid());
-          if (en != null) s.dying.put(en.object, en.owner);
-          return s;
-        })
-        .onEvent(PidStructFreed.class, (s, e) -> {
-          s.dying.remove(e.object());
-          return s;
-        })
-        .build();
-  }
-
-  @Override
-  public CommandHandler<Cmd, Event, State> commandHandler() {
+  protected CommandHandler<Cmd, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(AllocPid.class, this::allocPid)
-        .onCommand(AttachPid.class, (s, c) -> Effect().persist(
-            new PidAttached(c.id(), c.pid(), c.key(), c.comm(), c.task())))
-        .onCommand(DetachPid.class, (s, c) -> Effect().persist(new PidDetached(c.id(), c.pid())))
+        .onCommand(AttachPid.class, (s, c) -> { emit(s, 
+            new PidAttached(c.id(), c.pid(), c.key(), c.comm(), c.task())); return commit(); })
+        .onCommand(DetachPid.class, (s, c) -> { emit(s, new PidDetached(c.id(), c.pid())); return commit(); })
         .onCommand(FreePid.class, this::freePid)
         .onCommand(RcuDone.class, this::delayedPutPid)
         .onCommand(Lookup.class, this::lookup)
@@ -183,15 +170,17 @@ public final class PidAllocator
     if (nr < 0 && s.cursor > pidMin) nr = findFree(s, pidMin, s.pidMax);
     if (nr < 0) {
       // idr_alloc_cyclic's -ENOSPC becomes -EAGAIN for fork (kernel/pid.c).
-      return Effect().persist(new PidAllocFailed(c.id(), c.forTask()))
-          .thenRun(st -> c.replyTo().tell(new PidReply(send.next(), 0, null, Errno.EAGAIN)));
+      emit(s, new PidAllocFailed(c.id(), c.forTask()));
+      later(() -> c.replyTo().tell(new PidReply(send.next(), 0, null, Errno.EAGAIN)));
+      return commit();
     }
     int pid = nr;
     String object = ObjType.PID.kernelName + "#pid." + (s.ids + 1);
     LedgerEntry entry = LedgerEntry.of(object, ObjType.PID, c.forTask(), "alloc", 1, c.forTask(),
         c.ctx().in("alloc_pid"));
-    return Effect().persist(new PidAllocated(c.id(), pid, object, c.forTask(), pid + 1, entry))
-        .thenRun(st -> c.replyTo().tell(new PidReply(send.next(), pid, object, null)));
+    emit(s, new PidAllocated(c.id(), pid, object, c.forTask(), pid + 1, entry));
+    later(() -> c.replyTo().tell(new PidReply(send.next(), pid, object, null)));
+    return commit();
   }
 
   private static int findFree(State s, int from, int to) {
@@ -205,8 +194,9 @@ public final class PidAllocator
   private Effect<Event, State> freePid(State s, FreePid c) {
     Entry en = s.used.get(c.pid());
     if (en == null) return Effect().none();
-    return Effect().persist(new PidFreed(c.id(), c.pid(), en.object)).thenRun(st -> rcu.tell(
+    emit(s, new PidFreed(c.id(), c.pid(), en.object)); later(() -> rcu.tell(
         new RcuManager.CallRcu(send.next(), "delayed_put_pid", en.object, rcuCallbacks, c.ctx().in("free_pid"))));
+    return commit();
   }
 
   /** delayed_put_pid → put_pid: the last reference frees struct pid (kmem_cache_free). */
@@ -215,7 +205,8 @@ public final class PidAllocator
     String owner = s.dying.getOrDefault(object, "");
     String event = s.dying.containsKey(object) ? "free" : "use";
     LedgerEntry entry = LedgerEntry.of(object, ObjType.PID, owner, event, 0, owner, d.cb().ctx().in("put_pid"));
-    return Effect().persist(new PidStructFreed(d.cb().id(), object, entry));
+    emit(s, new PidStructFreed(d.cb().id(), object, entry));
+    return commit();
   }
 
   private Effect<Event, State> lookup(State s, Lookup c) {

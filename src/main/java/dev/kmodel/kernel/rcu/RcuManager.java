@@ -11,7 +11,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
-import dev.kmodel.kernel.Send;
+import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.sched.Cpu;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * and only then do the callbacks queued before it started run. Callbacks queued during a grace
  * period wait for the next one.
  */
-public final class RcuManager extends EventSourcedBehavior<RcuManager.Cmd, RcuManager.Event, RcuManager.State> {
+public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Event, RcuManager.State> {
 
   public sealed interface Cmd {}
 
@@ -38,7 +38,7 @@ public final class RcuManager extends EventSourcedBehavior<RcuManager.Cmd, RcuMa
   public record AttachCpus(MsgId id, List<ActorRef<Cpu.Cmd>> cpus) implements Cmd {}
 
   /** Quiescence probe (read-only): callbacks pending, grace period in progress. */
-  public record Query(MsgId id, ActorRef<Boolean> idle) implements Cmd {}
+  public record Query(MsgId id, ActorRef<Boolean> idle) implements Cmd, dev.kmodel.kernel.Probe {}
 
   /** Sent to every CPU when a grace period begins (rcu_gp_init). */
   public record GpStarted(MsgId id, long gp) {}
@@ -62,7 +62,27 @@ public final class RcuManager extends EventSourcedBehavior<RcuManager.Cmd, RcuMa
   record Pending(String function, String object, ActorRef<RcuCallback> target, Ctx ctx) {}
 
   /** Owned by this actor alone. */
-  public static final class State {
+  public static final class State implements KernelActor.Folds<Event> {
+    @Override
+    public void apply(Event e) {
+      if (e instanceof CpusAttached a) {
+        cpus = a.cpus();
+      } else if (e instanceof CallbackQueued q) {
+        next.add(new Pending(q.function(), q.object(), q.target(), q.ctx()));
+      } else if (e instanceof GracePeriodStarted g) {
+        gp = g.gp();
+        inProgress = true;
+        current.addAll(next);
+        next.clear();
+        for (int i = 0; i < cpus; i++) waitingQs.add(i);
+      } else if (e instanceof QsReported q) {
+        waitingQs.remove(q.cpu());
+      } else if (e instanceof GracePeriodEnded) {
+        inProgress = false;
+        current.clear();
+      }
+    }
+
     int cpus;
     long gp;                                        // number of the current or last grace period
     boolean inProgress;
@@ -71,15 +91,14 @@ public final class RcuManager extends EventSourcedBehavior<RcuManager.Cmd, RcuMa
     final List<Pending> current = new ArrayList<>();      // waiting for gp to end
   }
 
-  private final Send send = new Send("rcu");
   private List<ActorRef<Cpu.Cmd>> cpuRefs = List.of();
 
   public static Behavior<Cmd> create() {
-    return Behaviors.setup(ctx -> new RcuManager());
+    return Behaviors.setup(RcuManager::new);
   }
 
-  private RcuManager() {
-    super(PersistenceId.ofUniqueId("rcu"));
+  private RcuManager(akka.actor.typed.javadsl.ActorContext<Cmd> ctx) {
+    super("rcu", ctx);
   }
 
   @Override
@@ -88,42 +107,12 @@ public final class RcuManager extends EventSourcedBehavior<RcuManager.Cmd, RcuMa
   }
 
   @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState()
-        .onEvent(CpusAttached.class, (s, e) -> {
-          s.cpus = e.cpus();
-          return s;
-        })
-        .onEvent(CallbackQueued.class, (s, e) -> {
-          s.next.add(new Pending(e.function(), e.object(), e.target(), e.ctx()));
-          return s;
-        })
-        .onEvent(GracePeriodStarted.class, (s, e) -> {
-          s.gp = e.gp();
-          s.inProgress = true;
-          s.current.addAll(s.next);
-          s.next.clear();
-          for (int i = 0; i < s.cpus; i++) s.waitingQs.add(i);
-          return s;
-        })
-        .onEvent(QsReported.class, (s, e) -> {
-          s.waitingQs.remove(e.cpu());
-          return s;
-        })
-        .onEvent(GracePeriodEnded.class, (s, e) -> {
-          s.inProgress = false;
-          s.current.clear();
-          return s;
-        })
-        .build();
-  }
-
-  @Override
-  public CommandHandler<Cmd, Event, State> commandHandler() {
+  protected CommandHandler<Cmd, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(AttachCpus.class, (s, c) -> {
           cpuRefs = List.copyOf(c.cpus());
-          return Effect().persist(new CpusAttached(c.id(), c.cpus().size()));
+          emit(s, new CpusAttached(c.id(), c.cpus().size()));
+    return commit();
         })
         .onCommand(CallRcu.class, this::callRcu)
         .onCommand(ReportQs.class, this::reportQs)
@@ -141,9 +130,10 @@ public final class RcuManager extends EventSourcedBehavior<RcuManager.Cmd, RcuMa
     boolean start = !s.inProgress;
     if (start) events.add(new GracePeriodStarted(c.id(), s.gp + 1, s.next.size() + 1));
     long gp = s.gp + 1;
-    return Effect().persist(events).thenRun(st -> {
+    emitAll(s, events); later(() -> {
       if (start) startGp(gp);
     });
+    return commit();
   }
 
   private void startGp(long gp) {
@@ -155,13 +145,16 @@ public final class RcuManager extends EventSourcedBehavior<RcuManager.Cmd, RcuMa
     if (!s.inProgress || c.gp() != s.gp || !s.waitingQs.contains(c.cpu())) return Effect().none();
     List<Event> events = new ArrayList<>();
     events.add(new QsReported(c.id(), c.cpu(), c.gp()));
-    if (s.waitingQs.size() > 1) return Effect().persist(events);
+    if (s.waitingQs.size() > 1) {
+      emitAll(s, events);
+      return commit();
+    }
     List<Pending> done = new ArrayList<>(s.current);
     events.add(new GracePeriodEnded(c.id(), s.gp, done.size()));
     boolean again = !s.next.isEmpty();
     long nextGp = s.gp + 1;
     if (again) events.add(new GracePeriodStarted(c.id(), nextGp, s.next.size()));
-    return Effect().persist(events).thenRun(st -> {
+    emitAll(s, events); later(() -> {
       // rcu_do_batch: each callback runs on the CPU that queued it, in softirq context.
       for (Pending p : done) {
         p.target().tell(new RcuCallback(send.next(), p.function(), p.object(),
@@ -169,5 +162,6 @@ public final class RcuManager extends EventSourcedBehavior<RcuManager.Cmd, RcuMa
       }
       if (again) startGp(nextGp);
     });
+    return commit();
   }
 }

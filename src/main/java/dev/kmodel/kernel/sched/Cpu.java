@@ -56,7 +56,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   /** rcu_gp_init told this CPU a grace period began. */
   public record GpStart(RcuManager.GpStarted gp) implements Cmd {}
 
-  public record Query(MsgId id, ActorRef<CpuSummary> replyTo) implements Cmd {}
+  public record Query(MsgId id, ActorRef<CpuSummary> replyTo) implements Cmd, dev.kmodel.kernel.Probe {}
 
   /** What the quiescence probe sees. */
   public record CpuSummary(int cpu, boolean idle, long clock, int runnable, int timers, String lazyMm) {}
@@ -172,7 +172,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
 
   private Cpu(ActorContext<Cmd> ctx, int id, long timeslice, long ticksPerChunk, ActorRef<RcuManager.Cmd> rcu,
       ActorRef<MmuCmd> mmu) {
-    super("cpu" + id);
+    super("cpu" + id, ctx);
     this.id = id;
     this.timeslice = timeslice;
     this.ticksPerChunk = ticksPerChunk;
@@ -187,7 +187,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   }
 
   @Override
-  public CommandHandler<Cmd, Event, State> commandHandler() {
+  protected CommandHandler<Cmd, Event, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Enqueue.class, this::enqueue)
         .onCommand(StepDone.class, this::stepDone)

@@ -59,7 +59,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   }
 
   private Task(ActorContext<TaskCmd> ctx, String key, Env env) {
-    super(key);
+    super(key, ctx);
     this.key = key;
     this.env = env.init() == null ? env.withInit(ctx.getSelf()) : env;
     this.self = ctx.getSelf();
@@ -170,7 +170,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   // ---- command dispatch ---------------------------------------------------------------------
 
   @Override
-  public CommandHandler<TaskCmd, TaskEvent, TaskState> commandHandler() {
+  protected CommandHandler<TaskCmd, TaskEvent, TaskState> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Start.class, (s, c) -> { Fork.start(this, s, c); return commit(); })
         .onCommand(Attach.class, (s, c) -> { Fork.attach(this, s, c); return commit(); })

@@ -95,5 +95,5 @@ public sealed interface TaskCmd {
   record FromRcu(RcuCallback callback) implements TaskCmd {}
 
   /** Quiescence and audit probe (read-only, never journaled). */
-  record Query(MsgId id, ActorRef<TaskSummary> replyTo) implements TaskCmd {}
+  record Query(MsgId id, ActorRef<TaskSummary> replyTo) implements TaskCmd, dev.kmodel.kernel.Probe {}
 }

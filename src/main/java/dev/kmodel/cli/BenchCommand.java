@@ -1,0 +1,131 @@
+package dev.kmodel.cli;
+
+import com.typesafe.config.Config;
+import dev.kmodel.journal.JournalEntry;
+import dev.kmodel.kernel.task.TaskEvent;
+import dev.kmodel.report.Report;
+import dev.kmodel.run.Machine;
+import dev.kmodel.scenario.Scenario;
+import dev.kmodel.scenario.ScenarioParser;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kmodel bench}: full lifecycles per second (fork → exit → wait4 → RCU free), measured in
+ * wall-clock time from boot to quiescence; with {@code --memory M}, heap bytes per live modelled task.
+ */
+@Command(name = "bench", description = "Measure lifecycles/s (fork → exit → wait4 → RCU free), or heap per task.")
+public final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--lifecycles", paramLabel = "N", description = "lifecycles to run (default ${DEFAULT-VALUE})")
+  int lifecycles = 20000;
+
+  @Option(names = "--cpus", paramLabel = "N", description = "CPUs; one forking parent per CPU (default ${DEFAULT-VALUE})")
+  int cpus = 2;
+
+  @Option(names = "--journal", paramLabel = "on|off", description = "keep the journal (default ${DEFAULT-VALUE})")
+  String journal = "on";
+
+  @Option(names = "--memory", paramLabel = "M", description = "instead: keep M tasks alive and report heap bytes per task")
+  Integer memory;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!journal.equals("on") && !journal.equals("off")) {
+      System.err.println("kmodel: --journal must be on or off, got '" + journal + "'");
+      return Main.BAD_INPUT;
+    }
+    if (lifecycles < 1 || cpus < 1 || cpus > 256 || (memory != null && memory < 1)) {
+      System.err.println("kmodel: --lifecycles, --cpus and --memory must be positive (cpus at most 256)");
+      return Main.BAD_INPUT;
+    }
+    boolean keep = journal.equals("on");
+    Config cfg = Machine.config();
+    return memory != null ? memory(cfg, keep) : lifecycles(cfg, keep);
+  }
+
+  private int lifecycles(Config cfg, boolean keep) throws Exception {
+    int per = Math.max(1, lifecycles / cpus);
+    StringBuilder boot = new StringBuilder();
+    for (int i = 0; i < cpus; i++) boot.append(i == 0 ? "" : ", ").append("main");
+    Scenario sc = ScenarioParser.parseString("bench", """
+        name = "bench"
+        cpus = %d
+        seed = 1
+        programs {
+          main = [ { op = repeat, times = %d, steps = [
+            { op = fork, run = child, save = c }
+            { op = wait4, pid = "$c" }
+          ] } ]
+          child = [ { op = exit, code = 0 } ]
+        }
+        boot = [ %s ]
+        """.formatted(cpus, per, boot));
+    int total = per * cpus;
+    long t0 = System.nanoTime();
+    Report r;
+    try (Machine.Running m = Machine.start(sc, cfg, keep)) {
+      String outcome = m.awaitQuiescence();
+      long t1 = System.nanoTime();
+      r = keep ? m.result(outcome).report() : null;
+      double secs = (t1 - t0) / 1e9;
+      System.out.printf("lifecycles: %d  cpus: %d  journal: %s  events: %d  elapsed: %.3f s  outcome: %s%n", total,
+          cpus, journal, m.store().accepted(), secs, outcome);
+      if (r != null && !r.violations().isEmpty()) {
+        System.out.println("violations: " + r.violations().size() + " (first: " + r.violations().get(0) + ")");
+      }
+      System.out.printf("lifecycles/s: %d%n", Math.round(total / secs));
+      return outcome.equals("completed") && (r == null || r.violations().isEmpty()) ? Main.OK : Main.VIOLATION;
+    }
+  }
+
+  /** M children sleep for ever on one CPU kept busy by their parent, so that all M stay alive. */
+  private int memory(Config cfg, boolean keep) throws Exception {
+    Scenario sc = ScenarioParser.parseString("bench-memory", """
+        name = "bench-memory"
+        cpus = 1
+        seed = 1
+        programs {
+          main = [
+            { op = repeat, times = %d, steps = [ { op = fork, run = sleeper } ] }
+            { op = compute, ticks = 1000000000000 }
+          ]
+          sleeper = [ { op = sleep, ticks = 1000000000000 } ]
+        }
+        boot = [ main ]
+        """.formatted(memory));
+    long before = usedHeap();
+    try (Machine.Running m = Machine.start(sc, cfg, keep)) {
+      int asleep = 0;
+      for (int i = 0; i < 6000 && asleep < memory; i++) {
+        TimeUnit.MILLISECONDS.sleep(50);
+        asleep = keep ? countSleepers(m) : (int) Math.min(memory, m.store().accepted() / 40);
+      }
+      if (!keep) TimeUnit.SECONDS.sleep(2);
+      long after = usedHeap();
+      long per = (after - before) / memory;
+      System.out.printf("live tasks: %d  journal: %s  events: %d  heap before: %d  after: %d%n", memory, journal,
+          m.store().accepted(), before, after);
+      System.out.printf("heap bytes per live task: %d%n", per);
+    }
+    return Main.OK;
+  }
+
+  private static int countSleepers(Machine.Running m) {
+    int n = 0;
+    for (JournalEntry e : m.store().snapshot()) {
+      if (e.event() instanceof TaskEvent.Slept s && s.in().equals("hrtimer_nanosleep")) n++;
+    }
+    return n;
+  }
+
+  private static long usedHeap() throws InterruptedException {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    return rt.totalMemory() - rt.freeMemory();
+  }
+}

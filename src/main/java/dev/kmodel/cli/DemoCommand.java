@@ -1,0 +1,36 @@
+package dev.kmodel.cli;
+
+import dev.kmodel.report.FreeTimeline;
+import dev.kmodel.report.Report;
+import dev.kmodel.run.Machine;
+import dev.kmodel.scenario.Scenario;
+import dev.kmodel.scenario.ScenarioException;
+import dev.kmodel.scenario.ScenarioParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/** {@code kmodel demo}: the built-in lifecycle, and seed 000's diagram filled in from the run. */
+@Command(name = "demo", description = "Run the built-in fork/exit/wait4 lifecycle and show what is freed when.")
+public final class DemoCommand implements Callable<Integer> {
+
+  public static Scenario scenario() throws IOException, ScenarioException {
+    try (InputStream in = DemoCommand.class.getResourceAsStream("/dev/kmodel/demo.conf")) {
+      return ScenarioParser.parseString("demo.conf", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Machine.Result result = Machine.run(scenario());
+    Report r = result.report();
+    RunCommand.summary(r, System.out);
+    System.out.println();
+    int child = r.tasks().stream().filter(t -> t.comm().equals("child")).mapToInt(Report.TaskRow::pid).findFirst()
+        .orElse(-1);
+    for (String line : FreeTimeline.render(r, child)) System.out.println(line);
+    return RunCommand.exitStatus(r);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.kmodel.kernel;
+
+import akka.persistence.typed.javadsl.CommandHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Termination detection for one run (instrumentation, not model state): the number of model messages
+ * sent and not yet fully handled, including journal writes whose follow-up sends have not run yet.
+ * The run is quiescent when this is zero and every CPU is idle. Read-only probes are not counted.
+ */
+public final class Activity {
+  private static final Map<String, Activity> RUNS = new ConcurrentHashMap<>();
+
+  private final AtomicLong inFlight = new AtomicLong();
+  private final List<String> deadLetters = new ArrayList<>();   // guarded by this
+
+  public static Activity of(String systemName) {
+    return RUNS.computeIfAbsent(systemName, n -> new Activity());
+  }
+
+  public static void release(String systemName) {
+    RUNS.remove(systemName);
+  }
+
+  public void sent() {
+    inFlight.incrementAndGet();
+  }
+
+  public void done() {
+    inFlight.decrementAndGet();
+  }
+
+  public long inFlight() {
+    return inFlight.get();
+  }
+
+  /** A model message reached an actor that had stopped (a task whose objects were all freed). */
+  public synchronized void deadLetter(String what) {
+    deadLetters.add(what);
+    inFlight.decrementAndGet();
+  }
+
+  public synchronized List<String> deadLetters() {
+    return List.copyOf(deadLetters);
+  }
+
+  /** Wraps a command handler so that each model message counts as handled once its handler returns. */
+  public <C, E, S> CommandHandler<C, E, S> counting(CommandHandler<C, E, S> inner) {
+    return (state, cmd) -> {
+      try {
+        return inner.apply(state, cmd);
+      } catch (RuntimeException | Error e) {
+        System.err.println("kmodel: model actor failed on " + cmd + ": " + e);
+        e.printStackTrace();
+        throw e;
+      } finally {
+        if (!(cmd instanceof Probe)) done();
+      }
+    };
+  }
+}

@@ -1,0 +1,128 @@
+package dev.kmodel.report;
+
+import dev.kmodel.report.Report.GraceRow;
+import dev.kmodel.report.Report.LedgerRow;
+import dev.kmodel.report.Report.ResultRow;
+import dev.kmodel.report.Report.SignalRow;
+import dev.kmodel.report.Report.TaskRow;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Seed 000's diagram, "what is freed when", filled in from a run for one task: each stage of its end
+ * with the objects freed there, the kernel function, the CPU and the seq.
+ */
+public final class FreeTimeline {
+  private FreeTimeline() {}
+
+  public static List<String> render(Report r, int pid) {
+    List<String> out = new ArrayList<>();
+    TaskRow t = r.tasks().stream().filter(x -> x.pid() == pid).reduce((a, b) -> b).orElse(null);
+    if (t == null) {
+      out.add("no task with pid " + pid);
+      return out;
+    }
+    List<LedgerRow> mine = r.ledger().stream().filter(l -> l.owner() == pid).toList();
+    ResultRow exit = r.results().stream().filter(x -> x.pid() == pid && x.seq() == null).findFirst().orElse(null);
+    SignalRow sigchld = r.signals().stream().filter(s -> s.from() == pid && s.sig().equals("SIGCHLD")).findFirst()
+        .orElse(null);
+    ResultRow reap = r.results().stream().filter(x -> x.op().equals("wait4") && x.ret() != null && x.ret() == pid)
+        .findFirst().orElse(null);
+    String rule = "─".repeat(78);
+
+    out.add("CHILD CALLS exit()   pid " + pid + " \"" + t.comm() + "\""
+        + (exit == null ? "" : "   seq " + exit.start() + ", CPU " + exit.cpu()));
+    out.add(rule);
+    out.add("do_exit()");
+    stage(out, mine, l -> l.path().startsWith("do_exit/exit_mm"), "  ├── exit_mm → mmput → exit_mmap");
+    stage(out, mine, l -> l.path().startsWith("do_exit/exit_sem"), "  ├── exit_sem");
+    stage(out, mine, l -> l.path().startsWith("do_exit/exit_files"), "  ├── exit_files → put_files_struct");
+    stage(out, mine, l -> l.path().startsWith("do_exit/exit_fs"), "  ├── exit_fs");
+    stage(out, mine, l -> l.path().startsWith("do_exit/exit_task_work"), "  ├── exit_task_work (deferred __fput)");
+    out.add("  ├── exit_notify → " + (t.state().equals("freed") && reap == null ? "EXIT_DEAD (autoreaped)" : "EXIT_ZOMBIE")
+        + (sigchld == null ? "" : "   SIGCHLD to pid " + sigchld.to() + " at seq " + sigchld.seq()));
+    out.add("  └── do_task_dead → schedule()");
+    out.add("");
+    out.add("finish_task_switch()   (the CPU switches away from the dead task)");
+    out.add(rule);
+    stage(out, mine, l -> l.path().contains("finish_task_switch"), "  ");
+    out.add("");
+    if (reap != null) {
+      out.add("PARENT CALLS wait4()   pid " + reap.pid() + " \"" + reap.comm() + "\"   seq " + reap.start() + "–"
+          + reap.seq() + ", CPU " + reap.cpu() + ", status " + (reap.status() == null ? "" : reap.status().raw()));
+      out.add(rule);
+      out.add("wait4() → wait_task_zombie(): xchg EXIT_ZOMBIE → EXIT_DEAD, copy exit code, release_task()");
+    } else {
+      out.add("RELEASED WITHOUT wait4()");
+      out.add(rule);
+    }
+    stage(out, mine, l -> l.path().contains("/release_task/"), "  release_task()");
+    out.add("");
+    List<LedgerRow> rcuTask = mine.stream().filter(l -> l.path().contains("delayed_put_task_struct")).toList();
+    if (!rcuTask.isEmpty()) {
+      long freeSeq = rcuTask.get(0).seq();
+      GraceRow g = r.graces().stream().filter(x -> x.end() != null && x.end() < freeSeq).reduce((a, b) -> b)
+          .orElse(null);
+      out.add("RCU GRACE PERIOD" + (g == null ? "" : "   gp " + g.gp() + ", seq " + g.start() + "–" + g.end()
+          + ": every CPU passed a quiescent state"));
+      out.add(rule);
+      out.add("RCU CALLBACK delayed_put_task_struct() → put_task_struct() → __put_task_struct() → free_task()");
+      stage(out, mine, l -> l.path().contains("delayed_put_task_struct"), "  ");
+    }
+    stage(out, mine, l -> l.path().contains("put_cred_rcu"), "RCU CALLBACK put_cred_rcu() (one more grace period)");
+    stage(out, mine, l -> l.path().contains("delayed_put_pid"), "RCU CALLBACK delayed_put_pid() → put_pid()");
+    out.add("");
+    Map<String, LedgerRow> last = new LinkedHashMap<>();
+    Map<String, LedgerRow> first = new LinkedHashMap<>();
+    for (LedgerRow l : mine) {
+      last.put(l.object(), l);
+      first.putIfAbsent(l.object(), l);
+    }
+    List<String> alive = new ArrayList<>();
+    for (LedgerRow l : last.values()) {
+      if (!l.event().equals("free")) {
+        String held = l.type().equals("mm_struct") ? heldLazily(r, l.object())
+            : first.get(l.object()).function().equals("mm_alloc_pgd") ? " — the PGD: __mmdrop frees it with the mm_struct"
+            : "";
+        alive.add(l.type() + " " + l.object() + " (refcount " + l.refcount() + ")" + held);
+      }
+    }
+    out.add(rule);
+    if (alive.isEmpty()) {
+      out.add("  ✓ everything allocated for pid " + pid + " is freed");
+    } else {
+      out.add("  still allocated at the end of the run:");
+      for (String a : alive) out.add("    • " + a);
+    }
+    out.add(rule);
+    return out;
+  }
+
+  private static String heldLazily(Report r, String mm) {
+    return r.cpuStats().stream().filter(c -> mm.equals(c.lazyMm())).map(c -> " — the lazy-TLB active_mm of idle CPU "
+        + c.cpu() + "; freed when that CPU next switches to a user task").findFirst().orElse("");
+  }
+
+  /** One stage: the frees (and final drops) matching {@code where}, grouped by type and function. */
+  private static void stage(List<String> out, List<LedgerRow> rows, Predicate<LedgerRow> where, String title) {
+    Map<String, List<LedgerRow>> groups = new LinkedHashMap<>();
+    for (LedgerRow l : rows) {
+      if (!where.test(l)) continue;
+      if (!l.event().equals("free") && !(l.type().equals("mm_struct") || l.type().equals("file"))) continue;
+      groups.computeIfAbsent(l.type() + "|" + l.event() + "|" + l.function(), k -> new ArrayList<>()).add(l);
+    }
+    if (groups.isEmpty()) return;
+    if (!title.isBlank()) out.add(title);
+    for (List<LedgerRow> g : groups.values()) {
+      LedgerRow f = g.get(0);
+      LedgerRow z = g.get(g.size() - 1);
+      String what = f.event().equals("free") ? "freed" : f.event() + " → refcount " + z.refcount();
+      String seq = f.seq() == z.seq() ? "seq " + f.seq() : "seq " + f.seq() + "–" + z.seq();
+      out.add(String.format("  │     %-15s ×%-3d %-22s in %-24s %s, CPU %d", f.type(), g.size(), what, f.function(),
+          seq, f.cpu()));
+    }
+  }
+}
