@@ -70,8 +70,8 @@ public final class BenchCommand implements Callable<Integer> {
       long t1 = System.nanoTime();
       r = keep ? m.result(outcome).report() : null;
       double secs = (t1 - t0) / 1e9;
-      System.out.printf("lifecycles: %d  cpus: %d  journal: %s  events: %d  elapsed: %.3f s  outcome: %s%n", total,
-          cpus, journal, m.store().accepted(), secs, outcome);
+      System.out.printf("lifecycles: %d  cpus: %d  journal: %s  events: %d  messages: %d  elapsed: %.3f s  outcome: %s%n",
+          total, cpus, journal, m.store().accepted(), m.activity().handled(), secs, outcome);
       if (r != null && !r.violations().isEmpty()) {
         System.out.println("violations: " + r.violations().size() + " (first: " + r.violations().get(0) + ")");
       }

@@ -16,6 +16,7 @@ public final class Activity {
   private static final Map<String, Activity> RUNS = new ConcurrentHashMap<>();
 
   private final AtomicLong inFlight = new AtomicLong();
+  private final AtomicLong handled = new AtomicLong();
   private final List<String> deadLetters = new ArrayList<>();   // guarded by this
 
   public static Activity of(String systemName) {
@@ -32,6 +33,11 @@ public final class Activity {
 
   public void done() {
     inFlight.decrementAndGet();
+  }
+
+  /** Model messages handled so far (for benchmarks). */
+  public long handled() {
+    return handled.get();
   }
 
   public long inFlight() {
@@ -58,7 +64,10 @@ public final class Activity {
         e.printStackTrace();
         throw e;
       } finally {
-        if (!(cmd instanceof Probe)) done();
+        if (!(cmd instanceof Probe)) {
+          done();
+          handled.incrementAndGet();
+        }
       }
     };
   }

@@ -4,6 +4,7 @@ import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.Recovery;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.SignalHandler;
@@ -29,9 +30,21 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   private final List<Runnable> sends = new ArrayList<>();
   protected final Send send;
 
+  private final boolean recover;
+
   protected KernelActor(String persistenceId, akka.actor.typed.javadsl.ActorContext<?> ctx) {
     super(PersistenceId.ofUniqueId(persistenceId));
     this.send = new Send(persistenceId, Activity.of(ctx.getSystem().name()));
+    this.recover = ctx.getSystem().settings().config().getBoolean("kmodel.recover");
+  }
+
+  /**
+   * A run starts from an empty journal, so live actors skip the journal round trips of recovery
+   * unless {@code kmodel.recover = on}; inspection folds the journal with the same {@link Folds#apply}.
+   */
+  @Override
+  public Recovery recovery() {
+    return recover ? super.recovery() : Recovery.disabled();
   }
 
   /** The subclass's commands; each model message is counted as handled when this returns. */

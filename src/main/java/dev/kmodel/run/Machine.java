@@ -98,6 +98,10 @@ public final class Machine {
       this.env = ask(system, r -> new KernelCmd.GetEnv(r));
     }
 
+    public Activity activity() {
+      return activity;
+    }
+
     public JournalStore store() {
       return store;
     }

@@ -37,6 +37,9 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
   /** Boot: the CPUs whose quiescent states every grace period needs. */
   public record AttachCpus(MsgId id, List<ActorRef<Cpu.Cmd>> cpus) implements Cmd {}
 
+  /** The grace-period kthread wakes up (rcu_gp_kthread): start a grace period for what is queued. */
+  record GpKick(MsgId id) implements Cmd {}
+
   /** Quiescence probe (read-only): callbacks pending, grace period in progress. */
   public record Query(MsgId id, ActorRef<Boolean> idle) implements Cmd, dev.kmodel.kernel.Probe {}
 
@@ -50,6 +53,9 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
   /** Holds the callback's target ref: the journal is in memory, so events are kept as objects. */
   public record CallbackQueued(MsgId cause, String function, String object, ActorRef<RcuCallback> target,
       Ctx ctx) implements Event {}
+
+  /** The grace-period kthread was woken; until it runs, more callbacks can join the next grace period. */
+  public record GpKthreadWoken(MsgId cause) implements Event {}
 
   public record GracePeriodStarted(MsgId cause, long gp, int callbacks) implements Event {}
 
@@ -69,7 +75,10 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
         cpus = a.cpus();
       } else if (e instanceof CallbackQueued q) {
         next.add(new Pending(q.function(), q.object(), q.target(), q.ctx()));
+      } else if (e instanceof GpKthreadWoken) {
+        kicked = true;
       } else if (e instanceof GracePeriodStarted g) {
+        kicked = false;
         gp = g.gp();
         inProgress = true;
         current.addAll(next);
@@ -86,6 +95,7 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
     int cpus;
     long gp;                                        // number of the current or last grace period
     boolean inProgress;
+    boolean kicked;                                 // rcu_gp_kthread woken, not yet run
     final TreeSet<Integer> waitingQs = new TreeSet<>();   // CPUs yet to report for gp
     final List<Pending> next = new ArrayList<>();         // queued, not yet in a grace period
     final List<Pending> current = new ArrayList<>();      // waiting for gp to end
@@ -97,8 +107,11 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
     return Behaviors.setup(RcuManager::new);
   }
 
+  private final ActorRef<Cmd> self;
+
   private RcuManager(akka.actor.typed.javadsl.ActorContext<Cmd> ctx) {
     super("rcu", ctx);
+    this.self = ctx.getSelf();
   }
 
   @Override
@@ -116,8 +129,9 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
         })
         .onCommand(CallRcu.class, this::callRcu)
         .onCommand(ReportQs.class, this::reportQs)
+        .onCommand(GpKick.class, this::gpKthread)
         .onCommand(Query.class, (s, c) -> {
-          c.idle().tell(!s.inProgress && s.next.isEmpty());
+          c.idle().tell(!s.inProgress && !s.kicked && s.next.isEmpty());
           return Effect().none();
         })
         .build();
@@ -125,14 +139,21 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
 
   /** call_rcu (kernel/rcu/tree.c): queue; start a grace period if none is running. */
   private Effect<Event, State> callRcu(State s, CallRcu c) {
-    List<Event> events = new ArrayList<>();
-    events.add(new CallbackQueued(c.id(), c.function(), c.object(), c.target(), c.ctx()));
-    boolean start = !s.inProgress;
-    if (start) events.add(new GracePeriodStarted(c.id(), s.gp + 1, s.next.size() + 1));
+    emit(s, new CallbackQueued(c.id(), c.function(), c.object(), c.target(), c.ctx()));
+    if (!s.inProgress && !s.kicked) {
+      // Wake the grace-period kthread; callbacks queued before it runs share its grace period.
+      emit(s, new GpKthreadWoken(c.id()));
+      later(() -> self.tell(new GpKick(send.next())));
+    }
+    return commit();
+  }
+
+  /** rcu_gp_kthread → rcu_gp_init: a new grace period for every callback queued so far. */
+  private Effect<Event, State> gpKthread(State s, GpKick c) {
+    if (s.inProgress || s.next.isEmpty()) return Effect().none();
     long gp = s.gp + 1;
-    emitAll(s, events); later(() -> {
-      if (start) startGp(gp);
-    });
+    emit(s, new GracePeriodStarted(c.id(), gp, s.next.size()));
+    later(() -> startGp(gp));
     return commit();
   }
 
@@ -152,15 +173,14 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
     List<Pending> done = new ArrayList<>(s.current);
     events.add(new GracePeriodEnded(c.id(), s.gp, done.size()));
     boolean again = !s.next.isEmpty();
-    long nextGp = s.gp + 1;
-    if (again) events.add(new GracePeriodStarted(c.id(), nextGp, s.next.size()));
+    if (again) events.add(new GpKthreadWoken(c.id()));
     emitAll(s, events); later(() -> {
       // rcu_do_batch: each callback runs on the CPU that queued it, in softirq context.
       for (Pending p : done) {
         p.target().tell(new RcuCallback(send.next(), p.function(), p.object(),
             Ctx.cpu(p.ctx().cpu(), "rcu_core/rcu_do_batch/" + p.function())));
       }
-      if (again) startGp(nextGp);
+      if (again) self.tell(new GpKick(send.next()));
     });
     return commit();
   }
