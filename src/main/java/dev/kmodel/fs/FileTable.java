@@ -142,7 +142,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
       if (n - 1 == 0) last.add(f);
     }
     emit(s, new Event(c.id(), s.ids, ledger));
-    later(() -> c.replyTo().tell(new Files(send.next(), "fput", last)));
+    if (c.replyTo() != null) later(() -> c.replyTo().tell(new Files(send.next(), "fput", last)));
     return commit();
   }
 

@@ -315,7 +315,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
     }
     MmuEvent ev = p.event(c, "mmput");
     emit(s, ev);
-    later(() -> c.replyTo().tell(new MmReply(send.next(), "mmput", c.mm(), null, true)));
+    if (c.replyTo() != null) later(() -> c.replyTo().tell(new MmReply(send.next(), "mmput", c.mm(), null, true)));
     return commit();
   }
 

@@ -23,7 +23,7 @@ public sealed interface MmuCmd {
   /** mmap of an anonymous private mapping; populated (written) when {@code write}. */
   record Mmap(MsgId id, String mm, int pages, boolean write, Ctx ctx, ActorRef<MmReply> replyTo) implements MmuCmd {}
 
-  /** mmput: drop an mm_users reference; the last one runs __mmput → exit_mmap. */
+  /** mmput: drop an mm_users reference; the last one runs __mmput → exit_mmap. No reply if replyTo is null. */
   record Mmput(MsgId id, String mm, String holder, Ctx ctx, ActorRef<MmReply> replyTo) implements MmuCmd {}
 
   /** mmgrab / mmgrab_lazy_tlb: take an mm_count reference (no reply: an atomic increment). */

@@ -11,7 +11,8 @@ public record Report(
     String scenario, long seed, int cpus, String outcome, Journal journal,
     List<TaskRow> tasks, List<ResultRow> results, List<LedgerRow> ledger, List<ReparentRow> reparent,
     List<SignalRow> signals, List<ViolationRow> violations,
-    List<LockRow> locks, List<GraceRow> graces, List<CpuRow> cpuStats) {
+    List<LockRow> locks, List<GraceRow> graces, List<RcuCallbackRow> rcuCallbacks,
+    List<RcuSectionRow> rcuSections, List<CpuRow> cpuStats) {
 
   public record Journal(long events, int persistenceIds) {}
 
@@ -38,6 +39,12 @@ public record Report(
 
   /** An RCU grace period: when it started and ended, and how many callbacks it ran. */
   public record GraceRow(long gp, long start, Long end, int callbacks) {}
+
+  /** call_rcu: which callback, for which object, queued when and from which CPU. */
+  public record RcuCallbackRow(long seq, String function, String object, int cpu, int pid) {}
+
+  /** An rcu_read_lock … rcu_read_unlock section on one CPU ({@code unlock} null: still inside). */
+  public record RcuSectionRow(int cpu, int pid, long lock, Long unlock) {}
 
   public record CpuRow(int cpu, long clock, int switches, String lazyMm) {}
 

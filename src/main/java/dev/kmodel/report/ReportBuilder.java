@@ -75,6 +75,7 @@ public final class ReportBuilder {
   private final Map<String, Long> lockRequested = new HashMap<>();
   private final Map<String, List<String>> lockHeldBy = new HashMap<>();
   private final Map<Long, GraceRow> graces = new TreeMap<>();
+  private final List<RcuCallbackRow> callbacks = new ArrayList<>();
   private final Map<Integer, Long> openSection = new HashMap<>();
   private final Map<Integer, Integer> openSectionPid = new HashMap<>();
 
@@ -218,6 +219,7 @@ public final class ReportBuilder {
   private void foldRcu(long seq, RcuManager.Event e) {
     if (e instanceof RcuManager.CallbackQueued q) {
       callRcuSeq.put(q.object(), seq);
+      callbacks.add(new RcuCallbackRow(seq, q.function(), q.object(), q.ctx().cpu(), q.ctx().pid()));
     } else if (e instanceof RcuManager.GracePeriodStarted g) {
       graces.put(g.gp(), new GraceRow(g.gp(), seq, null, 0));
     } else if (e instanceof RcuManager.GracePeriodEnded g) {
@@ -259,6 +261,8 @@ public final class ReportBuilder {
     violations.sort(Comparator.comparingLong(ViolationRow::seq));
     return new Report(sc.name(), sc.seed(), sc.cpus(), finalOutcome, new Journal(accepted, persistenceIds),
         taskRows, List.copyOf(results), rows, List.copyOf(reparent), List.copyOf(signals), List.copyOf(violations),
-        List.copyOf(locks), List.copyOf(graces.values()), cpuRows);
+        List.copyOf(locks), List.copyOf(graces.values()), List.copyOf(callbacks),
+        sections.stream().sorted(Comparator.comparingLong(Section::lock))
+            .map(x -> new RcuSectionRow(x.cpu(), x.pid(), x.lock(), x.unlock())).toList(), cpuRows);
   }
 }

@@ -6,7 +6,7 @@ import akka.actor.typed.javadsl.AskPattern;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import akka.actor.DeadLetter;
+import akka.actor.AllDeadLetters;
 import akka.actor.typed.Props;
 import akka.actor.typed.eventstream.EventStream;
 import akka.actor.typed.javadsl.Behaviors;
@@ -88,13 +88,13 @@ public final class Machine {
       this.store = JournalStore.forSystem(name);
       this.activity = Activity.of(name);
       this.system = ActorSystem.create(Kernel.create(sc, cfg), name, cfg);
-      ActorRef<DeadLetter> listener = system.systemActorOf(Behaviors.receiveMessage((DeadLetter d) -> {
+      ActorRef<AllDeadLetters> listener = system.systemActorOf(Behaviors.receiveMessage((AllDeadLetters d) -> {
         if (isModelMessage(d.message())) {
           activity.deadLetter(d.message().getClass().getSimpleName() + " to " + d.recipient().path().name());
         }
         return Behaviors.same();
       }), "dead-letters", Props.empty());
-      system.eventStream().tell(new EventStream.Subscribe<>(DeadLetter.class, listener));
+      system.eventStream().tell(new EventStream.Subscribe<>(AllDeadLetters.class, listener));
       this.env = ask(system, r -> new KernelCmd.GetEnv(r));
     }
 
@@ -126,6 +126,8 @@ public final class Machine {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      System.err.printf("kmodel: no quiescence within %s: %d model messages in flight, CPUs idle: %b%n",
+          cfg.getDuration("kmodel.run-timeout"), activity.inFlight(), idle(system, env));
       return "timeout";
     }
 

@@ -193,13 +193,14 @@ public final class Fork {
     List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
     if (!files.isEmpty()) {
       String holder = o.filesStruct();
+      // The parent still holds these files, so none of them reaches its last reference here.
       t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), files, holder, at.in("exit_files/close_files"),
-          t.fileReplies)));
+          null)));
     }
     t.nsproxy(false, at.in("exit_task_namespaces"));
     if (c.mm() != null) {
       String mm = c.mm();
-      t.then(() -> t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), mm, "users:" + k, at.in("mmput"), t.mmReplies)));
+      t.then(() -> t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), mm, "users:" + k, at.in("mmput"), null)));
     }
   }
 }

@@ -1,0 +1,48 @@
+package dev.kmodel.scenarios;
+
+import static dev.kmodel.Runs.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.kmodel.Runs;
+import dev.kmodel.report.Report;
+import dev.kmodel.report.Report.RcuSectionRow;
+import org.junit.jupiter.api.Test;
+
+/** An rcu_read_lock section that began before call_rcu delays free_task until it ends. */
+class RcuReaderTest {
+
+  @Test
+  void aReaderDelaysFreeTask() throws Exception {
+    Report r = Runs.scenario("rcu-reader");
+    assertEquals("completed", r.outcome(), () -> r.violations().toString());
+    var child = task(r, "child");
+    long queued = r.rcuCallbacks().stream().filter(c -> c.function().equals("delayed_put_task_struct")
+        && c.object().equals("task_struct#" + child.key())).findFirst().orElseThrow().seq();
+    long freed = freeOf(r, child.pid(), "task_struct").seq();
+    RcuSectionRow walk = r.rcuSections().get(0);
+    assertEquals(task(r, "walker").pid(), walk.pid());
+    assertNotNull(walk.unlock());
+    assertTrue(walk.lock() < queued && queued < walk.unlock(),
+        "the child was released while the walker was inside rcu_read_lock");
+    assertTrue(walk.unlock() < freed, "free_task waited for rcu_read_unlock");
+    int walkCpu = result(r, "walker", 0).cpu();
+    assertNotEquals(walkCpu, result(r, "main", 2).cpu(), "the reap ran on the other CPU, during the walk");
+  }
+
+  @Test
+  void noTaskStructIsEverFreedUnderAnOlderReader() throws Exception {
+    for (long seed = 1; seed <= 4; seed++) {
+      Report r = Runs.run(dev.kmodel.scenario.ScenarioParser.parseFile(
+          new java.io.File("conf/scenarios/rcu-reader.conf")).withSeed(seed));
+      assertEquals("completed", r.outcome(), "seed " + seed + ": " + r.violations());
+      for (var cb : r.rcuCallbacks()) {
+        if (!cb.function().equals("delayed_put_task_struct")) continue;
+        long freed = r.ledger().stream().filter(l -> l.object().equals(cb.object()) && l.event().equals("free"))
+            .findFirst().orElseThrow().seq();
+        for (RcuSectionRow s : r.rcuSections()) {
+          if (s.lock() < cb.seq()) assertTrue(s.unlock() != null && s.unlock() < freed, "seed " + seed);
+        }
+      }
+    }
+  }
+}
