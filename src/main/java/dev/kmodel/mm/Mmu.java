@@ -307,7 +307,8 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
     Ctx at = c.ctx().in("mmput");
     p.ops.add(new Users(mm.id, -1));
     int users = mm.users - 1;
-    p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "put", mm.count, c.holder(), at);
+    // An mm_users entry: its refcount is mm_users (holders named users:...); other entries count mm_count.
+    p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "put", users, c.holder(), at);
     if (users == 0) {
       exitMmap(p, mm, at.in("__mmput/exit_mmap"));
       // __mmput ends with mmdrop: the reference all mm_users held together.

@@ -119,7 +119,8 @@ public final class FreeTimeline {
     for (List<LedgerRow> g : groups.values()) {
       LedgerRow f = g.get(0);
       LedgerRow z = g.get(g.size() - 1);
-      String what = f.event().equals("free") ? "freed" : f.event() + " → refcount " + z.refcount();
+      String counter = f.holder() != null && f.holder().startsWith("users:") ? "mm_users" : "refcount";
+      String what = f.event().equals("free") ? "freed" : f.event() + " → " + counter + " " + z.refcount();
       String seq = f.seq() == z.seq() ? "seq " + f.seq() : "seq " + f.seq() + "–" + z.seq();
       out.add(String.format("  │     %-15s ×%-3d %-22s in %-24s %s, CPU %d", f.type(), g.size(), what, f.function(),
           seq, f.cpu()));
