@@ -86,7 +86,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
   }
 
   @Override
-  protected CommandHandler<Cmd, Event, State> handlers() {
+  protected CommandHandler<Cmd, KEvent, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Open.class, this::open)
         .onCommand(Get.class, this::get)
@@ -96,7 +96,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
   }
 
   /** do_sys_open → do_filp_open → alloc_empty_file (fs/file_table.c). */
-  private Effect<Event, State> open(State s, Open c) {
+  private Effect<KEvent, State> open(State s, Open c) {
     List<LedgerEntry> ledger = new ArrayList<>();
     List<String> files = new ArrayList<>();
     long ids = s.ids;
@@ -111,7 +111,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
     return commit();
   }
 
-  private Effect<Event, State> get(State s, Get c) {
+  private Effect<KEvent, State> get(State s, Get c) {
     List<LedgerEntry> ledger = new ArrayList<>();
     Map<String, Integer> view = new HashMap<>();
     for (String f : c.files()) {
@@ -127,7 +127,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
   }
 
   /** fput (fs/file_table.c): the last reference queues ____fput as task_work (no free yet). */
-  private Effect<Event, State> fput(State s, Fput c) {
+  private Effect<KEvent, State> fput(State s, Fput c) {
     List<LedgerEntry> ledger = new ArrayList<>();
     List<String> last = new ArrayList<>();
     Map<String, Integer> view = new HashMap<>();
@@ -147,7 +147,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
   }
 
   /** ____fput → __fput: release the file and free it (file_free). */
-  private Effect<Event, State> finishFput(State s, FinishFput c) {
+  private Effect<KEvent, State> finishFput(State s, FinishFput c) {
     List<LedgerEntry> ledger = new ArrayList<>();
     for (String f : c.files()) {
       Integer n = s.count.get(f);

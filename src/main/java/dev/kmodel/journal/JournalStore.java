@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import dev.kmodel.kernel.StepBatch;
 
 /**
  * The memory behind {@link RunJournal}: per persistence id an append-only list, plus the run's global
@@ -33,15 +34,20 @@ public final class JournalStore {
     this.keep = keep;
   }
 
-  /** Appends one event; O(1) amortized. Returns its ordinal. */
-  synchronized long append(String persistenceId, long sequenceNr, Object event) {
-    long ordinal = ++accepted;
-    if (keep) {
-      JournalEntry e = new JournalEntry(ordinal, persistenceId, sequenceNr, event);
-      all.add(e);
-      byId.computeIfAbsent(persistenceId, k -> new ArrayList<>()).add(e);
+  /**
+   * Appends one journal entry; O(1) amortized. A {@link StepBatch} stays one entry of its actor's
+   * history (that is what recovery replays) but each of its events gets its own ordinal in the run.
+   */
+  synchronized void append(String persistenceId, long sequenceNr, Object event) {
+    List<?> parts = event instanceof StepBatch b ? b.events() : List.of(event);
+    for (Object part : parts) {
+      long ordinal = ++accepted;
+      if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, part));
     }
-    return ordinal;
+    if (keep) {
+      byId.computeIfAbsent(persistenceId, k -> new ArrayList<>())
+          .add(new JournalEntry(accepted, persistenceId, sequenceNr, event));
+    }
   }
 
   synchronized List<JournalEntry> eventsOf(String persistenceId, long from, long to, long max) {
@@ -64,7 +70,7 @@ public final class JournalStore {
     return new ArrayList<>(all);
   }
 
-  /** How many events the journal has accepted (kept or not). */
+  /** How many events the journal has accepted (kept or not), counting each event of a batch. */
   public synchronized long accepted() {
     return accepted;
   }

@@ -80,8 +80,9 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
     ActorRef<FileTable.Cmd> files = ctx.spawn(FileTable.create(), "files");
     long slice = config.getLong("kmodel.timeslice-ticks");
     long chunk = config.getLong("kmodel.ticks-per-chunk");
+    long jiffy = config.getLong("kmodel.ticks-per-jiffy");
     List<ActorRef<Cpu.Cmd>> cpus = new ArrayList<>();
-    for (int i = 0; i < scenario.cpus(); i++) cpus.add(ctx.spawn(Cpu.create(i, slice, chunk, rcu, mmu), "cpu" + i));
+    for (int i = 0; i < scenario.cpus(); i++) cpus.add(ctx.spawn(Cpu.create(i, slice, chunk, jiffy, rcu, mmu), "cpu" + i));
     this.env = new Env(scenario, config, ctx.getSelf(), mmu, pids, lock, rcu, files, List.copyOf(cpus), null);
     this.mmReplies = ctx.messageAdapter(MmuCmd.MmReply.class, KernelCmd.MmDone::new);
     this.pidReplies = ctx.messageAdapter(PidAllocator.PidReply.class, KernelCmd.PidDone::new);
@@ -100,7 +101,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
   }
 
   @Override
-  protected CommandHandler<KernelCmd, Event, State> handlers() {
+  protected CommandHandler<KernelCmd, KEvent, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(KernelCmd.StartKernel.class, this::startKernel)
         .onCommand(KernelCmd.AllocTask.class, this::allocTask)
@@ -129,14 +130,14 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
   }
 
   /** alloc_task_struct_node: the new task_struct is a new actor. */
-  private Effect<Event, State> allocTask(State s, KernelCmd.AllocTask c) {
+  private Effect<KEvent, State> allocTask(State s, KernelCmd.AllocTask c) {
     ActorRef<TaskCmd> ref = spawn(s, c.id(), c.ctx().task());
     String key = "task-" + s.spawned;
     later(() -> c.replyTo().tell(new TaskCmd.Spawned(send.next(), key, ref)));
     return commit();
   }
 
-  private Effect<Event, State> nsproxy(State s, KernelCmd.NsproxyRef c) {
+  private Effect<KEvent, State> nsproxy(State s, KernelCmd.NsproxyRef c) {
     int n = s.nsproxyCount + (c.get() ? 1 : -1);
     emit(s, new NsproxyRef(c.id(), LedgerEntry.of("nsproxy#init", ObjType.NSPROXY, "kernel", c.get() ? "get" : "put",
         n, c.holder(), c.ctx())));
@@ -146,7 +147,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
   // ---- boot: rest_init → kernel_init (pid 1) and kthreadd (pid 2) ---------------------------
 
   /** start_kernel → rest_init: user_mode_thread(kernel_init) becomes pid 1. */
-  private Effect<Event, State> startKernel(State s, KernelCmd.StartKernel c) {
+  private Effect<KEvent, State> startKernel(State s, KernelCmd.StartKernel c) {
     MsgId cause = c.id();
     emit(s, new BootStep(cause, "init-copy"));
     ActorRef<TaskCmd> init = spawn(s, cause, "swapper");
@@ -156,7 +157,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
     return commit();
   }
 
-  private Effect<Event, State> booted(State s, KernelCmd.Booted b) {
+  private Effect<KEvent, State> booted(State s, KernelCmd.Booted b) {
     MsgId cause = b.copied().id();
     if (s.boot.equals("init-copy")) {
       // kernel_init → run_init_process → execve("/sbin/init"): init gets its first address space.
@@ -173,7 +174,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
 
   private String initMm;
 
-  private Effect<Event, State> initMm(State s, KernelCmd.MmDone m) {
+  private Effect<KEvent, State> initMm(State s, KernelCmd.MmDone m) {
     initMm = m.reply().mm();
     emit(s, new BootStep(m.reply().id(), "init-pid"));
     Ctx c = new Ctx("swapper", 0, 0, "rest_init/user_mode_thread/kernel_clone/copy_process");
@@ -181,7 +182,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
     return commit();
   }
 
-  private Effect<Event, State> bootPid(State s, KernelCmd.PidDone p) {
+  private Effect<KEvent, State> bootPid(State s, KernelCmd.PidDone p) {
     MsgId cause = p.reply().id();
     Ctx c = new Ctx("swapper", 0, 0, "rest_init");
     if (s.boot.equals("init-pid")) {

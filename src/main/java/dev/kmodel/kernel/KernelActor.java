@@ -18,7 +18,7 @@ import java.util.List;
  * the same {@link Folds#apply} folds the journal, so the state is always a fold of the events.
  */
 public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Folds<E>>
-    extends EventSourcedBehavior<C, E, S> {
+    extends EventSourcedBehavior<C, KEvent, S> {
 
   /** A state that folds events. */
   public interface Folds<E> {
@@ -48,17 +48,23 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   }
 
   /** The subclass's commands; each model message is counted as handled when this returns. */
-  protected abstract CommandHandler<C, E, S> handlers();
+  protected abstract CommandHandler<C, KEvent, S> handlers();
 
   @Override
-  public final CommandHandler<C, E, S> commandHandler() {
+  public final CommandHandler<C, KEvent, S> commandHandler() {
     return send.activity().counting(handlers());
   }
 
   @Override
-  public final EventHandler<S, E> eventHandler() {
+  @SuppressWarnings("unchecked")
+  public final EventHandler<S, KEvent> eventHandler() {
     return (state, event) -> {
-      if (!live) state.apply(event);   // live events were applied by emit()
+      if (live) return state;          // live events were applied by emit()
+      if (event instanceof StepBatch b) {
+        for (KEvent e : b.events()) state.apply((E) e);
+      } else {
+        state.apply((E) event);
+      }
       return state;
     };
   }
@@ -91,7 +97,7 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   }
 
   /** Ends the step: one journal write for its events, then its sends in order. */
-  protected final Effect<E, S> commit() {
+  protected final Effect<KEvent, S> commit() {
     List<E> events = List.copyOf(pending);
     List<Runnable> effects = List.copyOf(sends);
     pending.clear();
@@ -103,21 +109,26 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
     // The write is in flight until it is journaled and this step's sends have gone out.
     Activity a = send.activity();
     a.sent();
-    return Effect().persist(events).thenRun(s -> {
+    return Effect().persist(journaled(events)).thenRun(s -> {
       effects.forEach(Runnable::run);
       a.done();
     });
   }
 
+  /** One journal entry per step: a single event as it is, several as a {@link StepBatch}. */
+  private static KEvent journaled(List<? extends KEvent> events) {
+    return events.size() == 1 ? events.get(0) : new StepBatch(events.get(0).cause(), List.copyOf(events));
+  }
+
   /** Ends the step and stops the actor once the events are journaled and sends done. */
-  protected final Effect<E, S> commitAndStop() {
+  protected final Effect<KEvent, S> commitAndStop() {
     List<E> events = List.copyOf(pending);
     List<Runnable> effects = List.copyOf(sends);
     pending.clear();
     sends.clear();
     Activity a = send.activity();
     a.sent();
-    return Effect().persist(events).thenRun((S s) -> {
+    return Effect().persist(journaled(events)).thenRun((S s) -> {
       effects.forEach(Runnable::run);
       a.done();
     }).thenStop();

@@ -9,6 +9,7 @@ import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.ObjType;
@@ -46,7 +47,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
   }
 
   @Override
-  protected CommandHandler<MmuCmd, MmuEvent, MmuState> handlers() {
+  protected CommandHandler<MmuCmd, KEvent, MmuState> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(MmAlloc.class, this::mmAlloc)
         .onCommand(DupMm.class, this::dupMm)
@@ -108,7 +109,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
   // ---- mm_alloc and the initial image --------------------------------------------------------
 
   /** mm_alloc (kernel/fork.c) + a minimal program image: text, heap and a one-page stack. */
-  private Effect<MmuEvent, MmuState> mmAlloc(MmuState s, MmAlloc c) {
+  private Effect<KEvent, MmuState> mmAlloc(MmuState s, MmAlloc c) {
     Plan p = new Plan(s, c.ctx());
     Ctx at = c.ctx().in("mm_alloc");
     String mm = newMm(p, c.ctx().task(), at);
@@ -143,7 +144,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
   // ---- fork: dup_mm → dup_mmap → copy_page_range --------------------------------------------
 
   /** dup_mm (kernel/fork.c): copy the VMAs; share every present frame write-protected (COW). */
-  private Effect<MmuEvent, MmuState> dupMm(MmuState s, DupMm c) {
+  private Effect<KEvent, MmuState> dupMm(MmuState s, DupMm c) {
     Mm parent = s.mms.get(c.parentMm());
     if (parent == null) return useAfterFree(s, c, c.parentMm(), c.ctx(), "dup_mm");
     Plan p = new Plan(s, c.ctx());
@@ -214,7 +215,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
   // ---- page faults ----------------------------------------------------------------------------
 
   /** handle_mm_fault on the first {@code pages} heap pages (mm/memory.c). */
-  private Effect<MmuEvent, MmuState> fault(MmuState s, Fault c) {
+  private Effect<KEvent, MmuState> fault(MmuState s, Fault c) {
     Mm mm = s.mms.get(c.mm());
     if (mm == null) return useAfterFree(s, c, c.mm(), c.ctx(), "handle_mm_fault");
     Plan p = new Plan(s, c.ctx());
@@ -278,7 +279,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
   }
 
   /** do_mmap of an anonymous private region; MAP_POPULATE-like when {@code write}. */
-  private Effect<MmuEvent, MmuState> mmap(MmuState s, Mmap c) {
+  private Effect<KEvent, MmuState> mmap(MmuState s, Mmap c) {
     Mm mm = s.mms.get(c.mm());
     if (mm == null) return useAfterFree(s, c, c.mm(), c.ctx(), "do_mmap");
     Plan p = new Plan(s, c.ctx());
@@ -300,7 +301,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
   // ---- teardown: mmput → __mmput → exit_mmap; mmdrop → __mmdrop → free_mm -----------------
 
   /** mmput (kernel/fork.c): the last mm_users reference tears down the address space. */
-  private Effect<MmuEvent, MmuState> mmput(MmuState s, Mmput c) {
+  private Effect<KEvent, MmuState> mmput(MmuState s, Mmput c) {
     Mm mm = s.mms.get(c.mm());
     if (mm == null) return useAfterFree(s, c, c.mm(), c.ctx(), "mmput");
     Plan p = new Plan(s, c.ctx());
@@ -345,7 +346,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
     }
   }
 
-  private Effect<MmuEvent, MmuState> mmgrab(MmuState s, Mmgrab c) {
+  private Effect<KEvent, MmuState> mmgrab(MmuState s, Mmgrab c) {
     Mm mm = s.mms.get(c.mm());
     if (mm == null) return useAfterFree(s, c, c.mm(), c.ctx(), "mmgrab");
     Plan p = new Plan(s, c.ctx());
@@ -355,7 +356,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
     return commit();
   }
 
-  private Effect<MmuEvent, MmuState> mmdrop(MmuState s, Mmdrop c) {
+  private Effect<KEvent, MmuState> mmdrop(MmuState s, Mmdrop c) {
     Mm mm = s.mms.get(c.mm());
     if (mm == null) return useAfterFree(s, c, c.mm(), c.ctx(), "mmdrop");
     Plan p = new Plan(s, c.ctx());
@@ -381,7 +382,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
   }
 
   /** A request reached an mm that no longer exists: recorded as a ledger use on a freed object. */
-  private Effect<MmuEvent, MmuState> useAfterFree(MmuState s, MmuCmd c, String mm, Ctx ctx, String fn) {
+  private Effect<KEvent, MmuState> useAfterFree(MmuState s, MmuCmd c, String mm, Ctx ctx, String fn) {
     Plan p = new Plan(s, ctx);
     p.log(mm, ObjType.MM_STRUCT, ctx.task(), "use", 0, ctx.task(), ctx.in(fn));
     MmuEvent ev = p.event(c, fn);

@@ -98,7 +98,7 @@ public final class TasklistLock
   }
 
   @Override
-  protected CommandHandler<Cmd, Event, State> handlers() {
+  protected CommandHandler<Cmd, KEvent, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Lock.class, this::lock)
         .onCommand(Unlock.class, this::unlock)
@@ -109,7 +109,7 @@ public final class TasklistLock
         .build();
   }
 
-  private Effect<Event, State> lock(State s, Lock c) {
+  private Effect<KEvent, State> lock(State s, Lock c) {
     Ctx x = c.ctx();
     if (s.queue.isEmpty() && s.canGrant(c.mode())) {
       emit(s, new Acquired(c.id(), c.mode(), x.task(), x.pid(), x.cpu(), x.path(), false));
@@ -121,7 +121,7 @@ public final class TasklistLock
     return commit();
   }
 
-  private Effect<Event, State> unlock(State s, Unlock c) {
+  private Effect<KEvent, State> unlock(State s, Unlock c) {
     List<Event> events = new ArrayList<>();
     Ctx x = c.ctx();
     events.add(new Released(c.id(), c.mode(), x.task(), x.pid(), x.cpu()));

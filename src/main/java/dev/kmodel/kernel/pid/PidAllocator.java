@@ -151,7 +151,7 @@ public final class PidAllocator
   }
 
   @Override
-  protected CommandHandler<Cmd, Event, State> handlers() {
+  protected CommandHandler<Cmd, KEvent, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(AllocPid.class, this::allocPid)
         .onCommand(AttachPid.class, (s, c) -> { emit(s, 
@@ -164,7 +164,7 @@ public final class PidAllocator
   }
 
   /** alloc_pid → idr_alloc_cyclic in [pid_min, pid_max); pid_min becomes RESERVED_PIDS past the first lap. */
-  private Effect<Event, State> allocPid(State s, AllocPid c) {
+  private Effect<KEvent, State> allocPid(State s, AllocPid c) {
     int pidMin = s.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
     int nr = findFree(s, Math.max(s.cursor, pidMin), s.pidMax);
     if (nr < 0 && s.cursor > pidMin) nr = findFree(s, pidMin, s.pidMax);
@@ -191,7 +191,7 @@ public final class PidAllocator
   }
 
   /** free_pid: idr_remove (reusable now), then call_rcu(delayed_put_pid). */
-  private Effect<Event, State> freePid(State s, FreePid c) {
+  private Effect<KEvent, State> freePid(State s, FreePid c) {
     Entry en = s.used.get(c.pid());
     if (en == null) return Effect().none();
     emit(s, new PidFreed(c.id(), c.pid(), en.object)); later(() -> rcu.tell(
@@ -200,7 +200,7 @@ public final class PidAllocator
   }
 
   /** delayed_put_pid → put_pid: the last reference frees struct pid (kmem_cache_free). */
-  private Effect<Event, State> delayedPutPid(State s, RcuDone d) {
+  private Effect<KEvent, State> delayedPutPid(State s, RcuDone d) {
     String object = d.cb().object();
     String owner = s.dying.getOrDefault(object, "");
     String event = s.dying.containsKey(object) ? "free" : "use";
@@ -209,7 +209,7 @@ public final class PidAllocator
     return commit();
   }
 
-  private Effect<Event, State> lookup(State s, Lookup c) {
+  private Effect<KEvent, State> lookup(State s, Lookup c) {
     Entry found = null;
     int pid = c.pid();
     if (c.comm() != null) {

@@ -120,7 +120,7 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
   }
 
   @Override
-  protected CommandHandler<Cmd, Event, State> handlers() {
+  protected CommandHandler<Cmd, KEvent, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(AttachCpus.class, (s, c) -> {
           cpuRefs = List.copyOf(c.cpus());
@@ -138,7 +138,7 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
   }
 
   /** call_rcu (kernel/rcu/tree.c): queue; start a grace period if none is running. */
-  private Effect<Event, State> callRcu(State s, CallRcu c) {
+  private Effect<KEvent, State> callRcu(State s, CallRcu c) {
     emit(s, new CallbackQueued(c.id(), c.function(), c.object(), c.target(), c.ctx()));
     if (!s.inProgress && !s.kicked) {
       // Wake the grace-period kthread; callbacks queued before it runs share its grace period.
@@ -149,7 +149,7 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
   }
 
   /** rcu_gp_kthread → rcu_gp_init: a new grace period for every callback queued so far. */
-  private Effect<Event, State> gpKthread(State s, GpKick c) {
+  private Effect<KEvent, State> gpKthread(State s, GpKick c) {
     if (s.inProgress || s.next.isEmpty()) return Effect().none();
     long gp = s.gp + 1;
     emit(s, new GracePeriodStarted(c.id(), gp, s.next.size()));
@@ -162,7 +162,7 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
   }
 
   /** rcu_report_qs_rdp: the last CPU's report ends the grace period and runs its callbacks. */
-  private Effect<Event, State> reportQs(State s, ReportQs c) {
+  private Effect<KEvent, State> reportQs(State s, ReportQs c) {
     if (!s.inProgress || c.gp() != s.gp || !s.waitingQs.contains(c.cpu())) return Effect().none();
     List<Event> events = new ArrayList<>();
     events.add(new QsReported(c.id(), c.cpu(), c.gp()));

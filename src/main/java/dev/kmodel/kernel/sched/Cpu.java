@@ -161,21 +161,23 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   private final int id;
   private final long timeslice;
   private final long ticksPerChunk;
+  private final long ticksPerJiffy;
   private final ActorRef<RcuManager.Cmd> rcu;
   private final ActorRef<MmuCmd> mmu;
   private final ActorRef<Cmd> self;
 
-  public static Behavior<Cmd> create(int id, long timeslice, long ticksPerChunk, ActorRef<RcuManager.Cmd> rcu,
-      ActorRef<MmuCmd> mmu) {
-    return Behaviors.setup(ctx -> new Cpu(ctx, id, timeslice, ticksPerChunk, rcu, mmu));
+  public static Behavior<Cmd> create(int id, long timeslice, long ticksPerChunk, long ticksPerJiffy,
+      ActorRef<RcuManager.Cmd> rcu, ActorRef<MmuCmd> mmu) {
+    return Behaviors.setup(ctx -> new Cpu(ctx, id, timeslice, ticksPerChunk, ticksPerJiffy, rcu, mmu));
   }
 
-  private Cpu(ActorContext<Cmd> ctx, int id, long timeslice, long ticksPerChunk, ActorRef<RcuManager.Cmd> rcu,
-      ActorRef<MmuCmd> mmu) {
+  private Cpu(ActorContext<Cmd> ctx, int id, long timeslice, long ticksPerChunk, long ticksPerJiffy,
+      ActorRef<RcuManager.Cmd> rcu, ActorRef<MmuCmd> mmu) {
     super("cpu" + id, ctx);
     this.id = id;
     this.timeslice = timeslice;
     this.ticksPerChunk = ticksPerChunk;
+    this.ticksPerJiffy = Math.max(1, ticksPerJiffy);
     this.rcu = rcu;
     this.mmu = mmu;
     this.self = ctx.getSelf();
@@ -187,7 +189,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   }
 
   @Override
-  protected CommandHandler<Cmd, Event, State> handlers() {
+  protected CommandHandler<Cmd, KEvent, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Enqueue.class, this::enqueue)
         .onCommand(StepDone.class, this::stepDone)
@@ -201,18 +203,19 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
         .build();
   }
 
-  private Effect<Event, State> enqueue(State s, Enqueue c) {
+  private Effect<KEvent, State> enqueue(State s, Enqueue c) {
     emit(s, new Enqueued(c.id(), c.task()));
     if (s.current == null) schedule(s, c.id(), "idle", null);
     return commit();
   }
 
-  private Effect<Event, State> stepDone(State s, StepDone c) {
+  private Effect<KEvent, State> stepDone(State s, StepDone c) {
     if (s.current == null || !s.current.key().equals(c.task())) return Effect().none();
     MsgId cause = c.id();
-    if (c.how() != Yield.COMPUTE) advance(s, cause, 1);   // a system call costs one tick
-    // Returning to user mode (or switching) is a quiescent state for RCU.
-    noteQs(s, cause, "user");
+    long before = s.clock;
+    if (c.how() != Yield.COMPUTE && c.how() != Yield.RCU_WALK) advance(s, cause, 1);   // a system call: one tick
+    // rcu_sched_clock_irq: a scheduling-clock tick that finds the CPU in user mode is a quiescent state.
+    if (crossedJiffy(before, s.clock)) noteQs(s, cause, "tick-in-user");
     switch (c.how()) {
       case CONTINUE -> continueOrPreempt(s, cause);
       case COMPUTE -> {
@@ -234,16 +237,18 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
     return commit();
   }
 
-  private Effect<Event, State> chunk(State s, Chunk c) {
+  private Effect<KEvent, State> chunk(State s, Chunk c) {
     if (s.current == null || s.computeLeft <= 0) return Effect().none();
     long n = Math.min(ticksPerChunk, s.computeLeft);
     if (!s.computeRcu && !s.rq.isEmpty()) n = Math.max(1, Math.min(n, timeslice - s.slice));
+    long before = s.clock;
     advance(s, c.id(), n);
+    // A tick in user-mode computation is a quiescent state; inside rcu_read_lock it is not (noteQs checks).
+    if (crossedJiffy(before, s.clock)) noteQs(s, c.id(), "tick-in-user");
     if (s.computeLeft == 0) {
       boolean walk = s.computeRcu;
       emit(s, new ComputeEnded(c.id(), s.current.key(), walk));
       if (walk) emit(s, new RcuReadUnlocked(c.id(), s.current.key(), s.current.pid()));
-      noteQs(s, c.id(), "user");
       continueOrPreempt(s, c.id());
     } else if (!s.computeRcu && s.slice >= timeslice && !s.rq.isEmpty()) {
       // scheduler_tick → resched_curr: preempted mid-computation; the rest waits for its next turn.
@@ -254,6 +259,10 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
       later(() -> self.tell(new Chunk(send.next())));
     }
     return commit();
+  }
+
+  private boolean crossedJiffy(long before, long after) {
+    return after / ticksPerJiffy != before / ticksPerJiffy;
   }
 
   private void continueOrPreempt(State s, MsgId cause) {
@@ -273,7 +282,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   }
 
   /** An RCU grace period began: idle CPUs are in an extended quiescent state and report at once. */
-  private Effect<Event, State> gpStart(State s, GpStart g) {
+  private Effect<KEvent, State> gpStart(State s, GpStart g) {
     MsgId cause = g.gp().id();
     emit(s, new QsNeeded(cause, g.gp().gp()));
     if (s.current == null) noteQs(s, cause, "idle");

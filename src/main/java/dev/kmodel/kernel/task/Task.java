@@ -10,6 +10,7 @@ import dev.kmodel.fs.FileTable;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.Env;
 import dev.kmodel.kernel.Errno;
+import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.KernelCmd;
 import dev.kmodel.kernel.MsgId;
@@ -170,7 +171,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   // ---- command dispatch ---------------------------------------------------------------------
 
   @Override
-  protected CommandHandler<TaskCmd, TaskEvent, TaskState> handlers() {
+  protected CommandHandler<TaskCmd, KEvent, TaskState> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Start.class, (s, c) -> { Fork.start(this, s, c); return commit(); })
         .onCommand(Attach.class, (s, c) -> { Fork.attach(this, s, c); return commit(); })
@@ -214,7 +215,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   }
 
   /** Commits; a task whose own objects are all freed has nothing left to own and stops. */
-  private Effect<TaskEvent, TaskState> end(TaskState s) {
+  private Effect<KEvent, TaskState> end(TaskState s) {
     if (s.state.equals("freed") && !s.ownsLiveObjects()) return commitAndStop();
     return commit();
   }
@@ -230,7 +231,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
 
   // ---- running the program ------------------------------------------------------------------
 
-  private Effect<TaskEvent, TaskState> runStep(TaskState s, RunStep c) {
+  private Effect<KEvent, TaskState> runStep(TaskState s, RunStep c) {
     MsgId cause = c.id();
     event(s, new RanOn(cause, c.cpu()));
     if (s.pfExiting || !s.exitState.isEmpty()) return commit();   // a dead task is never run again
@@ -346,7 +347,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     }
   }
 
-  private Effect<TaskEvent, TaskState> fromMmu(TaskState s, FromMmu c) {
+  private Effect<KEvent, TaskState> fromMmu(TaskState s, FromMmu c) {
     MsgId cause = c.reply().id();
     switch (s.phase) {
       case MM_CALL -> ret(s, cause, 0, c.reply().ok() ? null : Errno.EINVAL, null);
@@ -357,7 +358,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     return commit();
   }
 
-  private Effect<TaskEvent, TaskState> fromLock(TaskState s, FromLock c) {
+  private Effect<KEvent, TaskState> fromLock(TaskState s, FromLock c) {
     MsgId cause = c.reply().id();
     switch (s.phase) {
       case FORK_LOCK -> Fork.linked(this, s, cause);
@@ -369,7 +370,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     return commit();
   }
 
-  private Effect<TaskEvent, TaskState> fromFiles(TaskState s, FromFiles c) {
+  private Effect<KEvent, TaskState> fromFiles(TaskState s, FromFiles c) {
     MsgId cause = c.reply().id();
     FileTable.Files f = c.reply();
     if (s.phase == Phase.EXIT_FILES) {
