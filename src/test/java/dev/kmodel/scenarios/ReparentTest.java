@@ -40,8 +40,11 @@ class ReparentTest {
         .orElseThrow().seq();
     ReparentRow rp = r.reparent().stream().filter(x -> x.child() == child).findFirst().orElseThrow();
     assertTrue(toParent < rp.seq(), "the child was already a zombie when its parent exited");
-    // reparent_leader: a zombie is notified to its new parent as if it had just died.
-    assertTrue(r.signals().stream().anyMatch(s -> s.from() == child && s.to() == 1 && s.seq() > rp.seq()));
+    // reparent_leader: a zombie is notified to its new parent as if it had just died. (The child's own
+    // Reparented event and init's SIGCHLD are journaled by two actors concurrently: compare causally,
+    // with the parent's exit, which both follow.)
+    long parentExit = result(r, "parent", 2).start();
+    assertTrue(r.signals().stream().anyMatch(s -> s.from() == child && s.to() == 1 && s.seq() > parentExit));
     ResultRow reap = results(r, x -> x.comm().equals("init") && x.ret() != null && x.ret() == child).get(0);
     assertEquals(9 << 8, reap.status().raw());
     assertTrue(reap.seq() > rp.seq());
