@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.StepBatch;
 
 /**
@@ -18,7 +19,7 @@ public final class JournalStore {
   private static final Map<String, JournalStore> STORES = new ConcurrentHashMap<>();
 
   private final List<JournalEntry> all = new ArrayList<>();              // guarded by this
-  private final Map<String, List<JournalEntry>> byId = new HashMap<>();  // guarded by this
+  private final Map<String, Long> highest = new HashMap<>();             // guarded by this
   private long accepted;                                                 // guarded by this
   private volatile boolean keep = true;
 
@@ -39,30 +40,47 @@ public final class JournalStore {
    * history (that is what recovery replays) but each of its events gets its own ordinal in the run.
    */
   synchronized void append(String persistenceId, long sequenceNr, Object event) {
-    List<?> parts = event instanceof StepBatch b ? b.events() : List.of(event);
-    for (Object part : parts) {
+    if (event instanceof StepBatch b) {
+      for (Object part : b.events()) {
+        long ordinal = ++accepted;
+        if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, part));
+      }
+    } else {
       long ordinal = ++accepted;
-      if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, part));
+      if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, event));
     }
-    if (keep) {
-      byId.computeIfAbsent(persistenceId, k -> new ArrayList<>())
-          .add(new JournalEntry(accepted, persistenceId, sequenceNr, event));
-    }
+    if (keep) highest.put(persistenceId, sequenceNr);
   }
 
+  /**
+   * One actor's journal entries in [from, to] for recovery, the events of one write batched again as
+   * they were written. A scan of the run's list: recovery is off for live runs, so this is rare.
+   */
   synchronized List<JournalEntry> eventsOf(String persistenceId, long from, long to, long max) {
-    List<JournalEntry> list = byId.getOrDefault(persistenceId, List.of());
     List<JournalEntry> out = new ArrayList<>();
-    for (JournalEntry e : list) {
-      if (out.size() >= max) break;
-      if (e.sequenceNr() >= from && e.sequenceNr() <= to) out.add(e);
+    List<KEvent> batch = new ArrayList<>();
+    JournalEntry first = null;
+    for (JournalEntry e : all) {
+      if (!e.persistenceId().equals(persistenceId) || e.sequenceNr() < from || e.sequenceNr() > to) continue;
+      if (first != null && e.sequenceNr() != first.sequenceNr()) {
+        out.add(rebatch(first, batch));
+        batch.clear();
+        if (out.size() >= max) return out;
+      }
+      if (batch.isEmpty()) first = e;
+      batch.add((KEvent) e.event());
     }
+    if (first != null && out.size() < max) out.add(rebatch(first, batch));
     return out;
   }
 
+  private static JournalEntry rebatch(JournalEntry first, List<KEvent> events) {
+    Object event = events.size() == 1 ? events.get(0) : new StepBatch(events.get(0).cause(), List.copyOf(events));
+    return new JournalEntry(first.ordinal(), first.persistenceId(), first.sequenceNr(), event);
+  }
+
   synchronized long highestSequenceNr(String persistenceId) {
-    List<JournalEntry> list = byId.get(persistenceId);
-    return list == null || list.isEmpty() ? 0 : list.get(list.size() - 1).sequenceNr();
+    return highest.getOrDefault(persistenceId, 0L);
   }
 
   /** A copy of every kept event in the run's total order. */
@@ -76,6 +94,6 @@ public final class JournalStore {
   }
 
   public synchronized int persistenceIds() {
-    return byId.size();
+    return highest.size();
   }
 }

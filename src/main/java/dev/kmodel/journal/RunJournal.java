@@ -62,10 +62,16 @@ public final class RunJournal extends AbstractActor {
 
   private void replay(JournalProtocol.ReplayMessages r) {
     ActorRef to = r.persistentActor();
+    long highest = store.highestSequenceNr(r.persistenceId());
+    // A new actor (nothing journaled) or a replay of nothing (recovery disabled asks with max = 0).
+    if (highest == 0 || r.max() <= 0) {
+      to.tell(new JournalProtocol.RecoverySuccess(highest), getSelf());
+      return;
+    }
     for (JournalEntry e : store.eventsOf(r.persistenceId(), r.fromSequenceNr(), r.toSequenceNr(), r.max())) {
       to.tell(new JournalProtocol.ReplayedMessage(
           PersistentRepr.apply(e.event(), e.sequenceNr(), r.persistenceId(), "", false, null, "")), getSelf());
     }
-    to.tell(new JournalProtocol.RecoverySuccess(store.highestSequenceNr(r.persistenceId())), getSelf());
+    to.tell(new JournalProtocol.RecoverySuccess(highest), getSelf());
   }
 }

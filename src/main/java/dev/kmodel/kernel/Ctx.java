@@ -1,5 +1,7 @@
 package dev.kmodel.kernel;
 
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Where a kernel step runs: on behalf of which task, on which CPU, and along which call path
  * (e.g. {@code do_exit/exit_mm/mmput}). Carried by every message that makes another actor do part of
@@ -11,15 +13,26 @@ package dev.kmodel.kernel;
  * @param path slash-separated kernel functions, outermost first
  */
 public record Ctx(String task, int pid, int cpu, String path) {
+  /**
+   * Call paths and function names repeat in every lifecycle and are kept by the journal for the whole
+   * run, so each distinct one is stored once (there are a few hundred).
+   */
+  private static final ConcurrentHashMap<String, String> NAMES = new ConcurrentHashMap<>();
+
+  private static String canonical(String s) {
+    String c = NAMES.putIfAbsent(s, s);
+    return c == null ? s : c;
+  }
+
   /** The same context one call deeper. */
   public Ctx in(String function) {
-    return new Ctx(task, pid, cpu, path.isEmpty() ? function : path + "/" + function);
+    return new Ctx(task, pid, cpu, canonical(path.isEmpty() ? function : path + "/" + function));
   }
 
   /** The innermost kernel function. */
   public String function() {
     int i = path.lastIndexOf('/');
-    return i < 0 ? path : path.substring(i + 1);
+    return canonical(i < 0 ? path : path.substring(i + 1));
   }
 
   public static Ctx cpu(int cpu, String path) {

@@ -113,9 +113,17 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     return rng.nextInt(env.cpus().size());
   }
 
+  /** The kernel path now waits in {@code p}; {@code kv} are name/value pairs it carries along. */
   public void phase(TaskState s, MsgId cause, Phase p, Object... kv) {
-    Map<String, Object> m = new java.util.HashMap<>();
-    for (int i = 0; i + 1 < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+    Map<String, Object> m;
+    if (kv.length == 0) {
+      m = Map.of();
+    } else {
+      @SuppressWarnings("unchecked")
+      Map.Entry<String, Object>[] es = new Map.Entry[kv.length / 2];
+      for (int i = 0; i + 1 < kv.length; i += 2) es[i / 2] = Map.entry((String) kv[i], kv[i + 1]);
+      m = Map.ofEntries(es);
+    }
     event(s, new PhaseChanged(cause, p, m));
   }
 
