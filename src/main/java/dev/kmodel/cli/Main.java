@@ -16,6 +16,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    dev.kmodel.log.LogbackWithoutMdc.install();
     System.exit(execute(args));
   }
 

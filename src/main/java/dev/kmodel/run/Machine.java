@@ -66,6 +66,7 @@ public final class Machine {
   /** Boots a machine for the scenario; the caller waits for quiescence and closes it. */
   public static Running start(Scenario scenario, Config config, boolean keepJournal) {
     // Initialize logging before Akka's threads log concurrently (avoids slf4j's replay warning).
+    dev.kmodel.log.LogbackWithoutMdc.install();
     org.slf4j.LoggerFactory.getILoggerFactory();
     return new Running(Boot.withInit(scenario), config, keepJournal);
   }
