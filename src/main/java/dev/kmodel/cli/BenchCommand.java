@@ -22,7 +22,7 @@ public final class BenchCommand implements Callable<Integer> {
   int lifecycles = 20000;
 
   @Option(names = "--cpus", paramLabel = "N", description = "CPUs; one forking parent per CPU (default ${DEFAULT-VALUE})")
-  int cpus = 2;
+  int cpus = 4;
 
   @Option(names = "--journal", paramLabel = "on|off", description = "keep the journal (default ${DEFAULT-VALUE})")
   String journal = "on";
