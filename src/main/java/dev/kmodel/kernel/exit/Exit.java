@@ -1,6 +1,7 @@
 package dev.kmodel.kernel.exit;
 
 import akka.actor.typed.ActorRef;
+import dev.kmodel.fs.FileSyscalls;
 import dev.kmodel.fs.FileTable;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
@@ -98,7 +99,7 @@ public final class Exit {
   private static void afterFiles(Task t, TaskState s, MsgId cause) {
     t.nsproxy(false, t.ctx(s, "do_exit/exit_task_namespaces/switch_task_namespaces/put_nsproxy"));
     t.event(s, new NamespacesReleased(cause));
-    t.runTaskWork(s, cause, "do_exit/exit_task_work/task_work_run");
+    FileSyscalls.taskWorkRun(t, s, cause, "do_exit/exit_task_work/task_work_run");
     // exit_thread: arch state (io bitmap) only; nothing the model tracks.
     t.phase(s, cause, Phase.EXIT_NOTIFY_LOCK);
     Ctx ctx = t.ctx(s, "do_exit/exit_notify");

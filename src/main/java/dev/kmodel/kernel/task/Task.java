@@ -6,6 +6,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
+import dev.kmodel.fs.FileSyscalls;
 import dev.kmodel.fs.FileTable;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.Env;
@@ -24,10 +25,11 @@ import dev.kmodel.kernel.rcu.RcuCallback;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Signals;
+import dev.kmodel.kernel.sys.Sys;
 import dev.kmodel.kernel.task.TaskCmd.*;
 import dev.kmodel.kernel.task.TaskEvent.*;
-import dev.kmodel.ledger.LedgerEntry;
-import dev.kmodel.ledger.ObjType;
+import dev.kmodel.ipc.Sem;
+import dev.kmodel.mm.MmSyscalls;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Program;
 import dev.kmodel.scenario.Step;
@@ -303,18 +305,12 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "wait4" -> Wait.wait4(this, s, cause, st);
       case "kill" -> Signals.kill(this, s, cause, st);
       case "sigaction" -> Signals.sigaction(this, s, cause, st);
-      case "setpgid" -> setpgid(s, cause, st);
-      case "setsid" -> setsid(s, cause);
-      case "mmap", "touch" -> mmCall(s, cause, st);
-      case "open" -> {
-        int n = (int) resolveOr(s, st, "count", 1);
-        phase(s, cause, Phase.FILE_CALL);
-        String holder = s.objects.filesStruct();
-        Ctx ctx = ctx(s, "do_sys_open");
-        then(() -> env.files().tell(new FileTable.Open(send.next(), n, holder, ctx, fileReplies)));
-      }
-      case "close" -> close(s, cause, st);
-      case "semundo" -> semundo(s, cause);
+      case "setpgid" -> Sys.setpgid(this, s, cause, st);
+      case "setsid" -> Sys.setsid(this, s, cause);
+      case "mmap", "touch" -> MmSyscalls.mmCall(this, s, cause, st);
+      case "open" -> FileSyscalls.open(this, s, cause, st);
+      case "close" -> FileSyscalls.close(this, s, cause, st);
+      case "semundo" -> Sem.semundo(this, s, cause);
       case "sleep" -> userWork(s, cause, Cpu.Yield.SLEEP, resolveOr(s, st, "ticks", 1));
       case "compute" -> userWork(s, cause, Cpu.Yield.COMPUTE, resolveOr(s, st, "ticks", 1));
       case "rcu_walk" -> userWork(s, cause, Cpu.Yield.RCU_WALK, resolveOr(s, st, "ticks", 1));
@@ -335,24 +331,6 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     phase(s, cause, Phase.TIMER_SLEEP);
     if (how == Cpu.Yield.SLEEP) event(s, new Slept(cause, "hrtimer_nanosleep"));
     yieldCpu(s, how, Math.max(1, ticks));
-  }
-
-  private void mmCall(TaskState s, MsgId cause, Step st) {
-    if (s.mm == null) {
-      ret(s, cause, 0, Errno.EINVAL, null);
-      return;
-    }
-    int pages = (int) resolveOr(s, st, "pages", 1);
-    boolean write = !"false".equals(st.str("write", st.op().equals("touch") ? "true" : "false"));
-    phase(s, cause, Phase.MM_CALL);
-    String mm = s.mm;
-    if (st.op().equals("touch")) {
-      Ctx ctx = ctx(s, "exc_page_fault/do_user_addr_fault");
-      then(() -> env.mmu().tell(new MmuCmd.Fault(send.next(), mm, pages, write, ctx, mmReplies)));
-    } else {
-      Ctx ctx = ctx(s, "ksys_mmap_pgoff/vm_mmap_pgoff");
-      then(() -> env.mmu().tell(new MmuCmd.Mmap(send.next(), mm, pages, write, ctx, mmReplies)));
-    }
   }
 
   private Effect<KEvent, TaskState> fromMmu(TaskState s, FromMmu c) {
@@ -379,95 +357,12 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   }
 
   private Effect<KEvent, TaskState> fromFiles(TaskState s, FromFiles c) {
-    MsgId cause = c.reply().id();
-    FileTable.Files f = c.reply();
     if (s.phase == Phase.EXIT_FILES) {
-      Exit.closeFilesDone(this, s, cause, f.files());
-    } else if (f.request().equals("open")) {
-      int fd = s.fds.size();
-      event(s, new FilesOpened(cause, f.files()));
-      ret(s, cause, fd, null, null);
+      Exit.closeFilesDone(this, s, c.reply().id(), c.reply().files());
     } else {
-      // close: the last reference's __fput runs as task_work on the way back to user space.
-      if (!f.files().isEmpty()) {
-        event(s, new TaskWorkQueued(cause, f.files()));
-        runTaskWork(s, cause, "task_work_run");
-      }
-      ret(s, cause, 0, null, null);
+      FileSyscalls.done(this, s, c.reply());
     }
     return commit();
-  }
-
-  /** task_work_run: the queued ____fput calls. */
-  public void runTaskWork(TaskState s, MsgId cause, String path) {
-    if (s.taskWork.isEmpty()) return;
-    List<String> files = List.copyOf(s.taskWork);
-    event(s, new TaskWorkRan(cause, files));
-    Ctx ctx = ctx(s, path);
-    then(() -> env.files().tell(new FileTable.FinishFput(send.next(), files, ctx)));
-  }
-
-  private void close(TaskState s, MsgId cause, Step st) {
-    long fd = resolveOr(s, st, "fd", -1);
-    if (fd < 0 || fd >= s.fds.size() || s.fds.get((int) fd) == null) {
-      ret(s, cause, 0, Errno.EBADF, null);
-      return;
-    }
-    String file = s.fds.get((int) fd);
-    event(s, new FileClosed(cause, (int) fd));
-    phase(s, cause, Phase.FILE_CALL);
-    Ctx ctx = ctx(s, "__x64_sys_close/filp_close");
-    String holder = s.objects.filesStruct();
-    then(() -> env.files().tell(new FileTable.Fput(send.next(), List.of(file), holder, ctx, fileReplies)));
-  }
-
-  /** semop with SEM_UNDO: the first one allocates the task's sem_undo_list (ipc/sem.c: get_undo_list). */
-  private void semundo(TaskState s, MsgId cause) {
-    if (s.semUndo == null) {
-      String obj = ObjType.SEM_UNDO_LIST.kernelName + "#" + key;
-      event(s, new SemUndoAllocated(cause, obj, List.of(LedgerEntry.of(obj, ObjType.SEM_UNDO_LIST, key, "alloc", 1,
-          key, ctx(s, "__x64_sys_semop/do_semtimedop/find_alloc_undo/get_undo_list")))));
-    }
-    ret(s, cause, 0, null, null);
-  }
-
-  /** setpgid(2) on the caller itself (pid 0 or its own pid); pgid 0 means its own pid. */
-  private void setpgid(TaskState s, MsgId cause, Step st) {
-    long pid = resolveOr(s, st, "pid", 0);
-    long pgid = resolveOr(s, st, "pgid", 0);
-    if (pgid < 0) {
-      ret(s, cause, 0, Errno.EINVAL, null);
-      return;
-    }
-    if (pid != 0 && pid != s.pid) {
-      ret(s, cause, 0, Errno.ESRCH, null);   // only the caller itself is modelled here
-      return;
-    }
-    if (s.sid == s.pid) {
-      ret(s, cause, 0, Errno.EPERM, null);   // a session leader cannot change its group
-      return;
-    }
-    int g = pgid == 0 ? s.pid : (int) pgid;
-    event(s, new PgidSet(cause, g, s.sid));
-    notifyParentOfPgid(s);
-    ret(s, cause, 0, null, null);
-  }
-
-  /** setsid(2): EPERM for a group leader; else a new session and group led by the caller. */
-  private void setsid(TaskState s, MsgId cause) {
-    if (s.pgid == s.pid) {
-      ret(s, cause, 0, Errno.EPERM, null);
-      return;
-    }
-    event(s, new PgidSet(cause, s.pid, s.pid));
-    notifyParentOfPgid(s);
-    ret(s, cause, s.pid, null, null);
-  }
-
-  private void notifyParentOfPgid(TaskState s) {
-    ActorRef<TaskCmd> p = s.parent;
-    int g = s.pgid;
-    if (p != null) then(() -> p.tell(new ChildPgid(send.next(), key, g)));
   }
 
   public void callRcu(String function, String object, Ctx ctx) {

@@ -1,0 +1,69 @@
+package dev.kmodel.fs;
+
+import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.Errno;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.Task;
+import dev.kmodel.kernel.task.TaskEvent.FileClosed;
+import dev.kmodel.kernel.task.TaskEvent.FilesOpened;
+import dev.kmodel.kernel.task.TaskEvent.TaskWorkQueued;
+import dev.kmodel.kernel.task.TaskEvent.TaskWorkRan;
+import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.scenario.Step;
+import java.util.List;
+
+/** open(2), close(2) and task_work_run's ____fput, for a task and its fd table (fs/open.c, fs/file.c). */
+public final class FileSyscalls {
+  private FileSyscalls() {}
+
+  /** do_sys_open: new struct files, installed at the next descriptors of the fd table. */
+  public static void open(Task t, TaskState s, MsgId cause, Step st) {
+    int n = (int) t.resolveOr(s, st, "count", 1);
+    t.phase(s, cause, Phase.FILE_CALL);
+    String holder = s.objects.filesStruct();
+    Ctx ctx = t.ctx(s, "do_sys_open");
+    t.then(() -> t.env.files().tell(new FileTable.Open(t.nextId(), n, holder, ctx, t.fileReplies)));
+  }
+
+  /** close(2): EBADF for a bad fd; else filp_close → fput. */
+  public static void close(Task t, TaskState s, MsgId cause, Step st) {
+    long fd = t.resolveOr(s, st, "fd", -1);
+    if (fd < 0 || fd >= s.fds.size() || s.fds.get((int) fd) == null) {
+      t.ret(s, cause, 0, Errno.EBADF, null);
+      return;
+    }
+    String file = s.fds.get((int) fd);
+    t.event(s, new FileClosed(cause, (int) fd));
+    t.phase(s, cause, Phase.FILE_CALL);
+    Ctx ctx = t.ctx(s, "__x64_sys_close/filp_close");
+    String holder = s.objects.filesStruct();
+    t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), List.of(file), holder, ctx, t.fileReplies)));
+  }
+
+  /** The file table answered an open or a close. */
+  public static void done(Task t, TaskState s, FileTable.Files f) {
+    MsgId cause = f.id();
+    if (f.request().equals("open")) {
+      int fd = s.fds.size();
+      t.event(s, new FilesOpened(cause, f.files()));
+      t.ret(s, cause, fd, null, null);
+      return;
+    }
+    // close: the last reference's __fput runs as task_work on the way back to user space.
+    if (!f.files().isEmpty()) {
+      t.event(s, new TaskWorkQueued(cause, f.files()));
+      taskWorkRun(t, s, cause, "task_work_run");
+    }
+    t.ret(s, cause, 0, null, null);
+  }
+
+  /** task_work_run: the queued ____fput calls free their files. */
+  public static void taskWorkRun(Task t, TaskState s, MsgId cause, String path) {
+    if (s.taskWork.isEmpty()) return;
+    List<String> files = List.copyOf(s.taskWork);
+    t.event(s, new TaskWorkRan(cause, files));
+    Ctx ctx = t.ctx(s, path);
+    t.then(() -> t.env.files().tell(new FileTable.FinishFput(t.nextId(), files, ctx)));
+  }
+}
