@@ -1,5 +1,6 @@
 package dev.kmodel.report;
 
+import dev.kmodel.kernel.task.Siginfo;
 import dev.kmodel.kernel.task.WaitStatus;
 import java.util.List;
 
@@ -20,9 +21,12 @@ public record Report(
   public record TaskRow(long seq, int pid, int tgid, int ppid, String comm, String state, Integer exitCode,
       Integer exitSignal, String key) {}
 
-  /** One executed step. {@code seq} null: it never returned (exit). {@code cpu}: where it entered. */
+  /**
+   * One executed step. {@code seq} null: it never returned (exit). {@code cpu}: where it entered.
+   * {@code siginfo}: what waitid filled in (null for other calls).
+   */
   public record ResultRow(int pid, String comm, int step, String op, long start, Long seq, Long ret, String errno,
-      WaitStatus status, String var, int cpu) {}
+      WaitStatus status, String var, int cpu, Siginfo siginfo) {}
 
   public record LedgerRow(long seq, String object, String type, int owner, String event, int refcount,
       String holder, String function, String path, int cpu) {}

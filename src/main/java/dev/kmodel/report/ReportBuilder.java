@@ -138,12 +138,12 @@ public final class ReportBuilder {
       t.cpu = r.cpu();
       if (t.state.equals("sleeping")) t.state = "running";
     } else if (e instanceof SyscallEntered s) {
-      open.put(t.key, new ResultRow(t.pid, t.comm, s.step(), s.op(), seq, null, null, null, null, null, t.cpu));
+      open.put(t.key, new ResultRow(t.pid, t.comm, s.step(), s.op(), seq, null, null, null, null, null, t.cpu, null));
     } else if (e instanceof SyscallReturned r) {
       ResultRow o = open.remove(t.key);
       if (o != null) {
         results.add(new ResultRow(o.pid(), o.comm(), o.step(), o.op(), o.start(), seq, r.ret(), r.errno(), r.status(),
-            r.var(), o.cpu()));
+            r.var(), o.cpu(), r.siginfo()));
       }
       t.blockedInWait = false;
     } else if (e instanceof Slept s) {

@@ -27,7 +27,7 @@ public final class ScenarioParser {
   private static final Map<String, Set<String>> FIELDS = new LinkedHashMap<>();
   /** Ops of the contract that this version reads but does not model yet. */
   private static final Set<String> NOT_YET =
-      Set.of("vfork", "clone", "thread", "exec", "waitid", "prctl");
+      Set.of("vfork", "clone", "thread", "exec");
 
   static {
     FIELDS.put("fork", Set.of("run", "save"));
@@ -38,6 +38,8 @@ public final class ScenarioParser {
     FIELDS.put("sigaction", Set.of("sig", "handler", "flags", "save"));
     FIELDS.put("setpgid", Set.of("pid", "pgid", "save"));
     FIELDS.put("setsid", Set.of("save"));
+    FIELDS.put("prctl", Set.of("option", "value", "save"));
+    FIELDS.put("waitid", Set.of("idtype", "id", "options", "save"));
     FIELDS.put("mmap", Set.of("pages", "write", "save"));
     FIELDS.put("touch", Set.of("pages", "write", "save"));
     FIELDS.put("open", Set.of("count", "save"));
@@ -230,6 +232,22 @@ public final class ScenarioParser {
               "SA_NODEFER").contains(f)) {
             throw bad(o.get("flags"), "unknown sigaction flag '" + f + "'");
           }
+        }
+      }
+      case "prctl" -> {
+        String opt = String.valueOf(args.getOrDefault("option", ""));
+        if (!Set.of("PR_SET_CHILD_SUBREAPER", "PR_GET_CHILD_SUBREAPER").contains(opt) && !(args.get("option") instanceof Number)) {
+          throw bad(o.get("option") == null ? o : o.get("option"),
+              "prctl option must be PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER or a number, got '" + opt + "'");
+        }
+      }
+      case "waitid" -> {
+        String idtype = String.valueOf(args.getOrDefault("idtype", "P_ALL"));
+        if (!Set.of("P_ALL", "P_PID", "P_PGID").contains(idtype)) {
+          throw bad(o.get("idtype"), "idtype must be P_ALL, P_PID or P_PGID, got '" + idtype + "'");
+        }
+        for (String opt : listOf(args.get("options"))) {
+          if (WaitOptions.bit(opt) == 0) throw bad(o.get("options"), "unknown wait option '" + opt + "'");
         }
       }
       case "repeat" -> {

@@ -108,23 +108,57 @@ public final class Exit {
 
   /** exit_notify, holding write_lock(tasklist_lock): forget_original_parent first. */
   public static void exitNotify(Task t, TaskState s, MsgId cause) {
-    List<ChildInfo> kids = new ArrayList<>(s.children.values());
-    if (kids.isEmpty()) {
+    if (s.children.isEmpty()) {
       doNotifyParent(t, s, cause);
       return;
     }
-    // forget_original_parent → find_new_reaper: no threads or subreapers here, so the child reaper (init).
-    String why = "child-reaper";
-    ActorRef<TaskCmd> reaper = t.env.init();
+    // find_new_reaper: no other thread in this version; then the nearest live child subreaper among
+    // the ancestors (only looked for if one exists: has_child_subreaper); else the child reaper.
+    if (s.hasChildSubreaper && s.parent != null) {
+      t.phase(s, cause, Phase.EXIT_FIND_REAPER);
+      Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_new_reaper");
+      ActorRef<TaskCmd> parent = s.parent;
+      t.then(() -> parent.tell(new TaskCmd.FindSubreaper(t.nextId(), ctx, t.self)));
+      return;
+    }
+    reparentTo(t, s, cause, INIT_KEY, INIT_PID, t.env.init(), "child-reaper");
+  }
+
+  /** The walk up the ancestors ended: a subreaper, or init. */
+  public static void subreaperFound(Task t, TaskState s, TaskCmd.SubreaperFound c) {
+    if (s.phase != Phase.EXIT_FIND_REAPER) return;
+    reparentTo(t, s, c.id(), c.key(), c.pid(), c.ref(), c.subreaper() ? "subreaper" : "child-reaper");
+  }
+
+  /** One step of find_new_reaper's walk, on an ancestor: is it a live child subreaper? */
+  public static void findSubreaper(Task t, TaskState s, TaskCmd.FindSubreaper c) {
+    ActorRef<TaskCmd> origin = c.origin();
+    String k = t.key();
+    int pid = s.pid;
+    if (s.isChildSubreaper && !s.pfExiting) {
+      t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), k, pid, t.self, true)));
+    } else if (s.parent == null || k.equals(INIT_KEY)) {
+      // The top of the walk: the namespace's child reaper.
+      ActorRef<TaskCmd> init = t.env.init();
+      t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), INIT_KEY, INIT_PID, init, false)));
+    } else {
+      ActorRef<TaskCmd> up = s.parent;
+      t.then(() -> up.tell(new TaskCmd.FindSubreaper(t.nextId(), c.ctx(), origin)));
+    }
+  }
+
+  /** forget_original_parent: every child, live or zombie, goes to the new reaper. */
+  private static void reparentTo(Task t, TaskState s, MsgId cause, String toKey, int toPid,
+      ActorRef<TaskCmd> reaper, String why) {
+    List<ChildInfo> kids = new ArrayList<>(s.children.values());
     List<String> keys = kids.stream().map(ChildInfo::key).toList();
-    t.event(s, new ChildrenReparented(cause, keys, INIT_KEY, INIT_PID, why));
+    t.event(s, new ChildrenReparented(cause, keys, toKey, toPid, why));
     t.phase(s, cause, Phase.EXIT_ADOPT, "kids", kids);
     Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
     String from = t.key();
-    int fromPid = s.pid;
     t.then(() -> {
       for (ChildInfo c : kids) {
-        c.ref().tell(new TaskCmd.Reparented(t.nextId(), INIT_KEY, INIT_PID, reaper, why, ctx.in("reparent_leader")));
+        c.ref().tell(new TaskCmd.Reparented(t.nextId(), toKey, toPid, reaper, why, ctx.in("reparent_leader")));
       }
       reaper.tell(new TaskCmd.Adopt(t.nextId(), kids, from, why, ctx, t.self));
     });

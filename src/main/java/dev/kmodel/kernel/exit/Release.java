@@ -42,8 +42,7 @@ public final class Release {
       if ("exit".equals(s.data.get("releaseThen"))) {
         Exit.doTaskDead(t, s, cause);
       } else {
-        ChildInfo reaped = (ChildInfo) s.data.get("reaped");
-        t.ret(s, cause, reaped.pid(), null, WaitStatus.of(reaped.status()));
+        Wait.finish(t, s, cause, (ChildInfo) s.data.get("reaped"));
       }
       return;
     }

@@ -12,7 +12,9 @@ import dev.kmodel.kernel.task.Phase;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
+import dev.kmodel.kernel.task.Siginfo;
 import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.kernel.task.WaitStatus;
 import dev.kmodel.scenario.Step;
 import java.util.List;
 
@@ -41,9 +43,51 @@ public final class Wait {
       t.ret(s, cause, 0, Errno.ESRCH, null);
       return;
     }
-    t.phase(s, cause, Phase.WAIT_LOCK, "waitPid", pid, "waitOptions", options,
-        "reaper", st.args().containsKey("reaper"));
+    // kernel_wait4 → do_wait with wo_flags = options | WEXITED.
+    t.phase(s, cause, Phase.WAIT_LOCK, "waitPid", pid, "waitOptions", options | WaitOptions.WEXITED,
+        "reaper", st.args().containsKey("reaper"), "waitid", false);
     readLock(t, s);
+  }
+
+  private static final int WAITID_VALID = WaitOptions.WNOHANG | WaitOptions.WNOWAIT | WaitOptions.WEXITED
+      | WaitOptions.WSTOPPED | WaitOptions.WCONTINUED | WaitOptions.__WNOTHREAD | WaitOptions.__WCLONE
+      | WaitOptions.__WALL;
+
+  /**
+   * kernel_waitid: EINVAL for unknown options or none of WEXITED / WSTOPPED / WCONTINUED; P_ALL,
+   * P_PID (id > 0), P_PGID (id >= 0; 0 is the caller's group); then the same do_wait.
+   */
+  public static void waitid(Task t, TaskState s, MsgId cause, Step st) {
+    int options = WaitOptions.of(st.list("options"));
+    String idtype = st.str("idtype", "P_ALL");
+    Long id = t.resolve(s, st.args().getOrDefault("id", 0L));
+    if ((options & ~WAITID_VALID) != 0 || id == null
+        || (options & (WaitOptions.WEXITED | WaitOptions.WSTOPPED | WaitOptions.WCONTINUED)) == 0) {
+      t.ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    long pid;
+    switch (idtype) {
+      case "P_ALL" -> pid = -1;
+      case "P_PID" -> pid = id;
+      default -> pid = id == 0 ? 0 : -id;   // P_PGID
+    }
+    if ((idtype.equals("P_PID") && id <= 0) || (idtype.equals("P_PGID") && id < 0)) {
+      t.ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    t.phase(s, cause, Phase.WAIT_LOCK, "waitPid", pid, "waitOptions", options, "reaper", false, "waitid", true);
+    readLock(t, s);
+  }
+
+  /** The system call returns the reaped (or, with WNOWAIT, the observed) child. */
+  static void finish(Task t, TaskState s, MsgId cause, ChildInfo child) {
+    WaitStatus status = WaitStatus.of(child.status());
+    if (Boolean.TRUE.equals(s.data.get("waitid"))) {
+      t.retWaitid(s, cause, Siginfo.of(child.pid(), child.status()), status);
+    } else {
+      t.ret(s, cause, child.pid(), null, status);
+    }
   }
 
   private static void readLock(Task t, TaskState s) {
@@ -68,13 +112,15 @@ public final class Wait {
       if (!eligiblePid(s, c, pid) || !eligibleChild(c, options)) continue;
       any = true;
       // A zombie group leader with live threads would wait (delay_group_leader); one thread each here.
-      if (c.exitState().equals("zombie") && zombie == null) zombie = c;
+      // Zombies are reported only to WEXITED (wait4 always has it).
+      if (c.exitState().equals("zombie") && zombie == null && (options & WaitOptions.WEXITED) != 0) zombie = c;
     }
     if (zombie != null) {
       t.phase(s, cause, Phase.WAIT_REAP, "waitTarget", zombie);
       ChildInfo z = zombie;
       Ctx ctx = t.ctx(s, PATH + "/wait_consider_task/wait_task_zombie");
-      t.then(() -> z.ref().tell(new TaskCmd.WaitTaskZombie(t.nextId(), false, ctx, t.self)));
+      boolean nowait = (options & WaitOptions.WNOWAIT) != 0;
+      t.then(() -> z.ref().tell(new TaskCmd.WaitTaskZombie(t.nextId(), nowait, ctx, t.self)));
       return;
     }
     readUnlock(t, s);
@@ -82,7 +128,11 @@ public final class Wait {
     if (!any && !reaper) {
       t.ret(s, cause, 0, Errno.ECHILD, null);
     } else if ((options & WaitOptions.WNOHANG) != 0) {
-      t.ret(s, cause, 0, null, null);
+      if (Boolean.TRUE.equals(s.data.get("waitid"))) {
+        t.retWaitid(s, cause, Siginfo.NONE, null);   // nothing ready: 0, and si_pid 0
+      } else {
+        t.ret(s, cause, 0, null, null);
+      }
     } else {
       // The waiter sleeps on current->signal->wait_chldexit until a child's exit wakes it.
       t.event(s, new Slept(cause, "do_wait"));
@@ -132,6 +182,11 @@ public final class Wait {
       // Lost the race: another waiter moved it to EXIT_DEAD first. do_wait goes round again.
       t.event(s, new ChildChanged(c.id(), target.withExit("dead", target.status())));
       resume(t, s, c.id());
+      return;
+    }
+    if ((((Integer) s.data.get("waitOptions")) & WaitOptions.WNOWAIT) != 0) {
+      // WNOWAIT: the child is reported and left a zombie, to be waited for again.
+      finish(t, s, c.id(), target.withExit("zombie", c.status()));
       return;
     }
     ChildInfo reaped = target.withExit("dead", c.status());

@@ -49,7 +49,8 @@ public final class Fork {
     String program = (String) s.data.get("program");
     t.phase(s, c.id(), Phase.FORK_COPY, "childKey", c.key(), "childRef", c.ref());
     TaskInit init = new TaskInit(c.key(), t.key(), s.pid, t.self, program, program, s.vars, s.sigactions,
-        s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, false, s.cpu, COPY, s.pid);
+        s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, false, s.cpu, COPY,
+        s.hasChildSubreaper || s.isChildSubreaper);
     ActorRef<TaskCmd> child = c.ref();
     ActorRef<TaskCmd.Copied> reply = t.self.narrow();
     t.then(() -> child.tell(new TaskCmd.Start(t.nextId(), init, reply)));

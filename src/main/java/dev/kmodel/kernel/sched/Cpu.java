@@ -53,6 +53,9 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
 
   record Chunk(MsgId id) implements Cmd {}
 
+  /** signal_wake_up on a task sleeping on one of this CPU's timers: cancel it and run the task. */
+  public record WakeSleeper(MsgId id, String task) implements Cmd {}
+
   /** rcu_gp_init told this CPU a grace period began. */
   public record GpStart(RcuManager.GpStarted gp) implements Cmd {}
 
@@ -78,6 +81,9 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   public record TimerArmed(MsgId cause, long at, Rq task) implements Event {}
 
   public record TimerFired(MsgId cause, long at) implements Event {}
+
+  /** hrtimer_cancel for a sleeper woken early (a fatal signal); it is runnable again. */
+  public record TimerCancelled(MsgId cause, long at, String task) implements Event {}
 
   public record ComputeBegan(MsgId cause, String task, long ticks, boolean rcu) implements Event {}
 
@@ -133,6 +139,12 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
       } else if (e instanceof TimerFired x) {
         List<Rq> woken = timers.remove(x.at());
         if (woken != null) rq.addAll(woken);
+      } else if (e instanceof TimerCancelled x) {
+        List<Rq> at = timers.get(x.at());
+        Rq woken = at.stream().filter(r -> r.key().equals(x.task())).findFirst().orElseThrow();
+        at.remove(woken);
+        if (at.isEmpty()) timers.remove(x.at());
+        rq.addLast(woken);
       } else if (e instanceof ComputeBegan x) {
         computeLeft = x.ticks();
         computeRcu = x.rcu();
@@ -194,6 +206,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
         .onCommand(Enqueue.class, this::enqueue)
         .onCommand(StepDone.class, this::stepDone)
         .onCommand(Chunk.class, this::chunk)
+        .onCommand(WakeSleeper.class, this::wakeSleeper)
         .onCommand(GpStart.class, this::gpStart)
         .onCommand(Query.class, (s, q) -> {
           q.replyTo().tell(new CpuSummary(id, s.current == null && s.rq.isEmpty(), s.clock, s.rq.size(),
@@ -279,6 +292,17 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
     while (!s.timers.isEmpty() && s.timers.firstKey() <= s.clock) {
       emit(s, new TimerFired(cause, s.timers.firstKey()));
     }
+  }
+
+  private Effect<KEvent, State> wakeSleeper(State s, WakeSleeper c) {
+    for (Map.Entry<Long, List<Rq>> e : s.timers.entrySet()) {
+      if (e.getValue().stream().anyMatch(r -> r.key().equals(c.task()))) {
+        emit(s, new TimerCancelled(c.id(), e.getKey(), c.task()));
+        if (s.current == null) schedule(s, c.id(), "idle", null);
+        break;
+      }
+    }
+    return commit();
   }
 
   /** An RCU grace period began: idle CPUs are in an extended quiescent state and report at once. */

@@ -78,7 +78,16 @@ public final class Signals {
   /** A signal reaches this task: send_signal → prepare_signal (ignored?) → signal_wake_up. */
   public static void receive(Task t, TaskState s, TaskCmd.Signal c) {
     String disposition = received(t, s, c.id(), c.sig(), c.fromPid());
-    if (disposition.equals("fatal")) t.wake(s, c.id(), "signal_wake_up");
+    if (disposition.equals("fatal")) {
+      if (s.state.equals("sleeping") && s.phase == Phase.TIMER_SLEEP) {
+        // The nanosleep is interrupted: the CPU cancels its timer and runs the task, which dies.
+        var cpu = t.cpu(s.cpu);
+        String k = t.key();
+        t.then(() -> cpu.tell(new dev.kmodel.kernel.sched.Cpu.WakeSleeper(t.nextId(), k)));
+      } else {
+        t.wake(s, c.id(), "signal_wake_up");
+      }
+    }
   }
 
   /** Records the signal; returns its disposition: ignored, pending, or fatal. */

@@ -5,7 +5,9 @@ import dev.kmodel.kernel.Errno;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
+import dev.kmodel.kernel.task.TaskEvent.HasChildSubreaperSet;
 import dev.kmodel.kernel.task.TaskEvent.PgidSet;
+import dev.kmodel.kernel.task.TaskEvent.SubreaperSet;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.scenario.Step;
 
@@ -43,6 +45,46 @@ public final class Sys {
     t.event(s, new PgidSet(cause, s.pid, s.pid));
     notifyParent(t, s);
     t.ret(s, cause, s.pid, null, null);
+  }
+
+  /** prctl(2) options (include/uapi/linux/prctl.h). */
+  public static final int PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
+
+  /**
+   * prctl(2): PR_SET_CHILD_SUBREAPER marks the caller (signal->is_child_subreaper, not inherited by
+   * fork) and tells its descendants that a subreaper exists above them; PR_GET_ returns the flag.
+   */
+  public static void prctl(Task t, TaskState s, MsgId cause, Step st) {
+    String option = st.str("option", "");
+    int op = option.equals("PR_SET_CHILD_SUBREAPER") ? PR_SET_CHILD_SUBREAPER
+        : option.equals("PR_GET_CHILD_SUBREAPER") ? PR_GET_CHILD_SUBREAPER : (int) t.resolveOr(s, st, "option", -1);
+    if (op == PR_GET_CHILD_SUBREAPER) {
+      t.ret(s, cause, s.isChildSubreaper ? 1 : 0, null, null);
+      return;
+    }
+    if (op != PR_SET_CHILD_SUBREAPER) {
+      t.ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    boolean on = t.resolveOr(s, st, "value", 1) != 0;
+    t.event(s, new SubreaperSet(cause, on));
+    if (on) propagateToChildren(t, s);   // walk_process_tree(me, propagate_has_child_subreaper)
+    t.ret(s, cause, 0, null, null);
+  }
+
+  /** propagate_has_child_subreaper: stops where the flag is already set (the subtree knows). */
+  public static void propagateHasChildSubreaper(Task t, TaskState s, TaskCmd.PropagateHasChildSubreaper c) {
+    if (s.hasChildSubreaper) return;
+    t.event(s, new HasChildSubreaperSet(c.id()));
+    propagateToChildren(t, s);
+  }
+
+  private static void propagateToChildren(Task t, TaskState s) {
+    for (var child : s.children.values()) {
+      if (child.exitState().isEmpty()) {
+        t.then(() -> child.ref().tell(new TaskCmd.PropagateHasChildSubreaper(t.nextId())));
+      }
+    }
   }
 
   /** The parent's wait4(0) / wait4(-pgid) looks at its view of our group. */

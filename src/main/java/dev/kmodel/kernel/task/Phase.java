@@ -6,7 +6,7 @@ public enum Phase {
   // kernel_clone → copy_process
   FORK_SPAWN, FORK_COPY, FORK_MM, FORK_PID, FORK_LOCK,
   // do_exit
-  EXIT_MM, EXIT_FILES, EXIT_NOTIFY_LOCK, EXIT_ADOPT, EXIT_NOTIFY_PARENT, EXIT_DEAD,
+  EXIT_MM, EXIT_FILES, EXIT_NOTIFY_LOCK, EXIT_FIND_REAPER, EXIT_ADOPT, EXIT_NOTIFY_PARENT, EXIT_DEAD,
   // do_wait
   WAIT_LOCK, WAIT_REAP, WAIT_SLEEP,
   // release_task (by a waiter or by the task itself)

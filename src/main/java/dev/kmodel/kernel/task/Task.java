@@ -145,13 +145,23 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
 
   /** Records the return without giving the CPU back (the caller decides what happens next). */
   public void returnOnly(TaskState s, MsgId cause, long ret, Errno errno, WaitStatus status) {
+    returnOnly(s, cause, ret, errno, status, null);
+  }
+
+  /** waitid returns 0 and fills a siginfo. */
+  public void retWaitid(TaskState s, MsgId cause, Siginfo info, WaitStatus status) {
+    returnOnly(s, cause, 0, null, status, info);
+    yieldCpu(s, Cpu.Yield.CONTINUE, 0);
+  }
+
+  private void returnOnly(TaskState s, MsgId cause, long ret, Errno errno, WaitStatus status, Siginfo info) {
     Step st = currentStep(s);
     String var = st == null ? null : st.str("save", null);
     if (var != null && var.startsWith("$")) var = var.substring(1);
     // init's reaper loop stays on its wait4 step forever.
     int next = st != null && st.args().containsKey("reaper") ? s.pc : s.pc + 1;
     event(s, new SyscallReturned(cause, s.step, s.op, errno != null ? -errno.number : ret,
-        errno == null ? null : errno.name(), status, var, next, frames(s)));
+        errno == null ? null : errno.name(), status, var, next, frames(s), info));
   }
 
   public Step currentStep(TaskState s) {
@@ -197,6 +207,9 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(Adopt.class, (s, c) -> { Exit.adopt(this, s, c); return commit(); })
         .onCommand(Adopted.class, (s, c) -> { Exit.adopted(this, s, c); return commit(); })
         .onCommand(TaskCmd.Reparented.class, (s, c) -> { Exit.reparented(this, s, c); return commit(); })
+        .onCommand(FindSubreaper.class, (s, c) -> { Exit.findSubreaper(this, s, c); return commit(); })
+        .onCommand(SubreaperFound.class, (s, c) -> { Exit.subreaperFound(this, s, c); return commit(); })
+        .onCommand(PropagateHasChildSubreaper.class, (s, c) -> { Sys.propagateHasChildSubreaper(this, s, c); return commit(); })
         .onCommand(WaitTaskZombie.class, (s, c) -> { Wait.waitTaskZombieCmpxchg(this, s, c); return commit(); })
         .onCommand(ZombieResult.class, (s, c) -> { Wait.zombieResult(this, s, c); return commit(); })
         .onCommand(ExitSignal.class, (s, c) -> { Release.exitSignal(this, s, c); return commit(); })
@@ -250,10 +263,11 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       Wait.resume(this, s, cause);
       return commit();
     }
+    // get_signal first: a fatal signal ends the task inside the call (nanosleep never returns).
+    if (Signals.deliver(this, s, cause)) return commit();
     if (resumed == Phase.TIMER_SLEEP) {
       returnOnly(s, cause, 0, null, null);   // nanosleep / compute / rcu_walk finished
     }
-    if (Signals.deliver(this, s, cause)) return commit();          // a fatal signal: do_exit
     execNext(s, cause);
     return commit();
   }
@@ -303,10 +317,12 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "fork" -> Fork.kernelClone(this, s, cause, st);
       case "exit", "exit_group" -> Exit.doExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)));
       case "wait4" -> Wait.wait4(this, s, cause, st);
+      case "waitid" -> Wait.waitid(this, s, cause, st);
       case "kill" -> Signals.kill(this, s, cause, st);
       case "sigaction" -> Signals.sigaction(this, s, cause, st);
       case "setpgid" -> Sys.setpgid(this, s, cause, st);
       case "setsid" -> Sys.setsid(this, s, cause);
+      case "prctl" -> Sys.prctl(this, s, cause, st);
       case "mmap", "touch" -> MmSyscalls.mmCall(this, s, cause, st);
       case "open" -> FileSyscalls.open(this, s, cause, st);
       case "close" -> FileSyscalls.close(this, s, cause, st);

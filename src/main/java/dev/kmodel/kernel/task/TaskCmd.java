@@ -58,6 +58,17 @@ public sealed interface TaskCmd {
   record Reparented(MsgId id, String parentKey, int ppid, ActorRef<TaskCmd> parent, String why, Ctx ctx)
       implements TaskCmd {}
 
+  /** walk_process_tree(propagate_has_child_subreaper): mark this task and its descendants. */
+  record PropagateHasChildSubreaper(MsgId id) implements TaskCmd {}
+
+  /**
+   * find_new_reaper's walk up real_parent: the first live child subreaper answers {@code origin};
+   * init (the child reaper) answers with itself as the default.
+   */
+  record FindSubreaper(MsgId id, Ctx ctx, ActorRef<TaskCmd> origin) implements TaskCmd {}
+
+  record SubreaperFound(MsgId id, String key, int pid, ActorRef<TaskCmd> ref, boolean subreaper) implements TaskCmd {}
+
   /** wait_task_zombie's cmpxchg(exit_state, EXIT_ZOMBIE, EXIT_DEAD) on this task; nowait = WNOWAIT. */
   record WaitTaskZombie(MsgId id, boolean nowait, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
 

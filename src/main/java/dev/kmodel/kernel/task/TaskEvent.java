@@ -41,7 +41,7 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
    * {@code status} is set for the wait family.
    */
   record SyscallReturned(MsgId cause, int step, String op, long ret, String errno, WaitStatus status, String var,
-      int pc, List<int[]> loops) implements TaskEvent {}
+      int pc, List<int[]> loops, Siginfo siginfo) implements TaskEvent {}
 
   /** Entered a repeat block, or went round it again, or left it. */
   record Looped(MsgId cause, int pc, List<int[]> loops) implements TaskEvent {}
@@ -74,6 +74,12 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   record SigactionSet(MsgId cause, int sig, SigAction action) implements TaskEvent {}
 
   record PgidSet(MsgId cause, int pgid, int sid) implements TaskEvent {}
+
+  /** prctl(PR_SET_CHILD_SUBREAPER): signal->is_child_subreaper. */
+  record SubreaperSet(MsgId cause, boolean on) implements TaskEvent {}
+
+  /** propagate_has_child_subreaper: an ancestor became a subreaper. */
+  record HasChildSubreaperSet(MsgId cause) implements TaskEvent {}
 
   record SemUndoAllocated(MsgId cause, String object, List<LedgerEntry> ledger) implements TaskEvent {}
 

@@ -34,6 +34,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public ActorRef<TaskCmd> parent;
   public final LinkedHashMap<String, ChildInfo> children = new LinkedHashMap<>();  // in list order
   public int pgid;                     // signal->pids[PIDTYPE_PGID]
+  public boolean isChildSubreaper;     // signal->is_child_subreaper (prctl; not inherited)
+  public boolean hasChildSubreaper;    // signal->has_child_subreaper (an ancestor is one)
   public int sid;
 
   // ---- run state ----------------------------------------------------------------------------
@@ -98,6 +100,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       pgid = i.pgid();
       sid = i.sid();
       cpu = i.cpu();
+      hasChildSubreaper = i.hasChildSubreaper();
       objects = c.objects();
       taskStructLive = stackLive = credLive = signalLive = true;
       if (kthread) state = "sleeping";   // kthreadd waits for kthread_create requests
@@ -119,7 +122,11 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       op = s.op();
     } else if (e instanceof SyscallReturned r) {
       // For the wait family $var receives the wait status (contract §2); otherwise the return value.
-      if (r.var() != null) vars.put(r.var(), r.status() != null ? (long) r.status().raw() : r.ret());
+      // waitid: si_pid. wait4: the status. Otherwise the return value.
+      if (r.var() != null) {
+        vars.put(r.var(), r.siginfo() != null ? (long) r.siginfo().pid()
+            : r.status() != null ? (long) r.status().raw() : r.ret());
+      }
       pc = r.pc();
       loops.clear();
       for (int[] f : r.loops()) loops.addLast(f.clone());
@@ -157,6 +164,10 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     } else if (e instanceof PgidSet p) {
       pgid = p.pgid();
       sid = p.sid();
+    } else if (e instanceof SubreaperSet r) {
+      isChildSubreaper = r.on();
+    } else if (e instanceof HasChildSubreaperSet) {
+      hasChildSubreaper = true;
     } else if (e instanceof SemUndoAllocated s) {
       semUndo = s.object();
     } else if (e instanceof SignalReceived s) {
