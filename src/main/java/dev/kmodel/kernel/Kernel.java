@@ -163,7 +163,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
       // kernel_init → run_init_process → execve("/sbin/init"): init gets its first address space.
       emit(s, new BootStep(cause, "init-mm"));
       Ctx c = new Ctx("task-1", 1, 0, "kernel_init/run_init_process/kernel_execve/bprm_mm_init");
-      later(() -> env.mmu().tell(new MmuCmd.MmAlloc(send.next(), c, mmReplies)));
+      later(() -> env.mmu().tell(new MmuCmd.MmAlloc(send.next(), 0, c, mmReplies)));
     } else if (s.boot.equals("kthreadd-copy")) {
       emit(s, new BootStep(cause, "kthreadd-pid"));
       Ctx c = new Ctx("swapper", 0, 0, "rest_init/kernel_thread/kernel_clone/copy_process");
@@ -192,7 +192,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
       String mm = initMm;
       emit(s, new BootStep(cause, "kthreadd-copy"));
       later(() -> {
-        init.tell(new TaskCmd.Attach(send.next(), pid, obj, mm, 0, 0, c));
+        init.tell(new TaskCmd.Attach(send.next(), pid, obj, mm, 0, 0, null, c));
         env.pids().tell(new PidAllocator.AttachPid(send.next(), pid, "task-1", "init", init, c.in("attach_pid")));
       });
       // rest_init → kernel_thread(kthreadd): pid 2, a kernel thread without an mm.
@@ -208,7 +208,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
       emit(s, new BootStep(cause, "running"));
       String mm = initMm;
       later(() -> {
-        kthreadd.tell(new TaskCmd.Attach(send.next(), pid, obj, null, 0, 0, c));
+        kthreadd.tell(new TaskCmd.Attach(send.next(), pid, obj, null, 0, 0, null, c));
         env.pids().tell(new PidAllocator.AttachPid(send.next(), pid, "task-2", "kthreadd", kthreadd,
             c.in("attach_pid")));
         // Boot is done: init becomes runnable on CPU 0 (kthreadd sleeps until asked for threads).

@@ -55,6 +55,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         .onCommand(Mmap.class, this::mmap)
         .onCommand(Mmput.class, this::mmput)
         .onCommand(Mmgrab.class, this::mmgrab)
+        .onCommand(Mmget.class, this::mmget)
         .onCommand(Mmdrop.class, this::mmdrop)
         .onCommand(Query.class, (s, q) -> {
           q.replyTo().tell(s.mms.size());
@@ -126,6 +127,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
     // The first stack page is written when the program starts.
     Mm view = new Mm(mm, c.ctx().task(), "");
     faultPage(p, mm, view, stackStart, true, c.ctx().in("handle_mm_fault"));
+    for (long i = 0; i < c.pages(); i++) faultPage(p, mm, view, HEAP_START + i, true, c.ctx().in("handle_mm_fault"));
     MmuEvent ev = p.event(c, "mm_alloc");
     emit(s, ev);
     later(() -> c.replyTo().tell(new MmReply(send.next(), "mm_alloc", mm, null, true)));
@@ -344,6 +346,17 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
       p.ops.add(new FreeVma(mm.id, v.id));
       p.log(v.id, ObjType.VMA, mm.owner, "free", 0, mm.id, rm.in("vm_area_free"));
     }
+  }
+
+  /** mmget (CLONE_VM in copy_mm): one more user of the address space. */
+  private Effect<KEvent, MmuState> mmget(MmuState s, Mmget c) {
+    Mm mm = s.mms.get(c.mm());
+    if (mm == null) return useAfterFree(s, c, c.mm(), c.ctx(), "mmget");
+    Plan p = new Plan(s, c.ctx());
+    p.ops.add(new Users(mm.id, +1));
+    p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "get", mm.users + 1, c.holder(), c.ctx());
+    emit(s, p.event(c, "mmget"));
+    return commit();
   }
 
   private Effect<KEvent, MmuState> mmgrab(MmuState s, Mmgrab c) {

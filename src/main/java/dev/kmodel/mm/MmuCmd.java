@@ -11,8 +11,11 @@ public sealed interface MmuCmd {
   /** Reply to a request: the mm concerned, or an error. */
   record MmReply(MsgId id, String request, String mm, String vma, boolean ok) {}
 
-  /** mm_alloc + the initial image (text, heap, stack) for a boot task. */
-  record MmAlloc(MsgId id, Ctx ctx, ActorRef<MmReply> replyTo) implements MmuCmd {}
+  /** mm_alloc + a program image (text, heap, stack); {@code pages} heap pages are written at once. */
+  record MmAlloc(MsgId id, int pages, Ctx ctx, ActorRef<MmReply> replyTo) implements MmuCmd {}
+
+  /** mmget: another task shares this address space (CLONE_VM); no reply, an atomic increment. */
+  record Mmget(MsgId id, String mm, String holder, Ctx ctx) implements MmuCmd {}
 
   /** dup_mm / dup_mmap for fork: a new mm sharing the parent's frames copy-on-write. */
   record DupMm(MsgId id, String parentMm, String child, Ctx ctx, ActorRef<MmReply> replyTo) implements MmuCmd {}

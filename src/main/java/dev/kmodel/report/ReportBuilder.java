@@ -160,6 +160,9 @@ public final class ReportBuilder {
       t.exitSignal = ws.signal();
     } else if (e instanceof MmReleased) {
       t.mm = null;
+    } else if (e instanceof Execed x) {
+      t.comm = x.comm();
+      t.mm = x.mm();
     } else if (e instanceof Reparented r) {
       reparent.add(new ReparentRow(seq, t.pid, r.from(), r.to(), r.why()));
       t.ppid = r.to();

@@ -27,10 +27,12 @@ public final class ScenarioParser {
   private static final Map<String, Set<String>> FIELDS = new LinkedHashMap<>();
   /** Ops of the contract that this version reads but does not model yet. */
   private static final Set<String> NOT_YET =
-      Set.of("vfork", "clone", "thread", "exec");
+      Set.of("clone", "thread");
 
   static {
     FIELDS.put("fork", Set.of("run", "save"));
+    FIELDS.put("vfork", Set.of("run", "save"));
+    FIELDS.put("exec", Set.of("image", "pages", "save"));
     FIELDS.put("exit", Set.of("code"));
     FIELDS.put("exit_group", Set.of("code"));
     FIELDS.put("wait4", Set.of("pid", "options", "save"));
@@ -154,8 +156,11 @@ public final class ScenarioParser {
     // Check that every fork names a program.
     for (Program p : programs.values()) {
       for (Step s : p.steps()) {
-        if (s.op().equals("fork") && !programs.containsKey(s.str("run", ""))) {
-          throw new ScenarioException(file, s.line(), "fork runs unknown program '" + s.str("run", "") + "'");
+        if ((s.op().equals("fork") || s.op().equals("vfork")) && !programs.containsKey(s.str("run", ""))) {
+          throw new ScenarioException(file, s.line(), s.op() + " runs unknown program '" + s.str("run", "") + "'");
+        }
+        if (s.op().equals("exec") && !programs.containsKey(s.str("image", ""))) {
+          throw new ScenarioException(file, s.line(), "exec of unknown program '" + s.str("image", "") + "'");
         }
       }
     }
@@ -205,8 +210,11 @@ public final class ScenarioParser {
       }
     }
     switch (op) {
-      case "fork" -> {
-        if (!args.containsKey("run")) throw bad(o, "fork needs 'run' (the program the child runs)");
+      case "fork", "vfork" -> {
+        if (!args.containsKey("run")) throw bad(o, op + " needs 'run' (the program the child runs)");
+      }
+      case "exec" -> {
+        if (!args.containsKey("image")) throw bad(o, "exec needs 'image' (the program to run)");
       }
       case "wait4" -> {
         for (String opt : listOf(args.get("options"))) {

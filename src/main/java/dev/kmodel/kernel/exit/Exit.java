@@ -5,6 +5,7 @@ import dev.kmodel.fs.FileSyscalls;
 import dev.kmodel.fs.FileTable;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Sig;
@@ -49,6 +50,7 @@ public final class Exit {
   /** exit_mm (kernel/exit.c): keep a lazy reference for active_mm, drop current->mm, mmput. */
   private static void exitMm(Task t, TaskState s, MsgId cause) {
     String mm = s.mm;
+    Fork.mmRelease(t, s, cause);   // exit_mm_release → mm_release: a vfork parent may go on
     t.event(s, new MmReleased(cause, mm));
     t.phase(s, cause, Phase.EXIT_MM);
     Ctx ctx = t.ctx(s, "do_exit/exit_mm");

@@ -37,7 +37,7 @@ public final class Fork {
 
   /** kernel_clone (kernel/fork.c): copy_process starts with a task_struct for the child. */
   public static void kernelClone(Task t, TaskState s, MsgId cause, Step st) {
-    t.phase(s, cause, Phase.FORK_SPAWN, "program", st.str("run", ""));
+    t.phase(s, cause, Phase.FORK_SPAWN, "program", st.str("run", ""), "vfork", st.op().equals("vfork"));
     Ctx ctx = t.ctx(s, COPY + "/dup_task_struct");
     ActorRef<TaskCmd> self = t.self;
     t.then(() -> t.env.kernel().tell(new KernelCmd.AllocTask(t.nextId(), ctx, self)));
@@ -115,6 +115,12 @@ public final class Fork {
     }
     Ctx ctx = t.ctx(s, COPY + "/copy_mm");
     String mm = s.mm;
+    if (Boolean.TRUE.equals(s.data.get("vfork"))) {
+      // CLONE_VM: the child shares this address space; mm_users + 1, nothing is copied.
+      t.then(() -> t.env.mmu().tell(new MmuCmd.Mmget(t.nextId(), mm, "users:" + childKey, ctx.in("mmget"))));
+      mmCopied(t, s, new MmuCmd.MmReply(c.id(), "mmget", mm, null, true));
+      return;
+    }
     t.then(() -> t.env.mmu().tell(new MmuCmd.DupMm(t.nextId(), mm, childKey, ctx, t.mmReplies)));
   }
 
@@ -157,8 +163,10 @@ public final class Fork {
     t.event(s, new ChildAdded(cause, new ChildInfo(childKey, pid, child, s.pgid, Sig.SIGCHLD, "", 0)));
     Ctx ctx = t.ctx(s, COPY);
     int pgid = s.pgid, sid = s.sid;
+    boolean vfork = Boolean.TRUE.equals(s.data.get("vfork"));
+    ActorRef<TaskCmd> vforkParent = vfork ? t.self : null;
     t.then(() -> {
-      child.tell(new TaskCmd.Attach(t.nextId(), pid, pidObj, mm, pgid, sid, ctx));
+      child.tell(new TaskCmd.Attach(t.nextId(), pid, pidObj, mm, pgid, sid, vforkParent, ctx));
       t.env.pids().tell(new PidAllocator.AttachPid(t.nextId(), pid, childKey, program, child, ctx.in("attach_pid")));
       t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
     });
@@ -166,12 +174,45 @@ public final class Fork {
     int cpu = t.selectTaskRq();
     Cpu.Rq rq = new Cpu.Rq(childKey, pid, child, mm);
     t.then(() -> t.cpu(cpu).tell(new Cpu.Enqueue(t.nextId(), rq)));
+    if (vfork) {
+      // wait_for_vfork_done: the parent sleeps until the child execs or exits (mm_release).
+      t.phase(s, cause, Phase.VFORK_WAIT, "vforkChild", pid, "vforkDone", false);
+      t.event(s, new Slept(cause, "wait_for_vfork_done"));
+      t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
+      return;
+    }
     t.ret(s, cause, pid, null, null);
+  }
+
+  /** complete(vfork_done) arrived: wake the parent; kernel_clone then returns the child's pid. */
+  public static void vforkDone(Task t, TaskState s, TaskCmd.VforkDone c) {
+    if (s.phase != Phase.VFORK_WAIT) return;
+    t.phase(s, c.id(), Phase.VFORK_WAIT, "vforkDone", true);
+    t.wake(s, c.id(), "complete/vfork_done");
+  }
+
+  /** The vfork parent runs again: back from kernel_clone if the child released the mm. */
+  public static void vforkResume(Task t, TaskState s, MsgId cause) {
+    if (Boolean.TRUE.equals(s.data.get("vforkDone"))) {
+      t.ret(s, cause, (Integer) s.data.get("vforkChild"), null, null);
+    } else {
+      t.event(s, new Slept(cause, "wait_for_vfork_done"));
+      t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
+    }
+  }
+
+  /** mm_release (kernel/fork.c): a vfork child leaving the shared mm completes vfork_done. */
+  public static void mmRelease(Task t, TaskState s, MsgId cause) {
+    if (s.vforkParent == null) return;
+    ActorRef<TaskCmd> parent = s.vforkParent;
+    String k = t.key();
+    t.event(s, new VforkReleased(cause));
+    t.then(() -> parent.tell(new TaskCmd.VforkDone(t.nextId(), k)));
   }
 
   /** The child learns its pid and address space (copy_process's attach under the lock). */
   public static void attach(Task t, TaskState s, TaskCmd.Attach c) {
-    t.event(s, new Attached(c.id(), c.pid(), c.pidObject(), c.mm(), c.pgid(), c.sid()));
+    t.event(s, new Attached(c.id(), c.pid(), c.pidObject(), c.mm(), c.pgid(), c.sid(), c.vforkParent()));
   }
 
   /** bad_fork_*: free what copy_process built for a child that will never run. */

@@ -52,6 +52,9 @@ public final class PidAllocator
   /** free_pid: the number is reusable at once; the struct pid goes after a grace period. */
   public record FreePid(MsgId id, int pid, Ctx ctx) implements Cmd {}
 
+  /** __set_task_comm at exec: "@comm" lookups find the task by its new name. */
+  public record SetComm(MsgId id, int pid, String comm) implements Cmd {}
+
   /** find_task_by_vpid, or by comm for "@name" in scenarios. */
   public record Lookup(MsgId id, int pid, String comm, ActorRef<Found> replyTo) implements Cmd {}
 
@@ -71,6 +74,8 @@ public final class PidAllocator
   public record PidAttached(MsgId cause, int pid, String key, String comm, ActorRef<?> task) implements Event {}
 
   public record PidDetached(MsgId cause, int pid) implements Event {}
+
+  public record CommSet(MsgId cause, int pid, String comm) implements Event {}
 
   public record PidFreed(MsgId cause, int pid, String object) implements Event {}
 
@@ -107,6 +112,9 @@ public final class PidAllocator
         en.key = a.key();
         en.comm = a.comm();
         en.task = a.task();
+      } else if (e instanceof CommSet c) {
+        Entry en = used.get(c.pid());
+        if (en != null) en.comm = c.comm();
       } else if (e instanceof PidDetached d) {
         Entry en = used.get(d.pid());
         if (en != null) {
@@ -156,6 +164,7 @@ public final class PidAllocator
         .onCommand(AllocPid.class, this::allocPid)
         .onCommand(AttachPid.class, (s, c) -> { emit(s, 
             new PidAttached(c.id(), c.pid(), c.key(), c.comm(), c.task())); return commit(); })
+        .onCommand(SetComm.class, (s, c) -> { emit(s, new CommSet(c.id(), c.pid(), c.comm())); return commit(); })
         .onCommand(DetachPid.class, (s, c) -> { emit(s, new PidDetached(c.id(), c.pid())); return commit(); })
         .onCommand(FreePid.class, this::freePid)
         .onCommand(RcuDone.class, this::delayedPutPid)

@@ -76,6 +76,9 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
 
   public record Ticked(MsgId cause, long ticks) implements Event {}
 
+  /** The current task's mm changed (execve): lazy-TLB decisions use the new one. */
+  public record CurrentMm(MsgId cause, String mm) implements Event {}
+
   public record ClockJumped(MsgId cause, long to) implements Event {}
 
   public record TimerArmed(MsgId cause, long at, Rq task) implements Event {}
@@ -128,6 +131,8 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
         current = x.next() == null ? null : rq.pollFirst();
         if (x.why().equals("preempted") && prev != null) rq.addLast(prev);
         slice = 0;
+      } else if (e instanceof CurrentMm x) {
+        current = new Rq(current.key(), current.pid(), current.ref(), x.mm());
       } else if (e instanceof Ticked x) {
         clock += x.ticks();
         slice += x.ticks();
@@ -225,6 +230,9 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   private Effect<KEvent, State> stepDone(State s, StepDone c) {
     if (s.current == null || !s.current.key().equals(c.task())) return Effect().none();
     MsgId cause = c.id();
+    if (c.how() != Yield.DEAD && !java.util.Objects.equals(c.mm(), s.current.mm())) {
+      emit(s, new CurrentMm(cause, c.mm()));
+    }
     long before = s.clock;
     if (c.how() != Yield.COMPUTE && c.how() != Yield.RCU_WALK) advance(s, cause, 1);   // a system call: one tick
     // rcu_sched_clock_irq: a scheduling-clock tick that finds the CPU in user mode is a quiescent state.

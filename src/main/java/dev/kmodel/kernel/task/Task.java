@@ -154,6 +154,12 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     yieldCpu(s, Cpu.Yield.CONTINUE, 0);
   }
 
+  /** A system call that returns to a given step of the (possibly new) program: execve. */
+  public void returnTo(TaskState s, MsgId cause, long ret, int pc) {
+    event(s, new SyscallReturned(cause, s.step, s.op, ret, null, null, null, pc, List.of(), null));
+    yieldCpu(s, Cpu.Yield.CONTINUE, 0);
+  }
+
   private void returnOnly(TaskState s, MsgId cause, long ret, Errno errno, WaitStatus status, Siginfo info) {
     Step st = currentStep(s);
     String var = st == null ? null : st.str("save", null);
@@ -197,6 +203,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(Attach.class, (s, c) -> { Fork.attach(this, s, c); return commit(); })
         .onCommand(ForkFailed.class, (s, c) -> { Fork.undo(this, s, c); return commitAndStop(); })
         .onCommand(Spawned.class, (s, c) -> { Fork.spawned(this, s, c); return commit(); })
+        .onCommand(VforkDone.class, (s, c) -> { Fork.vforkDone(this, s, c); return commit(); })
         .onCommand(Copied.class, (s, c) -> { Fork.copied(this, s, c); return commit(); })
         .onCommand(RunStep.class, this::runStep)
         .onCommand(PutTaskStack.class, (s, c) -> { Release.putTaskStack(this, s, c); return end(s); })
@@ -245,7 +252,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
 
   /** try_to_wake_up: a task sleeping in wait is put back on its CPU's runqueue. */
   public void wake(TaskState s, MsgId cause, String by) {
-    if (!s.state.equals("sleeping") || s.phase != Phase.WAIT_SLEEP) return;
+    if (!s.state.equals("sleeping") || (s.phase != Phase.WAIT_SLEEP && s.phase != Phase.VFORK_WAIT)) return;
     event(s, new Woken(cause, by));
     Cpu.Rq rq = new Cpu.Rq(key, s.pid, self, s.mm);
     ActorRef<Cpu.Cmd> cpu = cpu(s.cpu);
@@ -261,6 +268,10 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     Phase resumed = s.phase;
     if (resumed == Phase.WAIT_SLEEP) {
       Wait.resume(this, s, cause);
+      return commit();
+    }
+    if (resumed == Phase.VFORK_WAIT) {
+      if (!Signals.deliver(this, s, cause)) Fork.vforkResume(this, s, cause);
       return commit();
     }
     // get_signal first: a fatal signal ends the task inside the call (nanosleep never returns).
@@ -314,7 +325,8 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     Step st = steps.get(s.pc);
     event(s, new SyscallEntered(cause, st.index(), st.op()));
     switch (st.op()) {
-      case "fork" -> Fork.kernelClone(this, s, cause, st);
+      case "fork", "vfork" -> Fork.kernelClone(this, s, cause, st);
+      case "exec" -> dev.kmodel.fs.Exec.execve(this, s, cause, st);
       case "exit", "exit_group" -> Exit.doExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)));
       case "wait4" -> Wait.wait4(this, s, cause, st);
       case "waitid" -> Wait.waitid(this, s, cause, st);
@@ -353,6 +365,8 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     MsgId cause = c.reply().id();
     switch (s.phase) {
       case MM_CALL -> ret(s, cause, 0, c.reply().ok() ? null : Errno.EINVAL, null);
+      case EXEC_MM -> dev.kmodel.fs.Exec.newMm(this, s, c.reply());
+      case EXEC_OLD_MM -> dev.kmodel.fs.Exec.finish(this, s, cause);
       case FORK_MM -> Fork.mmCopied(this, s, c.reply());
       case EXIT_MM -> Exit.exitMmDone(this, s, cause);
       default -> { }

@@ -30,7 +30,11 @@ public sealed interface TaskCmd {
   record Start(MsgId id, TaskInit init, ActorRef<Copied> replyTo) implements TaskCmd {}
 
   /** Linked under write_lock(tasklist_lock): pid, parent, address space. */
-  record Attach(MsgId id, int pid, String pidObject, String mm, int pgid, int sid, Ctx ctx) implements TaskCmd {}
+  record Attach(MsgId id, int pid, String pidObject, String mm, int pgid, int sid, ActorRef<TaskCmd> vforkParent,
+      Ctx ctx) implements TaskCmd {}
+
+  /** complete(vfork_done) from the child's mm_release (exit or exec): the vfork parent may go on. */
+  record VforkDone(MsgId id, String child) implements TaskCmd {}
 
   /** copy_process failed after the task was created: undo (bad_fork_* labels) and go. */
   record ForkFailed(MsgId id, String mm, Ctx ctx) implements TaskCmd {}

@@ -25,7 +25,14 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
       String fsStruct, String sighand, String signal, String nsproxy) {}
 
   /** Linked into the tree under tasklist_lock: pid, address space, process group. */
-  record Attached(MsgId cause, int pid, String pidObject, String mm, int pgid, int sid) implements TaskEvent {}
+  record Attached(MsgId cause, int pid, String pidObject, String mm, int pgid, int sid,
+      akka.actor.typed.ActorRef<TaskCmd> vforkParent) implements TaskEvent {}
+
+  /** mm_release: the vfork parent was told (complete(vfork_done)). */
+  record VforkReleased(MsgId cause) implements TaskEvent {}
+
+  /** begin_new_exec: a new mm, the new program and comm, caught signals reset to SIG_DFL. */
+  record Execed(MsgId cause, String program, String comm, String mm, String oldMm) implements TaskEvent {}
 
   /** copy_process failed: everything it allocated for this task is freed (bad_fork_* labels). */
   record ForkUndone(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}

@@ -59,6 +59,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public final List<String> fds = new ArrayList<>();        // files->fdt (files->file_lock); null = closed
   public final List<String> taskWork = new ArrayList<>();   // files waiting for ____fput
   public String semUndo;               // task->sysvsem.undo_list
+  public ActorRef<TaskCmd> vforkParent; // task->vfork_done: the parent waiting in wait_for_vfork_done
 
   // ---- signals (sighand->siglock) -----------------------------------------------------------
   public final Map<Integer, SigAction> sigactions = new TreeMap<>();
@@ -111,6 +112,18 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       activeMm = a.mm();
       if (a.pgid() >= 0) pgid = a.pgid() == 0 ? a.pid() : a.pgid();
       if (a.sid() >= 0) sid = a.sid() == 0 ? a.pid() : a.sid();
+      vforkParent = a.vforkParent();
+    } else if (e instanceof VforkReleased) {
+      vforkParent = null;
+    } else if (e instanceof Execed x) {
+      program = x.program();
+      comm = x.comm();
+      mm = x.mm();
+      activeMm = x.mm();
+      pc = 0;
+      loops.clear();
+      // flush_signal_handlers: caught signals go back to SIG_DFL; ignored ones stay ignored.
+      sigactions.replaceAll((sig, a) -> a.handler().equals("catch") ? SigAction.DEFAULT : a);
     } else if (e instanceof ForkUndone) {
       state = "freed";
       taskStructLive = stackLive = credLive = signalLive = false;
