@@ -266,7 +266,7 @@ public final class ScenarioParser {
   }
 
   private static boolean isVar(Object v) {
-    return v instanceof String s && s.startsWith("$");
+    return v instanceof String s && (s.startsWith("$") || s.startsWith("-$"));
   }
 
   private static List<String> listOf(Object v) {

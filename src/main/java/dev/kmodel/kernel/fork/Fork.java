@@ -167,7 +167,8 @@ public final class Fork {
     ActorRef<TaskCmd> vforkParent = vfork ? t.self : null;
     t.then(() -> {
       child.tell(new TaskCmd.Attach(t.nextId(), pid, pidObj, mm, pgid, sid, vforkParent, ctx));
-      t.env.pids().tell(new PidAllocator.AttachPid(t.nextId(), pid, childKey, program, child, ctx.in("attach_pid")));
+      t.env.pids().tell(new PidAllocator.AttachPid(t.nextId(), pid, childKey, program, pgid, child,
+          ctx.in("attach_pid")));
       t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
     });
     // wake_up_new_task: select_task_rq picks the CPU whose runqueue the child joins.

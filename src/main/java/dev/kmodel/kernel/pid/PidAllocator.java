@@ -37,14 +37,24 @@ public final class PidAllocator
 
   public record PidReply(MsgId id, int pid, String object, Errno errno) {}
 
-  /** A task found by number or comm (find_task_by_vpid); {@code task} null if none. */
-  public record Found(MsgId id, int pid, String key, ActorRef<?> task) {}
+  /** One task a lookup found. */
+  public record Target(int pid, String key, ActorRef<?> task) {}
+
+  /** The tasks a lookup found (none: an empty list). */
+  public record Found(MsgId id, List<Target> targets) {}
+
+  /** Which tasks a lookup wants: one pid, one comm, a process group, or every process but init and the caller. */
+  public enum Scope { PID, COMM, PGRP, ALL }
 
   /** alloc_pid: a number and a struct pid for the task {@code ctx} is creating. */
   public record AllocPid(MsgId id, String forTask, Ctx ctx, ActorRef<PidReply> replyTo) implements Cmd {}
 
   /** attach_pid under write_lock(tasklist_lock): the pid now finds the task. */
-  public record AttachPid(MsgId id, int pid, String key, String comm, ActorRef<?> task, Ctx ctx) implements Cmd {}
+  public record AttachPid(MsgId id, int pid, String key, String comm, int pgid, ActorRef<?> task, Ctx ctx)
+      implements Cmd {}
+
+  /** change_pid(PIDTYPE_PGID) from setpgid / setsid: the task is found in its new group. */
+  public record SetPgid(MsgId id, int pid, int pgid) implements Cmd {}
 
   /** __unhash_process → detach_pid: the task is no longer found by its pid. */
   public record DetachPid(MsgId id, int pid, Ctx ctx) implements Cmd {}
@@ -56,7 +66,8 @@ public final class PidAllocator
   public record SetComm(MsgId id, int pid, String comm) implements Cmd {}
 
   /** find_task_by_vpid, or by comm for "@name" in scenarios. */
-  public record Lookup(MsgId id, int pid, String comm, ActorRef<Found> replyTo) implements Cmd {}
+  public record Lookup(MsgId id, Scope scope, int pid, String comm, int caller, ActorRef<Found> replyTo)
+      implements Cmd {}
 
   record RcuDone(RcuCallback cb) implements Cmd {}
 
@@ -71,7 +82,10 @@ public final class PidAllocator
 
   public record PidAllocFailed(MsgId cause, String forTask) implements Event {}
 
-  public record PidAttached(MsgId cause, int pid, String key, String comm, ActorRef<?> task) implements Event {}
+  public record PidAttached(MsgId cause, int pid, String key, String comm, int pgid, ActorRef<?> task)
+      implements Event {}
+
+  public record PgidChanged(MsgId cause, int pid, int pgid) implements Event {}
 
   public record PidDetached(MsgId cause, int pid) implements Event {}
 
@@ -91,6 +105,7 @@ public final class PidAllocator
     final String owner;
     String key;        // hashed task, or null before attach_pid / after detach_pid
     String comm;
+    int pgid;
     ActorRef<?> task;
 
     Entry(String object, String owner) {
@@ -111,7 +126,11 @@ public final class PidAllocator
         Entry en = used.get(a.pid());
         en.key = a.key();
         en.comm = a.comm();
+        en.pgid = a.pgid() == 0 ? a.pid() : a.pgid();
         en.task = a.task();
+      } else if (e instanceof PgidChanged g) {
+        Entry en = used.get(g.pid());
+        if (en != null) en.pgid = g.pgid();
       } else if (e instanceof CommSet c) {
         Entry en = used.get(c.pid());
         if (en != null) en.comm = c.comm();
@@ -163,7 +182,8 @@ public final class PidAllocator
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(AllocPid.class, this::allocPid)
         .onCommand(AttachPid.class, (s, c) -> { emit(s, 
-            new PidAttached(c.id(), c.pid(), c.key(), c.comm(), c.task())); return commit(); })
+            new PidAttached(c.id(), c.pid(), c.key(), c.comm(), c.pgid(), c.task())); return commit(); })
+        .onCommand(SetPgid.class, (s, c) -> { emit(s, new PgidChanged(c.id(), c.pid(), c.pgid())); return commit(); })
         .onCommand(SetComm.class, (s, c) -> { emit(s, new CommSet(c.id(), c.pid(), c.comm())); return commit(); })
         .onCommand(DetachPid.class, (s, c) -> { emit(s, new PidDetached(c.id(), c.pid())); return commit(); })
         .onCommand(FreePid.class, this::freePid)
@@ -218,24 +238,26 @@ public final class PidAllocator
     return commit();
   }
 
+  /** find_task_by_vpid, a process group (do_each_pid_task), or every process for kill(-1). */
   private Effect<KEvent, State> lookup(State s, Lookup c) {
-    Entry found = null;
-    int pid = c.pid();
-    if (c.comm() != null) {
-      for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
-        if (e.getValue().key != null && c.comm().equals(e.getValue().comm)) {
-          found = e.getValue();
-          pid = e.getKey();
-          break;
-        }
+    List<Target> out = new java.util.ArrayList<>();
+    for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
+      Entry en = e.getValue();
+      int pid = e.getKey();
+      if (en.key == null) continue;                      // not hashed (yet, or any more)
+      boolean match = switch (c.scope()) {
+        case PID -> pid == c.pid();
+        case COMM -> c.comm().equals(en.comm);
+        case PGRP -> en.pgid == c.pid();
+        case ALL -> pid > 1 && pid != c.caller();        // kill(-1): not init, not the caller
+      };
+      if (match) {
+        out.add(new Target(pid, en.key, en.task));
+        if (c.scope() == Scope.PID || c.scope() == Scope.COMM) break;
       }
-    } else {
-      Entry e = s.used.get(c.pid());
-      if (e != null && e.key != null) found = e;
     }
-    Found reply = found == null ? new Found(send.next(), pid, null, null)
-        : new Found(send.next(), pid, found.key, found.task);
-    c.replyTo().tell(reply);
+    c.replyTo().tell(new Found(send.next(), List.copyOf(out)));
     return Effect().none();
   }
+
 }

@@ -37,7 +37,10 @@ public final class Signals {
     t.ret(s, cause, 0, null, null);
   }
 
-  /** kill(2) for pid > 0: find_task_by_vpid, then the signal; ESRCH if no such task. */
+  /**
+   * kill(2) → kill_something_info: pid > 0 one process ("@comm" names one by comm); 0 the caller's
+   * process group; -1 every process but init and the caller; < -1 the group -pid. ESRCH if none.
+   */
   public static void kill(Task t, TaskState s, MsgId cause, Step st) {
     Object target = st.args().get("pid");
     int sig = st.has("sig") ? Sig.parse(st.str("sig", "")) : Sig.SIGTERM;
@@ -46,31 +49,50 @@ public final class Signals {
       return;
     }
     String comm = target instanceof String str && str.startsWith("@") ? str.substring(1) : null;
-    Long pid = comm != null ? Long.valueOf(0) : t.resolve(s, target);
-    if (pid == null || (comm == null && pid <= 0)) {
-      // Process-group and broadcast kill (pid 0, -1, < -1) come with the process-group work.
-      t.ret(s, cause, 0, Errno.EINVAL, null);
+    Long pid = comm != null ? Long.valueOf(1) : t.resolve(s, target);
+    if (pid == null || pid == Integer.MIN_VALUE) {
+      t.ret(s, cause, 0, pid == null ? Errno.EINVAL : Errno.ESRCH, null);
       return;
     }
+    PidAllocator.Scope scope;
+    int key;
+    if (comm != null) {
+      scope = PidAllocator.Scope.COMM;
+      key = 0;
+    } else if (pid > 0) {
+      scope = PidAllocator.Scope.PID;
+      key = pid.intValue();
+    } else if (pid == 0) {
+      scope = PidAllocator.Scope.PGRP;
+      key = s.pgid;
+    } else if (pid == -1) {
+      scope = PidAllocator.Scope.ALL;
+      key = 0;
+    } else {
+      scope = PidAllocator.Scope.PGRP;
+      key = (int) -pid;
+    }
     t.phase(s, cause, Phase.KILL_LOOKUP, "sig", sig);
-    int p = pid.intValue();
-    t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), p, comm, t.lookups)));
+    int caller = s.pid;
+    t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), scope, key, comm, caller, t.lookups)));
   }
 
-  /** The pid was (not) found: send the signal (sig 0 only checks existence). */
+  /** The targets were (not) found: send the signal to each (sig 0 only checks existence). */
   public static void found(Task t, TaskState s, PidAllocator.Found f) {
     if (s.phase != Phase.KILL_LOOKUP) return;
-    if (f.task() == null) {
+    if (f.targets().isEmpty()) {
       t.ret(s, f.id(), 0, Errno.ESRCH, null);
       return;
     }
     int sig = (Integer) s.data.get("sig");
     if (sig != 0) {
-      @SuppressWarnings("unchecked")
-      ActorRef<TaskCmd> target = (ActorRef<TaskCmd>) f.task();
-      Ctx ctx = t.ctx(s, "__x64_sys_kill/kill_something_info/kill_pid_info/group_send_sig_info");
+      Ctx ctx = t.ctx(s, "__x64_sys_kill/kill_something_info/group_send_sig_info");
       int from = s.pid;
-      t.then(() -> target.tell(new TaskCmd.Signal(t.nextId(), sig, from, ctx)));
+      for (PidAllocator.Target target : f.targets()) {
+        @SuppressWarnings("unchecked")
+        ActorRef<TaskCmd> ref = (ActorRef<TaskCmd>) target.task();
+        t.then(() -> ref.tell(new TaskCmd.Signal(t.nextId(), sig, from, ctx)));
+      }
     }
     t.ret(s, f.id(), 0, null, null);
   }
@@ -93,8 +115,8 @@ public final class Signals {
   /** Records the signal; returns its disposition: ignored, pending, or fatal. */
   public static String received(Task t, TaskState s, MsgId cause, int sig, int from) {
     String d;
-    if (s.pfExiting || !s.exitState.isEmpty()) {
-      d = "ignored";                                  // a dying task takes no more signals
+    if (s.pfExiting || !s.exitState.isEmpty() || s.kthread) {
+      d = "ignored";          // a dying task takes no more signals; kernel threads ignore them all
     } else if (sig == Sig.SIGKILL) {
       d = "fatal";
     } else {

@@ -87,11 +87,13 @@ public final class Sys {
     }
   }
 
-  /** The parent's wait4(0) / wait4(-pgid) looks at its view of our group. */
+  /** change_pid(PIDTYPE_PGID): the pid hash, and the parent's view for wait4(0) / wait4(-pgid). */
   private static void notifyParent(Task t, TaskState s) {
     ActorRef<TaskCmd> p = s.parent;
     int g = s.pgid;
+    int pid = s.pid;
     String k = t.key();
+    t.then(() -> t.env.pids().tell(new dev.kmodel.kernel.pid.PidAllocator.SetPgid(t.nextId(), pid, g)));
     if (p != null) t.then(() -> p.tell(new TaskCmd.ChildPgid(t.nextId(), k, g)));
   }
 }

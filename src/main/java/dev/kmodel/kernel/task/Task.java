@@ -181,12 +181,16 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     return l;
   }
 
-  /** Resolves a value that names a task or a number: 12, "$var", or "@comm" (needs a lookup). */
+  /** Resolves a value that names a task or a number: 12, "$var", "-$var", or "@comm" (needs a lookup). */
   public Long resolve(TaskState s, Object v) {
     if (v == null) return null;
     if (v instanceof Number n) return n.longValue();
     String str = String.valueOf(v).trim();
     if (str.startsWith("$")) return s.vars.get(str.substring(1));
+    if (str.startsWith("-$")) {                 // "-$g": the process group of pid $g, for kill / wait4
+      Long x = s.vars.get(str.substring(2));
+      return x == null ? null : -x;
+    }
     try {
       return Long.parseLong(str);
     } catch (NumberFormatException e) {
