@@ -167,6 +167,10 @@ public final class ReportBuilder {
       reparent.add(new ReparentRow(seq, t.pid, r.from(), r.to(), r.why()));
       t.ppid = r.to();
       t.parentKey = r.toKey();
+    } else if (e instanceof Stopped) {
+      t.state = "stopped";
+    } else if (e instanceof Continued) {
+      t.state = "running";
     } else if (e instanceof BecameZombie) {
       t.state = "zombie";
     } else if (e instanceof BecameDead) {

@@ -12,6 +12,8 @@ import dev.kmodel.kernel.task.Phase;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
+import dev.kmodel.kernel.task.TaskEvent.ContinueReported;
+import dev.kmodel.kernel.task.TaskEvent.StopReported;
 import dev.kmodel.kernel.task.Siginfo;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.task.WaitStatus;
@@ -100,27 +102,51 @@ public final class Wait {
     t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.READ, ctx)));
   }
 
-  /** do_wait's scan of current->children under read_lock(tasklist_lock). */
+  /**
+   * do_wait's scan of current->children under read_lock(tasklist_lock). wait_consider_task, child by
+   * child in list order: a zombie (for WEXITED), else a stop not yet reported (WUNTRACED / WSTOPPED),
+   * else a continue not yet reported (WCONTINUED).
+   */
   public static void scan(Task t, TaskState s, MsgId cause) {
     long pid = (Long) s.data.get("waitPid");
     int options = (Integer) s.data.get("waitOptions");
     boolean any = false;
-    ChildInfo zombie = null;
+    ChildInfo target = null;
+    String kind = null;
     for (ChildInfo c : s.children.values()) {
       // wait_consider_task: an EXIT_DEAD child is being released by someone else; it doesn't count.
       if (c.exitState().equals("dead")) continue;
       if (!eligiblePid(s, c, pid) || !eligibleChild(c, options)) continue;
       any = true;
       // A zombie group leader with live threads would wait (delay_group_leader); one thread each here.
-      // Zombies are reported only to WEXITED (wait4 always has it).
-      if (c.exitState().equals("zombie") && zombie == null && (options & WaitOptions.WEXITED) != 0) zombie = c;
+      if (c.exitState().equals("zombie")) {
+        if ((options & WaitOptions.WEXITED) != 0) {
+          target = c;
+          kind = "zombie";
+          break;
+        }
+      } else if (c.stopSig() != 0 && (options & WaitOptions.WSTOPPED) != 0) {
+        target = c;
+        kind = "stopped";
+        break;
+      } else if (c.continued() && (options & WaitOptions.WCONTINUED) != 0) {
+        target = c;
+        kind = "continued";
+        break;
+      }
     }
-    if (zombie != null) {
-      t.phase(s, cause, Phase.WAIT_REAP, "waitTarget", zombie);
-      ChildInfo z = zombie;
-      Ctx ctx = t.ctx(s, PATH + "/wait_consider_task/wait_task_zombie");
+    if (target != null) {
+      t.phase(s, cause, Phase.WAIT_REAP, "waitTarget", target);
+      ChildInfo z = target;
       boolean nowait = (options & WaitOptions.WNOWAIT) != 0;
-      t.then(() -> z.ref().tell(new TaskCmd.WaitTaskZombie(t.nextId(), nowait, ctx, t.self)));
+      if (kind.equals("zombie")) {
+        Ctx ctx = t.ctx(s, PATH + "/wait_consider_task/wait_task_zombie");
+        t.then(() -> z.ref().tell(new TaskCmd.WaitTaskZombie(t.nextId(), nowait, ctx, t.self)));
+      } else {
+        boolean cont = kind.equals("continued");
+        Ctx ctx = t.ctx(s, PATH + "/wait_consider_task/" + (cont ? "wait_task_continued" : "wait_task_stopped"));
+        t.then(() -> z.ref().tell(new TaskCmd.WaitTaskStopCont(t.nextId(), cont, nowait, ctx, t.self)));
+      }
       return;
     }
     readUnlock(t, s);
@@ -139,6 +165,46 @@ public final class Wait {
       t.phase(s, cause, Phase.WAIT_SLEEP);
       t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
     }
+  }
+
+  /**
+   * wait_task_stopped / wait_task_continued, on the child: under its siglock the report is taken
+   * (cleared, unless WNOWAIT), so only one waiter gets it.
+   */
+  public static void waitTaskStopCont(Task t, TaskState s, TaskCmd.WaitTaskStopCont c) {
+    boolean reported;
+    int status;
+    if (c.continued()) {
+      reported = s.contReport;
+      status = WaitStatus.CONTINUED;
+      if (reported && !c.nowait()) t.event(s, new ContinueReported(c.id(), c.ctx().task()));
+    } else {
+      reported = s.stopped && s.stopCode != 0;
+      status = WaitStatus.stoppedBy(s.stopCode);
+      if (reported && !c.nowait()) t.event(s, new StopReported(c.id(), c.ctx().task()));
+    }
+    var reply = c.replyTo();
+    String k = t.key();
+    int pid = s.pid;
+    boolean r = reported;
+    t.then(() -> reply.tell(new TaskCmd.StopContResult(t.nextId(), k, pid, c.continued(), r, status)));
+  }
+
+  /** The waiter has (or has not) the stop / continue report: return it, or scan again. */
+  public static void stopContResult(Task t, TaskState s, TaskCmd.StopContResult c) {
+    if (s.phase != Phase.WAIT_REAP) return;
+    readUnlock(t, s);
+    ChildInfo target = (ChildInfo) s.data.get("waitTarget");
+    boolean nowait = (((Integer) s.data.get("waitOptions")) & WaitOptions.WNOWAIT) != 0;
+    if (!c.reported() || !nowait) {
+      ChildInfo now = s.children.get(target.key());
+      if (now != null) t.event(s, new ChildChanged(c.id(), now.withStop(0, false)));
+    }
+    if (!c.reported()) {
+      resume(t, s, c.id());
+      return;
+    }
+    finish(t, s, c.id(), target.withExit(target.exitState(), c.status()));
   }
 
   /** eligible_pid: -1 any child; > 0 that pid; 0 the caller's process group; < -1 group -pid. */

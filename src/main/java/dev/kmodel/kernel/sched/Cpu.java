@@ -53,6 +53,12 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
 
   record Chunk(MsgId id) implements Cmd {}
 
+  /**
+   * signal_wake_up on the task this CPU is running: a user-mode computation is interrupted (the
+   * rest is kept) so the task returns to user mode through get_signal.
+   */
+  public record SignalPending(MsgId id, String task) implements Cmd {}
+
   /** signal_wake_up on a task sleeping on one of this CPU's timers: cancel it and run the task. */
   public record WakeSleeper(MsgId id, String task) implements Cmd {}
 
@@ -92,6 +98,11 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
 
   public record ComputeEnded(MsgId cause, String task, boolean rcu) implements Event {}
 
+  /** A signal needs the task in user mode: its computation is set aside when it next runs. */
+  public record SignalNoted(MsgId cause, String task) implements Event {}
+
+  public record SignalActed(MsgId cause, String task) implements Event {}
+
   /** A preempted task's unfinished compute, resumed when it runs again. */
   public record ComputeSaved(MsgId cause, String task, long left) implements Event {}
 
@@ -114,6 +125,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
     final ArrayDeque<Rq> rq = new ArrayDeque<>();
     final TreeMap<Long, List<Rq>> timers = new TreeMap<>();
     final Map<String, Long> savedCompute = new TreeMap<>();
+    final java.util.TreeSet<String> signalled = new java.util.TreeSet<>();   // TIF_SIGPENDING seen here
     long slice;                                     // ticks used by current since it was switched in
     long computeLeft;
     boolean computeRcu;
@@ -130,6 +142,10 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
         Rq prev = current;
         current = x.next() == null ? null : rq.pollFirst();
         if (x.why().equals("preempted") && prev != null) rq.addLast(prev);
+        if (x.why().equals("dead") && prev != null) {
+          savedCompute.remove(prev.key());
+          signalled.remove(prev.key());
+        }
         slice = 0;
       } else if (e instanceof CurrentMm x) {
         current = new Rq(current.key(), current.pid(), current.ref(), x.mm());
@@ -157,6 +173,10 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
       } else if (e instanceof ComputeEnded x) {
         computeLeft = 0;
         computeRcu = false;
+      } else if (e instanceof SignalNoted x) {
+        signalled.add(x.task());
+      } else if (e instanceof SignalActed x) {
+        signalled.remove(x.task());
       } else if (e instanceof ComputeSaved x) {
         savedCompute.put(x.task(), x.left());
         computeLeft = 0;
@@ -212,6 +232,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
         .onCommand(StepDone.class, this::stepDone)
         .onCommand(Chunk.class, this::chunk)
         .onCommand(WakeSleeper.class, this::wakeSleeper)
+        .onCommand(SignalPending.class, this::signalPending)
         .onCommand(GpStart.class, this::gpStart)
         .onCommand(Query.class, (s, q) -> {
           q.replyTo().tell(new CpuSummary(id, s.current == null && s.rq.isEmpty(), s.clock, s.rq.size(),
@@ -240,8 +261,14 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
     switch (c.how()) {
       case CONTINUE -> continueOrPreempt(s, cause);
       case COMPUTE -> {
-        emit(s, new ComputeBegan(cause, c.task(), c.ticks(), false));
-        later(() -> self.tell(new Chunk(send.next())));
+        if (s.signalled.contains(c.task())) {
+          // A signal is already pending: the computation waits until the task has taken it.
+          emit(s, new ComputeSaved(cause, c.task(), c.ticks()));
+          runCurrent(s);
+        } else {
+          emit(s, new ComputeBegan(cause, c.task(), c.ticks(), false));
+          later(() -> self.tell(new Chunk(send.next())));
+        }
       }
       case RCU_WALK -> {
         emit(s, new RcuReadLocked(cause, c.task(), s.current.pid()));
@@ -300,6 +327,23 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
     while (!s.timers.isEmpty() && s.timers.firstKey() <= s.clock) {
       emit(s, new TimerFired(cause, s.timers.firstKey()));
     }
+  }
+
+  private Effect<KEvent, State> signalPending(State s, SignalPending c) {
+    if (s.current != null && s.current.key().equals(c.task()) && s.computeLeft > 0) {
+      if (s.computeRcu) {
+        emit(s, new SignalNoted(c.id(), c.task()));   // inside rcu_read_lock: taken after the walk
+        return commit();
+      }
+      // The timer interrupt finds TIF_SIGPENDING: back to user mode through get_signal.
+      emit(s, new ComputeSaved(c.id(), s.current.key(), s.computeLeft));
+      Rq cur = s.current;
+      later(() -> cur.ref().tell(new TaskCmd.RunStep(send.next(), id)));
+      return commit();
+    }
+    // Queued, preempted or about to compute: the signal is taken the next time it runs.
+    emit(s, new SignalNoted(c.id(), c.task()));
+    return commit();
   }
 
   private Effect<KEvent, State> wakeSleeper(State s, WakeSleeper c) {
@@ -400,6 +444,11 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   /** Lets the current task take its next step, or resumes its preempted computation. */
   private void runCurrent(State s) {
     Rq cur = s.current;
+    if (s.signalled.contains(cur.key())) {
+      emit(s, new SignalActed(MsgId.NONE, cur.key()));
+      later(() -> cur.ref().tell(new TaskCmd.RunStep(send.next(), id)));
+      return;
+    }
     Long saved = s.savedCompute.get(cur.key());
     if (saved != null) {
       emit(s, new ComputeBegan(MsgId.NONE, cur.key(), saved, false));

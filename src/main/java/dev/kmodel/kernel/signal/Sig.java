@@ -7,7 +7,7 @@ import java.util.TreeMap;
 public final class Sig {
   public static final int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGABRT = 6, SIGKILL = 9,
       SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15,
-      SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20;
+      SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22;
   public static final int NSIG = 64;
 
   private static final Map<String, Integer> BY_NAME = new TreeMap<>();
@@ -28,6 +28,8 @@ public final class Sig {
     BY_NAME.put("SIGCONT", SIGCONT);
     BY_NAME.put("SIGSTOP", SIGSTOP);
     BY_NAME.put("SIGTSTP", SIGTSTP);
+    BY_NAME.put("SIGTTIN", SIGTTIN);
+    BY_NAME.put("SIGTTOU", SIGTTOU);
   }
 
   private Sig() {}
@@ -53,8 +55,13 @@ public final class Sig {
   /** Signals whose default action terminates the process (signal(7): Term or Core). */
   public static boolean defaultTerminates(int sig) {
     return switch (sig) {
-      case SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP -> false;
+      case SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU -> false;
       default -> sig > 0;
     };
+  }
+
+  /** Signals whose default action stops the process (sig_kernel_stop). */
+  public static boolean defaultStops(int sig) {
+    return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
   }
 }

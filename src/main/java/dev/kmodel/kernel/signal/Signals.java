@@ -14,6 +14,7 @@ import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.scenario.Step;
 import java.util.ArrayList;
+import dev.kmodel.kernel.task.ChildInfo;
 import java.util.List;
 
 /**
@@ -97,22 +98,33 @@ public final class Signals {
     t.ret(s, f.id(), 0, null, null);
   }
 
-  /** A signal reaches this task: send_signal → prepare_signal (ignored?) → signal_wake_up. */
+  /** A signal reaches this task: send_signal → prepare_signal (stop/continue, ignored?) → signal_wake_up. */
   public static void receive(Task t, TaskState s, TaskCmd.Signal c) {
     String disposition = received(t, s, c.id(), c.sig(), c.fromPid());
-    if (disposition.equals("fatal")) {
-      if (s.state.equals("sleeping") && s.phase == Phase.TIMER_SLEEP) {
+    if (disposition.equals("fatal") || disposition.equals("stop")) {
+      if (s.state.equals("sleeping") && s.phase == Phase.TIMER_SLEEP && disposition.equals("fatal")) {
         // The nanosleep is interrupted: the CPU cancels its timer and runs the task, which dies.
         var cpu = t.cpu(s.cpu);
         String k = t.key();
         t.then(() -> cpu.tell(new dev.kmodel.kernel.sched.Cpu.WakeSleeper(t.nextId(), k)));
+      } else if (s.stopped && c.sig() == Sig.SIGKILL) {
+        t.wakeStopped(s, c.id());                  // SIGKILL wakes a stopped task, which then dies
+      } else if (s.phase == Phase.TIMER_SLEEP && !s.state.equals("sleeping")) {
+        // Computing on its CPU: the CPU interrupts the computation so the signal is taken now.
+        var cpu = t.cpu(s.cpu);
+        String k = t.key();
+        t.then(() -> cpu.tell(new dev.kmodel.kernel.sched.Cpu.SignalPending(t.nextId(), k)));
       } else {
         t.wake(s, c.id(), "signal_wake_up");
       }
     }
   }
 
-  /** Records the signal; returns its disposition: ignored, pending, or fatal. */
+  /**
+   * Records the signal; returns its disposition: ignored, pending (caught), fatal, stop, or continue.
+   * prepare_signal's side effects happen here: a stop signal discards a pending SIGCONT; SIGCONT
+   * discards pending stops and continues a stopped task at once, whatever its handler.
+   */
   public static String received(Task t, TaskState s, MsgId cause, int sig, int from) {
     String d;
     if (s.pfExiting || !s.exitState.isEmpty() || s.kthread) {
@@ -121,35 +133,85 @@ public final class Signals {
       d = "fatal";
     } else {
       SigAction a = s.sigaction(sig);
-      if (a.ignored()) d = "ignored";
+      if (sig == Sig.SIGSTOP) d = "stop";
+      else if (a.ignored()) d = "ignored";
       else if (a.handler().equals("catch")) d = "pending";
-      else d = Sig.defaultTerminates(sig) ? "fatal" : (sig == Sig.SIGSTOP || sig == Sig.SIGTSTP ? "pending" : "ignored");
+      else if (Sig.defaultStops(sig)) d = "stop";
+      else if (sig == Sig.SIGCONT) d = "continue";
+      else d = Sig.defaultTerminates(sig) ? "fatal" : "ignored";
+    }
+    if (!d.equals("ignored") || sig == Sig.SIGCONT) {
+      if (Sig.defaultStops(sig) && s.pending.contains(Sig.SIGCONT)) {
+        t.event(s, new SignalsDiscarded(cause, List.of(Sig.SIGCONT)));
+      }
+      if (sig == Sig.SIGCONT && !s.pfExiting && s.exitState.isEmpty()) {
+        List<Integer> stops = s.pending.stream().filter(Sig::defaultStops).toList();
+        if (!stops.isEmpty()) t.event(s, new SignalsDiscarded(cause, stops));
+      }
     }
     t.event(s, new SignalReceived(cause, sig, from, d));
+    if (sig == Sig.SIGCONT && s.stopped && !s.pfExiting) {
+      t.event(s, new Continued(cause));
+      notifyParentStop(t, s, true, Sig.SIGCONT);
+      t.wakeStopped(s, cause);
+    }
     return d;
+  }
+
+  /** do_notify_parent_cldstop: CLD_STOPPED / CLD_CONTINUED to the parent, which may wake a waiter. */
+  static void notifyParentStop(Task t, TaskState s, boolean continued, int sig) {
+    var parent = s.parent;
+    if (parent == null) return;
+    String k = t.key();
+    Ctx ctx = t.ctx(s, "do_notify_parent_cldstop");
+    t.then(() -> parent.tell(new TaskCmd.NotifyParentStop(t.nextId(), k, continued, sig, ctx)));
+  }
+
+  /** The parent's side of do_notify_parent_cldstop: SIGCHLD unless SIG_IGN or SA_NOCLDSTOP; wake. */
+  public static void parentNotifiedOfStop(Task t, TaskState s, TaskCmd.NotifyParentStop c) {
+    var child = s.children.get(c.child());
+    if (child == null) return;
+    t.event(s, new ChildChanged(c.id(), c.continued() ? child.withStop(0, true) : child.withStop(c.sig(), false)));
+    SigAction a = s.sigaction(Sig.SIGCHLD);
+    if (!a.ignored() && !a.noCldStop()) received(t, s, c.id(), Sig.SIGCHLD, child.pid());
+    t.wake(s, c.id(), "__wake_up_parent");
   }
 
   /**
    * get_signal on the way back to user space: a fatal signal ends the task (do_exit with the
-   * signal number as status); caught ones are delivered. Returns true if the task is now exiting.
+   * signal number as status); a stop signal stops it (do_signal_stop); caught ones are delivered.
+   * Returns true if the task is now exiting or stopped.
    */
   public static boolean deliver(Task t, TaskState s, MsgId cause) {
     if (s.pending.isEmpty()) return false;
     int fatal = 0;
+    int stop = 0;
     List<Integer> handled = new ArrayList<>();
     for (int sig : s.pending) {
       SigAction a = s.sigaction(sig);
       if (sig == Sig.SIGKILL || (!a.handler().equals("catch") && !a.ignored() && Sig.defaultTerminates(sig))) {
         if (fatal == 0) fatal = sig;
+      } else if (sig == Sig.SIGSTOP || (Sig.defaultStops(sig) && !a.handler().equals("catch") && !a.ignored())) {
+        if (stop == 0) stop = sig;
       } else if (a.handler().equals("catch")) {
         handled.add(sig);
       }
     }
     if (!handled.isEmpty()) t.event(s, new SignalsDelivered(cause, handled));
-    if (fatal == 0) return false;
-    t.event(s, new SignalsDelivered(cause, List.of(fatal)));
-    if (s.step < 0 || s.op.isEmpty()) t.event(s, new SyscallEntered(cause, -1, "signal"));
-    Exit.doExit(t, s, cause, fatal);   // WIFSIGNALED, WTERMSIG = sig
-    return true;
+    if (fatal != 0) {
+      t.event(s, new SignalsDelivered(cause, List.of(fatal)));
+      if (s.step < 0 || s.op.isEmpty()) t.event(s, new SyscallEntered(cause, -1, "signal"));
+      Exit.doExit(t, s, cause, fatal);   // WIFSIGNALED, WTERMSIG = sig
+      return true;
+    }
+    if (stop != 0) {
+      // do_signal_stop: TASK_STOPPED, CLD_STOPPED to the parent, off the CPU until SIGCONT.
+      t.event(s, new SignalsDelivered(cause, List.of(stop)));
+      t.event(s, new Stopped(cause, stop));
+      notifyParentStop(t, s, false, stop);
+      t.yieldCpu(s, dev.kmodel.kernel.sched.Cpu.Yield.BLOCK, 0);
+      return true;
+    }
+    return false;
   }
 }

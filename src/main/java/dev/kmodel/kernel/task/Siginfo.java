@@ -10,6 +10,8 @@ public record Siginfo(int pid, String code, int status) {
   /** From a wait status: exited → CLD_EXITED with the code; killed → CLD_KILLED / CLD_DUMPED. */
   public static Siginfo of(int pid, int raw) {
     WaitStatus w = WaitStatus.of(raw);
+    if (w.continued()) return new Siginfo(pid, "CLD_CONTINUED", 18);
+    if (w.stopped()) return new Siginfo(pid, "CLD_STOPPED", w.stopSignal());
     if (w.exited()) return new Siginfo(pid, "CLD_EXITED", w.code());
     return new Siginfo(pid, (raw & 0x80) != 0 ? "CLD_DUMPED" : "CLD_KILLED", raw & 0x7f);
   }

@@ -236,6 +236,9 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         })
         .onCommand(Wake.class, (s, c) -> { wake(s, c.id(), c.ctx().path()); return commit(); })
         .onCommand(Signal.class, (s, c) -> { Signals.receive(this, s, c); return commit(); })
+        .onCommand(NotifyParentStop.class, (s, c) -> { Signals.parentNotifiedOfStop(this, s, c); return commit(); })
+        .onCommand(WaitTaskStopCont.class, (s, c) -> { Wait.waitTaskStopCont(this, s, c); return commit(); })
+        .onCommand(StopContResult.class, (s, c) -> { Wait.stopContResult(this, s, c); return commit(); })
         .onCommand(FromMmu.class, this::fromMmu)
         .onCommand(FromPid.class, (s, c) -> { Fork.pidAllocated(this, s, c.reply()); return commit(); })
         .onCommand(FromLookup.class, (s, c) -> { Signals.found(this, s, c.reply()); return commit(); })
@@ -254,6 +257,13 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     return commit();
   }
 
+  /** wake_up_state(TASK_STOPPED): SIGCONT (or SIGKILL) puts a stopped task back on its runqueue. */
+  public void wakeStopped(TaskState s, MsgId cause) {
+    Cpu.Rq rq = new Cpu.Rq(key, s.pid, self, s.mm);
+    ActorRef<Cpu.Cmd> cpu = cpu(s.cpu);
+    then(() -> cpu.tell(new Cpu.Enqueue(send.next(), rq)));
+  }
+
   /** try_to_wake_up: a task sleeping in wait is put back on its CPU's runqueue. */
   public void wake(TaskState s, MsgId cause, String by) {
     if (!s.state.equals("sleeping") || (s.phase != Phase.WAIT_SLEEP && s.phase != Phase.VFORK_WAIT)) return;
@@ -269,17 +279,22 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     MsgId cause = c.id();
     event(s, new RanOn(cause, c.cpu()));
     if (s.pfExiting || !s.exitState.isEmpty()) return commit();   // a dead task is never run again
+    if (s.stopped && !s.pending.contains(dev.kmodel.kernel.signal.Sig.SIGKILL)) {
+      yieldCpu(s, Cpu.Yield.BLOCK, 0);                               // still TASK_STOPPED
+      return commit();
+    }
     Phase resumed = s.phase;
+    // get_signal first: a fatal signal ends the task inside the call; a stop signal stops it there
+    // (an interrupted wait4 or nanosleep goes on after SIGCONT).
+    if (Signals.deliver(this, s, cause)) return commit();
     if (resumed == Phase.WAIT_SLEEP) {
       Wait.resume(this, s, cause);
       return commit();
     }
     if (resumed == Phase.VFORK_WAIT) {
-      if (!Signals.deliver(this, s, cause)) Fork.vforkResume(this, s, cause);
+      Fork.vforkResume(this, s, cause);
       return commit();
     }
-    // get_signal first: a fatal signal ends the task inside the call (nanosleep never returns).
-    if (Signals.deliver(this, s, cause)) return commit();
     if (resumed == Phase.TIMER_SLEEP) {
       returnOnly(s, cause, 0, null, null);   // nanosleep / compute / rcu_walk finished
     }

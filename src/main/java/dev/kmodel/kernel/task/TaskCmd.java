@@ -73,6 +73,16 @@ public sealed interface TaskCmd {
 
   record SubreaperFound(MsgId id, String key, int pid, ActorRef<TaskCmd> ref, boolean subreaper) implements TaskCmd {}
 
+  /** do_notify_parent_cldstop: CLD_STOPPED (with the stop signal) or CLD_CONTINUED. */
+  record NotifyParentStop(MsgId id, String child, boolean continued, int sig, Ctx ctx) implements TaskCmd {}
+
+  /** wait_task_stopped / wait_task_continued on this task: report (and, unless nowait, consume). */
+  record WaitTaskStopCont(MsgId id, boolean continued, boolean nowait, Ctx ctx, ActorRef<TaskCmd> replyTo)
+      implements TaskCmd {}
+
+  record StopContResult(MsgId id, String key, int pid, boolean continued, boolean reported, int status)
+      implements TaskCmd {}
+
   /** wait_task_zombie's cmpxchg(exit_state, EXIT_ZOMBIE, EXIT_DEAD) on this task; nowait = WNOWAIT. */
   record WaitTaskZombie(MsgId id, boolean nowait, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
 

@@ -92,10 +92,25 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
 
   // ---- signals ------------------------------------------------------------------------------
 
-  /** A signal arrived; {@code disposition}: pending, ignored (discarded at send), or fatal. */
+  /** A signal arrived; {@code disposition}: pending (caught), ignored, fatal, stop, or continue. */
   record SignalReceived(MsgId cause, int sig, int from, String disposition) implements TaskEvent {}
 
   record SignalsDelivered(MsgId cause, List<Integer> sigs) implements TaskEvent {}
+
+  /** prepare_signal: a stop signal discards pending SIGCONT, SIGCONT discards pending stops. */
+  record SignalsDiscarded(MsgId cause, List<Integer> sigs) implements TaskEvent {}
+
+  /** do_signal_stop: TASK_STOPPED; the parent hears CLD_STOPPED. */
+  record Stopped(MsgId cause, int sig) implements TaskEvent {}
+
+  /** SIGCONT woke the stopped task (SIGNAL_STOP_CONTINUED); the parent hears CLD_CONTINUED. */
+  record Continued(MsgId cause) implements TaskEvent {}
+
+  /** wait_task_stopped consumed the stop report (not with WNOWAIT). */
+  record StopReported(MsgId cause, String waiter) implements TaskEvent {}
+
+  /** wait_task_continued consumed the continue report (not with WNOWAIT). */
+  record ContinueReported(MsgId cause, String waiter) implements TaskEvent {}
 
   // ---- exit (kernel/exit.c) -----------------------------------------------------------------
 

@@ -64,6 +64,9 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   // ---- signals (sighand->siglock) -----------------------------------------------------------
   public final Map<Integer, SigAction> sigactions = new TreeMap<>();
   public final TreeSet<Integer> pending = new TreeSet<>();
+  public boolean stopped;              // TASK_STOPPED after do_signal_stop (SIGNAL_STOP_STOPPED)
+  public int stopCode;                 // signal->group_exit_code: the stop not yet reported to a waiter
+  public boolean contReport;           // SIGNAL_STOP_CONTINUED: a continue not yet reported
 
   // ---- the program (user space) -------------------------------------------------------------
   public int pc;
@@ -184,9 +187,26 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     } else if (e instanceof SemUndoAllocated s) {
       semUndo = s.object();
     } else if (e instanceof SignalReceived s) {
-      if (!s.disposition().equals("ignored")) pending.add(s.sig());
+      // SIGCONT with the default action continues (see Continued) and is not left pending.
+      if (!s.disposition().equals("ignored") && !s.disposition().equals("continue")) pending.add(s.sig());
     } else if (e instanceof SignalsDelivered s) {
       pending.removeAll(s.sigs());
+    } else if (e instanceof SignalsDiscarded s) {
+      pending.removeAll(s.sigs());
+    } else if (e instanceof Stopped x) {
+      stopped = true;
+      stopCode = x.sig();
+      contReport = false;
+      state = "stopped";
+    } else if (e instanceof Continued) {
+      stopped = false;
+      stopCode = 0;
+      contReport = true;
+      state = "running";
+    } else if (e instanceof StopReported) {
+      stopCode = 0;
+    } else if (e instanceof ContinueReported) {
+      contReport = false;
     } else if (e instanceof PfExitingSet p) {
       pfExiting = true;
       exitCode = p.status();
