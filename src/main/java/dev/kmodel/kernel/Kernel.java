@@ -152,7 +152,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
     emit(s, new BootStep(cause, "init-copy"));
     ActorRef<TaskCmd> init = spawn(s, cause, "swapper");
     TaskInit ti = new TaskInit("task-1", "", 0, null, "init", INIT_PROGRAM, Map.of(), Map.of(), List.of(), 0, 0,
-        false, 0, "rest_init/user_mode_thread/kernel_clone/copy_process", false);
+        false, 0, "rest_init/user_mode_thread/kernel_clone/copy_process", false, dev.kmodel.kernel.signal.Sig.SIGCHLD);
     later(() -> init.tell(new TaskCmd.Start(send.next(), ti, copied)));
     return commit();
   }
@@ -198,7 +198,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
       // rest_init → kernel_thread(kthreadd): pid 2, a kernel thread without an mm.
       ActorRef<TaskCmd> kthreadd = spawn(s, cause, "swapper");
       TaskInit ti = new TaskInit("task-2", "", 0, null, "kthreadd", "", Map.of(), Map.of(), List.of(), 0, 0,
-          true, 0, "rest_init/kernel_thread/kernel_clone/copy_process", false);
+          true, 0, "rest_init/kernel_thread/kernel_clone/copy_process", false, dev.kmodel.kernel.signal.Sig.SIGCHLD);
       later(() -> kthreadd.tell(new TaskCmd.Start(send.next(), ti, copied)));
     } else if (s.boot.equals("kthreadd-pid")) {
       ActorRef<TaskCmd> kthreadd = tasks.get(1);

@@ -152,7 +152,8 @@ public final class Exit {
   /** forget_original_parent: every child, live or zombie, goes to the new reaper. */
   private static void reparentTo(Task t, TaskState s, MsgId cause, String toKey, int toPid,
       ActorRef<TaskCmd> reaper, String why) {
-    List<ChildInfo> kids = new ArrayList<>(s.children.values());
+    // reparent_leader resets every orphan's exit_signal to SIGCHLD.
+    List<ChildInfo> kids = s.children.values().stream().map(k -> k.withExitSignal(Sig.SIGCHLD)).toList();
     List<String> keys = kids.stream().map(ChildInfo::key).toList();
     t.event(s, new ChildrenReparented(cause, keys, toKey, toPid, why));
     t.phase(s, cause, Phase.EXIT_ADOPT, "kids", kids);
@@ -179,10 +180,11 @@ public final class Exit {
   /** do_notify_parent (kernel/signal.c): SIGCHLD to the parent, which says whether we are autoreaped. */
   private static void doNotifyParent(Task t, TaskState s, MsgId cause) {
     t.phase(s, cause, Phase.EXIT_NOTIFY_PARENT);
-    ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, Sig.SIGCHLD, "zombie", s.exitCode);
+    ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, "zombie", s.exitCode);
     Ctx ctx = t.ctx(s, "do_exit/exit_notify/do_notify_parent");
     ActorRef<TaskCmd> parent = s.parent;
-    t.then(() -> parent.tell(new TaskCmd.NotifyParent(t.nextId(), me, Sig.SIGCHLD, ctx, t.self)));
+    int sig = s.exitSignal;
+    t.then(() -> parent.tell(new TaskCmd.NotifyParent(t.nextId(), me, sig, ctx, t.self)));
   }
 
   /** exit_state = autoreap ? EXIT_DEAD : EXIT_ZOMBIE; unlock; release what is dead; do_task_dead. */

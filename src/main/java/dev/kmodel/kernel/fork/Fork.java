@@ -35,9 +35,26 @@ public final class Fork {
 
   private Fork() {}
 
-  /** kernel_clone (kernel/fork.c): copy_process starts with a task_struct for the child. */
+  /**
+   * kernel_clone (kernel/fork.c) for fork (SIGCHLD), vfork (CLONE_VFORK | CLONE_VM) and clone (its
+   * flags and exit signal): copy_process checks the flags, then starts with a task_struct.
+   */
   public static void kernelClone(Task t, TaskState s, MsgId cause, Step st) {
-    t.phase(s, cause, Phase.FORK_SPAWN, "program", st.str("run", ""), "vfork", st.op().equals("vfork"));
+    int flags = switch (st.op()) {
+      case "vfork" -> CloneFlags.CLONE_VFORK | CloneFlags.CLONE_VM;
+      case "clone" -> CloneFlags.of(st.list("flags"));
+      default -> 0;
+    };
+    Errno bad = CloneFlags.check(flags, s.pid == 1);
+    if (bad != null) {
+      t.ret(s, cause, 0, bad, null);
+      return;
+    }
+    String es = st.str("exit-signal", "SIGCHLD");
+    int exitSignal = st.op().equals("clone") ? (es.equals("none") ? 0 : Sig.parse(es)) : Sig.SIGCHLD;
+    t.phase(s, cause, Phase.FORK_SPAWN, "program", st.str("run", ""),
+        "vfork", (flags & CloneFlags.CLONE_VFORK) != 0, "vm", (flags & CloneFlags.CLONE_VM) != 0,
+        "cloneParent", (flags & CloneFlags.CLONE_PARENT) != 0, "exitSignal", exitSignal);
     Ctx ctx = t.ctx(s, COPY + "/dup_task_struct");
     ActorRef<TaskCmd> self = t.self;
     t.then(() -> t.env.kernel().tell(new KernelCmd.AllocTask(t.nextId(), ctx, self)));
@@ -48,9 +65,13 @@ public final class Fork {
     if (s.phase != Phase.FORK_SPAWN) return;
     String program = (String) s.data.get("program");
     t.phase(s, c.id(), Phase.FORK_COPY, "childKey", c.key(), "childRef", c.ref());
-    TaskInit init = new TaskInit(c.key(), t.key(), s.pid, t.self, program, program, s.vars, s.sigactions,
+    // CLONE_PARENT: the new task is the caller's sibling, with the caller's own exit signal.
+    boolean sibling = Boolean.TRUE.equals(s.data.get("cloneParent"));
+    int exitSignal = sibling ? s.exitSignal : (Integer) s.data.get("exitSignal");
+    TaskInit init = new TaskInit(c.key(), sibling ? s.parentKey : t.key(), sibling ? s.ppid : s.pid,
+        sibling ? s.parent : t.self, program, program, s.vars, s.sigactions,
         s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, false, s.cpu, COPY,
-        s.hasChildSubreaper || s.isChildSubreaper);
+        s.hasChildSubreaper || s.isChildSubreaper, exitSignal);
     ActorRef<TaskCmd> child = c.ref();
     ActorRef<TaskCmd.Copied> reply = t.self.narrow();
     t.then(() -> child.tell(new TaskCmd.Start(t.nextId(), init, reply)));
@@ -115,7 +136,7 @@ public final class Fork {
     }
     Ctx ctx = t.ctx(s, COPY + "/copy_mm");
     String mm = s.mm;
-    if (Boolean.TRUE.equals(s.data.get("vfork"))) {
+    if (Boolean.TRUE.equals(s.data.get("vm"))) {
       // CLONE_VM: the child shares this address space; mm_users + 1, nothing is copied.
       t.then(() -> t.env.mmu().tell(new MmuCmd.Mmget(t.nextId(), mm, "users:" + childKey, ctx.in("mmget"))));
       mmCopied(t, s, new MmuCmd.MmReply(c.id(), "mmget", mm, null, true));
@@ -160,7 +181,16 @@ public final class Fork {
     String mmData = (String) s.data.get("childMm");
     String mm = mmData == null || mmData.isEmpty() ? null : mmData;
     String program = (String) s.data.get("program");
-    t.event(s, new ChildAdded(cause, new ChildInfo(childKey, pid, child, s.pgid, Sig.SIGCHLD, "", 0)));
+    boolean sibling = Boolean.TRUE.equals(s.data.get("cloneParent"));
+    int exitSignal = sibling ? s.exitSignal : (Integer) s.data.get("exitSignal");
+    ChildInfo info = new ChildInfo(childKey, pid, child, s.pgid, exitSignal, "", 0);
+    if (sibling) {
+      // CLONE_PARENT: list_add_tail(&p->sibling, &p->real_parent->children) on our parent's list.
+      ActorRef<TaskCmd> grandparent = s.parent;
+      t.then(() -> grandparent.tell(new TaskCmd.ChildLinked(t.nextId(), info)));
+    } else {
+      t.event(s, new ChildAdded(cause, info));
+    }
     Ctx ctx = t.ctx(s, COPY);
     int pgid = s.pgid, sid = s.sid;
     boolean vfork = Boolean.TRUE.equals(s.data.get("vfork"));

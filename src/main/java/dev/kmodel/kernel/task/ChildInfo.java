@@ -27,6 +27,11 @@ public record ChildInfo(String key, int pid, ActorRef<TaskCmd> ref, int pgid, in
     return new ChildInfo(key, pid, ref, g, exitSignal, exitState, status, stopSig, continued);
   }
 
+  /** The exit signal the new parent will get (reparent_leader resets it to SIGCHLD). */
+  public ChildInfo withExitSignal(int sig) {
+    return new ChildInfo(key, pid, ref, pgid, sig, exitState, status, stopSig, continued);
+  }
+
   /** CLD_STOPPED (sig) or CLD_CONTINUED (sig 0, continued) reached the parent. */
   public ChildInfo withStop(int sig, boolean cont) {
     return new ChildInfo(key, pid, ref, pgid, exitSignal, exitState, status, sig, cont);

@@ -208,6 +208,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(ForkFailed.class, (s, c) -> { Fork.undo(this, s, c); return commitAndStop(); })
         .onCommand(Spawned.class, (s, c) -> { Fork.spawned(this, s, c); return commit(); })
         .onCommand(VforkDone.class, (s, c) -> { Fork.vforkDone(this, s, c); return commit(); })
+        .onCommand(ChildLinked.class, (s, c) -> { event(s, new ChildAdded(c.id(), c.child())); return commit(); })
         .onCommand(Copied.class, (s, c) -> { Fork.copied(this, s, c); return commit(); })
         .onCommand(RunStep.class, this::runStep)
         .onCommand(PutTaskStack.class, (s, c) -> { Release.putTaskStack(this, s, c); return end(s); })
@@ -344,7 +345,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     Step st = steps.get(s.pc);
     event(s, new SyscallEntered(cause, st.index(), st.op()));
     switch (st.op()) {
-      case "fork", "vfork" -> Fork.kernelClone(this, s, cause, st);
+      case "fork", "vfork", "clone" -> Fork.kernelClone(this, s, cause, st);
       case "exec" -> dev.kmodel.fs.Exec.execve(this, s, cause, st);
       case "exit", "exit_group" -> Exit.doExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)));
       case "wait4" -> Wait.wait4(this, s, cause, st);

@@ -33,6 +33,9 @@ public sealed interface TaskCmd {
   record Attach(MsgId id, int pid, String pidObject, String mm, int pgid, int sid, ActorRef<TaskCmd> vforkParent,
       Ctx ctx) implements TaskCmd {}
 
+  /** CLONE_PARENT: the new task is linked as a child of the caller's parent (under tasklist_lock). */
+  record ChildLinked(MsgId id, ChildInfo child) implements TaskCmd {}
+
   /** complete(vfork_done) from the child's mm_release (exit or exec): the vfork parent may go on. */
   record VforkDone(MsgId id, String child) implements TaskCmd {}
 

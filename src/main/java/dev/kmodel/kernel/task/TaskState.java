@@ -34,6 +34,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public ActorRef<TaskCmd> parent;
   public final LinkedHashMap<String, ChildInfo> children = new LinkedHashMap<>();  // in list order
   public int pgid;                     // signal->pids[PIDTYPE_PGID]
+  public int exitSignal;               // task->exit_signal (SIGCHLD for fork; 0 = none)
   public boolean isChildSubreaper;     // signal->is_child_subreaper (prctl; not inherited)
   public boolean hasChildSubreaper;    // signal->has_child_subreaper (an ancestor is one)
   public int sid;
@@ -105,6 +106,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       sid = i.sid();
       cpu = i.cpu();
       hasChildSubreaper = i.hasChildSubreaper();
+      exitSignal = i.exitSignal();
       objects = c.objects();
       taskStructLive = stackLive = credLive = signalLive = true;
       if (kthread) state = "sleeping";   // kthreadd waits for kthread_create requests
@@ -222,6 +224,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       parentKey = r.toKey();
       ppid = r.to();
       parent = r.toRef();
+      exitSignal = dev.kmodel.kernel.signal.Sig.SIGCHLD;   // reparent_leader: "we don't want people slaying init"
     } else if (e instanceof BecameZombie z) {
       exitState = "zombie";
       exitCode = z.status();
