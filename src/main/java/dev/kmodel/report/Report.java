@@ -31,7 +31,8 @@ public record Report(
   public record LedgerRow(long seq, String object, String type, int owner, String event, int refcount,
       String holder, String function, String path, int cpu) {}
 
-  public record ReparentRow(long seq, int child, int from, int to, String why) {}
+  /** {@code childState}: alive, exiting, zombie or dead when the reparent happened. */
+  public record ReparentRow(long seq, int child, int from, int to, String why, String childState) {}
 
   public record SignalRow(long seq, int from, int to, String sig, String disposition) {}
 

@@ -164,7 +164,7 @@ public final class ReportBuilder {
       t.comm = x.comm();
       t.mm = x.mm();
     } else if (e instanceof Reparented r) {
-      reparent.add(new ReparentRow(seq, t.pid, r.from(), r.to(), r.why()));
+      reparent.add(new ReparentRow(seq, t.pid, r.from(), r.to(), r.why(), r.childState()));
       t.ppid = r.to();
       t.parentKey = r.toKey();
     } else if (e instanceof Stopped) {

@@ -264,6 +264,7 @@ public final class Exit {
 
   /** reparent_leader, on the child: its real_parent is now the reaper. */
   public static void reparented(Task t, TaskState s, TaskCmd.Reparented c) {
-    t.event(s, new Reparented(c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent()));
+    String state = s.exitState.isEmpty() ? (s.pfExiting ? "exiting" : "alive") : s.exitState;
+    t.event(s, new Reparented(c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent(), state));
   }
 }

@@ -133,7 +133,7 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
 
   /** Reparented by the exit of the old parent (reparent_leader); the report's reparent record. */
   record Reparented(MsgId cause, String fromKey, int from, String toKey, int to, String why,
-      akka.actor.typed.ActorRef<TaskCmd> toRef) implements TaskEvent {}
+      akka.actor.typed.ActorRef<TaskCmd> toRef, String childState) implements TaskEvent {}
 
   record BecameZombie(MsgId cause, int status) implements TaskEvent {}
 
