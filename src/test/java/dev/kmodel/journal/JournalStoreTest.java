@@ -1,0 +1,40 @@
+package dev.kmodel.journal;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.kmodel.kernel.KEvent;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.StepBatch;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The run journal: one ordinal per event, batches replayed as they were written. */
+class JournalStoreTest {
+  record E(MsgId cause, int n) implements KEvent {}
+
+  @Test
+  void batchesGetOneOrdinalPerEventAndReplayAsOneEntry() {
+    JournalStore store = JournalStore.forSystem("journal-store-test");
+    try {
+      MsgId m = new MsgId("a", 1);
+      store.append("a", 1, new E(m, 1));
+      store.append("b", 1, new E(m, 2));
+      store.append("a", 2, new StepBatch(m, List.of(new E(m, 3), new E(m, 4))));
+      assertEquals(4, store.accepted());
+      List<JournalEntry> all = store.snapshot();
+      assertEquals(List.of(1L, 2L, 3L, 4L), all.stream().map(JournalEntry::ordinal).toList());
+      assertEquals(new E(m, 4), all.get(3).event());
+      assertEquals(2, store.highestSequenceNr("a"));
+      assertEquals(2, store.persistenceIds());
+      List<JournalEntry> replay = store.eventsOf("a", 1, Long.MAX_VALUE, Long.MAX_VALUE);
+      assertEquals(2, replay.size());
+      assertEquals(new E(m, 1), replay.get(0).event());
+      StepBatch b = (StepBatch) replay.get(1).event();
+      assertEquals(List.of(new E(m, 3), new E(m, 4)), b.events());
+      assertEquals(1, store.eventsOf("a", 2, 2, 10).size());
+      assertEquals(1, store.eventsOf("a", 1, 2, 1).size(), "max is honoured");
+    } finally {
+      JournalStore.release("journal-store-test");
+    }
+  }
+}
