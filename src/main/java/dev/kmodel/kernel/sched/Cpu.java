@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * it runs takes one program step at a time and answers {@link StepDone}; the CPU decides what runs
  * next (round robin with a timeslice) and performs context_switch / finish_task_switch.
  */
-public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
+public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
 
   /** How a task gave the CPU back after a step. */
   public enum Yield {
@@ -118,83 +118,6 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   /** The mm this CPU holds lazily (active_mm of idle, or of a dead prev), with the holder name. */
   public record LazyMm(MsgId cause, String mm, String holder) implements Event {}
 
-  /** Owned by this actor alone (in Linux: rq->lock). */
-  public static final class State implements Folds<Event> {
-    long clock;                                     // virtual ticks
-    Rq current;                                     // null: idle
-    final ArrayDeque<Rq> rq = new ArrayDeque<>();
-    final TreeMap<Long, List<Rq>> timers = new TreeMap<>();
-    final Map<String, Long> savedCompute = new TreeMap<>();
-    final java.util.TreeSet<String> signalled = new java.util.TreeSet<>();   // TIF_SIGPENDING seen here
-    long slice;                                     // ticks used by current since it was switched in
-    long computeLeft;
-    boolean computeRcu;
-    boolean rcuReader;                              // inside rcu_read_lock (non-preemptible)
-    long qsGp = -1;                                 // grace period waiting for this CPU's report
-    String lazyMm;
-    String lazyHolder;
-
-    @Override
-    public void apply(Event e) {
-      if (e instanceof Enqueued x) {
-        rq.addLast(x.task());
-      } else if (e instanceof Switched x) {
-        Rq prev = current;
-        current = x.next() == null ? null : rq.pollFirst();
-        if (x.why().equals("preempted") && prev != null) rq.addLast(prev);
-        if (x.why().equals("dead") && prev != null) {
-          savedCompute.remove(prev.key());
-          signalled.remove(prev.key());
-        }
-        slice = 0;
-      } else if (e instanceof CurrentMm x) {
-        current = new Rq(current.key(), current.pid(), current.ref(), x.mm());
-      } else if (e instanceof Ticked x) {
-        clock += x.ticks();
-        slice += x.ticks();
-        if (computeLeft > 0) computeLeft = Math.max(0, computeLeft - x.ticks());
-      } else if (e instanceof ClockJumped x) {
-        clock = x.to();
-      } else if (e instanceof TimerArmed x) {
-        timers.computeIfAbsent(x.at(), k -> new ArrayList<>()).add(x.task());
-      } else if (e instanceof TimerFired x) {
-        List<Rq> woken = timers.remove(x.at());
-        if (woken != null) rq.addAll(woken);
-      } else if (e instanceof TimerCancelled x) {
-        List<Rq> at = timers.get(x.at());
-        Rq woken = at.stream().filter(r -> r.key().equals(x.task())).findFirst().orElseThrow();
-        at.remove(woken);
-        if (at.isEmpty()) timers.remove(x.at());
-        rq.addLast(woken);
-      } else if (e instanceof ComputeBegan x) {
-        computeLeft = x.ticks();
-        computeRcu = x.rcu();
-        savedCompute.remove(x.task());
-      } else if (e instanceof ComputeEnded x) {
-        computeLeft = 0;
-        computeRcu = false;
-      } else if (e instanceof SignalNoted x) {
-        signalled.add(x.task());
-      } else if (e instanceof SignalActed x) {
-        signalled.remove(x.task());
-      } else if (e instanceof ComputeSaved x) {
-        savedCompute.put(x.task(), x.left());
-        computeLeft = 0;
-      } else if (e instanceof RcuReadLocked) {
-        rcuReader = true;
-      } else if (e instanceof RcuReadUnlocked) {
-        rcuReader = false;
-      } else if (e instanceof QsNeeded x) {
-        qsGp = x.gp();
-      } else if (e instanceof QsReported x) {
-        qsGp = -1;
-      } else if (e instanceof LazyMm x) {
-        lazyMm = x.mm();
-        lazyHolder = x.holder();
-      }
-    }
-  }
-
   private final int id;
   private final long timeslice;
   private final long ticksPerChunk;
@@ -221,12 +144,12 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   }
 
   @Override
-  public State emptyState() {
-    return new State();
+  public CpuState emptyState() {
+    return new CpuState();
   }
 
   @Override
-  protected CommandHandler<Cmd, KEvent, State> handlers() {
+  protected CommandHandler<Cmd, KEvent, CpuState> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Enqueue.class, this::enqueue)
         .onCommand(StepDone.class, this::stepDone)
@@ -242,13 +165,13 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
         .build();
   }
 
-  private Effect<KEvent, State> enqueue(State s, Enqueue c) {
+  private Effect<KEvent, CpuState> enqueue(CpuState s, Enqueue c) {
     emit(s, new Enqueued(c.id(), c.task()));
     if (s.current == null) schedule(s, c.id(), "idle", null);
     return commit();
   }
 
-  private Effect<KEvent, State> stepDone(State s, StepDone c) {
+  private Effect<KEvent, CpuState> stepDone(CpuState s, StepDone c) {
     if (s.current == null || !s.current.key().equals(c.task())) return Effect().none();
     MsgId cause = c.id();
     if (c.how() != Yield.DEAD && !java.util.Objects.equals(c.mm(), s.current.mm())) {
@@ -285,7 +208,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
     return commit();
   }
 
-  private Effect<KEvent, State> chunk(State s, Chunk c) {
+  private Effect<KEvent, CpuState> chunk(CpuState s, Chunk c) {
     if (s.current == null || s.computeLeft <= 0) return Effect().none();
     long n = Math.min(ticksPerChunk, s.computeLeft);
     if (!s.computeRcu && !s.rq.isEmpty()) n = Math.max(1, Math.min(n, timeslice - s.slice));
@@ -313,7 +236,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
     return after / ticksPerJiffy != before / ticksPerJiffy;
   }
 
-  private void continueOrPreempt(State s, MsgId cause) {
+  private void continueOrPreempt(CpuState s, MsgId cause) {
     if (s.slice >= timeslice && !s.rq.isEmpty()) {
       schedule(s, cause, "preempted", null);
     } else {
@@ -322,14 +245,14 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   }
 
   /** Advances virtual time; timers that expire wake their tasks onto this runqueue. */
-  private void advance(State s, MsgId cause, long ticks) {
+  private void advance(CpuState s, MsgId cause, long ticks) {
     emit(s, new Ticked(cause, ticks));
     while (!s.timers.isEmpty() && s.timers.firstKey() <= s.clock) {
       emit(s, new TimerFired(cause, s.timers.firstKey()));
     }
   }
 
-  private Effect<KEvent, State> signalPending(State s, SignalPending c) {
+  private Effect<KEvent, CpuState> signalPending(CpuState s, SignalPending c) {
     if (s.current != null && s.current.key().equals(c.task()) && s.computeLeft > 0) {
       if (s.computeRcu) {
         emit(s, new SignalNoted(c.id(), c.task()));   // inside rcu_read_lock: taken after the walk
@@ -346,7 +269,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
     return commit();
   }
 
-  private Effect<KEvent, State> wakeSleeper(State s, WakeSleeper c) {
+  private Effect<KEvent, CpuState> wakeSleeper(CpuState s, WakeSleeper c) {
     for (Map.Entry<Long, List<Rq>> e : s.timers.entrySet()) {
       if (e.getValue().stream().anyMatch(r -> r.key().equals(c.task()))) {
         emit(s, new TimerCancelled(c.id(), e.getKey(), c.task()));
@@ -358,14 +281,14 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   }
 
   /** An RCU grace period began: idle CPUs are in an extended quiescent state and report at once. */
-  private Effect<KEvent, State> gpStart(State s, GpStart g) {
+  private Effect<KEvent, CpuState> gpStart(CpuState s, GpStart g) {
     MsgId cause = g.gp().id();
     emit(s, new QsNeeded(cause, g.gp().gp()));
     if (s.current == null) noteQs(s, cause, "idle");
     return commit();
   }
 
-  private void noteQs(State s, MsgId cause, String where) {
+  private void noteQs(CpuState s, MsgId cause, String where) {
     if (s.qsGp < 0 || s.rcuReader) return;
     long gp = s.qsGp;
     emit(s, new QsReported(cause, gp, where));
@@ -376,7 +299,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
    * __schedule → context_switch → finish_task_switch. {@code dead} is the dying task's last StepDone.
    * An idle CPU whose runqueue is empty jumps its clock to the next timer (tickless idle).
    */
-  private void schedule(State s, MsgId cause, String why, StepDone dead) {
+  private void schedule(CpuState s, MsgId cause, String why, StepDone dead) {
     Rq prev = s.current;
     while (true) {
       Rq next = s.rq.peekFirst();
@@ -401,7 +324,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
     }
   }
 
-  private void switchTo(State s, MsgId cause, Rq prev, String why, Rq next, StepDone dead) {
+  private void switchTo(CpuState s, MsgId cause, Rq prev, String why, Rq next, StepDone dead) {
     if (prev == null && next == null) return;
     emit(s, new Switched(cause, prev == null ? null : prev.key(), why, next == null ? null : next.key(),
         next == null ? 0 : next.pid(), s.clock));
@@ -442,7 +365,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, Cpu.State> {
   }
 
   /** Lets the current task take its next step, or resumes its preempted computation. */
-  private void runCurrent(State s) {
+  private void runCurrent(CpuState s) {
     Rq cur = s.current;
     if (s.signalled.contains(cur.key())) {
       emit(s, new SignalActed(MsgId.NONE, cur.key()));
