@@ -223,7 +223,7 @@ public final class Exit {
    */
   public static void doNotifyParentReceived(Task t, TaskState s, TaskCmd.NotifyParent c) {
     boolean autoreap = notifyOne(t, s, c.id(), c.child(), c.sig());
-    t.wake(s, c.id(), "__wake_up_parent");
+    t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
     ActorRef<TaskCmd> reply = c.replyTo();
     t.then(() -> reply.tell(new TaskCmd.Notified(t.nextId(), autoreap)));
   }
@@ -257,7 +257,7 @@ public final class Exit {
         if (notifyOne(t, s, c.id(), k, k.exitSignal())) autoreap.add(k.key());
       }
     }
-    if (zombies) t.wake(s, c.id(), "__wake_up_parent");
+    if (zombies) t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
     ActorRef<TaskCmd> reply = c.replyTo();
     t.then(() -> reply.tell(new TaskCmd.Adopted(t.nextId(), autoreap)));
   }

@@ -219,7 +219,7 @@ public final class Fork {
   public static void vforkDone(Task t, TaskState s, TaskCmd.VforkDone c) {
     if (s.phase != Phase.VFORK_WAIT) return;
     t.phase(s, c.id(), Phase.VFORK_WAIT, "vforkDone", true);
-    t.wake(s, c.id(), "complete/vfork_done");
+    t.wake(s, c.id(), "complete/vfork_done", Phase.VFORK_WAIT);
   }
 
   /** The vfork parent runs again: back from kernel_clone if the child released the mm. */

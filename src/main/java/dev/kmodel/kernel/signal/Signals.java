@@ -115,7 +115,13 @@ public final class Signals {
         String k = t.key();
         t.then(() -> cpu.tell(new dev.kmodel.kernel.sched.Cpu.SignalPending(t.nextId(), k)));
       } else {
-        t.wake(s, c.id(), "signal_wake_up");
+        // wait4 sleeps interruptibly (any signal with an action wakes it); wait_for_vfork_done is
+        // TASK_KILLABLE: only a fatal signal.
+        if (disposition.equals("fatal")) {
+          t.wake(s, c.id(), "signal_wake_up", Phase.WAIT_SLEEP, Phase.VFORK_WAIT);
+        } else {
+          t.wake(s, c.id(), "signal_wake_up", Phase.WAIT_SLEEP);
+        }
       }
     }
   }
@@ -174,7 +180,7 @@ public final class Signals {
     t.event(s, new ChildChanged(c.id(), c.continued() ? child.withStop(0, true) : child.withStop(c.sig(), false)));
     SigAction a = s.sigaction(Sig.SIGCHLD);
     if (!a.ignored() && !a.noCldStop()) received(t, s, c.id(), Sig.SIGCHLD, child.pid());
-    t.wake(s, c.id(), "__wake_up_parent");
+    t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
   }
 
   /**

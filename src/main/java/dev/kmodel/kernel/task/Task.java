@@ -235,7 +235,6 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
           if (ci != null) event(s, new ChildChanged(c.id(), ci.withPgid(c.pgid())));
           return commit();
         })
-        .onCommand(Wake.class, (s, c) -> { wake(s, c.id(), c.ctx().path()); return commit(); })
         .onCommand(Signal.class, (s, c) -> { Signals.receive(this, s, c); return commit(); })
         .onCommand(NotifyParentStop.class, (s, c) -> { Signals.parentNotifiedOfStop(this, s, c); return commit(); })
         .onCommand(WaitTaskStopCont.class, (s, c) -> { Wait.waitTaskStopCont(this, s, c); return commit(); })
@@ -265,9 +264,12 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     then(() -> cpu.tell(new Cpu.Enqueue(send.next(), rq)));
   }
 
-  /** try_to_wake_up: a task sleeping in wait is put back on its CPU's runqueue. */
-  public void wake(TaskState s, MsgId cause, String by) {
-    if (!s.state.equals("sleeping") || (s.phase != Phase.WAIT_SLEEP && s.phase != Phase.VFORK_WAIT)) return;
+  /**
+   * try_to_wake_up for a task sleeping in {@code sleepingIn}: __wake_up_parent wakes do_wait's
+   * wait_chldexit sleepers; complete(vfork_done) the vfork parent; a fatal signal either.
+   */
+  public void wake(TaskState s, MsgId cause, String by, Phase... sleepingIn) {
+    if (!s.state.equals("sleeping") || !java.util.Arrays.asList(sleepingIn).contains(s.phase)) return;
     event(s, new Woken(cause, by));
     Cpu.Rq rq = new Cpu.Rq(key, s.pid, self, s.mm);
     ActorRef<Cpu.Cmd> cpu = cpu(s.cpu);

@@ -102,9 +102,6 @@ public sealed interface TaskCmd {
   /** The child changed process group (setpgid), so the parent's wait4(0 / -pgid) sees it. */
   record ChildPgid(MsgId id, String key, int pgid) implements TaskCmd {}
 
-  /** try_to_wake_up from __wake_up_parent or signal_wake_up. */
-  record Wake(MsgId id, Ctx ctx) implements TaskCmd {}
-
   /** A signal sent to this task (kill, do_notify_parent). */
   record Signal(MsgId id, int sig, int fromPid, Ctx ctx) implements TaskCmd {}
 
