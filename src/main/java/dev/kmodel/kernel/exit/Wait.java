@@ -117,15 +117,18 @@ public final class Wait {
       // wait_consider_task: an EXIT_DEAD child is being released by someone else; it doesn't count.
       if (c.exitState().equals("dead")) continue;
       if (!eligiblePid(s, c, pid) || !eligibleChild(c, options)) continue;
-      any = true;
       // A zombie group leader with live threads would wait (delay_group_leader); one thread each here.
       if (c.exitState().equals("zombie")) {
+        // wait_task_zombie without WEXITED: not waitable, and not counted against ECHILD either.
         if ((options & WaitOptions.WEXITED) != 0) {
           target = c;
           kind = "zombie";
           break;
         }
-      } else if (c.stopSig() != 0 && (options & WaitOptions.WSTOPPED) != 0) {
+        continue;
+      }
+      any = true;
+      if (c.stopSig() != 0 && (options & WaitOptions.WSTOPPED) != 0) {
         target = c;
         kind = "stopped";
         break;
@@ -197,8 +200,12 @@ public final class Wait {
     ChildInfo target = (ChildInfo) s.data.get("waitTarget");
     boolean nowait = (((Integer) s.data.get("waitOptions")) & WaitOptions.WNOWAIT) != 0;
     if (!c.reported() || !nowait) {
+      // Clear only the report asked about: a fresh one of the other kind may have arrived meanwhile.
       ChildInfo now = s.children.get(target.key());
-      if (now != null) t.event(s, new ChildChanged(c.id(), now.withStop(0, false)));
+      if (now != null) {
+        ChildInfo cleared = c.continued() ? now.withStop(now.stopSig(), false) : now.withStop(0, now.continued());
+        t.event(s, new ChildChanged(c.id(), cleared));
+      }
     }
     if (!c.reported()) {
       resume(t, s, c.id());

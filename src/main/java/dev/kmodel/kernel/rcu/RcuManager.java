@@ -48,7 +48,7 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
 
   public sealed interface Event extends KEvent {}
 
-  public record CpusAttached(MsgId cause, int cpus) implements Event {}
+  public record CpusAttached(MsgId cause, List<ActorRef<Cpu.Cmd>> cpus) implements Event {}
 
   /** Holds the callback's target ref: the journal is in memory, so events are kept as objects. */
   public record CallbackQueued(MsgId cause, String function, String object, ActorRef<RcuCallback> target,
@@ -72,7 +72,8 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
     @Override
     public void apply(Event e) {
       if (e instanceof CpusAttached a) {
-        cpus = a.cpus();
+        cpus = a.cpus().size();
+        cpuRefs = List.copyOf(a.cpus());
       } else if (e instanceof CallbackQueued q) {
         next.add(new Pending(q.function(), q.object(), q.target(), q.ctx()));
       } else if (e instanceof GpKthreadWoken) {
@@ -96,12 +97,12 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
     long gp;                                        // number of the current or last grace period
     boolean inProgress;
     boolean kicked;                                 // rcu_gp_kthread woken, not yet run
+    List<ActorRef<Cpu.Cmd>> cpuRefs = List.of();   // whose quiescent states a grace period needs
     final TreeSet<Integer> waitingQs = new TreeSet<>();   // CPUs yet to report for gp
     final List<Pending> next = new ArrayList<>();         // queued, not yet in a grace period
     final List<Pending> current = new ArrayList<>();      // waiting for gp to end
   }
 
-  private List<ActorRef<Cpu.Cmd>> cpuRefs = List.of();
 
   public static Behavior<Cmd> create() {
     return Behaviors.setup(RcuManager::new);
@@ -123,8 +124,7 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
   protected CommandHandler<Cmd, KEvent, State> handlers() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(AttachCpus.class, (s, c) -> {
-          cpuRefs = List.copyOf(c.cpus());
-          emit(s, new CpusAttached(c.id(), c.cpus().size()));
+          emit(s, new CpusAttached(c.id(), List.copyOf(c.cpus())));
     return commit();
         })
         .onCommand(CallRcu.class, this::callRcu)
@@ -153,12 +153,12 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
     if (s.inProgress || s.next.isEmpty()) return Effect().none();
     long gp = s.gp + 1;
     emit(s, new GracePeriodStarted(c.id(), gp, s.next.size()));
-    later(() -> startGp(gp));
+    later(() -> startGp(s, gp));
     return commit();
   }
 
-  private void startGp(long gp) {
-    for (ActorRef<Cpu.Cmd> cpu : cpuRefs) cpu.tell(new Cpu.GpStart(new GpStarted(send.next(), gp)));
+  private void startGp(State s, long gp) {
+    for (ActorRef<Cpu.Cmd> cpu : s.cpuRefs) cpu.tell(new Cpu.GpStart(new GpStarted(send.next(), gp)));
   }
 
   /** rcu_report_qs_rdp: the last CPU's report ends the grace period and runs its callbacks. */

@@ -51,7 +51,8 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
   /** The current task's answer to RunStep. {@code mm}: its mm (or, when DEAD, its active_mm). */
   public record StepDone(MsgId id, String task, Yield how, long ticks, String mm, String mmHolder) implements Cmd {}
 
-  record Chunk(MsgId id) implements Cmd {}
+  /** The next slice of computation number {@code gen} (an interrupted one's slices are dropped). */
+  record Chunk(MsgId id, long gen) implements Cmd {}
 
   /**
    * signal_wake_up on the task this CPU is running: a user-mode computation is interrupted (the
@@ -166,6 +167,10 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
   }
 
   private Effect<KEvent, CpuState> enqueue(CpuState s, Enqueue c) {
+    String k = c.task().key();
+    if ((s.current != null && s.current.key().equals(k)) || s.rq.stream().anyMatch(r -> r.key().equals(k))) {
+      return Effect().none();     // try_to_wake_up: already runnable here
+    }
     emit(s, new Enqueued(c.id(), c.task()));
     if (s.current == null) schedule(s, c.id(), "idle", null);
     return commit();
@@ -190,13 +195,13 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
           runCurrent(s);
         } else {
           emit(s, new ComputeBegan(cause, c.task(), c.ticks(), false));
-          later(() -> self.tell(new Chunk(send.next())));
+          chunkLater(s);
         }
       }
       case RCU_WALK -> {
         emit(s, new RcuReadLocked(cause, c.task(), s.current.pid()));
         emit(s, new ComputeBegan(cause, c.task(), c.ticks(), true));
-        later(() -> self.tell(new Chunk(send.next())));
+        chunkLater(s);
       }
       case BLOCK -> schedule(s, cause, "blocked", null);
       case SLEEP -> {
@@ -208,8 +213,13 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
     return commit();
   }
 
+  private void chunkLater(CpuState s) {
+    long gen = s.computeGen;
+    later(() -> self.tell(new Chunk(send.next(), gen)));
+  }
+
   private Effect<KEvent, CpuState> chunk(CpuState s, Chunk c) {
-    if (s.current == null || s.computeLeft <= 0) return Effect().none();
+    if (s.current == null || s.computeLeft <= 0 || c.gen() != s.computeGen) return Effect().none();
     long n = Math.min(ticksPerChunk, s.computeLeft);
     if (!s.computeRcu && !s.rq.isEmpty()) n = Math.max(1, Math.min(n, timeslice - s.slice));
     long before = s.clock;
@@ -227,7 +237,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
       noteQs(s, c.id(), "preempt");
       schedule(s, c.id(), "preempted", null);
     } else {
-      later(() -> self.tell(new Chunk(send.next())));
+      chunkLater(s);
     }
     return commit();
   }
@@ -375,7 +385,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
     Long saved = s.savedCompute.get(cur.key());
     if (saved != null) {
       emit(s, new ComputeBegan(MsgId.NONE, cur.key(), saved, false));
-      later(() -> self.tell(new Chunk(send.next())));
+      chunkLater(s);
       return;
     }
     later(() -> cur.ref().tell(new TaskCmd.RunStep(send.next(), id)));

@@ -18,6 +18,7 @@ public final class CpuState implements KernelActor.Folds<Cpu.Event> {
   final TreeSet<String> signalled = new TreeSet<>();   // TIF_SIGPENDING seen here
   long slice;                                          // ticks used by current since it was switched in
   long computeLeft;
+  long computeGen;                                     // computations started here, for their Chunks
   boolean computeRcu;
   boolean rcuReader;                                   // inside rcu_read_lock (non-preemptible)
   long qsGp = -1;                                      // grace period waiting for this CPU's report
@@ -59,6 +60,7 @@ public final class CpuState implements KernelActor.Folds<Cpu.Event> {
     } else if (e instanceof Cpu.ComputeBegan x) {
       computeLeft = x.ticks();
       computeRcu = x.rcu();
+      computeGen++;
       savedCompute.remove(x.task());
     } else if (e instanceof Cpu.ComputeEnded x) {
       computeLeft = 0;

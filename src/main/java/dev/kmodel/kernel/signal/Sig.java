@@ -7,7 +7,8 @@ import java.util.TreeMap;
 public final class Sig {
   public static final int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGABRT = 6, SIGKILL = 9,
       SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15,
-      SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22;
+      SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23,
+      SIGWINCH = 28;
   public static final int NSIG = 64;
 
   private static final Map<String, Integer> BY_NAME = new TreeMap<>();
@@ -30,6 +31,8 @@ public final class Sig {
     BY_NAME.put("SIGTSTP", SIGTSTP);
     BY_NAME.put("SIGTTIN", SIGTTIN);
     BY_NAME.put("SIGTTOU", SIGTTOU);
+    BY_NAME.put("SIGURG", SIGURG);
+    BY_NAME.put("SIGWINCH", SIGWINCH);
   }
 
   private Sig() {}
@@ -55,7 +58,7 @@ public final class Sig {
   /** Signals whose default action terminates the process (signal(7): Term or Core). */
   public static boolean defaultTerminates(int sig) {
     return switch (sig) {
-      case SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU -> false;
+      case SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH -> false;   // SIG_KERNEL_IGNORE/STOP
       default -> sig > 0;
     };
   }

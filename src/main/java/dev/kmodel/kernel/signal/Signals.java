@@ -157,11 +157,19 @@ public final class Signals {
     }
     t.event(s, new SignalReceived(cause, sig, from, d));
     if (sig == Sig.SIGCONT && s.stopped && !s.pfExiting) {
-      t.event(s, new Continued(cause));
-      notifyParentStop(t, s, true, Sig.SIGCONT);
+      // prepare_signal only records SIGNAL_CLD_CONTINUED; the continued task tells its parent from
+      // get_signal, holding its CPU (see Task.runStep).
       t.wakeStopped(s, cause);
+      t.event(s, new Continued(cause));
     }
     return d;
+  }
+
+  /** get_signal: a continued task reports CLD_CONTINUED to its parent (read under tasklist_lock). */
+  public static void reportContinued(Task t, TaskState s, MsgId cause) {
+    if (!s.cldContinuedPending) return;
+    t.event(s, new CldContinuedSent(cause));
+    notifyParentStop(t, s, true, Sig.SIGCONT);
   }
 
   /** do_notify_parent_cldstop: CLD_STOPPED / CLD_CONTINUED to the parent, which may wake a waiter. */
@@ -181,6 +189,15 @@ public final class Signals {
     SigAction a = s.sigaction(Sig.SIGCHLD);
     if (!a.ignored() && !a.noCldStop()) received(t, s, c.id(), Sig.SIGCHLD, child.pid());
     t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
+  }
+
+  /** A signal whose action kills the task is pending. */
+  public static boolean fatalPending(TaskState s) {
+    for (int sig : s.pending) {
+      SigAction a = s.sigaction(sig);
+      if (sig == Sig.SIGKILL || (!a.handler().equals("catch") && !a.ignored() && Sig.defaultTerminates(sig))) return true;
+    }
+    return false;
   }
 
   /**

@@ -208,6 +208,10 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(ForkFailed.class, (s, c) -> { Fork.undo(this, s, c); return commitAndStop(); })
         .onCommand(Spawned.class, (s, c) -> { Fork.spawned(this, s, c); return commit(); })
         .onCommand(VforkDone.class, (s, c) -> { Fork.vforkDone(this, s, c); return commit(); })
+        .onCommand(VforkAbandoned.class, (s, c) -> {
+          if (s.vforkParent != null) event(s, new VforkReleased(c.id()));
+          return commit();
+        })
         .onCommand(ChildLinked.class, (s, c) -> { event(s, new ChildAdded(c.id(), c.child())); return commit(); })
         .onCommand(Copied.class, (s, c) -> { Fork.copied(this, s, c); return commit(); })
         .onCommand(RunStep.class, this::runStep)
@@ -259,6 +263,8 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
 
   /** wake_up_state(TASK_STOPPED): SIGCONT (or SIGKILL) puts a stopped task back on its runqueue. */
   public void wakeStopped(TaskState s, MsgId cause) {
+    if (!s.state.equals("stopped")) return;        // already woken (a second SIGKILL, SIGCONT)
+    event(s, new Woken(cause, "wake_up_state(TASK_STOPPED)"));
     Cpu.Rq rq = new Cpu.Rq(key, s.pid, self, s.mm);
     ActorRef<Cpu.Cmd> cpu = cpu(s.cpu);
     then(() -> cpu.tell(new Cpu.Enqueue(send.next(), rq)));
@@ -287,8 +293,15 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       return commit();
     }
     Phase resumed = s.phase;
+    Signals.reportContinued(this, s, cause);
+    if (resumed == Phase.VFORK_WAIT && Signals.fatalPending(s)) {
+      // wait_for_vfork_done killed: the child must not complete a vfork_done that is going away.
+      @SuppressWarnings("unchecked")
+      ActorRef<TaskCmd> child = (ActorRef<TaskCmd>) s.data.get("childRef");
+      if (child != null) then(() -> child.tell(new VforkAbandoned(send.next())));
+    }
     // get_signal first: a fatal signal ends the task inside the call; a stop signal stops it there
-    // (an interrupted wait4 or nanosleep goes on after SIGCONT).
+    // (an interrupted wait4 goes on after SIGCONT).
     if (Signals.deliver(this, s, cause)) return commit();
     if (resumed == Phase.WAIT_SLEEP) {
       Wait.resume(this, s, cause);

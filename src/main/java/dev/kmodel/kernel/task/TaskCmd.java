@@ -36,6 +36,9 @@ public sealed interface TaskCmd {
   /** CLONE_PARENT: the new task is linked as a child of the caller's parent (under tasklist_lock). */
   record ChildLinked(MsgId id, ChildInfo child) implements TaskCmd {}
 
+  /** The vfork parent was killed while waiting: forget its vfork_done (the kernel clears it under task_lock). */
+  record VforkAbandoned(MsgId id) implements TaskCmd {}
+
   /** complete(vfork_done) from the child's mm_release (exit or exec): the vfork parent may go on. */
   record VforkDone(MsgId id, String child) implements TaskCmd {}
 

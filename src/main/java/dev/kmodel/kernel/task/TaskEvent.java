@@ -106,6 +106,9 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   /** SIGCONT woke the stopped task (SIGNAL_STOP_CONTINUED); the parent hears CLD_CONTINUED. */
   record Continued(MsgId cause) implements TaskEvent {}
 
+  /** get_signal told the parent CLD_CONTINUED (do_notify_parent_cldstop). */
+  record CldContinuedSent(MsgId cause) implements TaskEvent {}
+
   /** wait_task_stopped consumed the stop report (not with WNOWAIT). */
   record StopReported(MsgId cause, String waiter) implements TaskEvent {}
 

@@ -68,6 +68,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public boolean stopped;              // TASK_STOPPED after do_signal_stop (SIGNAL_STOP_STOPPED)
   public int stopCode;                 // signal->group_exit_code: the stop not yet reported to a waiter
   public boolean contReport;           // SIGNAL_STOP_CONTINUED: a continue not yet reported
+  public boolean cldContinuedPending;  // SIGNAL_CLD_CONTINUED: the parent is yet to be told
 
   // ---- the program (user space) -------------------------------------------------------------
   public int pc;
@@ -162,7 +163,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     } else if (e instanceof Slept s) {
       state = "sleeping";
     } else if (e instanceof Woken w) {
-      if (state.equals("sleeping")) state = "running";
+      if (state.equals("sleeping") || state.equals("stopped")) state = "running";
     } else if (e instanceof ChildAdded c) {
       children.put(c.child().key(), c.child());
     } else if (e instanceof ChildChanged c) {
@@ -204,7 +205,10 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       stopped = false;
       stopCode = 0;
       contReport = true;
+      cldContinuedPending = true;
       state = "running";
+    } else if (e instanceof CldContinuedSent) {
+      cldContinuedPending = false;
     } else if (e instanceof StopReported) {
       stopCode = 0;
     } else if (e instanceof ContinueReported) {
