@@ -72,6 +72,31 @@ class SignalCornersTest {
   }
 
   @Test
+  void aStopInterruptsNanosleepWhichGoesOnAfterSigcont() throws Exception {
+    Report r = Runs.text("""
+        cpus = 1
+        programs {
+          parent = [
+            { op = fork, run = sleeper, save = c }, { op = fork, run = spinner, save = sp }
+            { op = sleep, ticks = 5 }, { op = kill, pid = "$c", sig = SIGSTOP }
+            { op = wait4, pid = "$c", options = [ WUNTRACED ] }, { op = kill, pid = "$c", sig = SIGCONT }
+            { op = wait4, pid = "$c" }, { op = kill, pid = "$sp", sig = SIGKILL }, { op = wait4, pid = "$sp" }
+          ]
+          sleeper = [ { op = sleep, ticks = 200 }, { op = exit, code = 6 } ]
+          spinner = [ { op = compute, ticks = 100000000 } ]
+        }
+        boot = [ parent ]
+        """);
+    assertEquals("completed", r.outcome(), () -> r.violations().toString());
+    var stopped = result(r, "parent", 4);
+    var sleep = result(r, "sleeper", 0);
+    assertEquals(0x137f, stopped.status().raw());
+    assertTrue(stopped.seq() < sleep.seq(), "stopped in the middle of its nanosleep, not after it");
+    assertEquals(0L, sleep.ret(), "the sleep went on after SIGCONT and completed");
+    assertEquals(6 << 8, result(r, "parent", 6).status().raw());
+  }
+
+  @Test
   void sigurgAndSigwinchAreIgnoredByDefault() throws Exception {
     Report r = Runs.text("""
         cpus = 1

@@ -93,7 +93,10 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
   public record TimerFired(MsgId cause, long at) implements Event {}
 
   /** hrtimer_cancel for a sleeper woken early (a fatal signal); it is runnable again. */
-  public record TimerCancelled(MsgId cause, long at, String task) implements Event {}
+  public record TimerCancelled(MsgId cause, long at, String task, long left) implements Event {}
+
+  /** The interrupted sleep's remaining time was handed back to its task with RunStep. */
+  public record SleepLeftGiven(MsgId cause, String task) implements Event {}
 
   public record ComputeBegan(MsgId cause, String task, long ticks, boolean rcu) implements Event {}
 
@@ -282,7 +285,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
   private Effect<KEvent, CpuState> wakeSleeper(CpuState s, WakeSleeper c) {
     for (Map.Entry<Long, List<Rq>> e : s.timers.entrySet()) {
       if (e.getValue().stream().anyMatch(r -> r.key().equals(c.task()))) {
-        emit(s, new TimerCancelled(c.id(), e.getKey(), c.task()));
+        emit(s, new TimerCancelled(c.id(), e.getKey(), c.task(), e.getKey() - s.clock));
         if (s.current == null) schedule(s, c.id(), "idle", null);
         break;
       }
@@ -377,6 +380,12 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
   /** Lets the current task take its next step, or resumes its preempted computation. */
   private void runCurrent(CpuState s) {
     Rq cur = s.current;
+    Long sleepLeft = s.sleepLeft.get(cur.key());
+    if (sleepLeft != null) {
+      emit(s, new SleepLeftGiven(MsgId.NONE, cur.key()));
+      later(() -> cur.ref().tell(new TaskCmd.RunStep(send.next(), id, sleepLeft)));
+      return;
+    }
     if (s.signalled.contains(cur.key())) {
       emit(s, new SignalActed(MsgId.NONE, cur.key()));
       later(() -> cur.ref().tell(new TaskCmd.RunStep(send.next(), id)));

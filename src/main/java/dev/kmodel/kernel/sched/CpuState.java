@@ -16,6 +16,7 @@ public final class CpuState implements KernelActor.Folds<Cpu.Event> {
   final TreeMap<Long, List<Cpu.Rq>> timers = new TreeMap<>();
   final Map<String, Long> savedCompute = new TreeMap<>();   // preempted or interrupted computations
   final TreeSet<String> signalled = new TreeSet<>();   // TIF_SIGPENDING seen here
+  final Map<String, Long> sleepLeft = new TreeMap<>(); // interrupted nanosleeps: ticks still to sleep
   long slice;                                          // ticks used by current since it was switched in
   long computeLeft;
   long computeGen;                                     // computations started here, for their Chunks
@@ -36,6 +37,7 @@ public final class CpuState implements KernelActor.Folds<Cpu.Event> {
       if (x.why().equals("dead") && prev != null) {
         savedCompute.remove(prev.key());
         signalled.remove(prev.key());
+        sleepLeft.remove(prev.key());
       }
       slice = 0;
     } else if (e instanceof Cpu.CurrentMm x) {
@@ -57,6 +59,9 @@ public final class CpuState implements KernelActor.Folds<Cpu.Event> {
       at.remove(woken);
       if (at.isEmpty()) timers.remove(x.at());
       rq.addLast(woken);
+      if (x.left() > 0) sleepLeft.put(x.task(), x.left());
+    } else if (e instanceof Cpu.SleepLeftGiven x) {
+      sleepLeft.remove(x.task());
     } else if (e instanceof Cpu.ComputeBegan x) {
       computeLeft = x.ticks();
       computeRcu = x.rcu();

@@ -102,8 +102,9 @@ public final class Signals {
   public static void receive(Task t, TaskState s, TaskCmd.Signal c) {
     String disposition = received(t, s, c.id(), c.sig(), c.fromPid());
     if (disposition.equals("fatal") || disposition.equals("stop")) {
-      if (s.state.equals("sleeping") && s.phase == Phase.TIMER_SLEEP && disposition.equals("fatal")) {
-        // The nanosleep is interrupted: the CPU cancels its timer and runs the task, which dies.
+      if (s.state.equals("sleeping") && s.phase == Phase.TIMER_SLEEP) {
+        // The nanosleep is interrupted: the CPU cancels its timer and runs the task, which dies or
+        // stops; a stopped sleep goes on after SIGCONT with the time it had left (restart_block).
         var cpu = t.cpu(s.cpu);
         String k = t.key();
         t.then(() -> cpu.tell(new dev.kmodel.kernel.sched.Cpu.WakeSleeper(t.nextId(), k)));

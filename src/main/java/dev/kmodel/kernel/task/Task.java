@@ -293,6 +293,8 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       return commit();
     }
     Phase resumed = s.phase;
+    // An interrupted nanosleep: remember what is left (restart_block) in case a stop comes first.
+    if (c.sleepLeft() > 0) event(s, new SleepInterrupted(cause, c.sleepLeft()));
     Signals.reportContinued(this, s, cause);
     if (resumed == Phase.VFORK_WAIT && Signals.fatalPending(s)) {
       // wait_for_vfork_done killed: the child must not complete a vfork_done that is going away.
@@ -309,6 +311,14 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     }
     if (resumed == Phase.VFORK_WAIT) {
       Fork.vforkResume(this, s, cause);
+      return commit();
+    }
+    if (resumed == Phase.TIMER_SLEEP && s.sleepLeft > 0) {
+      // restart_nanosleep: the interrupted sleep goes on for the time it had left.
+      long left = s.sleepLeft;
+      event(s, new SleepRestarted(cause, left));
+      event(s, new Slept(cause, "hrtimer_nanosleep_restart"));
+      yieldCpu(s, Cpu.Yield.SLEEP, left);
       return commit();
     }
     if (resumed == Phase.TIMER_SLEEP) {

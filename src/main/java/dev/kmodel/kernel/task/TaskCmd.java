@@ -15,8 +15,16 @@ public sealed interface TaskCmd {
 
   // ---- from the CPU -------------------------------------------------------------------------
 
-  /** The CPU runs this task for one program step (it holds the CPU until it answers StepDone). */
-  record RunStep(MsgId id, int cpu) implements TaskCmd {}
+  /**
+   * The CPU runs this task for one program step (it holds the CPU until it answers StepDone).
+   * {@code sleepLeft} > 0: the task's nanosleep was interrupted with that much time left
+   * (restart_block): unless a signal ends it, the sleep goes on.
+   */
+  record RunStep(MsgId id, int cpu, long sleepLeft) implements TaskCmd {
+    public RunStep(MsgId id, int cpu) {
+      this(id, cpu, 0);
+    }
+  }
 
   /** finish_task_switch → put_task_stack: the CPU no longer runs on this dead task's stack. */
   record PutTaskStack(MsgId id, Ctx ctx) implements TaskCmd {}

@@ -58,6 +58,12 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
 
   record Slept(MsgId cause, String in) implements TaskEvent {}
 
+  /** A signal cut a nanosleep short with {@code left} ticks to go (restart_block). */
+  record SleepInterrupted(MsgId cause, long left) implements TaskEvent {}
+
+  /** The interrupted nanosleep goes on (restart_nanosleep). */
+  record SleepRestarted(MsgId cause, long left) implements TaskEvent {}
+
   record Woken(MsgId cause, String by) implements TaskEvent {}
 
   // ---- fork (parent side) -------------------------------------------------------------------

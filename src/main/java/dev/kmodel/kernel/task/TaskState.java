@@ -45,6 +45,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public boolean pfExiting;            // PF_EXITING (set by exit_signals under siglock)
   public int exitCode;                 // task->exit_code as wait reports it
   public int cpu;                      // task_cpu(): where it last ran
+  public long sleepLeft;               // restart_block: what an interrupted nanosleep has left
 
   // ---- references to the task_struct itself -------------------------------------------------
   public int usage = 1;                // task->usage
@@ -160,6 +161,10 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     } else if (e instanceof PhaseChanged p) {
       phase = p.phase();
       data.putAll(p.data());
+    } else if (e instanceof SleepInterrupted x) {
+      sleepLeft = x.left();
+    } else if (e instanceof SleepRestarted x) {
+      sleepLeft = 0;
     } else if (e instanceof Slept s) {
       state = "sleeping";
     } else if (e instanceof Woken w) {
