@@ -193,7 +193,8 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
       emit(s, new BootStep(cause, "kthreadd-copy"));
       later(() -> {
         init.tell(new TaskCmd.Attach(send.next(), pid, obj, mm, 0, 0, null, c));
-        env.pids().tell(new PidAllocator.AttachPid(send.next(), pid, "task-1", "init", 0, init, c.in("attach_pid")));
+        env.pids().tell(new PidAllocator.AttachPid(send.next(), pid, "task-1", "init", 0, 0, 0, init,
+            c.in("attach_pid")));
       });
       // rest_init → kernel_thread(kthreadd): pid 2, a kernel thread without an mm.
       ActorRef<TaskCmd> kthreadd = spawn(s, cause, "swapper");
@@ -209,7 +210,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
       String mm = initMm;
       later(() -> {
         kthreadd.tell(new TaskCmd.Attach(send.next(), pid, obj, null, 0, 0, null, c));
-        env.pids().tell(new PidAllocator.AttachPid(send.next(), pid, "task-2", "kthreadd", 0, kthreadd,
+        env.pids().tell(new PidAllocator.AttachPid(send.next(), pid, "task-2", "kthreadd", 0, 0, 0, kthreadd,
             c.in("attach_pid")));
         // Boot is done: init becomes runnable on CPU 0 (kthreadd sleeps until asked for threads).
         env.cpus().get(0).tell(new Cpu.Enqueue(send.next(), new Cpu.Rq("task-1", 1, init, mm)));

@@ -7,6 +7,7 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Sig;
 import dev.kmodel.kernel.signal.Signals;
@@ -159,9 +160,16 @@ public final class Exit {
     t.phase(s, cause, Phase.EXIT_ADOPT, "kids", kids);
     Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
     String from = t.key();
+    int fromPid = s.pid;
     t.then(() -> {
       for (ChildInfo c : kids) {
         c.ref().tell(new TaskCmd.Reparented(t.nextId(), toKey, toPid, reaper, why, ctx.in("reparent_leader")));
+        t.env.pids().tell(new PidAllocator.SetParentPid(t.nextId(), c.pid(), toPid));
+      }
+      // reparent_leader → kill_orphaned_pgrp(p, father): a child's group may lose its outside link.
+      for (ChildInfo c : kids) {
+        t.env.pids().tell(new PidAllocator.KillOrphanedPgrp(t.nextId(), c.pid(), fromPid, 0, fromPid,
+            ctx.in("reparent_leader")));
       }
       reaper.tell(new TaskCmd.Adopt(t.nextId(), kids, from, why, ctx, t.self));
     });
@@ -180,6 +188,12 @@ public final class Exit {
   /** do_notify_parent (kernel/signal.c): SIGCHLD to the parent, which says whether we are autoreaped. */
   private static void doNotifyParent(Task t, TaskState s, MsgId cause) {
     t.phase(s, cause, Phase.EXIT_NOTIFY_PARENT);
+    // exit_notify → kill_orphaned_pgrp(tsk, NULL): were we our group's only link to the session?
+    int pid = s.pid, ppid = s.ppid;
+    Ctx orphan = t.ctx(s, "do_exit/exit_notify");
+    if (ppid > 0) {
+      t.then(() -> t.env.pids().tell(new PidAllocator.KillOrphanedPgrp(t.nextId(), pid, ppid, pid, pid, orphan)));
+    }
     ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, "zombie", s.exitCode);
     Ctx ctx = t.ctx(s, "do_exit/exit_notify/do_notify_parent");
     ActorRef<TaskCmd> parent = s.parent;
@@ -196,6 +210,8 @@ public final class Exit {
     } else {
       t.event(s, new BecameZombie(cause, s.exitCode));
     }
+    int pid = s.pid;
+    t.then(() -> t.env.pids().tell(new PidAllocator.SetTaskFlags(t.nextId(), pid, true, false)));
     Ctx ctx = t.ctx(s, "do_exit/exit_notify");
     t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
     // The dead list: zombies the reaper would not keep, then ourselves if autoreaped.

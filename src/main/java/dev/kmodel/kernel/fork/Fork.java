@@ -193,11 +193,12 @@ public final class Fork {
     }
     Ctx ctx = t.ctx(s, COPY);
     int pgid = s.pgid, sid = s.sid;
+    int realParent = Boolean.TRUE.equals(s.data.get("cloneParent")) ? s.ppid : s.pid;
     boolean vfork = Boolean.TRUE.equals(s.data.get("vfork"));
     ActorRef<TaskCmd> vforkParent = vfork ? t.self : null;
     t.then(() -> {
       child.tell(new TaskCmd.Attach(t.nextId(), pid, pidObj, mm, pgid, sid, vforkParent, ctx));
-      t.env.pids().tell(new PidAllocator.AttachPid(t.nextId(), pid, childKey, program, pgid, child,
+      t.env.pids().tell(new PidAllocator.AttachPid(t.nextId(), pid, childKey, program, pgid, sid, realParent, child,
           ctx.in("attach_pid")));
       t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
     });

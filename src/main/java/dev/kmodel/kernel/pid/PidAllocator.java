@@ -50,11 +50,24 @@ public final class PidAllocator
   public record AllocPid(MsgId id, String forTask, Ctx ctx, ActorRef<PidReply> replyTo) implements Cmd {}
 
   /** attach_pid under write_lock(tasklist_lock): the pid now finds the task. */
-  public record AttachPid(MsgId id, int pid, String key, String comm, int pgid, ActorRef<?> task, Ctx ctx)
-      implements Cmd {}
+  public record AttachPid(MsgId id, int pid, String key, String comm, int pgid, int sid, int ppid, ActorRef<?> task,
+      Ctx ctx) implements Cmd {}
+
+  /** What kill_orphaned_pgrp reads of a task, from the task itself: zombie, stopped. */
+  public record SetTaskFlags(MsgId id, int pid, boolean zombie, boolean stopped) implements Cmd {}
+
+  /** The task's real_parent changed (reparent_leader), from the exiting parent under tasklist_lock. */
+  public record SetParentPid(MsgId id, int pid, int ppid) implements Cmd {}
+
+  /**
+   * kill_orphaned_pgrp (kernel/exit.c) for {@code pid}'s process group: if {@code parent} links the group
+   * to its session from outside, the group will become orphaned without {@code ignored} (0: none), and
+   * it has stopped members, SIGHUP then SIGCONT go to the whole group.
+   */
+  public record KillOrphanedPgrp(MsgId id, int pid, int parent, int ignored, int fromPid, Ctx ctx) implements Cmd {}
 
   /** change_pid(PIDTYPE_PGID) from setpgid / setsid: the task is found in its new group. */
-  public record SetPgid(MsgId id, int pid, int pgid) implements Cmd {}
+  public record SetPgid(MsgId id, int pid, int pgid, int sid) implements Cmd {}
 
   /** __unhash_process → detach_pid: the task is no longer found by its pid. */
   public record DetachPid(MsgId id, int pid, Ctx ctx) implements Cmd {}
@@ -82,10 +95,17 @@ public final class PidAllocator
 
   public record PidAllocFailed(MsgId cause, String forTask) implements Event {}
 
-  public record PidAttached(MsgId cause, int pid, String key, String comm, int pgid, ActorRef<?> task)
-      implements Event {}
+  public record PidAttached(MsgId cause, int pid, String key, String comm, int pgid, int sid, int ppid,
+      ActorRef<?> task) implements Event {}
 
-  public record PgidChanged(MsgId cause, int pid, int pgid) implements Event {}
+  public record PgidChanged(MsgId cause, int pid, int pgid, int sid) implements Event {}
+
+  public record TaskFlagsChanged(MsgId cause, int pid, boolean zombie, boolean stopped) implements Event {}
+
+  public record ParentPidChanged(MsgId cause, int pid, int ppid) implements Event {}
+
+  /** kill_orphaned_pgrp found a newly orphaned group with stopped members: SIGHUP and SIGCONT sent. */
+  public record OrphanedPgrpSignalled(MsgId cause, int pgrp, List<Integer> members) implements Event {}
 
   public record PidDetached(MsgId cause, int pid) implements Event {}
 
@@ -106,6 +126,10 @@ public final class PidAllocator
     String key;        // hashed task, or null before attach_pid / after detach_pid
     String comm;
     int pgid;
+    int sid;
+    int ppid;          // real_parent's pid
+    boolean zombie;    // exit_state set
+    boolean stopped;   // SIGNAL_STOP_STOPPED
     ActorRef<?> task;
 
     Entry(String object, String owner) {
@@ -127,10 +151,24 @@ public final class PidAllocator
         en.key = a.key();
         en.comm = a.comm();
         en.pgid = a.pgid() == 0 ? a.pid() : a.pgid();
+        en.sid = a.sid() == 0 ? a.pid() : a.sid();
+        en.ppid = a.ppid();
         en.task = a.task();
       } else if (e instanceof PgidChanged g) {
         Entry en = used.get(g.pid());
-        if (en != null) en.pgid = g.pgid();
+        if (en != null) {
+          en.pgid = g.pgid();
+          en.sid = g.sid();
+        }
+      } else if (e instanceof TaskFlagsChanged l) {
+        Entry en = used.get(l.pid());
+        if (en != null) {
+          en.zombie = l.zombie();
+          en.stopped = l.stopped();
+        }
+      } else if (e instanceof ParentPidChanged l) {
+        Entry en = used.get(l.pid());
+        if (en != null) en.ppid = l.ppid();
       } else if (e instanceof CommSet c) {
         Entry en = used.get(c.pid());
         if (en != null) en.comm = c.comm();
@@ -182,8 +220,17 @@ public final class PidAllocator
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(AllocPid.class, this::allocPid)
         .onCommand(AttachPid.class, (s, c) -> { emit(s, 
-            new PidAttached(c.id(), c.pid(), c.key(), c.comm(), c.pgid(), c.task())); return commit(); })
-        .onCommand(SetPgid.class, (s, c) -> { emit(s, new PgidChanged(c.id(), c.pid(), c.pgid())); return commit(); })
+            new PidAttached(c.id(), c.pid(), c.key(), c.comm(), c.pgid(), c.sid(), c.ppid(), c.task())); return commit(); })
+        .onCommand(SetPgid.class, (s, c) -> { emit(s, new PgidChanged(c.id(), c.pid(), c.pgid(), c.sid())); return commit(); })
+        .onCommand(SetTaskFlags.class, (s, c) -> {
+          emit(s, new TaskFlagsChanged(c.id(), c.pid(), c.zombie(), c.stopped()));
+          return commit();
+        })
+        .onCommand(SetParentPid.class, (s, c) -> {
+          emit(s, new ParentPidChanged(c.id(), c.pid(), c.ppid()));
+          return commit();
+        })
+        .onCommand(KillOrphanedPgrp.class, this::killOrphanedPgrp)
         .onCommand(SetComm.class, (s, c) -> { emit(s, new CommSet(c.id(), c.pid(), c.comm())); return commit(); })
         .onCommand(DetachPid.class, (s, c) -> { emit(s, new PidDetached(c.id(), c.pid())); return commit(); })
         .onCommand(FreePid.class, this::freePid)
@@ -235,6 +282,42 @@ public final class PidAllocator
     String event = s.dying.containsKey(object) ? "free" : "use";
     LedgerEntry entry = LedgerEntry.of(object, ObjType.PID, owner, event, 0, owner, d.cb().ctx().in("put_pid"));
     emit(s, new PidStructFreed(d.cb().id(), object, entry));
+    return commit();
+  }
+
+  /** kill_orphaned_pgrp + will_become_orphaned_pgrp + has_stopped_jobs, over the pid hash. */
+  private Effect<KEvent, State> killOrphanedPgrp(State s, KillOrphanedPgrp c) {
+    Entry tsk = s.used.get(c.pid());
+    Entry parent = s.used.get(c.parent());
+    if (tsk == null || parent == null) return Effect().none();
+    int pgrp = tsk.pgid;
+    if (parent.pgid == pgrp || parent.sid != tsk.sid) return Effect().none();
+    List<Integer> members = new java.util.ArrayList<>();
+    boolean stoppedJobs = false;
+    for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
+      Entry p = e.getValue();
+      if (p.key == null || p.pgid != pgrp) continue;
+      members.add(e.getKey());
+      if (p.stopped) stoppedJobs = true;
+      // will_become_orphaned_pgrp: a member whose parent is in another group of the same session
+      // keeps the group attached (the ignored task, zombies and init's children don't count).
+      if (e.getKey() == c.ignored() || p.zombie || p.ppid == 1) continue;
+      Entry pp = s.used.get(p.ppid);
+      if (pp != null && pp.pgid != pgrp && pp.sid == p.sid) return Effect().none();
+    }
+    if (!stoppedJobs) return Effect().none();
+    emit(s, new OrphanedPgrpSignalled(c.id(), pgrp, List.copyOf(members)));
+    List<ActorRef<?>> refs = members.stream().<ActorRef<?>>map(m -> s.used.get(m).task).toList();
+    Ctx ctx = c.ctx().in("kill_orphaned_pgrp/__kill_pgrp_info");
+    later(() -> {
+      for (int sig : new int[] {1, 18}) {   // SIGHUP, then SIGCONT
+        for (ActorRef<?> r : refs) {
+          @SuppressWarnings("unchecked")
+          ActorRef<dev.kmodel.kernel.task.TaskCmd> t = (ActorRef<dev.kmodel.kernel.task.TaskCmd>) r;
+          t.tell(new dev.kmodel.kernel.task.TaskCmd.Signal(send.next(), sig, c.fromPid(), ctx));
+        }
+      }
+    });
     return commit();
   }
 

@@ -162,6 +162,7 @@ public final class Signals {
       // get_signal, holding its CPU (see Task.runStep).
       t.wakeStopped(s, cause);
       t.event(s, new Continued(cause));
+      stoppedFlag(t, s, false);
     }
     return d;
   }
@@ -190,6 +191,12 @@ public final class Signals {
     SigAction a = s.sigaction(Sig.SIGCHLD);
     if (!a.ignored() && !a.noCldStop()) received(t, s, c.id(), Sig.SIGCHLD, child.pid());
     t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
+  }
+
+  /** has_stopped_jobs reads this through the pid hash. */
+  private static void stoppedFlag(Task t, TaskState s, boolean stopped) {
+    int pid = s.pid;
+    t.then(() -> t.env.pids().tell(new PidAllocator.SetTaskFlags(t.nextId(), pid, false, stopped)));
   }
 
   /** A signal whose action kills the task is pending. */
@@ -233,6 +240,7 @@ public final class Signals {
       t.event(s, new SignalsDelivered(cause, List.of(stop)));
       t.event(s, new Stopped(cause, stop));
       notifyParentStop(t, s, false, stop);
+      stoppedFlag(t, s, true);
       t.yieldCpu(s, dev.kmodel.kernel.sched.Cpu.Yield.BLOCK, 0);
       return true;
     }

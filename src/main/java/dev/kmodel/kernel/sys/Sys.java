@@ -93,7 +93,8 @@ public final class Sys {
     int g = s.pgid;
     int pid = s.pid;
     String k = t.key();
-    t.then(() -> t.env.pids().tell(new dev.kmodel.kernel.pid.PidAllocator.SetPgid(t.nextId(), pid, g)));
+    int sid = s.sid;
+    t.then(() -> t.env.pids().tell(new dev.kmodel.kernel.pid.PidAllocator.SetPgid(t.nextId(), pid, g, sid)));
     if (p != null) t.then(() -> p.tell(new TaskCmd.ChildPgid(t.nextId(), k, g)));
   }
 }
