@@ -348,24 +348,25 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
     }
   }
 
-  /** mmget (CLONE_VM in copy_mm): one more user of the address space. */
+  /** mmget (CLONE_VM in copy_mm): one more user of the address space (mm_users). */
   private Effect<KEvent, MmuState> mmget(MmuState s, Mmget c) {
-    Mm mm = s.mms.get(c.mm());
-    if (mm == null) return useAfterFree(s, c, c.mm(), c.ctx(), "mmget");
-    Plan p = new Plan(s, c.ctx());
-    p.ops.add(new Users(mm.id, +1));
-    p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "get", mm.users + 1, c.holder(), c.ctx());
-    emit(s, p.event(c, "mmget"));
-    return commit();
+    return takeRef(s, c, c.mm(), c.holder(), c.ctx(), "mmget", true);
   }
 
+  /** mmgrab / mmgrab_lazy_tlb: one more reference to the mm_struct itself (mm_count). */
   private Effect<KEvent, MmuState> mmgrab(MmuState s, Mmgrab c) {
-    Mm mm = s.mms.get(c.mm());
-    if (mm == null) return useAfterFree(s, c, c.mm(), c.ctx(), "mmgrab");
-    Plan p = new Plan(s, c.ctx());
-    p.ops.add(new Count(mm.id, +1));
-    p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "get", mm.count + 1, c.holder(), c.ctx());
-    emit(s, p.event(c, "mmgrab"));
+    return takeRef(s, c, c.mm(), c.holder(), c.ctx(), "mmgrab", false);
+  }
+
+  /** An atomic increment of mm_users or mm_count, with its ledger entry. */
+  private Effect<KEvent, MmuState> takeRef(MmuState s, MmuCmd c, String id, String holder, Ctx ctx, String fn,
+      boolean users) {
+    Mm mm = s.mms.get(id);
+    if (mm == null) return useAfterFree(s, c, id, ctx, fn);
+    Plan p = new Plan(s, ctx);
+    p.ops.add(users ? new Users(mm.id, +1) : new Count(mm.id, +1));
+    p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "get", users ? mm.users + 1 : mm.count + 1, holder, ctx);
+    emit(s, p.event(c, fn));
     return commit();
   }
 
