@@ -32,6 +32,8 @@ import java.util.Map;
  */
 public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.State> {
   public static final String INIT_PROGRAM = "<init>";
+  /** The first two task_structs spawned: pid 1 and pid 2. */
+  public static final String INIT_KEY = "task-1", KTHREADD_KEY = "task-2";
 
   public sealed interface Event extends KEvent {}
 
@@ -151,7 +153,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
     MsgId cause = c.id();
     emit(s, new BootStep(cause, "init-copy"));
     ActorRef<TaskCmd> init = spawn(s, cause, "swapper");
-    TaskInit ti = new TaskInit("task-1", "", 0, null, "init", INIT_PROGRAM, Map.of(), Map.of(), List.of(), 0, 0,
+    TaskInit ti = new TaskInit(INIT_KEY, "", 0, null, "init", INIT_PROGRAM, Map.of(), Map.of(), List.of(), 0, 0,
         false, 0, "rest_init/user_mode_thread/kernel_clone/copy_process", false, dev.kmodel.kernel.signal.Sig.SIGCHLD);
     later(() -> init.tell(new TaskCmd.Start(send.next(), ti, copied)));
     return commit();
@@ -162,12 +164,12 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
     if (s.boot.equals("init-copy")) {
       // kernel_init → run_init_process → execve("/sbin/init"): init gets its first address space.
       emit(s, new BootStep(cause, "init-mm"));
-      Ctx c = new Ctx("task-1", 1, 0, "kernel_init/run_init_process/kernel_execve/bprm_mm_init");
+      Ctx c = new Ctx(INIT_KEY, 1, 0, "kernel_init/run_init_process/kernel_execve/bprm_mm_init");
       later(() -> env.mmu().tell(new MmuCmd.MmAlloc(send.next(), 0, c, mmReplies)));
     } else if (s.boot.equals("kthreadd-copy")) {
       emit(s, new BootStep(cause, "kthreadd-pid"));
       Ctx c = new Ctx("swapper", 0, 0, "rest_init/kernel_thread/kernel_clone/copy_process");
-      later(() -> env.pids().tell(new PidAllocator.AllocPid(send.next(), "task-2", c, pidReplies)));
+      later(() -> env.pids().tell(new PidAllocator.AllocPid(send.next(), KTHREADD_KEY, c, pidReplies)));
     }
     return commit();
   }
@@ -178,7 +180,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
     initMm = m.reply().mm();
     emit(s, new BootStep(m.reply().id(), "init-pid"));
     Ctx c = new Ctx("swapper", 0, 0, "rest_init/user_mode_thread/kernel_clone/copy_process");
-    later(() -> env.pids().tell(new PidAllocator.AllocPid(send.next(), "task-1", c, pidReplies)));
+    later(() -> env.pids().tell(new PidAllocator.AllocPid(send.next(), INIT_KEY, c, pidReplies)));
     return commit();
   }
 
@@ -193,12 +195,12 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
       emit(s, new BootStep(cause, "kthreadd-copy"));
       later(() -> {
         init.tell(new TaskCmd.Attach(send.next(), pid, obj, mm, 0, 0, null, c));
-        env.pids().tell(new PidAllocator.AttachPid(send.next(), pid, "task-1", "init", 0, 0, 0, init,
+        env.pids().tell(new PidAllocator.AttachPid(send.next(), pid, INIT_KEY, "init", 0, 0, 0, init,
             c.in("attach_pid")));
       });
       // rest_init → kernel_thread(kthreadd): pid 2, a kernel thread without an mm.
       ActorRef<TaskCmd> kthreadd = spawn(s, cause, "swapper");
-      TaskInit ti = new TaskInit("task-2", "", 0, null, "kthreadd", "", Map.of(), Map.of(), List.of(), 0, 0,
+      TaskInit ti = new TaskInit(KTHREADD_KEY, "", 0, null, "kthreadd", "", Map.of(), Map.of(), List.of(), 0, 0,
           true, 0, "rest_init/kernel_thread/kernel_clone/copy_process", false, dev.kmodel.kernel.signal.Sig.SIGCHLD);
       later(() -> kthreadd.tell(new TaskCmd.Start(send.next(), ti, copied)));
     } else if (s.boot.equals("kthreadd-pid")) {
@@ -210,10 +212,10 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
       String mm = initMm;
       later(() -> {
         kthreadd.tell(new TaskCmd.Attach(send.next(), pid, obj, null, 0, 0, null, c));
-        env.pids().tell(new PidAllocator.AttachPid(send.next(), pid, "task-2", "kthreadd", 0, 0, 0, kthreadd,
+        env.pids().tell(new PidAllocator.AttachPid(send.next(), pid, KTHREADD_KEY, "kthreadd", 0, 0, 0, kthreadd,
             c.in("attach_pid")));
         // Boot is done: init becomes runnable on CPU 0 (kthreadd sleeps until asked for threads).
-        env.cpus().get(0).tell(new Cpu.Enqueue(send.next(), new Cpu.Rq("task-1", 1, init, mm)));
+        env.cpus().get(0).tell(new Cpu.Enqueue(send.next(), new Cpu.Rq(INIT_KEY, 1, init, mm)));
       });
     }
     return commit();

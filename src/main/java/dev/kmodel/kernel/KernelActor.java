@@ -98,39 +98,36 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
 
   /** Ends the step: one journal write for its events, then its sends in order. */
   protected final Effect<KEvent, S> commit() {
+    return finish(false);
+  }
+
+  /** Ends the step and stops the actor once the events are journaled and sends done. */
+  protected final Effect<KEvent, S> commitAndStop() {
+    return finish(true);
+  }
+
+  private Effect<KEvent, S> finish(boolean stop) {
     List<E> events = List.copyOf(pending);
     List<Runnable> effects = List.copyOf(sends);
     pending.clear();
     sends.clear();
     if (events.isEmpty()) {
-      if (effects.isEmpty()) return Effect().none();
-      return Effect().none().thenRun(s -> effects.forEach(Runnable::run));
+      if (effects.isEmpty()) return stop ? Effect().stop() : Effect().none();
+      var effect = Effect().none().thenRun((S s) -> effects.forEach(Runnable::run));
+      return stop ? effect.thenStop() : effect;
     }
     // The write is in flight until it is journaled and this step's sends have gone out.
     Activity a = send.activity();
     a.sent();
-    return Effect().persist(journaled(events)).thenRun(s -> {
+    var effect = Effect().persist(journaled(events)).thenRun((S s) -> {
       effects.forEach(Runnable::run);
       a.done();
     });
+    return stop ? effect.thenStop() : effect;
   }
 
   /** One journal entry per step: a single event as it is, several as a {@link StepBatch}. */
   private static KEvent journaled(List<? extends KEvent> events) {
     return events.size() == 1 ? events.get(0) : new StepBatch(events.get(0).cause(), List.copyOf(events));
-  }
-
-  /** Ends the step and stops the actor once the events are journaled and sends done. */
-  protected final Effect<KEvent, S> commitAndStop() {
-    List<E> events = List.copyOf(pending);
-    List<Runnable> effects = List.copyOf(sends);
-    pending.clear();
-    sends.clear();
-    Activity a = send.activity();
-    a.sent();
-    return Effect().persist(journaled(events)).thenRun((S s) -> {
-      effects.forEach(Runnable::run);
-      a.done();
-    }).thenStop();
   }
 }

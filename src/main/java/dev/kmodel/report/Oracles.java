@@ -167,11 +167,11 @@ final class Oracles {
               + ") has parent " + t.parentKey + " which is no longer alive", List.of(t.pid)));
         }
       }
-      if (t.state.equals("zombie") && t.parentKey.equals("task-1")) {
+      if (t.state.equals("zombie") && t.parentKey.equals(dev.kmodel.kernel.Kernel.INIT_KEY)) {
         v.add(new ViolationRow(end, "unreaped-zombie", "pid " + t.pid + " (" + t.comm
             + ") is a zombie child of init, which reaps forever", List.of(t.pid)));
       }
-      if (t.blockedInWait && !t.key.equals("task-1")) {
+      if (t.blockedInWait && !t.key.equals(dev.kmodel.kernel.Kernel.INIT_KEY)) {
         v.add(new ViolationRow(end, "deadlock", "pid " + t.pid + " (" + t.comm
             + ") sleeps in wait4 and nothing can wake it", List.of(t.pid)));
       }

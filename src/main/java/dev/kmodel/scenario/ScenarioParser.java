@@ -215,7 +215,7 @@ public final class ScenarioParser {
       case "clone" -> {
         if (!args.containsKey("run")) throw bad(o, "clone needs 'run' (the program the child runs)");
         int flags = 0;
-        for (String f : listOf(args.get("flags"))) {
+        for (String f : Step.names(args.get("flags"))) {
           int b = dev.kmodel.kernel.fork.CloneFlags.bit(f);
           if (b == 0) throw bad(o.get("flags"), "unknown clone flag '" + f + "'");
           flags |= b;
@@ -237,7 +237,7 @@ public final class ScenarioParser {
         if (!args.containsKey("image")) throw bad(o, "exec needs 'image' (the program to run)");
       }
       case "wait4" -> {
-        for (String opt : listOf(args.get("options"))) {
+        for (String opt : Step.names(args.get("options"))) {
           if (WaitOptions.bit(opt) == 0) throw bad(o.get("options"), "unknown wait option '" + opt + "'");
         }
       }
@@ -255,7 +255,7 @@ public final class ScenarioParser {
         if (!Set.of("SIG_DFL", "SIG_IGN", "catch").contains(h)) {
           throw bad(o.get("handler"), "handler must be SIG_DFL, SIG_IGN or catch, got '" + h + "'");
         }
-        for (String f : listOf(args.get("flags"))) {
+        for (String f : Step.names(args.get("flags"))) {
           if (!Set.of("SA_NOCLDWAIT", "SA_NOCLDSTOP", "SA_RESTART", "SA_SIGINFO", "SA_RESETHAND",
               "SA_NODEFER").contains(f)) {
             throw bad(o.get("flags"), "unknown sigaction flag '" + f + "'");
@@ -274,7 +274,7 @@ public final class ScenarioParser {
         if (!Set.of("P_ALL", "P_PID", "P_PGID").contains(idtype)) {
           throw bad(o.get("idtype"), "idtype must be P_ALL, P_PID or P_PGID, got '" + idtype + "'");
         }
-        for (String opt : listOf(args.get("options"))) {
+        for (String opt : Step.names(args.get("options"))) {
           if (WaitOptions.bit(opt) == 0) throw bad(o.get("options"), "unknown wait option '" + opt + "'");
         }
       }
@@ -289,9 +289,4 @@ public final class ScenarioParser {
     return v instanceof String s && (s.startsWith("$") || s.startsWith("-$"));
   }
 
-  private static List<String> listOf(Object v) {
-    if (v == null) return List.of();
-    if (v instanceof List<?> l) return l.stream().map(String::valueOf).toList();
-    return List.of(String.valueOf(v).split("\\s*\\|\\s*"));
-  }
 }

@@ -28,11 +28,14 @@ public record Step(int index, String op, Map<String, Object> args, int line, int
     return v instanceof Number n ? n.longValue() : dflt;
   }
 
-  @SuppressWarnings("unchecked")
   public List<String> list(String key) {
-    Object v = args.get(key);
+    return names(args.get(key));
+  }
+
+  /** A list of names as a scenario may write it: [A, B], a single A, or "A|B". */
+  public static List<String> names(Object v) {
     if (v == null) return List.of();
     if (v instanceof List<?> l) return l.stream().map(String::valueOf).toList();
-    return List.of(String.valueOf(v));
+    return List.of(String.valueOf(v).split("\\s*\\|\\s*"));
   }
 }

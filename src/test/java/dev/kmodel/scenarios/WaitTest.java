@@ -57,4 +57,19 @@ class WaitTest {
     long forked = result(r, "parent", 9).ret();
     assertEquals(forked, result(r, "parent", 10).ret());
   }
+
+  @Test
+  void optionsWrittenAsOneStringWorkAtRunTimeToo() throws Exception {
+    Report q = Runs.text("""
+        cpus = 1
+        programs {
+          main = [ { op = fork, run = c, save = k }, { op = wait4, pid = "$k", options = "WNOHANG|__WALL" }
+                   { op = wait4, pid = "$k" } ]
+          c = [ { op = exit, code = 0 } ]
+        }
+        boot = [ main ]
+        """);
+    assertEquals(0L, result(q, "main", 1).ret(), "WNOHANG taken from \"WNOHANG|__WALL\"");
+    assertEquals(task(q, "c").pid(), result(q, "main", 2).ret());
+  }
 }

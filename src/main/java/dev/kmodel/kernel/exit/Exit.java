@@ -32,7 +32,7 @@ import java.util.Objects;
  */
 public final class Exit {
   /** The init task's key and pid: the child reaper of the init pid namespace. */
-  public static final String INIT_KEY = "task-1";
+  public static final String INIT_KEY = dev.kmodel.kernel.Kernel.INIT_KEY;
   public static final int INIT_PID = 1;
 
   private Exit() {}

@@ -199,13 +199,19 @@ public final class Signals {
     t.then(() -> t.env.pids().tell(new PidAllocator.SetTaskFlags(t.nextId(), pid, false, stopped)));
   }
 
+  /** Delivering {@code sig} with action {@code a} ends the task (SIGKILL, or a default Term/Core action). */
+  private static boolean kills(int sig, SigAction a) {
+    return sig == Sig.SIGKILL || (a.handler().equals("SIG_DFL") && Sig.defaultTerminates(sig));
+  }
+
+  /** Delivering {@code sig} with action {@code a} stops the task (SIGSTOP, or a default Stop action). */
+  private static boolean stops(int sig, SigAction a) {
+    return sig == Sig.SIGSTOP || (a.handler().equals("SIG_DFL") && Sig.defaultStops(sig));
+  }
+
   /** A signal whose action kills the task is pending. */
   public static boolean fatalPending(TaskState s) {
-    for (int sig : s.pending) {
-      SigAction a = s.sigaction(sig);
-      if (sig == Sig.SIGKILL || (!a.handler().equals("catch") && !a.ignored() && Sig.defaultTerminates(sig))) return true;
-    }
-    return false;
+    return s.pending.stream().anyMatch(sig -> kills(sig, s.sigaction(sig)));
   }
 
   /**
@@ -220,9 +226,9 @@ public final class Signals {
     List<Integer> handled = new ArrayList<>();
     for (int sig : s.pending) {
       SigAction a = s.sigaction(sig);
-      if (sig == Sig.SIGKILL || (!a.handler().equals("catch") && !a.ignored() && Sig.defaultTerminates(sig))) {
+      if (kills(sig, a)) {
         if (fatal == 0) fatal = sig;
-      } else if (sig == Sig.SIGSTOP || (Sig.defaultStops(sig) && !a.handler().equals("catch") && !a.ignored())) {
+      } else if (stops(sig, a)) {
         if (stop == 0) stop = sig;
       } else if (a.handler().equals("catch")) {
         handled.add(sig);

@@ -265,6 +265,11 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   public void wakeStopped(TaskState s, MsgId cause) {
     if (!s.state.equals("stopped")) return;        // already woken (a second SIGKILL, SIGCONT)
     event(s, new Woken(cause, "wake_up_state(TASK_STOPPED)"));
+    enqueueSelf(s);
+  }
+
+  /** ttwu_queue: back on the runqueue of the CPU the task last ran on. */
+  private void enqueueSelf(TaskState s) {
     Cpu.Rq rq = new Cpu.Rq(key, s.pid, self, s.mm);
     ActorRef<Cpu.Cmd> cpu = cpu(s.cpu);
     then(() -> cpu.tell(new Cpu.Enqueue(send.next(), rq)));
@@ -277,9 +282,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   public void wake(TaskState s, MsgId cause, String by, Phase... sleepingIn) {
     if (!s.state.equals("sleeping") || !java.util.Arrays.asList(sleepingIn).contains(s.phase)) return;
     event(s, new Woken(cause, by));
-    Cpu.Rq rq = new Cpu.Rq(key, s.pid, self, s.mm);
-    ActorRef<Cpu.Cmd> cpu = cpu(s.cpu);
-    then(() -> cpu.tell(new Cpu.Enqueue(send.next(), rq)));
+    enqueueSelf(s);
   }
 
   // ---- running the program ------------------------------------------------------------------
