@@ -3,7 +3,9 @@ package dev.kmodel.fs;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.Errno;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskEvent.FileClosed;
 import dev.kmodel.kernel.task.TaskEvent.FilesOpened;
@@ -26,15 +28,41 @@ public final class FileSyscalls {
     t.then(() -> t.env.files().tell(new FileTable.Open(t.nextId(), n, holder, ctx, t.fileReplies)));
   }
 
-  /** close(2): EBADF for a bad fd; else filp_close → fput. */
+  /** close(2): EBADF for a bad fd; else filp_close → fput. A shared fd table is changed by its owner. */
   public static void close(Task t, TaskState s, MsgId cause, Step st) {
     long fd = t.resolveOr(s, st, "fd", -1);
+    String table = s.objects.filesStruct();
+    if (Shared.tableShared(s, table) && !s.counts(table)) {
+      t.phase(s, cause, Phase.FILE_SHARED);
+      var owner = Shared.owner(t, s, table);
+      t.then(() -> owner.tell(new TaskCmd.CloseFd(t.nextId(), (int) Math.max(-1, Math.min(fd, Integer.MAX_VALUE)),
+          t.self)));
+      return;
+    }
     if (fd < 0 || fd >= s.fds.size() || s.fds.get((int) fd) == null) {
       t.ret(s, cause, 0, Errno.EBADF, null);
       return;
     }
     String file = s.fds.get((int) fd);
-    t.event(s, new FileClosed(cause, (int) fd));
+    if (Shared.tableShared(s, table)) {
+      Shared.change(t, s, new FileClosed(cause, (int) fd), table);
+    } else {
+      t.event(s, new FileClosed(cause, (int) fd));
+    }
+    fput(t, s, cause, file);
+  }
+
+  /** The owner of the shared fd table answered an open's fd_install or a close. */
+  public static void tableOpDone(Task t, TaskState s, TaskCmd.TableOpDone c) {
+    if (c.errno() != null || c.file() == null) {
+      t.ret(s, c.id(), c.ret(), c.errno(), null);
+      return;
+    }
+    fput(t, s, c.id(), c.file());
+  }
+
+  /** filp_close → fput of one file. */
+  private static void fput(Task t, TaskState s, MsgId cause, String file) {
     t.phase(s, cause, Phase.FILE_CALL);
     Ctx ctx = t.ctx(s, "__x64_sys_close/filp_close");
     String holder = s.objects.filesStruct();
@@ -45,8 +73,20 @@ public final class FileSyscalls {
   public static void done(Task t, TaskState s, FileTable.Files f) {
     MsgId cause = f.id();
     if (f.request().equals("open")) {
+      String table = s.objects.filesStruct();
+      if (Shared.tableShared(s, table) && !s.counts(table)) {
+        // fd_install in a shared table: its owner hands out the descriptor.
+        t.phase(s, cause, Phase.FILE_SHARED);
+        var owner = Shared.owner(t, s, table);
+        t.then(() -> owner.tell(new TaskCmd.InstallFds(t.nextId(), f.files(), t.self)));
+        return;
+      }
       int fd = s.fds.size();
-      t.event(s, new FilesOpened(cause, f.files()));
+      if (Shared.tableShared(s, table)) {
+        Shared.change(t, s, new FilesOpened(cause, f.files()), table);
+      } else {
+        t.event(s, new FilesOpened(cause, f.files()));
+      }
       t.ret(s, cause, fd, null, null);
       return;
     }

@@ -40,7 +40,12 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
   public record Get(MsgId id, List<String> files, String holder, Ctx ctx) implements Cmd {}
 
   /** fput on each; replies with the files whose f_count reached zero (their __fput is now queued). */
-  public record Fput(MsgId id, List<String> files, String holder, Ctx ctx, ActorRef<Files> replyTo) implements Cmd {}
+  public record Fput(MsgId id, List<String> files, String holder, Ctx ctx, ActorRef<Files> replyTo, boolean delayed)
+      implements Cmd {
+    public Fput(MsgId id, List<String> files, String holder, Ctx ctx, ActorRef<Files> replyTo) {
+      this(id, files, holder, ctx, replyTo, false);
+    }
+  }
 
   /** ____fput → __fput from task_work: the file is finally freed. */
   public record FinishFput(MsgId id, List<String> files, Ctx ctx) implements Cmd {}
@@ -140,6 +145,13 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
       view.put(f, n - 1);
       ledger.add(LedgerEntry.of(f, ObjType.FILE, s.owner.get(f), "put", n - 1, c.holder(), c.ctx().in("fput")));
       if (n - 1 == 0) last.add(f);
+    }
+    if (c.delayed()) {
+      // No task_work to run them (the last reference went from another task's actor): delayed_fput.
+      for (String f : last) {
+        ledger.add(LedgerEntry.of(f, ObjType.FILE, s.owner.get(f), "free", 0, "delayed_fput",
+            c.ctx().in("fput/delayed_fput/__fput/file_free")));
+      }
     }
     emit(s, new Event(c.id(), s.ids, ledger));
     if (c.replyTo() != null) later(() -> c.replyTo().tell(new Files(send.next(), "fput", last)));

@@ -14,11 +14,14 @@ public final class Sem {
 
   /** semop with SEM_UNDO: the first one allocates the task's sem_undo_list (get_undo_list). */
   public static void semundo(Task t, TaskState s, MsgId cause) {
-    if (s.semUndo == null) {
-      String obj = ObjType.SEM_UNDO_LIST.kernelName + "#" + t.key();
-      t.event(s, new SemUndoAllocated(cause, obj, List.of(LedgerEntry.of(obj, ObjType.SEM_UNDO_LIST, t.key(), "alloc",
-          1, t.key(), t.ctx(s, "__x64_sys_semop/do_semtimedop/find_alloc_undo/get_undo_list")))));
-    }
+    if (s.semUndo == null) getUndoList(t, s, cause, t.ctx(s, "__x64_sys_semop/do_semtimedop/find_alloc_undo/get_undo_list"));
     t.ret(s, cause, 0, null, null);
+  }
+
+  /** get_undo_list: allocates the task's sem_undo_list (shared with CLONE_SYSVSEM). */
+  public static void getUndoList(Task t, TaskState s, MsgId cause, dev.kmodel.kernel.Ctx ctx) {
+    String obj = ObjType.SEM_UNDO_LIST.kernelName + "#" + t.key();
+    t.event(s, new SemUndoAllocated(cause, obj, List.of(LedgerEntry.of(obj, ObjType.SEM_UNDO_LIST, t.key(), "alloc",
+        1, t.key(), ctx))));
   }
 }

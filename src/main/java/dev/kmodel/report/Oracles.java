@@ -103,7 +103,11 @@ final class Oracles {
       boolean ownerAlive = owner != null && !owner.freed;
       boolean ok;
       if (TASK_OWNED.contains(o.type)) {
-        ok = ownerAlive || o.owner.equals("kernel");
+        // A shared one (clone flags) may outlive the task that allocated it while a sharer lives.
+        ok = ownerAlive || o.owner.equals("kernel") || o.holders.stream().anyMatch(h -> {
+          T holder = b.tasks.get(h);
+          return holder != null && !holder.freed;
+        });
       } else if (o.type.equals("file")) {
         ok = o.holders.stream().anyMatch(h -> live.getOrDefault(h, false));
       } else if (Set.of("page", "vma", "page_table").contains(o.type)) {

@@ -13,7 +13,7 @@ public record Report(
     List<TaskRow> tasks, List<ResultRow> results, List<LedgerRow> ledger, List<ReparentRow> reparent,
     List<SignalRow> signals, List<ViolationRow> violations,
     List<LockRow> locks, List<GraceRow> graces, List<RcuCallbackRow> rcuCallbacks,
-    List<RcuSectionRow> rcuSections, List<CpuRow> cpuStats) {
+    List<RcuSectionRow> rcuSections, List<CpuRow> cpuStats, List<GroupRow> threadGroups) {
 
   public record Journal(long events, int persistenceIds) {}
 
@@ -50,6 +50,14 @@ public record Report(
 
   /** An rcu_read_lock … rcu_read_unlock section on one CPU ({@code unlock} null: still inside). */
   public record RcuSectionRow(int cpu, int pid, long lock, Long unlock) {}
+
+  /**
+   * What happened to a thread group: {@code leader-delayed} (its leader exited while threads lived:
+   * a zombie its parent is not told of; {@code pids} the threads), {@code leader-notified} (the last
+   * thread's release_task told the parent; {@code pids} that thread), {@code group-exit} (the first
+   * exit_group or fatal signal; {@code detail} says which, with the code).
+   */
+  public record GroupRow(long seq, int tgid, int pid, String event, List<Integer> pids, String detail) {}
 
   public record CpuRow(int cpu, long clock, int switches, String lazyMm) {}
 

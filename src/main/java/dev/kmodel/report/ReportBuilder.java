@@ -31,6 +31,7 @@ public final class ReportBuilder {
   static final class T {
     final String key;
     int pid;
+    int tgid;
     int ppid;
     String parentKey = "";
     String comm = "";
@@ -70,6 +71,7 @@ public final class ReportBuilder {
   private final List<ResultRow> results = new ArrayList<>();
   private final Map<String, ResultRow> open = new HashMap<>();
   private final List<ReparentRow> reparent = new ArrayList<>();
+  private final List<GroupRow> groups = new ArrayList<>();
   private final List<SignalRow> signals = new ArrayList<>();
   private final List<LockRow> locks = new ArrayList<>();
   private final Map<String, Long> lockRequested = new HashMap<>();
@@ -133,6 +135,7 @@ public final class ReportBuilder {
       if (c.init().kernelThread()) t.state = "sleeping";
     } else if (e instanceof Attached a) {
       t.pid = a.pid();
+      t.tgid = a.tgid() == 0 ? a.pid() : a.tgid();
       t.mm = a.mm();
     } else if (e instanceof RanOn r) {
       t.cpu = r.cpu();
@@ -167,6 +170,17 @@ public final class ReportBuilder {
       reparent.add(new ReparentRow(seq, t.pid, r.from(), r.to(), r.why(), r.childState()));
       t.ppid = r.to();
       t.parentKey = r.toKey();
+    } else if (e instanceof LeaderDelayed d) {
+      groups.add(new GroupRow(seq, t.tgid, t.pid, "leader-delayed", d.threads().stream().map(this::pidOf).toList(),
+          "exit_notify: thread_group_empty() is false, the parent is not told"));
+    } else if (e instanceof LeaderNotifying n && n.thread() != null) {
+      groups.add(new GroupRow(seq, t.tgid, t.pid, "leader-notified", List.of(pidOf(n.thread())),
+          "release_task of the group's last thread: do_notify_parent(leader)"));
+    } else if (e instanceof GroupExitSet g) {
+      WaitStatus ws = WaitStatus.of(g.code());
+      groups.add(new GroupRow(seq, t.tgid, t.pid, "group-exit", List.of(), (g.by().startsWith("signal")
+          ? g.by() : "exit_group by pid " + pidOf(g.by())) + ", group_exit_code "
+          + (ws.exited() ? "exited " + ws.code() : "signaled " + ws.signal())));
     } else if (e instanceof Stopped) {
       t.state = "stopped";
     } else if (e instanceof Continued) {
@@ -252,7 +266,7 @@ public final class ReportBuilder {
     List<TaskRow> taskRows = new ArrayList<>();
     for (T t : tasks.values()) {
       if (t.taskStruct == null) continue;
-      taskRows.add(new TaskRow(t.lastSeq, t.pid, t.pid, t.ppid, t.comm, t.state, t.exitCode, t.exitSignal, t.key));
+      taskRows.add(new TaskRow(t.lastSeq, t.pid, t.tgid == 0 ? t.pid : t.tgid, t.ppid, t.comm, t.state, t.exitCode, t.exitSignal, t.key));
     }
     String finalOutcome = outcome;
     if (outcome.equals("completed")) {
@@ -270,6 +284,7 @@ public final class ReportBuilder {
         taskRows, List.copyOf(results), rows, List.copyOf(reparent), List.copyOf(signals), List.copyOf(violations),
         List.copyOf(locks), List.copyOf(graces.values()), List.copyOf(callbacks),
         sections.stream().sorted(Comparator.comparingLong(Section::lock))
-            .map(x -> new RcuSectionRow(x.cpu(), x.pid(), x.lock(), x.unlock())).toList(), cpuRows);
+            .map(x -> new RcuSectionRow(x.cpu(), x.pid(), x.lock(), x.unlock())).toList(), cpuRows,
+        List.copyOf(groups));
   }
 }

@@ -18,6 +18,8 @@ import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.kernel.task.ThreadInfo;
+import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd;
@@ -39,8 +41,35 @@ public final class Exit {
 
   /** do_exit (kernel/exit.c): {@code status} is what wait will report. */
   public static void doExit(Task t, TaskState s, MsgId cause, int status) {
-    // exit_signals: PF_EXITING; group_dead = atomic_dec_and_test(&signal->live) (one thread: true).
-    t.event(s, new PfExitingSet(cause, status, true));
+    // After a group exit every thread dies with the group's exit code (do_group_exit).
+    if (s.isLeader() ? s.groupExit : s.groupExitCode != 0) status = s.groupExitCode;
+    if (!s.isLeader()) {
+      // exit_signals: PF_EXITING; atomic_dec_and_test(&signal->live) is the leader's to answer.
+      t.event(s, new PfExitingSet(cause, status, false));
+      t.phase(s, cause, Phase.EXIT_SIGNALS);
+      ActorRef<TaskCmd> leader = s.leader;
+      String k = t.key();
+      t.then(() -> leader.tell(new TaskCmd.ThreadExiting(t.nextId(), k, t.self)));
+      return;
+    }
+    boolean groupDead = s.threads.values().stream().allMatch(ThreadInfo::exiting);
+    t.event(s, new PfExitingSet(cause, status, groupDead));
+    t.phase(s, cause, Phase.EXIT_SIGNALS, "groupDead", groupDead);
+    exitSignalsDone(t, s, cause);
+  }
+
+  /** A thread learns group_dead from its leader and goes on with do_exit. */
+  public static void groupDeadKnown(Task t, TaskState s, TaskCmd.GroupDead c) {
+    if (s.phase != Phase.EXIT_SIGNALS) return;
+    t.phase(s, c.id(), Phase.EXIT_SIGNALS, "groupDead", c.groupDead());
+    exitSignalsDone(t, s, c.id());
+  }
+
+  private static boolean groupDead(TaskState s) {
+    return Boolean.TRUE.equals(s.data.get("groupDead"));
+  }
+
+  private static void exitSignalsDone(Task t, TaskState s, MsgId cause) {
     if (s.mm != null) {
       exitMm(t, s, cause);
       return;
@@ -66,12 +95,23 @@ public final class Exit {
   public static void exitMmDone(Task t, TaskState s, MsgId cause) {
     String k = t.key();
     if (s.semUndo != null) {
-      // exit_sem (ipc/sem.c): the undo adjustments are applied and the undo list is freed.
-      t.event(s, new SemUndoReleased(cause, List.of(LedgerEntry.of(s.semUndo, ObjType.SEM_UNDO_LIST, k, "free", 0, k,
-          t.ctx(s, "do_exit/exit_sem")))));
+      // exit_sem (ipc/sem.c): the last user of the undo list applies its adjustments and frees it.
+      Ctx ctx = t.ctx(s, "do_exit/exit_sem");
+      boolean last = Shared.put(t, s, cause, s.semUndo, ctx);
+      t.event(s, new SemUndoReleased(cause, last ? List.of(LedgerEntry.of(s.semUndo, ObjType.SEM_UNDO_LIST, k, "free",
+          0, k, ctx)) : List.of()));
     }
     // exit_shm (ipc/shm.c): segments this task created are orphaned, not destroyed (shm_rmid_forced = 0).
-    if (s.objects.filesStruct() == null) {
+    String table = s.objects.filesStruct();
+    if (table == null) {
+      afterFiles(t, s, cause);
+      return;
+    }
+    if (s.shared(table)
+        && !Shared.put(t, s, cause, table, t.ctx(s, "do_exit/exit_files/put_files_struct"))) {
+      // Others still use the fd table: only our reference goes (the owner keeps the table for them).
+      if (!s.counts(table)) t.event(s, new FilesReleased(cause, List.of()));
+      exitFs(t, s, cause);
       afterFiles(t, s, cause);
       return;
     }
@@ -81,9 +121,8 @@ public final class Exit {
       return;
     }
     t.phase(s, cause, Phase.EXIT_FILES);
-    String holder = s.objects.filesStruct();
     Ctx ctx = t.ctx(s, "do_exit/exit_files/put_files_struct/close_files/filp_close/fput");
-    t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), files, holder, ctx, t.fileReplies)));
+    t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), files, table, ctx, t.fileReplies)));
   }
 
   /** put_files_struct: the fd table is freed once its files are fput; final __fputs wait in task_work. */
@@ -92,10 +131,18 @@ public final class Exit {
     t.event(s, new FilesReleased(cause, List.of(LedgerEntry.of(s.objects.filesStruct(), ObjType.FILES_STRUCT, k,
         "free", 0, k, t.ctx(s, "do_exit/exit_files/put_files_struct/kmem_cache_free")))));
     if (!lastRefs.isEmpty()) t.event(s, new TaskWorkQueued(cause, lastRefs));
-    // exit_fs: the last user of fs_struct frees it.
-    t.event(s, new FsReleased(cause, List.of(LedgerEntry.of(s.objects.fsStruct(), ObjType.FS_STRUCT, k, "free", 0, k,
-        t.ctx(s, "do_exit/exit_fs/free_fs_struct")))));
+    exitFs(t, s, cause);
     afterFiles(t, s, cause);
+  }
+
+  /** exit_fs (fs/fs_struct.c): the last user of fs_struct frees it. */
+  private static void exitFs(Task t, TaskState s, MsgId cause) {
+    String fs = s.objects.fsStruct();
+    Ctx ctx = t.ctx(s, "do_exit/exit_fs");
+    if (fs == null || (s.shared(fs) && !Shared.put(t, s, cause, fs, ctx))) return;
+    String k = t.key();
+    t.event(s, new FsReleased(cause, List.of(LedgerEntry.of(fs, ObjType.FS_STRUCT, k, "free", 0, k,
+        ctx.in("free_fs_struct")))));
   }
 
   /** exit_task_namespaces, exit_task_work, exit_thread, then exit_notify under write_lock. */
@@ -112,11 +159,41 @@ public final class Exit {
   /** exit_notify, holding write_lock(tasklist_lock): forget_original_parent first. */
   public static void exitNotify(Task t, TaskState s, MsgId cause) {
     if (s.children.isEmpty()) {
-      doNotifyParent(t, s, cause);
+      exitNotifyTail(t, s, cause);
       return;
     }
-    // find_new_reaper: no other thread in this version; then the nearest live child subreaper among
-    // the ancestors (only looked for if one exists: has_child_subreaper); else the child reaper.
+    // find_new_reaper: a live thread of our own group first (find_alive_thread).
+    if (Threads.multiThreaded(s)) {
+      if (s.isLeader()) {
+        ThreadInfo alive = Threads.aliveThread(t, s, t.key());
+        if (alive != null) {
+          reparentTo(t, s, cause, alive.key(), s.tgid, alive.ref(), "thread-group");
+          return;
+        }
+      } else {
+        t.phase(s, cause, Phase.EXIT_FIND_THREAD);
+        ActorRef<TaskCmd> leader = s.leader;
+        String k = t.key();
+        t.then(() -> leader.tell(new TaskCmd.FindAliveThread(t.nextId(), k, t.self)));
+        return;
+      }
+    }
+    findNewReaper(t, s, cause);
+  }
+
+  /** The leader answered find_alive_thread. */
+  public static void aliveThread(Task t, TaskState s, TaskCmd.AliveThread c) {
+    if (s.phase != Phase.EXIT_FIND_THREAD) return;
+    if (c.key() != null) {
+      reparentTo(t, s, c.id(), c.key(), s.tgid, c.ref(), "thread-group");
+      return;
+    }
+    findNewReaper(t, s, c.id());
+  }
+
+  /** find_new_reaper past our group: the nearest live child subreaper among the ancestors, else init. */
+  private static void findNewReaper(Task t, TaskState s, MsgId cause) {
+    // Only looked for if one exists (has_child_subreaper).
     if (s.hasChildSubreaper && s.parent != null) {
       t.phase(s, cause, Phase.EXIT_FIND_REAPER);
       Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_new_reaper");
@@ -153,8 +230,11 @@ public final class Exit {
   /** forget_original_parent: every child, live or zombie, goes to the new reaper. */
   private static void reparentTo(Task t, TaskState s, MsgId cause, String toKey, int toPid,
       ActorRef<TaskCmd> reaper, String why) {
-    // reparent_leader resets every orphan's exit_signal to SIGCHLD.
-    List<ChildInfo> kids = s.children.values().stream().map(k -> k.withExitSignal(Sig.SIGCHLD)).toList();
+    // reparent_leader resets every orphan's exit_signal to SIGCHLD — unless the new parent is a thread
+    // of our own group: "a threaded reparent" tells no one anything.
+    boolean sameGroup = why.equals("thread-group");
+    List<ChildInfo> kids = s.children.values().stream().map(k -> sameGroup ? k : k.withExitSignal(Sig.SIGCHLD))
+        .toList();
     List<String> keys = kids.stream().map(ChildInfo::key).toList();
     t.event(s, new ChildrenReparented(cause, keys, toKey, toPid, why));
     t.phase(s, cause, Phase.EXIT_ADOPT, "kids", kids);
@@ -164,10 +244,10 @@ public final class Exit {
     t.then(() -> {
       for (ChildInfo c : kids) {
         c.ref().tell(new TaskCmd.Reparented(t.nextId(), toKey, toPid, reaper, why, ctx.in("reparent_leader")));
-        t.env.pids().tell(new PidAllocator.SetParentPid(t.nextId(), c.pid(), toPid));
+        if (!sameGroup) t.env.pids().tell(new PidAllocator.SetParentPid(t.nextId(), c.pid(), toPid));
       }
       // reparent_leader → kill_orphaned_pgrp(p, father): a child's group may lose its outside link.
-      for (ChildInfo c : kids) {
+      for (ChildInfo c : sameGroup ? List.<ChildInfo>of() : kids) {
         t.env.pids().tell(new PidAllocator.KillOrphanedPgrp(t.nextId(), c.pid(), fromPid, 0, fromPid,
             ctx.in("reparent_leader")));
       }
@@ -182,23 +262,36 @@ public final class Exit {
     List<ChildInfo> kids = (List<ChildInfo>) s.data.get("kids");
     List<ChildInfo> dead = kids.stream().filter(k -> c.autoreap().contains(k.key())).toList();
     t.phase(s, c.id(), Phase.EXIT_ADOPT, "dead", dead);
-    doNotifyParent(t, s, c.id());
+    exitNotifyTail(t, s, c.id());
   }
 
-  /** do_notify_parent (kernel/signal.c): SIGCHLD to the parent, which says whether we are autoreaped. */
-  private static void doNotifyParent(Task t, TaskState s, MsgId cause) {
+  /**
+   * The rest of exit_notify: kill_orphaned_pgrp if the group died; then a leader of an empty group
+   * notifies its parent (do_notify_parent); a leader whose threads live becomes a zombie nobody is
+   * told of yet (delay_group_leader); any other thread is autoreaped (exit_signal -1).
+   */
+  private static void exitNotifyTail(Task t, TaskState s, MsgId cause) {
     t.phase(s, cause, Phase.EXIT_NOTIFY_PARENT);
-    // exit_notify → kill_orphaned_pgrp(tsk, NULL): were we our group's only link to the session?
-    int pid = s.pid, ppid = s.ppid;
+    // kill_orphaned_pgrp(tsk->group_leader, NULL): were we our group's only link to the session?
+    int tgid = s.tgid, ppid = s.ppid;
     Ctx orphan = t.ctx(s, "do_exit/exit_notify");
-    if (ppid > 0) {
-      t.then(() -> t.env.pids().tell(new PidAllocator.KillOrphanedPgrp(t.nextId(), pid, ppid, pid, pid, orphan)));
+    if (ppid > 0 && groupDead(s)) {
+      t.then(() -> t.env.pids().tell(new PidAllocator.KillOrphanedPgrp(t.nextId(), tgid, ppid, tgid, tgid, orphan)));
     }
-    ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, "zombie", s.exitCode);
+    if (!s.isLeader()) {
+      notified(t, s, new TaskCmd.Notified(cause, true));
+      return;
+    }
+    if (!s.threads.isEmpty()) {
+      t.event(s, new LeaderDelayed(cause, List.copyOf(s.threads.keySet())));
+      notified(t, s, new TaskCmd.Notified(cause, false));
+      return;
+    }
+    ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, "zombie", s.waitStatus());
     Ctx ctx = t.ctx(s, "do_exit/exit_notify/do_notify_parent");
     ActorRef<TaskCmd> parent = s.parent;
     int sig = s.exitSignal;
-    t.then(() -> parent.tell(new TaskCmd.NotifyParent(t.nextId(), me, sig, ctx, t.self)));
+    t.then(() -> parent.tell(new TaskCmd.NotifyParent(t.nextId(), me, sig, ctx, t.self, false)));
   }
 
   /** exit_state = autoreap ? EXIT_DEAD : EXIT_ZOMBIE; unlock; release what is dead; do_task_dead. */
@@ -206,7 +299,8 @@ public final class Exit {
     if (s.phase != Phase.EXIT_NOTIFY_PARENT) return;
     MsgId cause = c.id();
     if (c.autoreap()) {
-      t.event(s, new BecameDead(cause, s.exitCode, "parent ignores SIGCHLD or has SA_NOCLDWAIT"));
+      t.event(s, new BecameDead(cause, s.exitCode, s.isLeader() ? "parent ignores SIGCHLD or has SA_NOCLDWAIT"
+          : "a thread: exit_signal -1, released by itself"));
     } else {
       t.event(s, new BecameZombie(cause, s.exitCode));
     }
@@ -240,8 +334,11 @@ public final class Exit {
   public static void doNotifyParentReceived(Task t, TaskState s, TaskCmd.NotifyParent c) {
     boolean autoreap = notifyOne(t, s, c.id(), c.child(), c.sig());
     t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
+    Threads.wakeGroupWaiters(t, s);
     ActorRef<TaskCmd> reply = c.replyTo();
-    t.then(() -> reply.tell(new TaskCmd.Notified(t.nextId(), autoreap)));
+    boolean leader = c.delayedLeader();
+    t.then(() -> reply.tell(leader ? new TaskCmd.LeaderNotified(t.nextId(), autoreap)
+        : new TaskCmd.Notified(t.nextId(), autoreap)));
   }
 
   private static boolean notifyOne(Task t, TaskState s, MsgId cause, ChildInfo child, int sig) {
@@ -265,15 +362,19 @@ public final class Exit {
   public static void adopt(Task t, TaskState s, TaskCmd.Adopt c) {
     List<String> autoreap = new ArrayList<>();
     boolean zombies = false;
+    boolean sameGroup = c.why().equals("thread-group");
     for (ChildInfo k : c.children()) {
       t.event(s, new ChildAdded(c.id(), k));
       // reparent_leader: a zombie is announced to its new parent as if it had just died.
-      if (k.exitState().equals("zombie")) {
+      if (k.exitState().equals("zombie") && !sameGroup) {
         zombies = true;
         if (notifyOne(t, s, c.id(), k, k.exitSignal())) autoreap.add(k.key());
       }
     }
-    if (zombies) t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
+    if (zombies) {
+      t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
+      Threads.wakeGroupWaiters(t, s);
+    }
     ActorRef<TaskCmd> reply = c.replyTo();
     t.then(() -> reply.tell(new TaskCmd.Adopted(t.nextId(), autoreap)));
   }
@@ -282,5 +383,14 @@ public final class Exit {
   public static void reparented(Task t, TaskState s, TaskCmd.Reparented c) {
     String state = s.exitState.isEmpty() ? (s.pfExiting ? "exiting" : "alive") : s.exitState;
     t.event(s, new Reparented(c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent(), state));
+    // for_each_thread(p, t): every thread of the child's group gets the new real_parent.
+    if (s.isLeader() && !s.threads.isEmpty()) {
+      List<ActorRef<TaskCmd>> threads = s.threads.values().stream().map(ThreadInfo::ref).toList();
+      t.then(() -> {
+        for (ActorRef<TaskCmd> th : threads) {
+          th.tell(new TaskCmd.Reparented(t.nextId(), c.parentKey(), c.ppid(), c.parent(), c.why(), c.ctx()));
+        }
+      });
+    }
   }
 }

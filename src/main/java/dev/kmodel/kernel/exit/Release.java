@@ -12,6 +12,7 @@ import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.kernel.task.WaitStatus;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.ObjType;
@@ -72,16 +73,25 @@ public final class Release {
     String k = t.key();
     Ctx at = c.ctx();
     List<LedgerEntry> l = new ArrayList<>();
-    l.add(LedgerEntry.of(s.objects.sighand(), ObjType.SIGHAND_STRUCT, k, "free", 0, k,
-        at.in("__exit_sighand/__cleanup_sighand")));
+    Ctx cleanup = at.in("__exit_sighand/__cleanup_sighand");
+    if (Shared.put(t, s, c.id(), s.objects.sighand(), cleanup)) {
+      l.add(LedgerEntry.of(s.objects.sighand(), ObjType.SIGHAND_STRUCT, k, "free", 0, k, cleanup));
+    }
     t.event(s, new Unhashed(c.id(), l));
     int pid = s.pid;
     ActorRef<TaskCmd> parent = s.parent;
     ActorRef<TaskCmd> reply = c.replyTo();
+    boolean thread = !s.isLeader();
+    ActorRef<TaskCmd> leader = s.leader;
     t.then(() -> {
       t.env.pids().tell(new PidAllocator.DetachPid(t.nextId(), pid, at.in("__unhash_process/detach_pid")));
-      if (parent != null) parent.tell(new TaskCmd.ChildUnlinked(t.nextId(), k));
-      reply.tell(new TaskCmd.ExitSignalDone(t.nextId(), k));
+      if (thread) {
+        // list_del_rcu(&p->thread_node); the leader then tells release_task whether it goes too.
+        leader.tell(new TaskCmd.ThreadUnlinked(t.nextId(), k, at, reply));
+      } else {
+        if (parent != null) parent.tell(new TaskCmd.ChildUnlinked(t.nextId(), k));
+        reply.tell(new TaskCmd.ExitSignalDone(t.nextId(), k, null));
+      }
     });
   }
 
@@ -98,6 +108,8 @@ public final class Release {
     });
     List<ChildInfo> queue = new ArrayList<>((List<ChildInfo>) s.data.get("releaseQueue"));
     queue.remove(0);
+    // release_task: "p = leader; if (unlikely(zap_leader)) goto repeat;"
+    if (c.alsoRelease() != null) queue.add(0, c.alsoRelease());
     t.phase(s, c.id(), s.phase, "releaseQueue", List.copyOf(queue));
     releaseNext(t, s, c.id());
   }
@@ -125,8 +137,10 @@ public final class Release {
       // put_task_struct: usage 1 → 0 → __put_task_struct.
       Ctx put = at.in("put_task_struct/__put_task_struct");
       List<LedgerEntry> l = new ArrayList<>();
-      l.add(LedgerEntry.of(s.objects.signal(), ObjType.SIGNAL_STRUCT, k, "free", 0, k,
-          put.in("put_signal_struct/free_signal_struct")));
+      Ctx putSignal = put.in("put_signal_struct");
+      if (Shared.put(t, s, cb.id(), s.objects.signal(), putSignal)) {
+        l.add(LedgerEntry.of(s.objects.signal(), ObjType.SIGNAL_STRUCT, k, "free", 0, k, putSignal.in("free_signal_struct")));
+      }
       if (s.stackLive) {
         l.add(LedgerEntry.of(s.objects.kernelStack(), ObjType.KERNEL_STACK, k, "free", 0, k,
             put.in("free_task/release_task_stack")));

@@ -103,21 +103,60 @@ public final class Wait {
   }
 
   /**
-   * do_wait's scan of current->children under read_lock(tasklist_lock). wait_consider_task, child by
+   * Holding read_lock(tasklist_lock): do_wait walks the children of every thread of the group
+   * (while_each_thread), or only its own with __WNOTHREAD. Another thread's list is read by asking it.
+   */
+  public static void locked(Task t, TaskState s, MsgId cause) {
+    int options = (Integer) s.data.get("waitOptions");
+    if (!Threads.multiThreaded(s) || (options & WaitOptions.__WNOTHREAD) != 0) {
+      scan(t, s, cause, List.copyOf(s.children.values()));
+      return;
+    }
+    List<ChildInfo> mine = List.copyOf(s.children.values());
+    if (s.isLeader()) {
+      List<ActorRef<TaskCmd>> threads = s.threads.values().stream().map(th -> th.ref()).toList();
+      t.phase(s, cause, Phase.WAIT_GATHER, "gathered", mine, "expect", threads.size(), "got", 0);
+      t.then(() -> {
+        for (ActorRef<TaskCmd> th : threads) th.tell(new TaskCmd.ChildrenAsk(t.nextId(), t.self));
+      });
+      if (threads.isEmpty()) scan(t, s, cause, mine);
+      return;
+    }
+    t.phase(s, cause, Phase.WAIT_GATHER, "gathered", mine, "expect", -1, "got", 0);
+    ActorRef<TaskCmd> leader = s.leader;
+    String k = t.key();
+    t.then(() -> leader.tell(new TaskCmd.GroupChildren(t.nextId(), k, t.self)));
+  }
+
+  /** One thread's children arrived; scan once every thread of the group has answered. */
+  @SuppressWarnings("unchecked")
+  public static void childrenOf(Task t, TaskState s, TaskCmd.ChildrenOf c) {
+    if (s.phase != Phase.WAIT_GATHER) return;
+    List<ChildInfo> all = new java.util.ArrayList<>((List<ChildInfo>) s.data.get("gathered"));
+    all.addAll(c.children());
+    int expect = c.expect() >= 0 ? c.expect() : (Integer) s.data.get("expect");
+    int got = (Integer) s.data.get("got") + (c.expect() >= 0 ? 0 : 1);
+    t.phase(s, c.id(), Phase.WAIT_GATHER, "gathered", List.copyOf(all), "expect", expect, "got", got);
+    if (expect >= 0 && got == expect) scan(t, s, c.id(), all);
+  }
+
+  /**
+   * do_wait's scan of the children lists under read_lock(tasklist_lock). wait_consider_task, child by
    * child in list order: a zombie (for WEXITED), else a stop not yet reported (WUNTRACED / WSTOPPED),
    * else a continue not yet reported (WCONTINUED).
    */
-  public static void scan(Task t, TaskState s, MsgId cause) {
+  static void scan(Task t, TaskState s, MsgId cause, List<ChildInfo> children) {
     long pid = (Long) s.data.get("waitPid");
     int options = (Integer) s.data.get("waitOptions");
     boolean any = false;
     ChildInfo target = null;
     String kind = null;
-    for (ChildInfo c : s.children.values()) {
+    for (ChildInfo c : children) {
       // wait_consider_task: an EXIT_DEAD child is being released by someone else; it doesn't count.
       if (c.exitState().equals("dead")) continue;
       if (!eligiblePid(s, c, pid) || !eligibleChild(c, options)) continue;
-      // A zombie group leader with live threads would wait (delay_group_leader); one thread each here.
+      // A zombie leader whose threads live (delay_group_leader) is not known as a zombie here yet:
+      // its parent hears of it when the group's last thread is released.
       if (c.exitState().equals("zombie")) {
         // wait_task_zombie without WEXITED: not waitable, and not counted against ECHILD either.
         if ((options & WaitOptions.WEXITED) != 0) {
@@ -242,7 +281,7 @@ public final class Wait {
     boolean reaped = won || (c.nowait() && s.exitState.equals("zombie"));
     ActorRef<TaskCmd> reply = c.replyTo();
     String k = t.key();
-    int pid = s.pid, status = s.exitCode;
+    int pid = s.pid, status = s.waitStatus();
     t.then(() -> reply.tell(new TaskCmd.ZombieResult(t.nextId(), k, pid, reaped, status)));
   }
 
@@ -253,7 +292,9 @@ public final class Wait {
     ChildInfo target = (ChildInfo) s.data.get("waitTarget");
     if (!c.reaped()) {
       // Lost the race: another waiter moved it to EXIT_DEAD first. do_wait goes round again.
-      t.event(s, new ChildChanged(c.id(), target.withExit("dead", target.status())));
+      if (s.children.containsKey(target.key())) {
+        t.event(s, new ChildChanged(c.id(), target.withExit("dead", target.status())));
+      }
       resume(t, s, c.id());
       return;
     }
@@ -263,7 +304,7 @@ public final class Wait {
       return;
     }
     ChildInfo reaped = target.withExit("dead", c.status());
-    t.event(s, new ChildChanged(c.id(), reaped));
+    if (s.children.containsKey(target.key())) t.event(s, new ChildChanged(c.id(), reaped));
     t.phase(s, c.id(), Phase.WAIT_REAP, "reaped", reaped);
     Release.releaseAll(t, s, c.id(), List.of(reaped), PATH + "/wait_consider_task/wait_task_zombie", "wait");
   }

@@ -16,6 +16,8 @@ import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskInit;
+import dev.kmodel.kernel.task.ThreadInfo;
+import dev.kmodel.kernel.exit.Threads;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.ObjType;
@@ -30,8 +32,15 @@ import java.util.Objects;
  * parent drives the phases; the child's actor allocates its own objects (it owns them).
  */
 public final class Fork {
-  private static final String CLONE = "__x64_sys_fork/kernel_clone";
-  private static final String COPY = CLONE + "/copy_process";
+  /** The call path of copy_process for the system call in progress (fork, vfork, clone). */
+  private static String copyPath(TaskState s) {
+    String call = switch (s.op) {
+      case "vfork" -> "__x64_sys_vfork";
+      case "clone", "thread" -> "__x64_sys_clone";
+      default -> "__x64_sys_fork";
+    };
+    return call + "/kernel_clone/copy_process";
+  }
 
   private Fork() {}
 
@@ -43,6 +52,7 @@ public final class Fork {
     int flags = switch (st.op()) {
       case "vfork" -> CloneFlags.CLONE_VFORK | CloneFlags.CLONE_VM;
       case "clone" -> CloneFlags.of(st.list("flags"));
+      case "thread" -> CloneFlags.THREAD;
       default -> 0;
     };
     Errno bad = CloneFlags.check(flags, s.pid == 1);
@@ -52,10 +62,12 @@ public final class Fork {
     }
     String es = st.str("exit-signal", "SIGCHLD");
     int exitSignal = st.op().equals("clone") ? (es.equals("none") ? 0 : Sig.parse(es)) : Sig.SIGCHLD;
-    t.phase(s, cause, Phase.FORK_SPAWN, "program", st.str("run", ""),
+    // copy_process: a thread's exit_signal is -1 (it is released by itself, its parent never told).
+    if ((flags & CloneFlags.CLONE_THREAD) != 0) exitSignal = -1;
+    t.phase(s, cause, Phase.FORK_SPAWN, "program", st.str("run", ""), "flags", flags,
         "vfork", (flags & CloneFlags.CLONE_VFORK) != 0, "vm", (flags & CloneFlags.CLONE_VM) != 0,
         "cloneParent", (flags & CloneFlags.CLONE_PARENT) != 0, "exitSignal", exitSignal);
-    Ctx ctx = t.ctx(s, COPY + "/dup_task_struct");
+    Ctx ctx = t.ctx(s, copyPath(s) + "/dup_task_struct");
     ActorRef<TaskCmd> self = t.self;
     t.then(() -> t.env.kernel().tell(new KernelCmd.AllocTask(t.nextId(), ctx, self)));
   }
@@ -65,16 +77,40 @@ public final class Fork {
     if (s.phase != Phase.FORK_SPAWN) return;
     String program = (String) s.data.get("program");
     t.phase(s, c.id(), Phase.FORK_COPY, "childKey", c.key(), "childRef", c.ref());
-    // CLONE_PARENT: the new task is the caller's sibling, with the caller's own exit signal.
-    boolean sibling = Boolean.TRUE.equals(s.data.get("cloneParent"));
-    int exitSignal = sibling ? s.exitSignal : (Integer) s.data.get("exitSignal");
-    TaskInit init = new TaskInit(c.key(), sibling ? s.parentKey : t.key(), sibling ? s.ppid : s.pid,
-        sibling ? s.parent : t.self, program, program, s.vars, s.sigactions,
-        s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, false, s.cpu, COPY,
-        s.hasChildSubreaper || s.isChildSubreaper, exitSignal);
+    int flags = (Integer) s.data.get("flags");
+    boolean thread = (flags & CloneFlags.CLONE_THREAD) != 0;
+    // CLONE_PARENT and CLONE_THREAD: the new task's real_parent is the caller's; CLONE_PARENT keeps the
+    // caller's own exit signal.
+    boolean sibling = thread || Boolean.TRUE.equals(s.data.get("cloneParent"));
+    int exitSignal = sibling && !thread ? s.exitSignal : (Integer) s.data.get("exitSignal");
+    // copy_files, copy_fs, copy_sighand, copy_signal, copy_semundo: with the flag, one more reference.
+    java.util.Map<String, TaskInit.SharedRef> shared = new java.util.TreeMap<>();
+    Ctx copy = t.ctx(s, copyPath(s));
+    share(t, s, c, shared, flags, CloneFlags.CLONE_FILES, s.objects.filesStruct(), copy.in("copy_files"));
+    share(t, s, c, shared, flags, CloneFlags.CLONE_FS, s.objects.fsStruct(), copy.in("copy_fs"));
+    share(t, s, c, shared, flags, CloneFlags.CLONE_SIGHAND, s.objects.sighand(), copy.in("copy_sighand"));
+    share(t, s, c, shared, flags, CloneFlags.CLONE_THREAD, s.objects.signal(), copy.in("copy_signal"));
+    if ((flags & CloneFlags.CLONE_SYSVSEM) != 0) {
+      // copy_semundo → get_undo_list: the list is allocated now if the caller has none yet.
+      if (s.semUndo == null) dev.kmodel.ipc.Sem.getUndoList(t, s, c.id(), copy.in("copy_semundo/get_undo_list"));
+      share(t, s, c, shared, flags, CloneFlags.CLONE_SYSVSEM, s.semUndo, copy.in("copy_semundo"));
+    }
+    TaskInit.Group group = thread ? new TaskInit.Group(s.leaderKey, Threads.leader(t, s), s.tgid) : null;
+    TaskInit init = new TaskInit(c.key(), sibling ? s.parentKey : t.key(), sibling ? s.ppid : s.tgid,
+        sibling ? s.parent : t.self, thread ? s.comm : program, program, s.vars, s.sigactions,
+        s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, false, s.cpu, copyPath(s),
+        s.hasChildSubreaper || s.isChildSubreaper, exitSignal, group, java.util.Map.copyOf(shared));
     ActorRef<TaskCmd> child = c.ref();
     ActorRef<TaskCmd.Copied> reply = t.self.narrow();
     t.then(() -> child.tell(new TaskCmd.Start(t.nextId(), init, reply)));
+  }
+
+  /** With {@code flag}, the child shares {@code object}: the creator takes the child's reference now. */
+  private static void share(Task t, TaskState s, TaskCmd.Spawned c, java.util.Map<String, TaskInit.SharedRef> shared,
+      int flags, int flag, String object, Ctx ctx) {
+    if ((flags & flag) == 0 || object == null) return;
+    shared.put(Shared.typeOf(object).kernelName, new TaskInit.SharedRef(object, Shared.owner(t, s, object)));
+    Shared.get(t, s, c.id(), object, c.key(), c.ref(), ctx);
   }
 
   /**
@@ -95,10 +131,11 @@ public final class Fork {
     l.add(LedgerEntry.of(ti, ObjType.THREAD_INFO, k, "alloc", 1, k, at.in("dup_task_struct/setup_thread_stack")));
     if (!i.kernelThread()) {
       l.add(LedgerEntry.of(cred, ObjType.CRED, k, "alloc", 1, k, at.in("copy_creds/prepare_creds")));
-      l.add(LedgerEntry.of(files, ObjType.FILES_STRUCT, k, "alloc", 1, k, at.in("copy_files/dup_fd")));
-      l.add(LedgerEntry.of(fs, ObjType.FS_STRUCT, k, "alloc", 1, k, at.in("copy_fs/copy_fs_struct")));
-      l.add(LedgerEntry.of(sighand, ObjType.SIGHAND_STRUCT, k, "alloc", 1, k, at.in("copy_sighand")));
-      l.add(LedgerEntry.of(signal, ObjType.SIGNAL_STRUCT, k, "alloc", 1, k, at.in("copy_signal")));
+      // A shared object was referenced by the creator (Fork.share); the others are this task's own.
+      files = sharedOr(i, ObjType.FILES_STRUCT, files, l, k, at.in("copy_files/dup_fd"));
+      fs = sharedOr(i, ObjType.FS_STRUCT, fs, l, k, at.in("copy_fs/copy_fs_struct"));
+      sighand = sharedOr(i, ObjType.SIGHAND_STRUCT, sighand, l, k, at.in("copy_sighand"));
+      signal = sharedOr(i, ObjType.SIGNAL_STRUCT, signal, l, k, at.in("copy_signal"));
     } else {
       // kthreadd: created by the kernel, no files or fs of its own that the model follows.
       l.add(LedgerEntry.of(cred, ObjType.CRED, k, "alloc", 1, k, at.in("copy_creds/prepare_creds")));
@@ -109,7 +146,7 @@ public final class Fork {
     }
     Owned o = new Owned(ts, ks, ti, cred, files, fs, sighand, signal, "nsproxy#init");
     t.event(s, new Created(c.id(), i, o, l));
-    if (!i.files().isEmpty()) {
+    if (!i.files().isEmpty() && !i.shared().containsKey(ObjType.FILES_STRUCT.kernelName)) {
       // dup_fd: the child's fd table refers to the same struct files (get_file on each).
       List<String> fl = i.files();
       String holder = files;
@@ -119,6 +156,14 @@ public final class Fork {
     t.nsproxy(true, at.in("copy_namespaces/get_nsproxy"));
     ActorRef<TaskCmd.Copied> reply = c.replyTo();
     t.then(() -> reply.tell(new TaskCmd.Copied(t.nextId(), k)));
+  }
+
+  /** The shared object of {@code type}, or a new one of the task's own (allocated in the ledger). */
+  private static String sharedOr(TaskInit i, ObjType type, String own, List<LedgerEntry> l, String k, Ctx ctx) {
+    TaskInit.SharedRef r = i.shared().get(type.kernelName);
+    if (r != null) return r.object();
+    l.add(LedgerEntry.of(own, type, k, "alloc", 1, k, ctx));
+    return own;
   }
 
   private static String obj(ObjType type, String key) {
@@ -134,7 +179,7 @@ public final class Fork {
       mmCopied(t, s, new MmuCmd.MmReply(c.id(), "dup_mm", null, null, true));
       return;
     }
-    Ctx ctx = t.ctx(s, COPY + "/copy_mm");
+    Ctx ctx = t.ctx(s, copyPath(s) + "/copy_mm");
     String mm = s.mm;
     if (Boolean.TRUE.equals(s.data.get("vm"))) {
       // CLONE_VM: the child shares this address space; mm_users + 1, nothing is copied.
@@ -149,7 +194,7 @@ public final class Fork {
   public static void mmCopied(Task t, TaskState s, MmuCmd.MmReply r) {
     t.phase(s, r.id(), Phase.FORK_PID, "childMm", r.mm() == null ? "" : r.mm());
     String childKey = (String) s.data.get("childKey");
-    Ctx ctx = t.ctx(s, COPY);
+    Ctx ctx = t.ctx(s, copyPath(s));
     t.then(() -> t.env.pids().tell(new PidAllocator.AllocPid(t.nextId(), childKey, ctx, t.pidReplies)));
   }
 
@@ -161,13 +206,13 @@ public final class Fork {
     if (r.errno() != null) {
       // bad_fork_cleanup_*: everything copy_process allocated for the child is released.
       String mm = (String) s.data.get("childMm");
-      Ctx ctx = t.ctx(s, COPY + "/bad_fork_cleanup");
+      Ctx ctx = t.ctx(s, copyPath(s) + "/bad_fork_cleanup");
       t.then(() -> child.tell(new TaskCmd.ForkFailed(t.nextId(), mm.isEmpty() ? null : mm, ctx)));
       t.ret(s, r.id(), 0, r.errno(), null);
       return;
     }
     t.phase(s, r.id(), Phase.FORK_LOCK, "childPid", r.pid(), "childPidObj", r.object());
-    Ctx ctx = t.ctx(s, COPY);
+    Ctx ctx = t.ctx(s, copyPath(s));
     t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
   }
 
@@ -181,25 +226,37 @@ public final class Fork {
     String mmData = (String) s.data.get("childMm");
     String mm = mmData == null || mmData.isEmpty() ? null : mmData;
     String program = (String) s.data.get("program");
+    int flags = (Integer) s.data.get("flags");
+    boolean thread = (flags & CloneFlags.CLONE_THREAD) != 0;
     boolean sibling = Boolean.TRUE.equals(s.data.get("cloneParent"));
     int exitSignal = sibling ? s.exitSignal : (Integer) s.data.get("exitSignal");
     ChildInfo info = new ChildInfo(childKey, pid, child, s.pgid, exitSignal, "", 0);
-    if (sibling) {
+    if (thread) {
+      // A thread is on its group's list, not on any children list.
+      ThreadInfo th = new ThreadInfo(childKey, pid, child, false);
+      if (s.isLeader()) {
+        t.event(s, new ThreadAdded(cause, th));
+      } else {
+        ActorRef<TaskCmd> leader = s.leader;
+        t.then(() -> leader.tell(new TaskCmd.ThreadLinked(t.nextId(), th)));
+      }
+    } else if (sibling) {
       // CLONE_PARENT: list_add_tail(&p->sibling, &p->real_parent->children) on our parent's list.
       ActorRef<TaskCmd> grandparent = s.parent;
       t.then(() -> grandparent.tell(new TaskCmd.ChildLinked(t.nextId(), info)));
     } else {
       t.event(s, new ChildAdded(cause, info));
     }
-    Ctx ctx = t.ctx(s, COPY);
+    Ctx ctx = t.ctx(s, copyPath(s));
     int pgid = s.pgid, sid = s.sid;
-    int realParent = Boolean.TRUE.equals(s.data.get("cloneParent")) ? s.ppid : s.pid;
+    int realParent = sibling || thread ? s.ppid : s.tgid;
+    int tgid = thread ? s.tgid : 0;
     boolean vfork = Boolean.TRUE.equals(s.data.get("vfork"));
     ActorRef<TaskCmd> vforkParent = vfork ? t.self : null;
     t.then(() -> {
-      child.tell(new TaskCmd.Attach(t.nextId(), pid, pidObj, mm, pgid, sid, vforkParent, ctx));
-      t.env.pids().tell(new PidAllocator.AttachPid(t.nextId(), pid, childKey, program, pgid, sid, realParent, child,
-          ctx.in("attach_pid")));
+      child.tell(new TaskCmd.Attach(t.nextId(), pid, tgid, pidObj, mm, pgid, sid, vforkParent, ctx));
+      t.env.pids().tell(new PidAllocator.AttachPid(t.nextId(), pid, tgid == 0 ? pid : tgid, childKey, program, pgid,
+          sid, realParent, child, ctx.in("attach_pid")));
       t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
     });
     // wake_up_new_task: select_task_rq picks the CPU whose runqueue the child joins.
@@ -244,7 +301,17 @@ public final class Fork {
 
   /** The child learns its pid and address space (copy_process's attach under the lock). */
   public static void attach(Task t, TaskState s, TaskCmd.Attach c) {
-    t.event(s, new Attached(c.id(), c.pid(), c.pidObject(), c.mm(), c.pgid(), c.sid(), c.vforkParent()));
+    t.event(s, new Attached(c.id(), c.pid(), c.tgid(), c.pidObject(), c.mm(), c.pgid(), c.sid(), c.vforkParent()));
+  }
+
+  private static void undoObject(Task t, TaskState s, TaskCmd.ForkFailed c, List<LedgerEntry> l, String object,
+      ObjType type, Ctx ctx) {
+    if (object == null) return;
+    if (s.counts(object)) {
+      l.add(LedgerEntry.of(object, type, t.key(), "free", 0, t.key(), ctx));
+    } else {
+      Shared.put(t, s, c.id(), object, ctx);
+    }
   }
 
   /** bad_fork_*: free what copy_process built for a child that will never run. */
@@ -253,19 +320,19 @@ public final class Fork {
     List<LedgerEntry> l = new ArrayList<>();
     Owned o = s.objects;
     String k = t.key();
-    if (o.filesStruct() != null) {
-      l.add(LedgerEntry.of(o.filesStruct(), ObjType.FILES_STRUCT, k, "free", 0, k, at.in("exit_files")));
-      l.add(LedgerEntry.of(o.fsStruct(), ObjType.FS_STRUCT, k, "free", 0, k, at.in("exit_fs/free_fs_struct")));
-    }
-    l.add(LedgerEntry.of(o.sighand(), ObjType.SIGHAND_STRUCT, k, "free", 0, k, at.in("__cleanup_sighand")));
-    l.add(LedgerEntry.of(o.signal(), ObjType.SIGNAL_STRUCT, k, "free", 0, k, at.in("free_signal_struct")));
+    // A shared object only loses the child's reference; the child's own ones are freed.
+    undoObject(t, s, c, l, o.filesStruct(), ObjType.FILES_STRUCT, at.in("exit_files"));
+    undoObject(t, s, c, l, o.fsStruct(), ObjType.FS_STRUCT, at.in("exit_fs/free_fs_struct"));
+    undoObject(t, s, c, l, o.sighand(), ObjType.SIGHAND_STRUCT, at.in("__cleanup_sighand"));
+    undoObject(t, s, c, l, o.signal(), ObjType.SIGNAL_STRUCT, at.in("free_signal_struct"));
+    if (s.semUndo != null) undoObject(t, s, c, l, s.semUndo, ObjType.SEM_UNDO_LIST, at.in("exit_sem"));
     l.add(LedgerEntry.of(o.cred(), ObjType.CRED, k, "free", 0, k, at.in("exit_creds")));
     l.add(LedgerEntry.of(o.kernelStack(), ObjType.KERNEL_STACK, k, "free", 0, k, at.in("free_task/release_task_stack")));
     l.add(LedgerEntry.of(o.threadInfo(), ObjType.THREAD_INFO, k, "free", 0, k, at.in("free_task")));
     l.add(LedgerEntry.of(o.taskStruct(), ObjType.TASK_STRUCT, k, "free", 0, k, at.in("free_task/free_task_struct")));
     t.event(s, new ForkUndone(c.id(), l));
     List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
-    if (!files.isEmpty()) {
+    if (!files.isEmpty() && s.counts(o.filesStruct())) {
       String holder = o.filesStruct();
       // The parent still holds these files, so none of them reaches its last reference here.
       t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), files, holder, at.in("exit_files/close_files"),

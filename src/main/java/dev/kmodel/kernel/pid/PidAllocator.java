@@ -50,7 +50,7 @@ public final class PidAllocator
   public record AllocPid(MsgId id, String forTask, Ctx ctx, ActorRef<PidReply> replyTo) implements Cmd {}
 
   /** attach_pid under write_lock(tasklist_lock): the pid now finds the task. */
-  public record AttachPid(MsgId id, int pid, String key, String comm, int pgid, int sid, int ppid, ActorRef<?> task,
+  public record AttachPid(MsgId id, int pid, int tgid, String key, String comm, int pgid, int sid, int ppid, ActorRef<?> task,
       Ctx ctx) implements Cmd {}
 
   /** What kill_orphaned_pgrp reads of a task, from the task itself: zombie, stopped. */
@@ -95,7 +95,7 @@ public final class PidAllocator
 
   public record PidAllocFailed(MsgId cause, String forTask) implements Event {}
 
-  public record PidAttached(MsgId cause, int pid, String key, String comm, int pgid, int sid, int ppid,
+  public record PidAttached(MsgId cause, int pid, int tgid, String key, String comm, int pgid, int sid, int ppid,
       ActorRef<?> task) implements Event {}
 
   public record PgidChanged(MsgId cause, int pid, int pgid, int sid) implements Event {}
@@ -127,7 +127,8 @@ public final class PidAllocator
     String comm;
     int pgid;
     int sid;
-    int ppid;          // real_parent's pid
+    int ppid;          // real_parent's tgid
+    int tgid;          // the thread group; tgid != pid: a thread that is not its group's leader
     boolean zombie;    // exit_state set
     boolean stopped;   // SIGNAL_STOP_STOPPED
     ActorRef<?> task;
@@ -153,6 +154,7 @@ public final class PidAllocator
         en.pgid = a.pgid() == 0 ? a.pid() : a.pgid();
         en.sid = a.sid() == 0 ? a.pid() : a.sid();
         en.ppid = a.ppid();
+        en.tgid = a.tgid() == 0 ? a.pid() : a.tgid();
         en.task = a.task();
       } else if (e instanceof PgidChanged g) {
         Entry en = used.get(g.pid());
@@ -220,7 +222,7 @@ public final class PidAllocator
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(AllocPid.class, this::allocPid)
         .onCommand(AttachPid.class, (s, c) -> { emit(s, 
-            new PidAttached(c.id(), c.pid(), c.key(), c.comm(), c.pgid(), c.sid(), c.ppid(), c.task())); return commit(); })
+            new PidAttached(c.id(), c.pid(), c.tgid(), c.key(), c.comm(), c.pgid(), c.sid(), c.ppid(), c.task())); return commit(); })
         .onCommand(SetPgid.class, (s, c) -> { emit(s, new PgidChanged(c.id(), c.pid(), c.pgid(), c.sid())); return commit(); })
         .onCommand(SetTaskFlags.class, (s, c) -> {
           emit(s, new TaskFlagsChanged(c.id(), c.pid(), c.zombie(), c.stopped()));
@@ -296,7 +298,7 @@ public final class PidAllocator
     boolean stoppedJobs = false;
     for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
       Entry p = e.getValue();
-      if (p.key == null || p.pgid != pgrp) continue;
+      if (p.key == null || p.pgid != pgrp || p.tgid != e.getKey()) continue;   // processes: their leaders
       members.add(e.getKey());
       if (p.stopped) stoppedJobs = true;
       // will_become_orphaned_pgrp: a member whose parent is in another group of the same session
@@ -328,6 +330,15 @@ public final class PidAllocator
       Entry en = e.getValue();
       int pid = e.getKey();
       if (en.key == null) continue;                      // not hashed (yet, or any more)
+      if (en.tgid != pid) {
+        // A thread's id: kill(2) signals its whole group, through the leader (group_send_sig_info).
+        Entry leader = s.used.get(en.tgid);
+        if (c.scope() == Scope.PID && pid == c.pid() && leader != null && leader.key != null) {
+          out.add(new Target(en.tgid, leader.key, leader.task));
+          break;
+        }
+        continue;
+      }
       boolean match = switch (c.scope()) {
         case PID -> pid == c.pid();
         case COMM -> c.comm().equals(en.comm);

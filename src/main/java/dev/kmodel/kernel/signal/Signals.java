@@ -34,7 +34,19 @@ public final class Signals {
     List<String> flags = st.list("flags");
     SigAction a = new SigAction(st.str("handler", "SIG_DFL"), flags.contains("SA_NOCLDWAIT"),
         flags.contains("SA_NOCLDSTOP"));
-    t.event(s, new SigactionSet(cause, sig, a));
+    String sighand = s.objects.sighand();
+    if (dev.kmodel.kernel.fork.Shared.tableShared(s, sighand)) {
+      if (!s.counts(sighand)) {
+        // CLONE_SIGHAND: the table is changed under its siglock, by the actor that counts it.
+        t.phase(s, cause, Phase.SIGACTION_SHARED);
+        var owner = dev.kmodel.kernel.fork.Shared.owner(t, s, sighand);
+        t.then(() -> owner.tell(new TaskCmd.SetSigaction(t.nextId(), sig, a, t.self)));
+        return;
+      }
+      dev.kmodel.kernel.fork.Shared.change(t, s, new SigactionSet(cause, sig, a), sighand);
+    } else {
+      t.event(s, new SigactionSet(cause, sig, a));
+    }
     t.ret(s, cause, 0, null, null);
   }
 
@@ -98,8 +110,60 @@ public final class Signals {
     t.ret(s, f.id(), 0, null, null);
   }
 
-  /** A signal reaches this task: send_signal → prepare_signal (stop/continue, ignored?) → signal_wake_up. */
+  /**
+   * A signal reaches this process or thread. To a group with threads (through its leader, as kill(2)
+   * finds it), complete_signal decides: a fatal signal kills the whole group (SIGNAL_GROUP_EXIT, every
+   * thread zapped), stop and continue reach every thread, a caught signal goes to one thread that can
+   * take it (the leader first).
+   */
   public static void receive(Task t, TaskState s, TaskCmd.Signal c) {
+    if (s.isLeader() && !s.threads.isEmpty()) {
+      completeSignal(t, s, c);
+      return;
+    }
+    receiveOwn(t, s, c);
+  }
+
+  /** complete_signal (kernel/signal.c) for a group with threads. */
+  private static void completeSignal(Task t, TaskState s, TaskCmd.Signal c) {
+    if (s.groupExit) return;                   // prepare_signal: the group is already dying
+    int sig = c.sig();
+    String d = disposition(s, sig);
+    var ctx = c.ctx().in("complete_signal");
+    List<ActorRef<TaskCmd>> alive = s.threads.values().stream().filter(th -> !th.exiting()).map(th -> th.ref()).toList();
+    boolean leaderAlive = !s.pfExiting && s.exitState.isEmpty();
+    switch (d) {
+      case "fatal" -> {
+        t.event(s, new GroupExitSet(c.id(), sig, "signal " + Sig.name(sig)));
+        dev.kmodel.kernel.exit.Threads.zapOtherThreads(t, s, c.id(), sig, "", ctx);
+      }
+      case "stop", "continue" -> {
+        if (leaderAlive) receiveOwn(t, s, c);
+        forward(t, alive, c);
+      }
+      case "pending" -> {
+        if (leaderAlive) receiveOwn(t, s, c);
+        else if (!alive.isEmpty()) forward(t, alive.subList(0, 1), c);
+      }
+      default -> {
+        if (sig == Sig.SIGCONT) {              // SIGCONT continues a stopped group even when ignored
+          if (leaderAlive) receiveOwn(t, s, c);
+          forward(t, alive, c);
+        } else if (leaderAlive) {
+          receiveOwn(t, s, c);
+        }
+      }
+    }
+  }
+
+  private static void forward(Task t, List<ActorRef<TaskCmd>> to, TaskCmd.Signal c) {
+    t.then(() -> {
+      for (ActorRef<TaskCmd> r : to) r.tell(new TaskCmd.Signal(t.nextId(), c.sig(), c.fromPid(), c.ctx()));
+    });
+  }
+
+  /** The signal for this thread itself: send_signal → prepare_signal → signal_wake_up. */
+  public static void receiveOwn(Task t, TaskState s, TaskCmd.Signal c) {
     String disposition = received(t, s, c.id(), c.sig(), c.fromPid());
     if (disposition.equals("fatal") || disposition.equals("stop")) {
       if (s.state.equals("sleeping") && s.phase == Phase.TIMER_SLEEP) {
@@ -133,20 +197,8 @@ public final class Signals {
    * discards pending stops and continues a stopped task at once, whatever its handler.
    */
   public static String received(Task t, TaskState s, MsgId cause, int sig, int from) {
-    String d;
-    if (s.pfExiting || !s.exitState.isEmpty() || s.kthread) {
-      d = "ignored";          // a dying task takes no more signals; kernel threads ignore them all
-    } else if (sig == Sig.SIGKILL) {
-      d = "fatal";
-    } else {
-      SigAction a = s.sigaction(sig);
-      if (sig == Sig.SIGSTOP) d = "stop";
-      else if (a.ignored()) d = "ignored";
-      else if (a.handler().equals("catch")) d = "pending";
-      else if (Sig.defaultStops(sig)) d = "stop";
-      else if (sig == Sig.SIGCONT) d = "continue";
-      else d = Sig.defaultTerminates(sig) ? "fatal" : "ignored";
-    }
+    // A dying task takes no more signals; kernel threads ignore them all.
+    String d = s.pfExiting || !s.exitState.isEmpty() || s.kthread ? "ignored" : disposition(s, sig);
     if (!d.equals("ignored") || sig == Sig.SIGCONT) {
       if (Sig.defaultStops(sig) && s.pending.contains(Sig.SIGCONT)) {
         t.event(s, new SignalsDiscarded(cause, List.of(Sig.SIGCONT)));
@@ -167,6 +219,18 @@ public final class Signals {
     return d;
   }
 
+  /** What delivering {@code sig} would do, by the signal actions: ignored, pending (caught), fatal, stop, continue. */
+  private static String disposition(TaskState s, int sig) {
+    if (sig == Sig.SIGKILL) return "fatal";
+    SigAction a = s.sigaction(sig);
+    if (sig == Sig.SIGSTOP) return "stop";
+    if (a.ignored()) return "ignored";
+    if (a.handler().equals("catch")) return "pending";
+    if (Sig.defaultStops(sig)) return "stop";
+    if (sig == Sig.SIGCONT) return "continue";
+    return Sig.defaultTerminates(sig) ? "fatal" : "ignored";
+  }
+
   /** get_signal: a continued task reports CLD_CONTINUED to its parent (read under tasklist_lock). */
   public static void reportContinued(Task t, TaskState s, MsgId cause) {
     if (!s.cldContinuedPending) return;
@@ -177,7 +241,8 @@ public final class Signals {
   /** do_notify_parent_cldstop: CLD_STOPPED / CLD_CONTINUED to the parent, which may wake a waiter. */
   static void notifyParentStop(Task t, TaskState s, boolean continued, int sig) {
     var parent = s.parent;
-    if (parent == null) return;
+    // The group's stop is reported once, for its leader (the parent waits for the process).
+    if (parent == null || !s.isLeader()) return;
     String k = t.key();
     Ctx ctx = t.ctx(s, "do_notify_parent_cldstop");
     t.then(() -> parent.tell(new TaskCmd.NotifyParentStop(t.nextId(), k, continued, sig, ctx)));
@@ -191,6 +256,7 @@ public final class Signals {
     SigAction a = s.sigaction(Sig.SIGCHLD);
     if (!a.ignored() && !a.noCldStop()) received(t, s, c.id(), Sig.SIGCHLD, child.pid());
     t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
+    dev.kmodel.kernel.exit.Threads.wakeGroupWaiters(t, s);
   }
 
   /** has_stopped_jobs reads this through the pid hash. */

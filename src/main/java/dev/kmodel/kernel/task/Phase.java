@@ -5,14 +5,14 @@ public enum Phase {
   NONE,
   // kernel_clone → copy_process
   FORK_SPAWN, FORK_COPY, FORK_MM, FORK_PID, FORK_LOCK,
-  // do_exit
-  EXIT_MM, EXIT_FILES, EXIT_NOTIFY_LOCK, EXIT_FIND_REAPER, EXIT_ADOPT, EXIT_NOTIFY_PARENT, EXIT_DEAD,
+  // do_exit (EXIT_SIGNALS: a thread waits for group_dead; GROUP_EXIT: for the group's exit code)
+  EXIT_SIGNALS, GROUP_EXIT, EXIT_MM, EXIT_FILES, EXIT_NOTIFY_LOCK, EXIT_FIND_THREAD, EXIT_FIND_REAPER, EXIT_ADOPT, EXIT_NOTIFY_PARENT, EXIT_DEAD,
   // do_wait
-  WAIT_LOCK, WAIT_REAP, WAIT_SLEEP,
+  WAIT_LOCK, WAIT_GATHER, WAIT_REAP, WAIT_SLEEP,
   // release_task (by a waiter or by the task itself)
   RELEASE_LOCK, RELEASE_SIGNAL,
   // other system calls that ask another actor
-  MM_CALL, FILE_CALL, KILL_LOOKUP, TIMER_SLEEP, BOOT,
+  MM_CALL, FILE_CALL, FILE_SHARED, SIGACTION_SHARED, KILL_LOOKUP, TIMER_SLEEP, BOOT,
   // vfork: the parent in wait_for_vfork_done
   VFORK_WAIT,
   // execve: the new mm, then the old one released

@@ -17,6 +17,8 @@ import dev.kmodel.kernel.KernelCmd;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Exit;
 import dev.kmodel.kernel.exit.Release;
+import dev.kmodel.kernel.exit.Threads;
+import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.kernel.exit.Wait;
 import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.locking.TasklistLock;
@@ -243,6 +245,34 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(NotifyParentStop.class, (s, c) -> { Signals.parentNotifiedOfStop(this, s, c); return commit(); })
         .onCommand(WaitTaskStopCont.class, (s, c) -> { Wait.waitTaskStopCont(this, s, c); return commit(); })
         .onCommand(StopContResult.class, (s, c) -> { Wait.stopContResult(this, s, c); return commit(); })
+        .onCommand(ThreadLinked.class, (s, c) -> { Threads.threadLinked(this, s, c); return commit(); })
+        .onCommand(ThreadExiting.class, (s, c) -> { Threads.threadExiting(this, s, c); return commit(); })
+        .onCommand(GroupDead.class, (s, c) -> { Exit.groupDeadKnown(this, s, c); return commit(); })
+        .onCommand(GroupExit.class, (s, c) -> { Threads.groupExitAsked(this, s, c); return commit(); })
+        .onCommand(GroupExitCode.class, (s, c) -> { Threads.groupExitCode(this, s, c); return commit(); })
+        .onCommand(Zap.class, (s, c) -> { Threads.zapped(this, s, c); return commit(); })
+        .onCommand(FindAliveThread.class, (s, c) -> { Threads.findAliveThread(this, s, c); return commit(); })
+        .onCommand(AliveThread.class, (s, c) -> { Exit.aliveThread(this, s, c); return commit(); })
+        .onCommand(ThreadUnlinked.class, (s, c) -> { Threads.threadUnlinked(this, s, c); return commit(); })
+        .onCommand(LeaderNotified.class, (s, c) -> { Threads.leaderNotified(this, s, c); return commit(); })
+        .onCommand(GroupChildren.class, (s, c) -> { Threads.groupChildren(this, s, c); return commit(); })
+        .onCommand(ChildrenAsk.class, (s, c) -> { Threads.childrenAsk(this, s, c); return commit(); })
+        .onCommand(ChildrenOf.class, (s, c) -> { Wait.childrenOf(this, s, c); return commit(); })
+        .onCommand(WakeChldexit.class, (s, c) -> { Threads.wakeChldexit(this, s, c); return commit(); })
+        .onCommand(SharedGet.class, (s, c) -> {
+          Shared.taken(this, s, c.id(), c.object(), c.holder(), c.holderRef(), c.ctx());
+          return commit();
+        })
+        .onCommand(SharedPut.class, (s, c) -> { Shared.sharedPut(this, s, c); return end(s); })
+        .onCommand(InstallFds.class, (s, c) -> { Shared.installFds(this, s, c); return commit(); })
+        .onCommand(CloseFd.class, (s, c) -> { Shared.closeFd(this, s, c); return commit(); })
+        .onCommand(SetSigaction.class, (s, c) -> { Shared.setSigaction(this, s, c); return commit(); })
+        .onCommand(ApplyShared.class, (s, c) -> { Shared.apply(this, s, c); return commit(); })
+        .onCommand(TableOpDone.class, (s, c) -> {
+          if (s.phase == Phase.FILE_SHARED) FileSyscalls.tableOpDone(this, s, c);
+          else if (s.phase == Phase.SIGACTION_SHARED) ret(s, c.id(), c.ret(), c.errno(), null);
+          return commit();
+        })
         .onCommand(FromMmu.class, this::fromMmu)
         .onCommand(FromPid.class, (s, c) -> { Fork.pidAllocated(this, s, c.reply()); return commit(); })
         .onCommand(FromLookup.class, (s, c) -> { Signals.found(this, s, c.reply()); return commit(); })
@@ -373,9 +403,11 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     Step st = steps.get(s.pc);
     event(s, new SyscallEntered(cause, st.index(), st.op()));
     switch (st.op()) {
-      case "fork", "vfork", "clone" -> Fork.kernelClone(this, s, cause, st);
+      case "fork", "vfork", "clone", "thread" -> Fork.kernelClone(this, s, cause, st);
       case "exec" -> dev.kmodel.fs.Exec.execve(this, s, cause, st);
-      case "exit", "exit_group" -> Exit.doExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)));
+      case "exit" -> Exit.doExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)));
+      case "exit_group" -> Threads.doGroupExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)),
+          ctx(s, "__x64_sys_exit_group/do_group_exit"));
       case "wait4" -> Wait.wait4(this, s, cause, st);
       case "waitid" -> Wait.waitid(this, s, cause, st);
       case "kill" -> Signals.kill(this, s, cause, st);
@@ -390,8 +422,8 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "sleep" -> userWork(s, cause, Cpu.Yield.SLEEP, resolveOr(s, st, "ticks", 1));
       case "compute" -> userWork(s, cause, Cpu.Yield.COMPUTE, resolveOr(s, st, "ticks", 1));
       case "rcu_walk" -> userWork(s, cause, Cpu.Yield.RCU_WALK, resolveOr(s, st, "ticks", 1));
-      case "getpid" -> ret(s, cause, s.pid, null, null);       // the tgid: one thread per process here
-      case "gettid" -> ret(s, cause, s.pid, null, null);
+      case "getpid" -> ret(s, cause, s.tgid, null, null);      // task_tgid_vnr
+      case "gettid" -> ret(s, cause, s.pid, null, null);       // task_pid_vnr
       case "getppid" -> ret(s, cause, s.ppid, null, null);
       default -> ret(s, cause, 0, Errno.ENOSYS, null);
     }
@@ -427,7 +459,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     switch (s.phase) {
       case FORK_LOCK -> Fork.linked(this, s, cause);
       case EXIT_NOTIFY_LOCK -> Exit.exitNotify(this, s, cause);
-      case WAIT_LOCK -> Wait.scan(this, s, cause);
+      case WAIT_LOCK -> Wait.locked(this, s, cause);
       case RELEASE_LOCK -> Release.locked(this, s, cause);
       default -> { }
     }

@@ -38,7 +38,7 @@ public sealed interface TaskCmd {
   record Start(MsgId id, TaskInit init, ActorRef<Copied> replyTo) implements TaskCmd {}
 
   /** Linked under write_lock(tasklist_lock): pid, parent, address space. */
-  record Attach(MsgId id, int pid, String pidObject, String mm, int pgid, int sid, ActorRef<TaskCmd> vforkParent,
+  record Attach(MsgId id, int pid, int tgid, String pidObject, String mm, int pgid, int sid, ActorRef<TaskCmd> vforkParent,
       Ctx ctx) implements TaskCmd {}
 
   /** CLONE_PARENT: the new task is linked as a child of the caller's parent (under tasklist_lock). */
@@ -62,7 +62,8 @@ public sealed interface TaskCmd {
   // ---- between tasks (kernel/exit.c) --------------------------------------------------------
 
   /** do_notify_parent: the child died; the parent answers whether it is autoreaped. */
-  record NotifyParent(MsgId id, ChildInfo child, int sig, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+  record NotifyParent(MsgId id, ChildInfo child, int sig, Ctx ctx, ActorRef<TaskCmd> replyTo, boolean delayedLeader)
+      implements TaskCmd {}
 
   record Notified(MsgId id, boolean autoreap) implements TaskCmd {}
 
@@ -105,7 +106,8 @@ public sealed interface TaskCmd {
   /** release_task → __exit_signal → __unhash_process, run on the released task's fields. */
   record ExitSignal(MsgId id, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
 
-  record ExitSignalDone(MsgId id, String key) implements TaskCmd {}
+  /** {@code alsoRelease}: the zombie group leader the last thread's release_task releases next (or null). */
+  record ExitSignalDone(MsgId id, String key, ChildInfo alsoRelease) implements TaskCmd {}
 
   /** list_del_init(&p->sibling): a released child leaves its parent's children list. */
   record ChildUnlinked(MsgId id, String key) implements TaskCmd {}
@@ -115,6 +117,75 @@ public sealed interface TaskCmd {
 
   /** A signal sent to this task (kill, do_notify_parent). */
   record Signal(MsgId id, int sig, int fromPid, Ctx ctx) implements TaskCmd {}
+
+
+  // ---- thread groups: the leader's actor keeps signal_struct's list and counters --------------
+
+  /** copy_process, CLONE_THREAD: list_add_tail_rcu(&p->thread_node, &signal->thread_head), live++. */
+  record ThreadLinked(MsgId id, ThreadInfo thread) implements TaskCmd {}
+
+  /** exit_signals: PF_EXITING; atomic_dec_and_test(&signal->live) answers group_dead. */
+  record ThreadExiting(MsgId id, String key, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  record GroupDead(MsgId id, boolean groupDead, int groupExitCode) implements TaskCmd {}
+
+  /** do_group_exit from a thread: the first code wins (SIGNAL_GROUP_EXIT), the others are zapped. */
+  record GroupExit(MsgId id, String key, int code, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  record GroupExitCode(MsgId id, int code) implements TaskCmd {}
+
+  /** zap_other_threads: SIGKILL to a thread, which exits with the group's exit code. */
+  record Zap(MsgId id, int code, int fromPid, Ctx ctx) implements TaskCmd {}
+
+  /** find_new_reaper → find_alive_thread: a thread of the group without PF_EXITING. */
+  record FindAliveThread(MsgId id, String exclude, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  /** The answer: {@code key} null when every thread is exiting. */
+  record AliveThread(MsgId id, String key, int pid, ActorRef<TaskCmd> ref) implements TaskCmd {}
+
+  /**
+   * __exit_signal of a thread, in release_task: off the group's list. If the leader is a zombie and
+   * the group is now empty, release_task notifies the leader's parent (the leader asks it).
+   */
+  record ThreadUnlinked(MsgId id, String key, Ctx ctx, ActorRef<TaskCmd> releaser) implements TaskCmd {}
+
+  /** The parent's answer to a delayed leader's do_notify_parent (sent from a thread's release_task). */
+  record LeaderNotified(MsgId id, boolean autoreap) implements TaskCmd {}
+
+  /** do_wait's while_each_thread: the leader answers with its children and asks the other threads. */
+  record GroupChildren(MsgId id, String requester, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  /** One thread's children list for another thread's do_wait. */
+  record ChildrenAsk(MsgId id, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  /** {@code expect}: from the leader, how many other threads will answer; -1 from those threads. */
+  record ChildrenOf(MsgId id, String key, List<ChildInfo> children, int expect) implements TaskCmd {}
+
+  /** __wake_up_parent wakes every waiter on signal->wait_chldexit: all threads of the group. */
+  record WakeChldexit(MsgId id, String except) implements TaskCmd {}
+
+  // ---- objects shared by clone flags: counted by the actor of the task that allocated them ----
+
+  /** One more reference (copy_files / copy_fs / copy_sighand / copy_signal / copy_semundo). */
+  record SharedGet(MsgId id, String object, String holder, ActorRef<TaskCmd> holderRef, Ctx ctx) implements TaskCmd {}
+
+  /** One reference less; the last one frees the object (put_files_struct, free_fs_struct, ...). */
+  record SharedPut(MsgId id, String object, String holder, Ctx ctx) implements TaskCmd {}
+
+  /** fd_install in a shared files_struct (under files->file_lock, here the owner's mailbox). */
+  record InstallFds(MsgId id, List<String> files, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  /** close_fd in a shared files_struct: EBADF or the file to fput. */
+  record CloseFd(MsgId id, int fd, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  /** do_sigaction on a shared sighand_struct (under sighand->siglock). */
+  record SetSigaction(MsgId id, int sig, SigAction action, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+  /** The owner changed the shared table: every sharer applies the same change, in the same order. */
+  record ApplyShared(MsgId id, TaskEvent change) implements TaskCmd {}
+
+  /** The owner's answer to a table operation: a return value, an errno, or the file closed. */
+  record TableOpDone(MsgId id, long ret, dev.kmodel.kernel.Errno errno, String file) implements TaskCmd {}
 
   // ---- replies from subsystems, through message adapters -----------------------------------
 

@@ -25,7 +25,7 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
       String fsStruct, String sighand, String signal, String nsproxy) {}
 
   /** Linked into the tree under tasklist_lock: pid, address space, process group. */
-  record Attached(MsgId cause, int pid, String pidObject, String mm, int pgid, int sid,
+  record Attached(MsgId cause, int pid, int tgid, String pidObject, String mm, int pgid, int sid,
       akka.actor.typed.ActorRef<TaskCmd> vforkParent) implements TaskEvent {}
 
   /** mm_release: the vfork parent was told (complete(vfork_done)). */
@@ -166,4 +166,40 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   record TaskStructFreed(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
 
   record CredFreed(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  // ---- thread groups (signal_struct, kept by the group leader) -------------------------------
+
+  /** A thread joined the group (copy_process, CLONE_THREAD). */
+  record ThreadAdded(MsgId cause, ThreadInfo thread) implements TaskEvent {}
+
+  /** A thread of the group passed exit_signals; {@code groupDead}: signal->live reached zero. */
+  record ThreadMarkedExiting(MsgId cause, String key, boolean groupDead) implements TaskEvent {}
+
+  /** __unhash_process: list_del_rcu(&p->thread_node). */
+  record ThreadRemoved(MsgId cause, String key) implements TaskEvent {}
+
+  /** SIGNAL_GROUP_EXIT with signal->group_exit_code (do_group_exit or a fatal signal). */
+  record GroupExitSet(MsgId cause, int code, String by) implements TaskEvent {}
+
+  /** zap_other_threads reached this thread: it dies with the group's exit code. */
+  record Zapped(MsgId cause, int code) implements TaskEvent {}
+
+  /**
+   * exit_notify of a leader whose threads live: EXIT_ZOMBIE, but its parent is not told yet
+   * (thread_group_empty is false); do_wait skips it (delay_group_leader).
+   */
+  record LeaderDelayed(MsgId cause, List<String> threads) implements TaskEvent {}
+
+  /** The last thread's release_task notifies our parent now; {@code releaser} waits for the answer. */
+  record LeaderNotifying(MsgId cause, String thread, akka.actor.typed.ActorRef<TaskCmd> releaser) implements TaskEvent {}
+
+  // ---- shared objects ------------------------------------------------------------------------
+
+  /** Another task took a reference on an object this task allocated. */
+  record SharedTaken(MsgId cause, String object, String holder, akka.actor.typed.ActorRef<TaskCmd> holderRef, int refs,
+      List<LedgerEntry> ledger) implements TaskEvent {}
+
+  /** A reference on an object this task allocated was dropped; {@code refs} 0: the object is freed. */
+  record SharedDropped(MsgId cause, String object, String holder, int refs, List<LedgerEntry> ledger)
+      implements TaskEvent {}
 }

@@ -11,9 +11,29 @@ import java.util.Map;
  * @param program  the program the new task runs from its first step ("" for kthreadd)
  * @param cpu      the CPU copy_process runs on (the parent's)
  * @param hasChildSubreaper copy_signal: an ancestor is (or was made) a child subreaper
- * @param exitSignal the signal sent to the parent at exit (SIGCHLD for fork; 0: none)
+ * @param exitSignal the signal sent to the parent at exit (SIGCHLD for fork; 0: none; -1: a thread)
+ * @param group    CLONE_THREAD: the group the new thread joins; null for a new thread group (process)
+ * @param shared   the objects shared with the creator (CLONE_FILES, CLONE_FS, CLONE_SIGHAND,
+ *                 CLONE_THREAD, CLONE_SYSVSEM), by kernel type name
  */
 public record TaskInit(
     String key, String parentKey, int ppid, ActorRef<TaskCmd> parent, String comm, String program,
     Map<String, Long> vars, Map<Integer, SigAction> sigactions, List<String> files, int pgid, int sid,
-    boolean kernelThread, int cpu, String path, boolean hasChildSubreaper, int exitSignal) {}
+    boolean kernelThread, int cpu, String path, boolean hasChildSubreaper, int exitSignal, Group group,
+    Map<String, SharedRef> shared) {
+
+  /** A process's first (and so far only) thread. */
+  public TaskInit(
+      String key, String parentKey, int ppid, ActorRef<TaskCmd> parent, String comm, String program,
+      Map<String, Long> vars, Map<Integer, SigAction> sigactions, List<String> files, int pgid, int sid,
+      boolean kernelThread, int cpu, String path, boolean hasChildSubreaper, int exitSignal) {
+    this(key, parentKey, ppid, parent, comm, program, vars, sigactions, files, pgid, sid, kernelThread, cpu, path,
+        hasChildSubreaper, exitSignal, null, Map.of());
+  }
+
+  /** The thread group a CLONE_THREAD child joins: its leader and tgid. */
+  public record Group(String leaderKey, ActorRef<TaskCmd> leader, int tgid) {}
+
+  /** An object the new task shares (one more reference), and the task whose actor counts them. */
+  public record SharedRef(String object, ActorRef<TaskCmd> owner) {}
+}

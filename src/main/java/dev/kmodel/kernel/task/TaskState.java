@@ -39,6 +39,23 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public boolean hasChildSubreaper;    // signal->has_child_subreaper (an ancestor is one)
   public int sid;
 
+  // ---- the thread group (signal_struct: the leader's actor keeps the list and the counters) --
+  public int tgid;                     // task->tgid: the group leader's pid
+  public String leaderKey = "";        // task->group_leader
+  public ActorRef<TaskCmd> leader;     // null for a leader (itself)
+  public final LinkedHashMap<String, ThreadInfo> threads = new LinkedHashMap<>();  // leader: signal->thread_head
+                                       // without the leader (tasklist_lock); exiting = out of signal->live
+  public boolean groupExit;            // leader: SIGNAL_GROUP_EXIT (siglock)
+  public int groupExitCode;            // signal->group_exit_code (a zapped thread keeps its copy)
+  public boolean leaderDelayed;        // leader: EXIT_ZOMBIE, parent not told until the group is empty
+  public ActorRef<TaskCmd> releaser;   // leader: the release_task waiting for our parent's answer
+  public String releasedThread;
+
+  // ---- objects shared through clone flags ---------------------------------------------------
+  public final Map<String, ActorRef<TaskCmd>> objOwner = new HashMap<>();   // used here, counted by that task
+  public final Map<String, Integer> refs = new HashMap<>();                 // counted here and shared (absent: 1)
+  public final Map<String, LinkedHashMap<String, ActorRef<TaskCmd>>> sharers = new HashMap<>();  // the other holders
+
   // ---- run state ----------------------------------------------------------------------------
   public String state = "new";         // new, running, sleeping, zombie, dead, freed
   public String exitState = "";        // "", zombie, dead (tasklist_lock; cmpxchg in wait_task_zombie)
@@ -87,7 +104,27 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   }
 
   public boolean ownsLiveObjects() {
-    return taskStructLive || stackLive || credLive || signalLive;
+    return taskStructLive || stackLive || credLive || signalLive || !refs.isEmpty();
+  }
+
+  /** thread_group_leader(). */
+  public boolean isLeader() {
+    return leaderKey.isEmpty() || leaderKey.equals(key);
+  }
+
+  /** Does this task's actor count references on {@code object} (it allocated it)? */
+  public boolean counts(String object) {
+    return object != null && !objOwner.containsKey(object);
+  }
+
+  /** Is {@code object} used by more than this task (another task holds a reference)? */
+  public boolean shared(String object) {
+    return object != null && (objOwner.containsKey(object) || refs.containsKey(object));
+  }
+
+  /** The wait status a waiter reports: signal->group_exit_code after a group exit, else exit_code. */
+  public int waitStatus() {
+    return groupExit ? groupExitCode : exitCode;
   }
 
   @Override
@@ -110,10 +147,21 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       hasChildSubreaper = i.hasChildSubreaper();
       exitSignal = i.exitSignal();
       objects = c.objects();
+      if (i.group() != null) {
+        leaderKey = i.group().leaderKey();
+        leader = i.group().leader();
+        tgid = i.group().tgid();
+      } else {
+        leaderKey = key;
+      }
+      for (TaskInit.SharedRef r : i.shared().values()) objOwner.put(r.object(), r.owner());
+      TaskInit.SharedRef undo = i.shared().get(dev.kmodel.ledger.ObjType.SEM_UNDO_LIST.kernelName);
+      if (undo != null) semUndo = undo.object();
       taskStructLive = stackLive = credLive = signalLive = true;
       if (kthread) state = "sleeping";   // kthreadd waits for kthread_create requests
     } else if (e instanceof Attached a) {
       pid = a.pid();
+      tgid = a.tgid() == 0 ? a.pid() : a.tgid();
       pidObject = a.pidObject();
       mm = a.mm();
       activeMm = a.mm();
@@ -233,7 +281,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       parentKey = r.toKey();
       ppid = r.to();
       parent = r.toRef();
-      exitSignal = dev.kmodel.kernel.signal.Sig.SIGCHLD;   // reparent_leader: "we don't want people slaying init"
+      // reparent_leader: "we don't want people slaying init" (a thread's -1 and a threaded reparent stay).
+      if (exitSignal >= 0 && !r.why().equals("thread-group")) exitSignal = dev.kmodel.kernel.signal.Sig.SIGCHLD;
     } else if (e instanceof BecameZombie z) {
       exitState = "zombie";
       exitCode = z.status();
@@ -258,6 +307,35 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       state = "freed";
     } else if (e instanceof CredFreed) {
       credLive = false;
+    } else if (e instanceof ThreadAdded x) {
+      threads.put(x.thread().key(), x.thread());
+    } else if (e instanceof ThreadMarkedExiting x) {
+      threads.computeIfPresent(x.key(), (k, v) -> v.markedExiting());
+    } else if (e instanceof ThreadRemoved x) {
+      threads.remove(x.key());
+    } else if (e instanceof GroupExitSet g) {
+      groupExit = true;
+      groupExitCode = g.code();
+    } else if (e instanceof Zapped z) {
+      groupExitCode = z.code();
+    } else if (e instanceof LeaderDelayed) {
+      leaderDelayed = true;
+    } else if (e instanceof LeaderNotifying n) {
+      leaderDelayed = false;
+      releaser = n.releaser();
+      releasedThread = n.thread();
+    } else if (e instanceof SharedTaken x) {
+      refs.put(x.object(), x.refs());
+      sharers.computeIfAbsent(x.object(), o -> new LinkedHashMap<>()).put(x.holder(), x.holderRef());
+    } else if (e instanceof SharedDropped x) {
+      var holders = sharers.get(x.object());
+      if (holders != null) holders.remove(x.holder());
+      if (x.refs() > 0) {
+        refs.put(x.object(), x.refs());
+      } else {
+        refs.remove(x.object());
+        sharers.remove(x.object());
+      }
     }
   }
 }

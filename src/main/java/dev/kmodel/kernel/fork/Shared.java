@@ -1,0 +1,172 @@
+package dev.kmodel.kernel.fork;
+
+import akka.actor.typed.ActorRef;
+import dev.kmodel.fs.FileTable;
+import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.task.Task;
+import dev.kmodel.kernel.task.TaskCmd;
+import dev.kmodel.kernel.task.TaskEvent.*;
+import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.ObjType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The objects clone flags share: files_struct (CLONE_FILES, fs/file.c), fs_struct (CLONE_FS,
+ * fs/fs_struct.c), sighand_struct (CLONE_SIGHAND), signal_struct (CLONE_THREAD) (kernel/fork.c) and
+ * sem_undo_list (CLONE_SYSVSEM, ipc/sem.c). The actor of the task that allocated one counts its
+ * references (the atomic count in Linux); the others send get / put to it. A table that is shared
+ * (the fd table, the signal actions) is changed by its owner alone, which tells every sharer the
+ * same change in the same order, so that a change by one task is seen by the others.
+ */
+public final class Shared {
+  private Shared() {}
+
+  /** The kernel type of an object id ("files_struct#task-3" → files_struct). */
+  static ObjType typeOf(String object) {
+    String name = object.substring(0, object.indexOf('#'));
+    for (ObjType t : ObjType.values()) {
+      if (t.kernelName.equals(name)) return t;
+    }
+    throw new IllegalArgumentException(object);
+  }
+
+  /** The actor counting {@code object}'s references, seen from {@code s}. */
+  public static ActorRef<TaskCmd> owner(Task t, TaskState s, String object) {
+    return s.objOwner.getOrDefault(object, t.self);
+  }
+
+  /** get_files_struct / fs->users++ / refcount_inc(&sighand->count) / signal->sigcnt / undo_list->refcnt. */
+  public static void get(Task t, TaskState s, MsgId cause, String object, String holder, ActorRef<TaskCmd> holderRef,
+      Ctx ctx) {
+    if (s.counts(object)) {
+      taken(t, s, cause, object, holder, holderRef, ctx);
+      return;
+    }
+    ActorRef<TaskCmd> owner = s.objOwner.get(object);
+    t.then(() -> owner.tell(new TaskCmd.SharedGet(t.nextId(), object, holder, holderRef, ctx)));
+  }
+
+  /** The owner's side of a get. */
+  public static void taken(Task t, TaskState s, MsgId cause, String object, String holder, ActorRef<TaskCmd> holderRef,
+      Ctx ctx) {
+    int n = s.refs.getOrDefault(object, 1) + 1;
+    t.event(s, new SharedTaken(cause, object, holder, holderRef, n,
+        List.of(LedgerEntry.of(object, typeOf(object), t.key(), "get", n, holder, ctx))));
+  }
+
+  /**
+   * Drops this task's reference on {@code object}. Returns true when it was the last one and the
+   * caller frees the object now, on its own path; false when others still hold it (or the owner's
+   * actor will free it: the last put may come from any sharer).
+   */
+  public static boolean put(Task t, TaskState s, MsgId cause, String object, Ctx ctx) {
+    if (object == null) return false;
+    if (!s.counts(object)) {
+      ActorRef<TaskCmd> owner = s.objOwner.get(object);
+      String k = t.key();
+      t.then(() -> owner.tell(new TaskCmd.SharedPut(t.nextId(), object, k, ctx)));
+      return false;
+    }
+    if (!s.refs.containsKey(object)) return true;            // never shared: the usual path frees it
+    int n = s.refs.get(object) - 1;
+    t.event(s, new SharedDropped(cause, object, t.key(), n,
+        n > 0 ? List.of(LedgerEntry.of(object, typeOf(object), t.key(), "put", n, t.key(), ctx)) : List.of()));
+    return n == 0;
+  }
+
+  /** The owner's side of a put from a sharer; the last reference frees the object here. */
+  public static void sharedPut(Task t, TaskState s, TaskCmd.SharedPut c) {
+    String object = c.object();
+    int n = s.refs.getOrDefault(object, 1) - 1;
+    ObjType type = typeOf(object);
+    String k = t.key();
+    if (n > 0) {
+      t.event(s, new SharedDropped(c.id(), object, c.holder(), n,
+          List.of(LedgerEntry.of(object, type, k, "put", n, c.holder(), c.ctx()))));
+      return;
+    }
+    t.event(s, new SharedDropped(c.id(), object, c.holder(), 0, List.of()));
+    Ctx at = c.ctx();
+    switch (type) {
+      case FILES_STRUCT -> {
+        // put_files_struct → close_files: fput every open file; the struct goes to the slab.
+        List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
+        t.event(s, new FilesReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0, c.holder(),
+            at.in("kmem_cache_free")))));
+        if (!files.isEmpty()) {
+          t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), files, object, at.in("close_files/filp_close"),
+              null, true)));
+        }
+      }
+      case FS_STRUCT -> t.event(s, new FsReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0,
+          c.holder(), at.in("free_fs_struct")))));
+      case SEM_UNDO_LIST -> t.event(s, new SemUndoReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0,
+          c.holder(), at.in("kfree_rcu")))));
+      default -> t.event(s, new SharedDropped(c.id(), object, c.holder(), 0, List.of(LedgerEntry.of(object, type, k,
+          "free", 0, c.holder(), at.in(type == ObjType.SIGNAL_STRUCT ? "free_signal_struct" : "kmem_cache_free")))));
+    }
+  }
+
+  // ---- shared tables: the fd table and the signal actions ------------------------------------
+
+  /** Is this task's table (files_struct or sighand_struct) also someone else's? */
+  public static boolean tableShared(TaskState s, String object) {
+    return s.shared(object);
+  }
+
+  /** The owner applies a change to a shared table and sends it to every other holder, in order. */
+  public static void change(Task t, TaskState s, dev.kmodel.kernel.task.TaskEvent change, String object) {
+    t.event(s, change);
+    Map<String, ActorRef<TaskCmd>> holders = s.sharers.getOrDefault(object, new java.util.LinkedHashMap<>());
+    List<ActorRef<TaskCmd>> to = new ArrayList<>(holders.values());
+    t.then(() -> {
+      for (ActorRef<TaskCmd> h : to) h.tell(new TaskCmd.ApplyShared(t.nextId(), change));
+    });
+  }
+
+  /** A holder applies the owner's change to its copy of the table. */
+  public static void apply(Task t, TaskState s, TaskCmd.ApplyShared c) {
+    MsgId cause = c.id();
+    if (c.change() instanceof FilesOpened f) {
+      t.event(s, new FilesOpened(cause, f.files()));
+    } else if (c.change() instanceof FileClosed f) {
+      if (f.fd() < s.fds.size()) t.event(s, new FileClosed(cause, f.fd()));
+    } else if (c.change() instanceof SigactionSet a) {
+      t.event(s, new SigactionSet(cause, a.sig(), a.action()));
+    }
+  }
+
+  /** fd_install in a shared fd table: the next descriptor is the table's size, as the owner sees it. */
+  public static void installFds(Task t, TaskState s, TaskCmd.InstallFds c) {
+    int fd = s.fds.size();
+    change(t, s, new FilesOpened(c.id(), c.files()), s.objects.filesStruct());
+    reply(t, c.replyTo(), fd, null, null);
+  }
+
+  /** close_fd in a shared fd table. */
+  public static void closeFd(Task t, TaskState s, TaskCmd.CloseFd c) {
+    int fd = c.fd();
+    if (fd < 0 || fd >= s.fds.size() || s.fds.get(fd) == null) {
+      reply(t, c.replyTo(), 0, dev.kmodel.kernel.Errno.EBADF, null);
+      return;
+    }
+    String file = s.fds.get(fd);
+    change(t, s, new FileClosed(c.id(), fd), s.objects.filesStruct());
+    reply(t, c.replyTo(), 0, null, file);
+  }
+
+  /** do_sigaction on a shared sighand_struct. */
+  public static void setSigaction(Task t, TaskState s, TaskCmd.SetSigaction c) {
+    change(t, s, new SigactionSet(c.id(), c.sig(), c.action()), s.objects.sighand());
+    reply(t, c.replyTo(), 0, null, null);
+  }
+
+  private static void reply(Task t, ActorRef<TaskCmd> to, long ret, dev.kmodel.kernel.Errno errno, String file) {
+    t.then(() -> to.tell(new TaskCmd.TableOpDone(t.nextId(), ret, errno, file)));
+  }
+}
