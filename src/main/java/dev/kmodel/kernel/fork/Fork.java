@@ -203,12 +203,21 @@ public final class Fork {
     if (s.phase != Phase.FORK_PID) return;
     @SuppressWarnings("unchecked")
     ActorRef<TaskCmd> child = (ActorRef<TaskCmd>) s.data.get("childRef");
-    if (r.errno() != null) {
+    dev.kmodel.kernel.Errno errno = r.errno();
+    if (errno == null && dev.kmodel.kernel.signal.Signals.fatalPending(s)) {
+      // copy_process: "a fatal signal pending means that current will exit, so the new thread can't
+      // slip out of" the kill — the new task is undone and clone fails with EINTR.
+      int pid = r.pid();
+      Ctx free = t.ctx(s, copyPath(s) + "/bad_fork_free_pid");
+      t.then(() -> t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), pid, free.in("free_pid"))));
+      errno = dev.kmodel.kernel.Errno.EINTR;
+    }
+    if (errno != null) {
       // bad_fork_cleanup_*: everything copy_process allocated for the child is released.
       String mm = (String) s.data.get("childMm");
       Ctx ctx = t.ctx(s, copyPath(s) + "/bad_fork_cleanup");
       t.then(() -> child.tell(new TaskCmd.ForkFailed(t.nextId(), mm.isEmpty() ? null : mm, ctx)));
-      t.ret(s, r.id(), 0, r.errno(), null);
+      t.ret(s, r.id(), 0, errno, null);
       return;
     }
     t.phase(s, r.id(), Phase.FORK_LOCK, "childPid", r.pid(), "childPidObj", r.object());
