@@ -32,7 +32,19 @@ public final class Activity {
   }
 
   public void done() {
-    inFlight.decrementAndGet();
+    if (inFlight.decrementAndGet() == 0) quiet();
+  }
+
+  private volatile Runnable onQuiet;
+
+  /** {@code r} runs whenever the count of messages in flight drops to zero (the clock may move). */
+  public void onQuiet(Runnable r) {
+    onQuiet = r;
+  }
+
+  private void quiet() {
+    Runnable r = onQuiet;
+    if (r != null) r.run();
   }
 
   /** Model messages handled so far (for benchmarks). */
@@ -47,7 +59,7 @@ public final class Activity {
   /** A model message reached an actor that had stopped (a task whose objects were all freed). */
   public synchronized void deadLetter(String what) {
     deadLetters.add(what);
-    inFlight.decrementAndGet();
+    if (inFlight.decrementAndGet() == 0) quiet();
   }
 
   public synchronized List<String> deadLetters() {

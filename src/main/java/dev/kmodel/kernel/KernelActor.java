@@ -111,14 +111,17 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
     List<Runnable> effects = List.copyOf(sends);
     pending.clear();
     sends.clear();
-    if (events.isEmpty()) {
-      if (effects.isEmpty()) return stop ? Effect().stop() : Effect().none();
-      var effect = Effect().none().thenRun((S s) -> effects.forEach(Runnable::run));
-      return stop ? effect.thenStop() : effect;
-    }
-    // The write is in flight until it is journaled and this step's sends have gone out.
+    if (events.isEmpty() && effects.isEmpty()) return stop ? Effect().stop() : Effect().none();
+    // The step is in flight until its write is journaled and its sends have gone out.
     Activity a = send.activity();
     a.sent();
+    if (events.isEmpty()) {
+      var effect = Effect().none().thenRun((S s) -> {
+        effects.forEach(Runnable::run);
+        a.done();
+      });
+      return stop ? effect.thenStop() : effect;
+    }
     var effect = Effect().persist(journaled(events)).thenRun((S s) -> {
       effects.forEach(Runnable::run);
       a.done();

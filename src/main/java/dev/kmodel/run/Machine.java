@@ -149,6 +149,7 @@ public final class Machine {
       }
       JournalStore.release(name);
       Activity.release(name);
+      dev.kmodel.kernel.time.TimeKeeper.release(name);
     }
   }
 

@@ -12,6 +12,7 @@ import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.task.TaskCmd;
+import dev.kmodel.kernel.time.TimeKeeper;
 import dev.kmodel.mm.MmuCmd;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -51,8 +52,8 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
   /** The current task's answer to RunStep. {@code mm}: its mm (or, when DEAD, its active_mm). */
   public record StepDone(MsgId id, String task, Yield how, long ticks, String mm, String mmHolder) implements Cmd {}
 
-  /** The next slice of computation number {@code gen} (an interrupted one's slices are dropped). */
-  record Chunk(MsgId id, long gen) implements Cmd {}
+  /** The machine's clock reached the time this CPU waited for (a timer, a computation's end). */
+  record Tick(TimeKeeper.TimeReached reached) implements Cmd {}
 
   /**
    * signal_wake_up on the task this CPU is running: a user-mode computation is interrupted (the
@@ -98,7 +99,14 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
   /** The interrupted sleep's remaining time was handed back to its task with RunStep. */
   public record SleepLeftGiven(MsgId cause, String task) implements Event {}
 
-  public record ComputeBegan(MsgId cause, String task, long ticks, boolean rcu) implements Event {}
+  /** A computation of {@code ticks} began at machine time {@code at}. */
+  public record ComputeBegan(MsgId cause, String task, long ticks, boolean rcu, long at) implements Event {}
+
+  /** The current computation ran {@code ticks} more, up to machine time {@code at}. */
+  public record ComputeProgressed(MsgId cause, long ticks, long at) implements Event {}
+
+  /** This CPU asked the clock to wake it at {@code at} (-1: nothing to wait for). */
+  public record WaitSet(MsgId cause, long at) implements Event {}
 
   public record ComputeEnded(MsgId cause, String task, boolean rcu) implements Event {}
 
@@ -124,24 +132,28 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
 
   private final int id;
   private final long timeslice;
-  private final long ticksPerChunk;
   private final long ticksPerJiffy;
+  private final ActorRef<TimeKeeper.Cmd> time;
+  private final ActorRef<TimeKeeper.TimeReached> timeReplies;
+  private final java.util.concurrent.atomic.AtomicLong jiffies;
   private final ActorRef<RcuManager.Cmd> rcu;
   private final ActorRef<MmuCmd> mmu;
   private final ActorRef<Cmd> self;
 
-  public static Behavior<Cmd> create(int id, long timeslice, long ticksPerChunk, long ticksPerJiffy,
-      ActorRef<RcuManager.Cmd> rcu, ActorRef<MmuCmd> mmu) {
-    return Behaviors.setup(ctx -> new Cpu(ctx, id, timeslice, ticksPerChunk, ticksPerJiffy, rcu, mmu));
+  public static Behavior<Cmd> create(int id, long timeslice, long ticksPerJiffy, ActorRef<RcuManager.Cmd> rcu,
+      ActorRef<MmuCmd> mmu, ActorRef<TimeKeeper.Cmd> time) {
+    return Behaviors.setup(ctx -> new Cpu(ctx, id, timeslice, ticksPerJiffy, rcu, mmu, time));
   }
 
-  private Cpu(ActorContext<Cmd> ctx, int id, long timeslice, long ticksPerChunk, long ticksPerJiffy,
-      ActorRef<RcuManager.Cmd> rcu, ActorRef<MmuCmd> mmu) {
+  private Cpu(ActorContext<Cmd> ctx, int id, long timeslice, long ticksPerJiffy, ActorRef<RcuManager.Cmd> rcu,
+      ActorRef<MmuCmd> mmu, ActorRef<TimeKeeper.Cmd> time) {
     super("cpu" + id, ctx);
     this.id = id;
     this.timeslice = timeslice;
-    this.ticksPerChunk = ticksPerChunk;
     this.ticksPerJiffy = Math.max(1, ticksPerJiffy);
+    this.time = time;
+    this.timeReplies = ctx.messageAdapter(TimeKeeper.TimeReached.class, Tick::new);
+    this.jiffies = TimeKeeper.jiffies(ctx.getSystem().name());
     this.rcu = rcu;
     this.mmu = mmu;
     this.self = ctx.getSelf();
@@ -157,7 +169,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Enqueue.class, this::enqueue)
         .onCommand(StepDone.class, this::stepDone)
-        .onCommand(Chunk.class, this::chunk)
+        .onCommand(Tick.class, this::tick)
         .onCommand(WakeSleeper.class, this::wakeSleeper)
         .onCommand(SignalPending.class, this::signalPending)
         .onCommand(GpStart.class, this::gpStart)
@@ -176,7 +188,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
     }
     emit(s, new Enqueued(c.id(), c.task()));
     if (s.current == null) schedule(s, c.id(), "idle", null);
-    return commit();
+    return done(s);
   }
 
   private Effect<KEvent, CpuState> stepDone(CpuState s, StepDone c) {
@@ -197,52 +209,85 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
           emit(s, new ComputeSaved(cause, c.task(), c.ticks()));
           runCurrent(s);
         } else {
-          emit(s, new ComputeBegan(cause, c.task(), c.ticks(), false));
-          chunkLater(s);
+          emit(s, new ComputeBegan(cause, c.task(), Math.max(1, c.ticks()), false, jiffies.get()));
         }
       }
       case RCU_WALK -> {
         emit(s, new RcuReadLocked(cause, c.task(), s.current.pid()));
-        emit(s, new ComputeBegan(cause, c.task(), c.ticks(), true));
-        chunkLater(s);
+        emit(s, new ComputeBegan(cause, c.task(), Math.max(1, c.ticks()), true, jiffies.get()));
       }
       case BLOCK -> schedule(s, cause, "blocked", null);
       case SLEEP -> {
-        emit(s, new TimerArmed(cause, s.clock + Math.max(1, c.ticks()), s.current));
+        // hrtimer_nanosleep: the timer expires at machine time now + ticks.
+        emit(s, new TimerArmed(cause, jiffies.get() + Math.max(1, c.ticks()), s.current));
         schedule(s, cause, "sleeping", null);
       }
       case DEAD -> schedule(s, cause, "dead", c);
     }
-    return commit();
+    return done(s);
   }
 
-  private void chunkLater(CpuState s) {
-    long gen = s.computeGen;
-    later(() -> self.tell(new Chunk(send.next(), gen)));
-  }
-
-  private Effect<KEvent, CpuState> chunk(CpuState s, Chunk c) {
-    if (s.current == null || s.computeLeft <= 0 || c.gen() != s.computeGen) return Effect().none();
-    long n = Math.min(ticksPerChunk, s.computeLeft);
-    if (!s.computeRcu && !s.rq.isEmpty()) n = Math.max(1, Math.min(n, timeslice - s.slice));
-    long before = s.clock;
-    advance(s, c.id(), n);
-    // A tick in user-mode computation is a quiescent state; inside rcu_read_lock it is not (noteQs checks).
-    if (crossedJiffy(before, s.clock)) noteQs(s, c.id(), "tick-in-user");
-    if (s.computeLeft == 0) {
-      boolean walk = s.computeRcu;
-      emit(s, new ComputeEnded(c.id(), s.current.key(), walk));
-      if (walk) emit(s, new RcuReadUnlocked(c.id(), s.current.key(), s.current.pid()));
-      continueOrPreempt(s, c.id());
-    } else if (!s.computeRcu && s.slice >= timeslice && !s.rq.isEmpty()) {
-      // scheduler_tick → resched_curr: preempted mid-computation; the rest waits for its next turn.
-      emit(s, new ComputeSaved(c.id(), s.current.key(), s.computeLeft));
-      noteQs(s, c.id(), "preempt");
-      schedule(s, c.id(), "preempted", null);
-    } else {
-      chunkLater(s);
+  /** Ends a step: the clock is told what this CPU waits for now, then the events are journaled. */
+  private Effect<KEvent, CpuState> done(CpuState s) {
+    long want = -1;
+    if (s.current != null && s.computeLeft > 0) {
+      want = s.segStart + s.computeLeft;
+      // scheduler_tick will preempt at the end of the timeslice if another task is runnable.
+      if (!s.computeRcu && !s.rq.isEmpty()) want = Math.min(want, s.segStart + Math.max(1, timeslice - s.slice));
+    }
+    if (!s.timers.isEmpty()) want = want < 0 ? s.timers.firstKey() : Math.min(want, s.timers.firstKey());
+    if (want != s.waitingFor) {
+      long at = want;
+      emit(s, new WaitSet(MsgId.NONE, at));
+      later(() -> time.tell(new TimeKeeper.WaitUntil(send.next(), id, at, timeReplies)));
     }
     return commit();
+  }
+
+  /** The current computation has run until machine time {@code now}. */
+  private void progress(CpuState s, MsgId cause, long now) {
+    if (s.current == null || s.computeLeft <= 0) return;
+    long ran = Math.min(now - s.segStart, s.computeLeft);
+    if (ran <= 0) return;
+    long before = s.clock;
+    emit(s, new ComputeProgressed(cause, ran, now));
+    // A tick in user-mode computation is a quiescent state; inside rcu_read_lock it is not (noteQs checks).
+    if (crossedJiffy(before, s.clock)) noteQs(s, cause, "tick-in-user");
+  }
+
+  /**
+   * The clock reached what this CPU waited for: the computation has run that long (and may be done
+   * or preempted: scheduler_tick), expired timers wake their sleepers (hrtimer_interrupt).
+   */
+  private Effect<KEvent, CpuState> tick(CpuState s, Tick t) {
+    MsgId cause = t.reached().id();
+    long now = t.reached().now();
+    emit(s, new WaitSet(cause, -1));        // the clock dropped this wait
+    boolean computing = s.current != null && s.computeLeft > 0;
+    if (computing) {
+      progress(s, cause, now);
+    } else if (now > s.clock && s.current == null) {
+      emit(s, new ClockJumped(cause, now));   // tickless idle: nothing happened here until now
+    }
+    while (!s.timers.isEmpty() && s.timers.firstKey() <= now) {
+      emit(s, new TimerFired(cause, s.timers.firstKey()));
+    }
+    if (computing) {
+      if (s.computeLeft == 0) {
+        boolean walk = s.computeRcu;
+        emit(s, new ComputeEnded(cause, s.current.key(), walk));
+        if (walk) emit(s, new RcuReadUnlocked(cause, s.current.key(), s.current.pid()));
+        continueOrPreempt(s, cause);
+      } else if (!s.computeRcu && s.slice >= timeslice && !s.rq.isEmpty()) {
+        // scheduler_tick → resched_curr: preempted mid-computation; the rest waits for its next turn.
+        emit(s, new ComputeSaved(cause, s.current.key(), s.computeLeft));
+        noteQs(s, cause, "preempt");
+        schedule(s, cause, "preempted", null);
+      }
+    } else if (s.current == null && !s.rq.isEmpty()) {
+      schedule(s, cause, "idle", null);
+    }
+    return done(s);
   }
 
   private boolean crossedJiffy(long before, long after) {
@@ -257,12 +302,9 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
     }
   }
 
-  /** Advances virtual time; timers that expire wake their tasks onto this runqueue. */
+  /** A system call's cost on this CPU's own counter (it takes no machine time: see TimeKeeper). */
   private void advance(CpuState s, MsgId cause, long ticks) {
     emit(s, new Ticked(cause, ticks));
-    while (!s.timers.isEmpty() && s.timers.firstKey() <= s.clock) {
-      emit(s, new TimerFired(cause, s.timers.firstKey()));
-    }
   }
 
   private Effect<KEvent, CpuState> signalPending(CpuState s, SignalPending c) {
@@ -272,25 +314,26 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
         return commit();
       }
       // The timer interrupt finds TIF_SIGPENDING: back to user mode through get_signal.
+      progress(s, c.id(), jiffies.get());
       emit(s, new ComputeSaved(c.id(), s.current.key(), s.computeLeft));
       Rq cur = s.current;
       later(() -> cur.ref().tell(new TaskCmd.RunStep(send.next(), id)));
-      return commit();
+      return done(s);
     }
     // Queued, preempted or about to compute: the signal is taken the next time it runs.
     emit(s, new SignalNoted(c.id(), c.task()));
-    return commit();
+    return done(s);
   }
 
   private Effect<KEvent, CpuState> wakeSleeper(CpuState s, WakeSleeper c) {
     for (Map.Entry<Long, List<Rq>> e : s.timers.entrySet()) {
       if (e.getValue().stream().anyMatch(r -> r.key().equals(c.task()))) {
-        emit(s, new TimerCancelled(c.id(), e.getKey(), c.task(), e.getKey() - s.clock));
+        emit(s, new TimerCancelled(c.id(), e.getKey(), c.task(), Math.max(0, e.getKey() - jiffies.get())));
         if (s.current == null) schedule(s, c.id(), "idle", null);
         break;
       }
     }
-    return commit();
+    return done(s);
   }
 
   /** An RCU grace period began: idle CPUs are in an extended quiescent state and report at once. */
@@ -310,31 +353,15 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
 
   /**
    * __schedule → context_switch → finish_task_switch. {@code dead} is the dying task's last StepDone.
-   * An idle CPU whose runqueue is empty jumps its clock to the next timer (tickless idle).
+   * With nothing runnable the CPU goes idle (its timers wait on the machine's clock).
    */
   private void schedule(CpuState s, MsgId cause, String why, StepDone dead) {
-    Rq prev = s.current;
-    while (true) {
-      Rq next = s.rq.peekFirst();
-      if (next == null && !why.equals("preempted") && !s.timers.isEmpty()) {
-        // Nothing runnable: idle until the earliest timer. Switch prev out first, then wake.
-        if (prev != null) {
-          switchTo(s, cause, prev, why, null, dead);
-          prev = null;
-          why = "idle";
-          dead = null;
-        }
-        emit(s, new ClockJumped(cause, s.timers.firstKey()));
-        emit(s, new TimerFired(cause, s.timers.firstKey()));
-        continue;
-      }
-      if (next == null && why.equals("preempted")) {   // nothing else to run: keep going
-        runCurrent(s);
-        return;
-      }
-      switchTo(s, cause, prev, why, next, dead);
+    Rq next = s.rq.peekFirst();
+    if (next == null && why.equals("preempted")) {   // nothing else to run: keep going
+      runCurrent(s);
       return;
     }
+    switchTo(s, cause, s.current, why, next, dead);
   }
 
   private void switchTo(CpuState s, MsgId cause, Rq prev, String why, Rq next, StepDone dead) {
@@ -393,8 +420,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
     }
     Long saved = s.savedCompute.get(cur.key());
     if (saved != null) {
-      emit(s, new ComputeBegan(MsgId.NONE, cur.key(), saved, false));
-      chunkLater(s);
+      emit(s, new ComputeBegan(MsgId.NONE, cur.key(), saved, false, jiffies.get()));
       return;
     }
     later(() -> cur.ref().tell(new TaskCmd.RunStep(send.next(), id)));

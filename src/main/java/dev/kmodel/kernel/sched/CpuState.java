@@ -19,7 +19,9 @@ public final class CpuState implements KernelActor.Folds<Cpu.Event> {
   final Map<String, Long> sleepLeft = new TreeMap<>(); // interrupted nanosleeps: ticks still to sleep
   long slice;                                          // ticks used by current since it was switched in
   long computeLeft;
-  long computeGen;                                     // computations started here, for their Chunks
+  long computeGen;                                     // computations started here
+  long segStart;                                       // machine time the computation last resumed
+  long waitingFor = -1;                                // what the clock was asked to wake us for
   boolean computeRcu;
   boolean rcuReader;                                   // inside rcu_read_lock (non-preemptible)
   long qsGp = -1;                                      // grace period waiting for this CPU's report
@@ -45,7 +47,6 @@ public final class CpuState implements KernelActor.Folds<Cpu.Event> {
     } else if (e instanceof Cpu.Ticked x) {
       clock += x.ticks();
       slice += x.ticks();
-      if (computeLeft > 0) computeLeft = Math.max(0, computeLeft - x.ticks());
     } else if (e instanceof Cpu.ClockJumped x) {
       clock = x.to();
     } else if (e instanceof Cpu.TimerArmed x) {
@@ -64,9 +65,17 @@ public final class CpuState implements KernelActor.Folds<Cpu.Event> {
       sleepLeft.remove(x.task());
     } else if (e instanceof Cpu.ComputeBegan x) {
       computeLeft = x.ticks();
+      segStart = x.at();
       computeRcu = x.rcu();
       computeGen++;
       savedCompute.remove(x.task());
+    } else if (e instanceof Cpu.ComputeProgressed x) {
+      clock += x.ticks();
+      slice += x.ticks();
+      computeLeft = Math.max(0, computeLeft - x.ticks());
+      segStart = x.at();
+    } else if (e instanceof Cpu.WaitSet x) {
+      waitingFor = x.at();
     } else if (e instanceof Cpu.ComputeEnded x) {
       computeLeft = 0;
       computeRcu = false;
