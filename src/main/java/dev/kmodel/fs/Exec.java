@@ -6,13 +6,20 @@ import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.task.Phase;
 import dev.kmodel.kernel.task.Task;
+import dev.kmodel.kernel.exit.Release;
+import dev.kmodel.kernel.exit.Threads;
+import dev.kmodel.kernel.task.ChildInfo;
+import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.Execed;
+import dev.kmodel.kernel.task.TaskEvent.FilesUnshared;
+import dev.kmodel.kernel.task.TaskEvent.Slept;
+import dev.kmodel.kernel.task.TaskEvent.TookLeadership;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Step;
 
 /**
- * fs/exec.c for a single-threaded task: bprm_execve → begin_new_exec → exec_mmap. The new address
+ * fs/exec.c: de_thread for a thread group, then bprm_execve → begin_new_exec → exec_mmap. The new address
  * space is built first (bprm_mm_init); exec_mm_release lets a vfork parent go; the old mm is dropped
  * with mmput, which tears it down through the same exit_mmap as exit does; caught signals go back to
  * SIG_DFL; comm becomes the new program's name, which then starts at its first step.
@@ -22,13 +29,101 @@ public final class Exec {
 
   private Exec() {}
 
-  /** execve: bprm_mm_init → mm_alloc for the new image. */
+  /** execve: in a thread group, de_thread first; then bprm_mm_init → mm_alloc for the new image. */
   public static void execve(Task t, TaskState s, MsgId cause, Step st) {
     String image = st.str("image", "");
     int pages = (int) t.resolveOr(s, st, "pages", 0);
+    if (Threads.multiThreaded(s)) {
+      t.phase(s, cause, Phase.EXEC_DETHREAD, "image", image, "pages", pages);
+      Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
+      var leader = Threads.leader(t, s);
+      String k = t.key();
+      t.then(() -> leader.tell(new TaskCmd.DeThread(t.nextId(), k, t.self, ctx)));
+      // de_thread sleeps (killably) until the other threads are gone.
+      t.event(s, new Slept(cause, "de_thread"));
+      t.yieldCpu(s, dev.kmodel.kernel.sched.Cpu.Yield.BLOCK, 0);
+      return;
+    }
     t.phase(s, cause, Phase.EXEC_MM, "image", image);
+    newImage(t, s, pages);
+  }
+
+  private static void newImage(Task t, TaskState s, int pages) {
     Ctx ctx = t.ctx(s, PATH + "/bprm_mm_init");
     t.then(() -> t.env.mmu().tell(new MmuCmd.MmAlloc(t.nextId(), pages, ctx, t.mmReplies)));
+  }
+
+  /**
+   * de_thread's answer: EAGAIN (the group is exiting), or the group is ours alone. A thread that is
+   * not the leader first takes the leader's place: its pid (exchange_tids), its parent and exit
+   * signal (the parent's children list names this task now), and releases the old leader silently.
+   */
+  public static void deThreadDone(Task t, TaskState s, TaskCmd.DeThreadDone c) {
+    if (s.phase != Phase.EXEC_DETHREAD) return;
+    t.phase(s, c.id(), Phase.EXEC_DETHREAD, "deThread", c);
+    t.wake(s, c.id(), "de_thread", Phase.EXEC_DETHREAD);
+  }
+
+  /** Back on a CPU in de_thread: the answer came, or (woken by a signal that did not kill) sleep on. */
+  public static void deThreadResume(Task t, TaskState s, MsgId cause) {
+    TaskCmd.DeThreadDone c = (TaskCmd.DeThreadDone) s.data.get("deThread");
+    if (c == null) {
+      t.event(s, new Slept(cause, "de_thread"));
+      t.yieldCpu(s, dev.kmodel.kernel.sched.Cpu.Yield.BLOCK, 0);
+      return;
+    }
+    if (c.errno() != null) {
+      t.ret(s, cause, 0, c.errno(), null);
+      return;
+    }
+    if (c.takeover() == null) {
+      afterDeThread(t, s, cause);
+      return;
+    }
+    TaskCmd.Takeover k = c.takeover();
+    int oldTid = s.pid;
+    String oldPidObject = s.pidObject;
+    t.event(s, new TookLeadership(cause, k));
+    Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
+    ChildInfo me = new ChildInfo(t.key(), k.tgid(), t.self, s.pgid, k.exitSignal(), "", 0);
+    String key = t.key();
+    t.then(() -> {
+      k.leader().tell(new TaskCmd.Demote(t.nextId(), key, t.self, oldTid, oldPidObject));
+      if (k.parent() != null) k.parent().tell(new TaskCmd.ChildReplaced(t.nextId(), k.leaderKey(), me));
+      t.env.pids().tell(new PidAllocator.ExchangePids(t.nextId(), k.tgid(), oldTid, ctx));
+    });
+    // release_task(leader): exit_signal is -1 now, nobody is told.
+    ChildInfo old = new ChildInfo(k.leaderKey(), oldTid, k.leader(), s.pgid, -1, "dead", 0);
+    Release.releaseAll(t, s, cause, java.util.List.of(old), PATH + "/begin_new_exec/de_thread", "exec");
+  }
+
+  /** The group is ours alone: unshare_files, then the new image. */
+  public static void afterDeThread(Task t, TaskState s, MsgId cause) {
+    String image = (String) s.data.get("image");
+    int pages = (Integer) s.data.get("pages");
+    unshareFiles(t, s, cause);
+    t.phase(s, cause, Phase.EXEC_MM, "image", image);
+    newImage(t, s, pages);
+  }
+
+  /**
+   * unshare_files (begin_new_exec): a files_struct shared with another process (CLONE_FILES) is
+   * copied, so the new program's descriptors are its own; the shared one loses a reference.
+   */
+  static void unshareFiles(Task t, TaskState s, MsgId cause) {
+    String table = s.objects.filesStruct();
+    if (table == null || !s.sharedNow(table)) return;     // files->count == 1: nothing to unshare
+    String k = t.key();
+    String copy = dev.kmodel.ledger.ObjType.FILES_STRUCT.kernelName + "#" + k + ".exec";
+    Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/unshare_files");
+    java.util.List<String> files = s.fds.stream().filter(java.util.Objects::nonNull).toList();
+    // Others hold the old table, so this put is never its last.
+    dev.kmodel.kernel.fork.Shared.put(t, s, cause, table, ctx.in("put_files_struct"));
+    t.event(s, new FilesUnshared(cause, copy, java.util.List.of(dev.kmodel.ledger.LedgerEntry.of(copy,
+        dev.kmodel.ledger.ObjType.FILES_STRUCT, k, "alloc", 1, k, ctx.in("dup_fd")))));
+    if (!files.isEmpty()) {
+      t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), files, copy, ctx.in("dup_fd"))));
+    }
   }
 
   /** begin_new_exec → exec_mmap: switch to the new mm, release the old one. */

@@ -55,7 +55,8 @@ public record Report(
    * What happened to a thread group: {@code leader-delayed} (its leader exited while threads lived:
    * a zombie its parent is not told of; {@code pids} the threads), {@code leader-notified} (the last
    * thread's release_task told the parent; {@code pids} that thread), {@code group-exit} (the first
-   * exit_group or fatal signal; {@code detail} says which, with the code).
+   * exit_group or fatal signal; {@code detail} says which, with the code), {@code exec-took-leadership}
+   * (a thread that is not the leader exec'd: it now has the leader's pid; {@code pids} its old tid).
    */
   public record GroupRow(long seq, int tgid, int pid, String event, List<Integer> pids, String detail) {}
 

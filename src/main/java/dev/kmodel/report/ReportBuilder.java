@@ -170,6 +170,16 @@ public final class ReportBuilder {
       reparent.add(new ReparentRow(seq, t.pid, r.from(), r.to(), r.why(), r.childState()));
       t.ppid = r.to();
       t.parentKey = r.toKey();
+    } else if (e instanceof TookLeadership x) {
+      int oldTid = t.pid;
+      t.pid = x.from().tgid();
+      t.ppid = x.from().ppid();
+      t.parentKey = x.from().parentKey();
+      groups.add(new GroupRow(seq, t.tgid, t.pid, "exec-took-leadership", List.of(oldTid),
+          "de_thread: the exec'ing thread (pids: its old tid) takes the leader's pid; the old leader is released"
+          + " silently"));
+    } else if (e instanceof Demoted x) {
+      t.pid = x.tid();
     } else if (e instanceof LeaderDelayed d) {
       groups.add(new GroupRow(seq, t.tgid, t.pid, "leader-delayed", d.threads().stream().map(this::pidOf).toList(),
           "exit_notify: thread_group_empty() is false, the parent is not told"));

@@ -303,6 +303,7 @@ public final class Exit {
           : "a thread: exit_signal -1, released by itself"));
     } else {
       t.event(s, new BecameZombie(cause, s.exitCode));
+      if (s.isLeader()) Threads.deThreadCheck(t, s, cause);   // a thread's execve waits for us to be a zombie
     }
     int pid = s.pid;
     t.then(() -> t.env.pids().tell(new PidAllocator.SetTaskFlags(t.nextId(), pid, true, false)));

@@ -42,6 +42,8 @@ public final class Release {
     if (queue.isEmpty()) {
       if ("exit".equals(s.data.get("releaseThen"))) {
         Exit.doTaskDead(t, s, cause);
+      } else if ("exec".equals(s.data.get("releaseThen"))) {
+        dev.kmodel.fs.Exec.afterDeThread(t, s, cause);
       } else {
         Wait.finish(t, s, cause, (ChildInfo) s.data.get("reaped"));
       }

@@ -59,6 +59,7 @@ public final class Threads {
   /** On the leader: SIGNAL_GROUP_EXIT is set once; returns the group's exit code. */
   private static int groupExit(Task t, TaskState s, MsgId cause, int code, String by, Ctx ctx) {
     if (s.groupExit) return s.groupExitCode;
+    if (s.groupExecKey != null) return 0;          // a thread is in execve: it kills us, we just exit
     t.event(s, new GroupExitSet(cause, code, by));
     zapOtherThreads(t, s, cause, code, by, ctx.in("zap_other_threads"));
     return code;
@@ -106,6 +107,8 @@ public final class Threads {
   public static void threadExiting(Task t, TaskState s, TaskCmd.ThreadExiting c) {
     boolean dead = s.pfExiting && s.threads.values().stream().allMatch(th -> th.exiting() || th.key().equals(c.key()));
     t.event(s, new ThreadMarkedExiting(c.id(), c.key(), dead));
+    // de_thread's "killed:" path: an exec'ing thread that dies gives up group_exec_task.
+    if (c.key().equals(s.groupExecKey)) t.event(s, new GroupExecDone(c.id()));
     ActorRef<TaskCmd> reply = c.replyTo();
     int code = s.groupExit ? s.groupExitCode : 0;
     t.then(() -> reply.tell(new TaskCmd.GroupDead(t.nextId(), dead, code)));
@@ -137,8 +140,9 @@ public final class Threads {
    */
   public static void threadUnlinked(Task t, TaskState s, TaskCmd.ThreadUnlinked c) {
     t.event(s, new ThreadRemoved(c.id(), c.key()));
+    deThreadCheck(t, s, c.id());
     ActorRef<TaskCmd> releaser = c.releaser();
-    if (!s.threads.isEmpty() || !s.leaderDelayed || s.parent == null) {
+    if (!s.threads.isEmpty() || !s.leaderDelayed || s.parent == null || s.groupExecKey != null) {
       String k = c.key();
       t.then(() -> releaser.tell(new TaskCmd.ExitSignalDone(t.nextId(), k, null)));
       return;
@@ -215,5 +219,49 @@ public final class Threads {
     t.then(() -> {
       for (ActorRef<TaskCmd> r : to) r.tell(new TaskCmd.WakeChldexit(t.nextId(), k));
     });
+  }
+
+  // ---- execve: de_thread (fs/exec.c) ---------------------------------------------------------
+
+  /**
+   * de_thread on the leader: EAGAIN if the group is already exiting (or another exec runs);
+   * otherwise signal->group_exec_task is set and every other thread — the leader too, if another
+   * thread execs — is killed (zap_other_threads).
+   */
+  public static void deThread(Task t, TaskState s, TaskCmd.DeThread c) {
+    ActorRef<TaskCmd> reply = c.replyTo();
+    if (s.groupExit || s.groupExecKey != null || s.pfExiting && c.key().equals(t.key())) {
+      t.then(() -> reply.tell(new TaskCmd.DeThreadDone(t.nextId(), dev.kmodel.kernel.Errno.EAGAIN, null)));
+      return;
+    }
+    t.event(s, new GroupExecStarted(c.id(), c.key(), reply));
+    zapOtherThreads(t, s, c.id(), Sig.SIGKILL, c.key(), c.ctx().in("zap_other_threads"));
+    deThreadCheck(t, s, c.id());
+  }
+
+  /**
+   * Is the group down to the exec'ing thread? Then de_thread goes on: at once if the leader execs;
+   * once the leader is a zombie if a thread does (it will take the leader's place).
+   */
+  public static void deThreadCheck(Task t, TaskState s, MsgId cause) {
+    if (s.groupExecKey == null) return;
+    String exec = s.groupExecKey;
+    if (!s.threads.keySet().stream().allMatch(k -> k.equals(exec))) return;
+    ActorRef<TaskCmd> reply = s.groupExecRef;
+    if (exec.equals(t.key())) {
+      t.event(s, new GroupExecDone(cause));
+      t.then(() -> reply.tell(new TaskCmd.DeThreadDone(t.nextId(), null, null)));
+      return;
+    }
+    if (!s.exitState.equals("zombie")) return;
+    TaskCmd.Takeover k = new TaskCmd.Takeover(t.key(), t.self, s.pid, s.pidObject, s.parentKey, s.ppid, s.parent,
+        s.exitSignal);
+    t.event(s, new GroupExecDone(cause));
+    t.then(() -> reply.tell(new TaskCmd.DeThreadDone(t.nextId(), null, k)));
+  }
+
+  /** exchange_tids on the old leader: it is a thread now, with the exec'ing thread's old pid. */
+  public static void demote(Task t, TaskState s, TaskCmd.Demote c) {
+    t.event(s, new Demoted(c.id(), c.leaderKey(), c.leader(), c.tid(), c.pidObject()));
   }
 }

@@ -116,7 +116,7 @@ public final class Shared {
 
   /** Is this task's table (files_struct or sighand_struct) also someone else's? */
   public static boolean tableShared(TaskState s, String object) {
-    return s.shared(object);
+    return s.sharedNow(object);
   }
 
   /** The owner applies a change to a shared table and sends it to every other holder, in order. */

@@ -78,6 +78,9 @@ public final class PidAllocator
   /** __set_task_comm at exec: "@comm" lookups find the task by its new name. */
   public record SetComm(MsgId id, int pid, String comm) implements Cmd {}
 
+  /** exchange_tids (kernel/pid.c) in de_thread: the two tasks swap their pids. */
+  public record ExchangePids(MsgId id, int leaderPid, int threadPid, Ctx ctx) implements Cmd {}
+
   /** find_task_by_vpid, or by comm for "@name" in scenarios. */
   public record Lookup(MsgId id, Scope scope, int pid, String comm, int caller, ActorRef<Found> replyTo)
       implements Cmd {}
@@ -110,6 +113,10 @@ public final class PidAllocator
   public record PidDetached(MsgId cause, int pid) implements Event {}
 
   public record CommSet(MsgId cause, int pid, String comm) implements Event {}
+
+  /** Each struct pid now belongs to the other task: a reference taken by the new one, dropped by the old. */
+  public record PidsExchanged(MsgId cause, int leaderPid, int threadPid, List<LedgerEntry> ledger)
+      implements Event, Ledgered {}
 
   public record PidFreed(MsgId cause, int pid, String object) implements Event {}
 
@@ -156,6 +163,16 @@ public final class PidAllocator
         en.ppid = a.ppid();
         en.tgid = a.tgid() == 0 ? a.pid() : a.tgid();
         en.task = a.task();
+      } else if (e instanceof PidsExchanged x) {
+        Entry a = used.get(x.leaderPid());
+        Entry b = used.get(x.threadPid());
+        String key = a.key;
+        ActorRef<?> task = a.task;
+        a.key = b.key;
+        a.task = b.task;
+        b.key = key;
+        b.task = task;
+        b.tgid = x.leaderPid();
       } else if (e instanceof PgidChanged g) {
         Entry en = used.get(g.pid());
         if (en != null) {
@@ -234,6 +251,7 @@ public final class PidAllocator
         })
         .onCommand(KillOrphanedPgrp.class, this::killOrphanedPgrp)
         .onCommand(SetComm.class, (s, c) -> { emit(s, new CommSet(c.id(), c.pid(), c.comm())); return commit(); })
+        .onCommand(ExchangePids.class, this::exchangePids)
         .onCommand(DetachPid.class, (s, c) -> { emit(s, new PidDetached(c.id(), c.pid())); return commit(); })
         .onCommand(FreePid.class, this::freePid)
         .onCommand(RcuDone.class, this::delayedPutPid)
@@ -284,6 +302,21 @@ public final class PidAllocator
     String event = s.dying.containsKey(object) ? "free" : "use";
     LedgerEntry entry = LedgerEntry.of(object, ObjType.PID, owner, event, 0, owner, d.cb().ctx().in("put_pid"));
     emit(s, new PidStructFreed(d.cb().id(), object, entry));
+    return commit();
+  }
+
+  /** exchange_tids: the leader's number goes to the exec'ing thread and the thread's to the old leader. */
+  private Effect<KEvent, State> exchangePids(State s, ExchangePids c) {
+    Entry a = s.used.get(c.leaderPid());
+    Entry b = s.used.get(c.threadPid());
+    if (a == null || b == null) return Effect().none();
+    Ctx at = c.ctx().in("exchange_tids");
+    List<LedgerEntry> l = List.of(
+        LedgerEntry.of(a.object, ObjType.PID, a.owner, "get", 2, b.key, at),
+        LedgerEntry.of(a.object, ObjType.PID, a.owner, "put", 1, a.key, at),
+        LedgerEntry.of(b.object, ObjType.PID, b.owner, "get", 2, a.key, at),
+        LedgerEntry.of(b.object, ObjType.PID, b.owner, "put", 1, b.key, at));
+    emit(s, new PidsExchanged(c.id(), c.leaderPid(), c.threadPid(), l));
     return commit();
   }
 

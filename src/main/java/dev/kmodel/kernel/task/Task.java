@@ -273,6 +273,14 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
           else if (s.phase == Phase.SIGACTION_SHARED) ret(s, c.id(), c.ret(), c.errno(), null);
           return commit();
         })
+        .onCommand(DeThread.class, (s, c) -> { Threads.deThread(this, s, c); return commit(); })
+        .onCommand(DeThreadDone.class, (s, c) -> { dev.kmodel.fs.Exec.deThreadDone(this, s, c); return commit(); })
+        .onCommand(Demote.class, (s, c) -> { Threads.demote(this, s, c); return commit(); })
+        .onCommand(ChildReplaced.class, (s, c) -> {
+          if (s.children.containsKey(c.oldKey())) event(s, new ChildRemoved(c.id(), c.oldKey()));
+          event(s, new ChildAdded(c.id(), c.now()));
+          return commit();
+        })
         .onCommand(FromMmu.class, this::fromMmu)
         .onCommand(FromPid.class, (s, c) -> { Fork.pidAllocated(this, s, c.reply()); return commit(); })
         .onCommand(FromLookup.class, (s, c) -> { Signals.found(this, s, c.reply()); return commit(); })
@@ -344,6 +352,10 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     }
     if (resumed == Phase.VFORK_WAIT) {
       Fork.vforkResume(this, s, cause);
+      return commit();
+    }
+    if (resumed == Phase.EXEC_DETHREAD) {
+      dev.kmodel.fs.Exec.deThreadResume(this, s, cause);
       return commit();
     }
     if (resumed == Phase.TIMER_SLEEP && s.sleepLeft > 0) {

@@ -187,6 +187,25 @@ public sealed interface TaskCmd {
   /** The owner's answer to a table operation: a return value, an errno, or the file closed. */
   record TableOpDone(MsgId id, long ret, dev.kmodel.kernel.Errno errno, String file) implements TaskCmd {}
 
+
+  // ---- execve in a thread group: de_thread (fs/exec.c) ---------------------------------------
+
+  /** de_thread: the exec'ing thread asks its leader to kill every other thread of the group. */
+  record DeThread(MsgId id, String key, ActorRef<TaskCmd> replyTo, Ctx ctx) implements TaskCmd {}
+
+  /** The group is down to the exec'ing thread (and, if it is not the leader, a zombie leader to take over from). */
+  record DeThreadDone(MsgId id, dev.kmodel.kernel.Errno errno, Takeover takeover) implements TaskCmd {}
+
+  /** What a non-leader exec'ing thread takes from its zombie leader: the pid, the parent, the exit signal. */
+  record Takeover(String leaderKey, ActorRef<TaskCmd> leader, int tgid, String pidObject, String parentKey, int ppid,
+      ActorRef<TaskCmd> parent, int exitSignal) {}
+
+  /** exchange_tids: the old leader takes the exec'ing thread's pid, to be released silently. */
+  record Demote(MsgId id, String leaderKey, ActorRef<TaskCmd> leader, int tid, String pidObject) implements TaskCmd {}
+
+  /** The process's entry on its parent's children list now names the thread that exec'd. */
+  record ChildReplaced(MsgId id, String oldKey, ChildInfo now) implements TaskCmd {}
+
   // ---- replies from subsystems, through message adapters -----------------------------------
 
   record FromMmu(MmuCmd.MmReply reply) implements TaskCmd {}

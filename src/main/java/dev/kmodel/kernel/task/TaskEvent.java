@@ -202,4 +202,22 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   /** A reference on an object this task allocated was dropped; {@code refs} 0: the object is freed. */
   record SharedDropped(MsgId cause, String object, String holder, int refs, List<LedgerEntry> ledger)
       implements TaskEvent {}
+
+  // ---- de_thread -----------------------------------------------------------------------------
+
+  /** signal->group_exec_task: a thread of the group is in execve; the others are being killed. */
+  record GroupExecStarted(MsgId cause, String key, akka.actor.typed.ActorRef<TaskCmd> requester) implements TaskEvent {}
+
+  /** unshare_files: this task's own copy of a files_struct it shared; the old one keeps its other users. */
+  record FilesUnshared(MsgId cause, String object, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  /** The exec'ing thread has the group to itself. */
+  record GroupExecDone(MsgId cause) implements TaskEvent {}
+
+  /** de_thread: the exec'ing thread became the group leader, with the old leader's pid and parent. */
+  record TookLeadership(MsgId cause, TaskCmd.Takeover from) implements TaskEvent {}
+
+  /** exchange_tids: this old leader now has the exec'ing thread's pid and is a thread, to be released. */
+  record Demoted(MsgId cause, String leaderKey, akka.actor.typed.ActorRef<TaskCmd> leader, int tid, String pidObject)
+      implements TaskEvent {}
 }

@@ -50,6 +50,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public boolean leaderDelayed;        // leader: EXIT_ZOMBIE, parent not told until the group is empty
   public ActorRef<TaskCmd> releaser;   // leader: the release_task waiting for our parent's answer
   public String releasedThread;
+  public String groupExecKey;          // leader: signal->group_exec_task (a thread in de_thread)
+  public ActorRef<TaskCmd> groupExecRef;
 
   // ---- objects shared through clone flags ---------------------------------------------------
   public final Map<String, ActorRef<TaskCmd>> objOwner = new HashMap<>();   // used here, counted by that task
@@ -120,6 +122,11 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   /** Is {@code object} used by more than this task (another task holds a reference)? */
   public boolean shared(String object) {
     return object != null && (objOwner.containsKey(object) || refs.containsKey(object));
+  }
+
+  /** Does another task hold a reference on {@code object} right now (its count is above one)? */
+  public boolean sharedNow(String object) {
+    return object != null && (objOwner.containsKey(object) || refs.getOrDefault(object, 1) > 1);
   }
 
   /** The wait status a waiter reports: signal->group_exit_code after a group exit, else exit_code. */
@@ -324,6 +331,34 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       leaderDelayed = false;
       releaser = n.releaser();
       releasedThread = n.thread();
+    } else if (e instanceof FilesUnshared x) {
+      objOwner.remove(objects.filesStruct());
+      objects = new Owned(objects.taskStruct(), objects.kernelStack(), objects.threadInfo(), objects.cred(),
+          x.object(), objects.fsStruct(), objects.sighand(), objects.signal(), objects.nsproxy());
+    } else if (e instanceof GroupExecStarted x) {
+      groupExecKey = x.key();
+      groupExecRef = x.requester();
+    } else if (e instanceof GroupExecDone) {
+      groupExecKey = null;
+      groupExecRef = null;
+    } else if (e instanceof TookLeadership x) {
+      TaskCmd.Takeover k = x.from();
+      pid = k.tgid();
+      pidObject = k.pidObject();
+      leaderKey = key;
+      leader = null;
+      parentKey = k.parentKey();
+      ppid = k.ppid();
+      parent = k.parent();
+      exitSignal = k.exitSignal();
+      threads.clear();
+    } else if (e instanceof Demoted x) {
+      leaderKey = x.leaderKey();
+      leader = x.leader();
+      pid = x.tid();
+      pidObject = x.pidObject();
+      exitSignal = -1;
+      threads.clear();
     } else if (e instanceof SharedTaken x) {
       refs.put(x.object(), x.refs());
       sharers.computeIfAbsent(x.object(), o -> new LinkedHashMap<>()).put(x.holder(), x.holderRef());
