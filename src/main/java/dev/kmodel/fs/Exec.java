@@ -82,13 +82,14 @@ public final class Exec {
     }
     TaskCmd.Takeover k = c.takeover();
     int oldTid = s.pid;
+    int oldVtid = s.vpid;
     String oldPidObject = s.pidObject;
     t.event(s, new TookLeadership(cause, k));
     Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
     ChildInfo me = new ChildInfo(t.key(), k.tgid(), t.self, s.pgid, k.exitSignal(), "", 0);
     String key = t.key();
     t.then(() -> {
-      k.leader().tell(new TaskCmd.Demote(t.nextId(), key, t.self, oldTid, oldPidObject));
+      k.leader().tell(new TaskCmd.Demote(t.nextId(), key, t.self, oldTid, oldVtid, oldPidObject));
       if (k.parent() != null) k.parent().tell(new TaskCmd.ChildReplaced(t.nextId(), k.leaderKey(), me));
       t.env.pids().tell(new PidAllocator.ExchangePids(t.nextId(), k.tgid(), oldTid, ctx));
     });

@@ -18,8 +18,9 @@ public record Report(
   public record Journal(long events, int persistenceIds) {}
 
   /** A task's final state: running, sleeping, zombie, dead or freed. */
+  /** {@code ns}: the task's pid namespace (0: the init namespace); {@code nsPid}: its number there. */
   public record TaskRow(long seq, int pid, int tgid, int ppid, String comm, String state, Integer exitCode,
-      Integer exitSignal, String key) {}
+      Integer exitSignal, String key, int ns, int nsPid) {}
 
   /**
    * One executed step. {@code seq} null: it never returned (exit). {@code cpu}: where it entered.

@@ -32,6 +32,8 @@ public final class ReportBuilder {
     final String key;
     int pid;
     int tgid;
+    int ns;
+    int nsPid;
     int ppid;
     String parentKey = "";
     String comm = "";
@@ -136,6 +138,8 @@ public final class ReportBuilder {
     } else if (e instanceof Attached a) {
       t.pid = a.pid();
       t.tgid = a.tgid() == 0 ? a.pid() : a.tgid();
+      t.ns = a.ns() == null ? 0 : a.ns().ns();
+      t.nsPid = a.ns() == null ? a.pid() : a.ns().vpid();
       t.mm = a.mm();
     } else if (e instanceof RanOn r) {
       t.cpu = r.cpu();
@@ -180,6 +184,7 @@ public final class ReportBuilder {
           + " silently"));
     } else if (e instanceof Demoted x) {
       t.pid = x.tid();
+      t.nsPid = x.vtid();
     } else if (e instanceof LeaderDelayed d) {
       groups.add(new GroupRow(seq, t.tgid, t.pid, "leader-delayed", d.threads().stream().map(this::pidOf).toList(),
           "exit_notify: thread_group_empty() is false, the parent is not told"));
@@ -276,7 +281,8 @@ public final class ReportBuilder {
     List<TaskRow> taskRows = new ArrayList<>();
     for (T t : tasks.values()) {
       if (t.taskStruct == null) continue;
-      taskRows.add(new TaskRow(t.lastSeq, t.pid, t.tgid == 0 ? t.pid : t.tgid, t.ppid, t.comm, t.state, t.exitCode, t.exitSignal, t.key));
+      taskRows.add(new TaskRow(t.lastSeq, t.pid, t.tgid == 0 ? t.pid : t.tgid, t.ppid, t.comm, t.state, t.exitCode, t.exitSignal, t.key,
+          t.ns, t.nsPid == 0 ? t.pid : t.nsPid));
     }
     String finalOutcome = outcome;
     if (outcome.equals("completed")) {

@@ -42,6 +42,7 @@ public final class ScenarioParser {
     FIELDS.put("setpgid", Set.of("pid", "pgid", "save"));
     FIELDS.put("setsid", Set.of("save"));
     FIELDS.put("prctl", Set.of("option", "value", "save"));
+    FIELDS.put("unshare", Set.of("flags", "save"));
     FIELDS.put("waitid", Set.of("idtype", "id", "options", "save"));
     FIELDS.put("mmap", Set.of("pages", "write", "save"));
     FIELDS.put("touch", Set.of("pages", "write", "save"));
@@ -224,8 +225,8 @@ public final class ScenarioParser {
         // invalid one is left to copy_process, which answers EINVAL as Linux does.
         if (dev.kmodel.kernel.fork.CloneFlags.check(flags, false) == null
             && (flags & ~dev.kmodel.kernel.fork.CloneFlags.MODELLED) != 0) {
-          throw bad(o.get("flags"), "clone flags for namespaces (CLONE_NEWPID, CLONE_NEWNS, CLONE_NEWUSER) are not "
-              + "modelled in this version yet");
+          throw bad(o.get("flags"), "mount and user namespaces (CLONE_NEWNS, CLONE_NEWUSER) are not modelled in this "
+              + "version yet");
         }
         String es = String.valueOf(args.getOrDefault("exit-signal", "SIGCHLD"));
         if (!es.equals("none") && Sig.parse(es) < 0) throw bad(o.get("exit-signal"), "unknown exit-signal '" + es + "'");

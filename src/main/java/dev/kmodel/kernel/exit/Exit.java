@@ -158,6 +158,20 @@ public final class Exit {
 
   /** exit_notify, holding write_lock(tasklist_lock): forget_original_parent first. */
   public static void exitNotify(Task t, TaskState s, MsgId cause) {
+    // find_child_reaper: the init of a pid namespace with no other live thread takes the namespace
+    // down first (zap_pid_ns_processes), with tasklist_lock dropped meanwhile.
+    if (s.nsId != 0 && s.vpid == 1 && !Boolean.TRUE.equals(s.data.get("zapped"))
+        && (s.threads.isEmpty() || s.threads.values().stream().allMatch(ThreadInfo::exiting))) {
+      t.phase(s, cause, Phase.EXIT_NOTIFY_LOCK, "zapped", true);
+      Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_child_reaper");
+      int ns = s.nsId, from = s.pid;
+      t.then(() -> {
+        t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
+        t.env.pids().tell(new PidAllocator.ZapPidNs(t.nextId(), ns, from, ctx));
+      });
+      Wait.zapReap(t, s, cause);
+      return;
+    }
     if (s.children.isEmpty()) {
       exitNotifyTail(t, s, cause);
       return;
@@ -167,7 +181,7 @@ public final class Exit {
       if (s.isLeader()) {
         ThreadInfo alive = Threads.aliveThread(t, s, t.key());
         if (alive != null) {
-          reparentTo(t, s, cause, alive.key(), s.tgid, alive.ref(), "thread-group");
+          reparentTo(t, s, cause, alive.key(), s.tgid, alive.ref(), "thread-group", s.vtgid);
           return;
         }
       } else {
@@ -181,11 +195,18 @@ public final class Exit {
     findNewReaper(t, s, cause);
   }
 
+  /** Every child of the dying namespace init has been reaped: exit_notify again, under the lock. */
+  public static void zapDone(Task t, TaskState s, MsgId cause) {
+    t.phase(s, cause, Phase.EXIT_NOTIFY_LOCK);
+    Ctx ctx = t.ctx(s, "do_exit/exit_notify");
+    t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+  }
+
   /** The leader answered find_alive_thread. */
   public static void aliveThread(Task t, TaskState s, TaskCmd.AliveThread c) {
     if (s.phase != Phase.EXIT_FIND_THREAD) return;
     if (c.key() != null) {
-      reparentTo(t, s, c.id(), c.key(), s.tgid, c.ref(), "thread-group");
+      reparentTo(t, s, c.id(), c.key(), s.tgid, c.ref(), "thread-group", s.vtgid);
       return;
     }
     findNewReaper(t, s, c.id());
@@ -201,13 +222,22 @@ public final class Exit {
       t.then(() -> parent.tell(new TaskCmd.FindSubreaper(t.nextId(), ctx, t.self)));
       return;
     }
-    reparentTo(t, s, cause, INIT_KEY, INIT_PID, t.env.init(), "child-reaper");
+    childReaper(t, s, cause);
+  }
+
+  /** find_child_reaper: the init of our pid namespace (task_active_pid_ns(father)->child_reaper). */
+  private static void childReaper(Task t, TaskState s, MsgId cause) {
+    if (s.nsReaper == null) {
+      reparentTo(t, s, cause, INIT_KEY, INIT_PID, t.env.init(), "child-reaper", 1);
+    } else {
+      reparentTo(t, s, cause, s.nsReaperKey, s.nsReaperPid, s.nsReaper, "child-reaper", 1);
+    }
   }
 
   /** The walk up the ancestors ended: a subreaper, or init. */
   public static void subreaperFound(Task t, TaskState s, TaskCmd.SubreaperFound c) {
     if (s.phase != Phase.EXIT_FIND_REAPER) return;
-    reparentTo(t, s, c.id(), c.key(), c.pid(), c.ref(), c.subreaper() ? "subreaper" : "child-reaper");
+    reparentTo(t, s, c.id(), c.key(), c.pid(), c.ref(), c.subreaper() ? "subreaper" : "child-reaper", c.vtgid());
   }
 
   /** One step of find_new_reaper's walk, on an ancestor: is it a live child subreaper? */
@@ -215,12 +245,15 @@ public final class Exit {
     ActorRef<TaskCmd> origin = c.origin();
     String k = t.key();
     int pid = s.pid;
+    int vtgid = s.vtgid;
     if (s.isChildSubreaper && !s.pfExiting) {
-      t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), k, pid, t.self, true)));
-    } else if (s.parent == null || k.equals(INIT_KEY)) {
-      // The top of the walk: the namespace's child reaper.
-      ActorRef<TaskCmd> init = t.env.init();
-      t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), INIT_KEY, INIT_PID, init, false)));
+      t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), k, pid, t.self, true, vtgid)));
+    } else if (s.parent == null || k.equals(INIT_KEY) || s.vpid == 1) {
+      // The top of the walk, which stays inside the namespace: its child reaper (its init).
+      ActorRef<TaskCmd> init = s.vpid == 1 ? t.self : t.env.init();
+      String initKey = s.vpid == 1 ? k : INIT_KEY;
+      int initPid = s.vpid == 1 ? pid : INIT_PID;
+      t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), initKey, initPid, init, false, 1)));
     } else {
       ActorRef<TaskCmd> up = s.parent;
       t.then(() -> up.tell(new TaskCmd.FindSubreaper(t.nextId(), c.ctx(), origin)));
@@ -229,7 +262,7 @@ public final class Exit {
 
   /** forget_original_parent: every child, live or zombie, goes to the new reaper. */
   private static void reparentTo(Task t, TaskState s, MsgId cause, String toKey, int toPid,
-      ActorRef<TaskCmd> reaper, String why) {
+      ActorRef<TaskCmd> reaper, String why, int reaperVtgid) {
     // reparent_leader resets every orphan's exit_signal to SIGCHLD — unless the new parent is a thread
     // of our own group: "a threaded reparent" tells no one anything.
     boolean sameGroup = why.equals("thread-group");
@@ -241,9 +274,11 @@ public final class Exit {
     Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
     String from = t.key();
     int fromPid = s.pid;
+    int ns = s.nsId;
     t.then(() -> {
       for (ChildInfo c : kids) {
-        c.ref().tell(new TaskCmd.Reparented(t.nextId(), toKey, toPid, reaper, why, ctx.in("reparent_leader")));
+        c.ref().tell(new TaskCmd.Reparented(t.nextId(), toKey, toPid, reaper, why, ctx.in("reparent_leader"), ns,
+            reaperVtgid));
         if (!sameGroup) t.env.pids().tell(new PidAllocator.SetParentPid(t.nextId(), c.pid(), toPid));
       }
       // reparent_leader → kill_orphaned_pgrp(p, father): a child's group may lose its outside link.
@@ -350,7 +385,9 @@ public final class Exit {
       if (act.ignored()) sig = 0;     // SIG_IGN: not even sent
     }
     if (sig != 0) Signals.received(t, s, cause, sig, child.pid());
-    ChildInfo now = child.withExit(autoreap ? "dead" : "zombie", child.status());
+    // The entry on our list keeps what we know of the child (its number in our namespace, its group).
+    ChildInfo known = s.children.getOrDefault(child.key(), child);
+    ChildInfo now = known.withExit(autoreap ? "dead" : "zombie", child.status());
     if (s.children.containsKey(child.key())) {
       t.event(s, new ChildChanged(cause, now));
     } else {
@@ -383,13 +420,17 @@ public final class Exit {
   /** reparent_leader, on the child: its real_parent is now the reaper. */
   public static void reparented(Task t, TaskState s, TaskCmd.Reparented c) {
     String state = s.exitState.isEmpty() ? (s.pfExiting ? "exiting" : "alive") : s.exitState;
-    t.event(s, new Reparented(c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent(), state));
+    // getppid: the new parent's number if it is in our pid namespace, else 0.
+    int toVpid = c.reaperNs() == s.nsId ? c.reaperVtgid() : 0;
+    t.event(s, new Reparented(c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent(), state,
+        toVpid));
     // for_each_thread(p, t): every thread of the child's group gets the new real_parent.
     if (s.isLeader() && !s.threads.isEmpty()) {
       List<ActorRef<TaskCmd>> threads = s.threads.values().stream().map(ThreadInfo::ref).toList();
       t.then(() -> {
         for (ActorRef<TaskCmd> th : threads) {
-          th.tell(new TaskCmd.Reparented(t.nextId(), c.parentKey(), c.ppid(), c.parent(), c.why(), c.ctx()));
+          th.tell(new TaskCmd.Reparented(t.nextId(), c.parentKey(), c.ppid(), c.parent(), c.why(), c.ctx(),
+              c.reaperNs(), c.reaperVtgid()));
         }
       });
     }

@@ -262,6 +262,6 @@ public final class Threads {
 
   /** exchange_tids on the old leader: it is a thread now, with the exec'ing thread's old pid. */
   public static void demote(Task t, TaskState s, TaskCmd.Demote c) {
-    t.event(s, new Demoted(c.id(), c.leaderKey(), c.leader(), c.tid(), c.pidObject()));
+    t.event(s, new Demoted(c.id(), c.leaderKey(), c.leader(), c.tid(), c.vtid(), c.pidObject()));
   }
 }

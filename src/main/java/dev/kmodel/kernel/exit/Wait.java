@@ -84,12 +84,27 @@ public final class Wait {
 
   /** The system call returns the reaped (or, with WNOWAIT, the observed) child. */
   static void finish(Task t, TaskState s, MsgId cause, ChildInfo child) {
-    WaitStatus status = WaitStatus.of(child.status());
-    if (Boolean.TRUE.equals(s.data.get("waitid"))) {
-      t.retWaitid(s, cause, Siginfo.of(child.pid(), child.status()), status);
-    } else {
-      t.ret(s, cause, child.pid(), null, status);
+    if (Boolean.TRUE.equals(s.data.get("zap"))) {
+      resume(t, s, cause);                  // zap_pid_ns_processes reaps until no child is left
+      return;
     }
+    WaitStatus status = WaitStatus.of(child.status());
+    // The pid as the waiter's namespace sees it (task_pid_vnr).
+    if (Boolean.TRUE.equals(s.data.get("waitid"))) {
+      t.retWaitid(s, cause, Siginfo.of(child.vpid(), child.status()), status);
+    } else {
+      t.ret(s, cause, child.vpid(), null, status);
+    }
+  }
+
+  /**
+   * zap_pid_ns_processes, after the SIGKILLs: the dying init of a pid namespace reaps every child
+   * (kernel_wait4(-1, __WALL)) until none is left; then its do_exit goes on.
+   */
+  public static void zapReap(Task t, TaskState s, MsgId cause) {
+    t.phase(s, cause, Phase.WAIT_LOCK, "waitPid", -1L, "waitOptions", WaitOptions.__WALL | WaitOptions.WEXITED,
+        "reaper", false, "waitid", false, "zap", true);
+    readLock(t, s);
   }
 
   private static void readLock(Task t, TaskState s) {
@@ -193,6 +208,10 @@ public final class Wait {
     }
     readUnlock(t, s);
     boolean reaper = Boolean.TRUE.equals(s.data.get("reaper"));
+    if (!any && Boolean.TRUE.equals(s.data.get("zap"))) {
+      Exit.zapDone(t, s, cause);
+      return;
+    }
     if (!any && !reaper) {
       t.ret(s, cause, 0, Errno.ECHILD, null);
     } else if ((options & WaitOptions.WNOHANG) != 0) {
@@ -256,7 +275,7 @@ public final class Wait {
   /** eligible_pid: -1 any child; > 0 that pid; 0 the caller's process group; < -1 group -pid. */
   static boolean eligiblePid(TaskState s, ChildInfo c, long pid) {
     if (pid == -1) return true;
-    if (pid > 0) return c.pid() == pid;
+    if (pid > 0) return c.vpid() == pid;      // numbers are the waiter's namespace's
     if (pid == 0) return c.pgid() == s.pgid;
     return c.pgid() == -pid;
   }

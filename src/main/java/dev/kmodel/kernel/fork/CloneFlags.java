@@ -11,9 +11,9 @@ public final class CloneFlags {
       CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000,
       CLONE_SYSVSEM = 0x40000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000;
 
-  /** What this version models (namespaces are not modelled yet). */
+  /** What this version models (of the namespaces, only pid namespaces). */
   public static final int MODELLED = CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_FS | CLONE_FILES | CLONE_SIGHAND
-      | CLONE_THREAD | CLONE_SYSVSEM;
+      | CLONE_THREAD | CLONE_SYSVSEM | CLONE_NEWPID;
 
   /** pthread_create's flags: the {@code thread} op. */
   public static final int THREAD = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;

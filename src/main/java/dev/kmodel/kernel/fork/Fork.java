@@ -55,7 +55,7 @@ public final class Fork {
       case "thread" -> CloneFlags.THREAD;
       default -> 0;
     };
-    Errno bad = CloneFlags.check(flags, s.pid == 1);
+    Errno bad = CloneFlags.check(flags, s.vpid == 1);   // SIGNAL_UNKILLABLE: the init of its namespace
     if (bad != null) {
       t.ret(s, cause, 0, bad, null);
       return;
@@ -195,7 +195,10 @@ public final class Fork {
     t.phase(s, r.id(), Phase.FORK_PID, "childMm", r.mm() == null ? "" : r.mm());
     String childKey = (String) s.data.get("childKey");
     Ctx ctx = t.ctx(s, copyPath(s));
-    t.then(() -> t.env.pids().tell(new PidAllocator.AllocPid(t.nextId(), childKey, ctx, t.pidReplies)));
+    // copy_namespaces: CLONE_NEWPID gives the child a new pid namespace (create_pid_namespace).
+    boolean newNs = ((Integer) s.data.get("flags") & CloneFlags.CLONE_NEWPID) != 0;
+    int ns = s.childNs >= 0 ? s.childNs : s.nsId;      // nsproxy->pid_ns_for_children
+    t.then(() -> t.env.pids().tell(new PidAllocator.AllocPid(t.nextId(), childKey, ctx, t.pidReplies, ns, newNs)));
   }
 
   /** With a pid, link the child under write_lock_irq(&tasklist_lock); without one, undo (EAGAIN). */
@@ -220,7 +223,8 @@ public final class Fork {
       t.ret(s, r.id(), 0, errno, null);
       return;
     }
-    t.phase(s, r.id(), Phase.FORK_LOCK, "childPid", r.pid(), "childPidObj", r.object());
+    t.phase(s, r.id(), Phase.FORK_LOCK, "childPid", r.pid(), "childPidObj", r.object(), "childNs", r.ns(),
+        "childNrs", r.nrs());
     Ctx ctx = t.ctx(s, copyPath(s));
     t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
   }
@@ -239,7 +243,22 @@ public final class Fork {
     boolean thread = (flags & CloneFlags.CLONE_THREAD) != 0;
     boolean sibling = Boolean.TRUE.equals(s.data.get("cloneParent"));
     int exitSignal = sibling ? s.exitSignal : (Integer) s.data.get("exitSignal");
-    ChildInfo info = new ChildInfo(childKey, pid, child, s.pgid, exitSignal, "", 0);
+    // The child's numbers: in its own namespace, and as the creator's namespace sees it (what clone returns).
+    int childNs = (Integer) s.data.get("childNs");
+    @SuppressWarnings("unchecked")
+    List<Integer> nrs = (List<Integer>) s.data.get("childNrs");
+    int seen = nrs.get(Math.min(s.nsLevel, nrs.size() - 1));
+    boolean newNs = childNs != s.nsId;
+    int vpid = nrs.get(nrs.size() - 1);
+    // The namespace's child reaper: the child itself if it is pid 1 there; else whoever is.
+    boolean isInit = vpid == 1 && newNs;
+    if (isInit && s.childNs == childNs) t.event(s, new ChildNsReaperSet(cause, childKey, child, pid));
+    String reaperKey = isInit ? childKey : newNs ? s.childNsReaperKey : s.nsReaperKey;
+    ActorRef<TaskCmd> reaper = isInit ? child : newNs ? s.childNsReaper : s.nsReaper;
+    int reaperPid = isInit ? pid : newNs ? s.childNsReaperPid : s.nsReaperPid;
+    TaskCmd.NsView view = new TaskCmd.NsView(childNs, nrs.size() - 1, vpid, thread ? s.vtgid : vpid,
+        newNs ? 0 : thread || sibling ? s.vppid : s.vtgid, reaperKey, reaper, reaperPid);
+    ChildInfo info = new ChildInfo(childKey, pid, child, s.pgid, exitSignal, "", 0).withVpid(seen);
     if (thread) {
       // A thread is on its group's list, not on any children list.
       ThreadInfo th = new ThreadInfo(childKey, pid, child, false);
@@ -263,7 +282,7 @@ public final class Fork {
     boolean vfork = Boolean.TRUE.equals(s.data.get("vfork"));
     ActorRef<TaskCmd> vforkParent = vfork ? t.self : null;
     t.then(() -> {
-      child.tell(new TaskCmd.Attach(t.nextId(), pid, tgid, pidObj, mm, pgid, sid, vforkParent, ctx));
+      child.tell(new TaskCmd.Attach(t.nextId(), pid, tgid, view, pidObj, mm, pgid, sid, vforkParent, ctx));
       t.env.pids().tell(new PidAllocator.AttachPid(t.nextId(), pid, tgid == 0 ? pid : tgid, childKey, program, pgid,
           sid, realParent, child, ctx.in("attach_pid")));
       t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
@@ -274,12 +293,12 @@ public final class Fork {
     t.then(() -> t.cpu(cpu).tell(new Cpu.Enqueue(t.nextId(), rq)));
     if (vfork) {
       // wait_for_vfork_done: the parent sleeps until the child execs or exits (mm_release).
-      t.phase(s, cause, Phase.VFORK_WAIT, "vforkChild", pid, "vforkDone", false);
+      t.phase(s, cause, Phase.VFORK_WAIT, "vforkChild", seen, "vforkDone", false);
       t.event(s, new Slept(cause, "wait_for_vfork_done"));
       t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
       return;
     }
-    t.ret(s, cause, pid, null, null);
+    t.ret(s, cause, seen, null, null);
   }
 
   /** complete(vfork_done) arrived: wake the parent; kernel_clone then returns the child's pid. */
@@ -310,7 +329,8 @@ public final class Fork {
 
   /** The child learns its pid and address space (copy_process's attach under the lock). */
   public static void attach(Task t, TaskState s, TaskCmd.Attach c) {
-    t.event(s, new Attached(c.id(), c.pid(), c.tgid(), c.pidObject(), c.mm(), c.pgid(), c.sid(), c.vforkParent()));
+    t.event(s, new Attached(c.id(), c.pid(), c.tgid(), c.ns(), c.pidObject(), c.mm(), c.pgid(), c.sid(),
+        c.vforkParent()));
   }
 
   private static void undoObject(Task t, TaskState s, TaskCmd.ForkFailed c, List<LedgerEntry> l, String object,

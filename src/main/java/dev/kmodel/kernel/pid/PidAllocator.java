@@ -35,7 +35,16 @@ public final class PidAllocator
 
   public sealed interface Cmd {}
 
-  public record PidReply(MsgId id, int pid, String object, Errno errno) {}
+  /**
+   * alloc_pid's answer: the global number, the struct pid, or an errno; {@code ns} the namespace the
+   * task is in and {@code nrs} its number at each level (index 0: the init namespace).
+   */
+  public record PidReply(MsgId id, int pid, String object, Errno errno, int ns, List<Integer> nrs) {
+    /** The number as seen from a namespace at {@code level} (an ancestor's or the task's own). */
+    public int nrAt(int level) {
+      return nrs.get(Math.min(level, nrs.size() - 1));
+    }
+  }
 
   /** One task a lookup found. */
   public record Target(int pid, String key, ActorRef<?> task) {}
@@ -46,8 +55,26 @@ public final class PidAllocator
   /** Which tasks a lookup wants: one pid, one comm, a process group, or every process but init and the caller. */
   public enum Scope { PID, COMM, PGRP, ALL }
 
-  /** alloc_pid: a number and a struct pid for the task {@code ctx} is creating. */
-  public record AllocPid(MsgId id, String forTask, Ctx ctx, ActorRef<PidReply> replyTo) implements Cmd {}
+  /**
+   * alloc_pid: a number in namespace {@code ns} and each of its ancestors, and a struct pid, for the
+   * task {@code ctx} is creating. {@code newNs}: CLONE_NEWPID — create_pid_namespace first (a child
+   * of {@code ns}), and the task is its first process (number 1, the child reaper).
+   */
+  public record AllocPid(MsgId id, String forTask, Ctx ctx, ActorRef<PidReply> replyTo, int ns, boolean newNs)
+      implements Cmd {
+    public AllocPid(MsgId id, String forTask, Ctx ctx, ActorRef<PidReply> replyTo) {
+      this(id, forTask, ctx, replyTo, 0, false);
+    }
+  }
+
+  /** unshare(CLONE_NEWPID) → copy_pid_ns → create_pid_namespace: a child of {@code parent}, empty yet. */
+  public record CreatePidNs(MsgId id, int parent, ActorRef<PidReply> replyTo) implements Cmd {}
+
+  /**
+   * zap_pid_ns_processes (kernel/pid_namespace.c): the namespace's init is exiting. No more pids are
+   * allocated there (disable_pid_allocation) and every other process in it gets SIGKILL.
+   */
+  public record ZapPidNs(MsgId id, int ns, int fromPid, Ctx ctx) implements Cmd {}
 
   /** attach_pid under write_lock(tasklist_lock): the pid now finds the task. */
   public record AttachPid(MsgId id, int pid, int tgid, String key, String comm, int pgid, int sid, int ppid, ActorRef<?> task,
@@ -82,21 +109,31 @@ public final class PidAllocator
   public record ExchangePids(MsgId id, int leaderPid, int threadPid, Ctx ctx) implements Cmd {}
 
   /** find_task_by_vpid, or by comm for "@name" in scenarios. */
-  public record Lookup(MsgId id, Scope scope, int pid, String comm, int caller, ActorRef<Found> replyTo)
-      implements Cmd {}
+  public record Lookup(MsgId id, Scope scope, int pid, String comm, int caller, ActorRef<Found> replyTo, int callerNs)
+      implements Cmd {
+    public Lookup(MsgId id, Scope scope, int pid, String comm, int caller, ActorRef<Found> replyTo) {
+      this(id, scope, pid, comm, caller, replyTo, 0);
+    }
+  }
 
   record RcuDone(RcuCallback cb) implements Cmd {}
 
   public sealed interface Event extends KEvent {}
 
-  public record PidAllocated(MsgId cause, int pid, String object, String forTask, int cursor, LedgerEntry entry)
-      implements Event, Ledgered {
+  public record PidAllocated(MsgId cause, int pid, String object, String forTask, int cursor, LedgerEntry entry,
+      int ns, List<Integer> nrs) implements Event, Ledgered {
     public List<LedgerEntry> ledger() {
       return List.of(entry);
     }
   }
 
   public record PidAllocFailed(MsgId cause, String forTask) implements Event {}
+
+  /** create_pid_namespace: a child of {@code parent}, one level deeper; pid_max as its parent's. */
+  public record NsCreated(MsgId cause, int ns, int parent, int level, int pidMax) implements Event {}
+
+  /** zap_pid_ns_processes: allocation disabled; SIGKILL sent to {@code killed} (global pids). */
+  public record NsZapped(MsgId cause, int ns, List<Integer> killed) implements Event {}
 
   public record PidAttached(MsgId cause, int pid, int tgid, String key, String comm, int pgid, int sid, int ppid,
       ActorRef<?> task) implements Event {}
@@ -136,6 +173,8 @@ public final class PidAllocator
     int sid;
     int ppid;          // real_parent's tgid
     int tgid;          // the thread group; tgid != pid: a thread that is not its group's leader
+    int ns;            // the pid namespace the task is in (0: init_pid_ns)
+    List<Integer> nrs = List.of();  // upid numbers, level 0 first
     boolean zombie;    // exit_state set
     boolean stopped;   // SIGNAL_STOP_STOPPED
     ActorRef<?> task;
@@ -151,9 +190,21 @@ public final class PidAllocator
     @Override
     public void apply(Event e) {
       if (e instanceof PidAllocated a) {
-        used.put(a.pid(), new Entry(a.object(), a.forTask()));
+        Entry en = new Entry(a.object(), a.forTask());
+        en.ns = a.ns();
+        en.nrs = a.nrs();
+        used.put(a.pid(), en);
         cursor = a.cursor();
         ids++;
+        for (PidNs n = namespaces.get(a.ns()); n != null && n.level > 0; n = namespaces.get(n.parent)) {
+          int nr = a.nrs().get(n.level);
+          n.nrs.put(nr, a.pid());
+          n.cursor = nr + 1;
+        }
+      } else if (e instanceof NsCreated c) {
+        namespaces.put(c.ns(), new PidNs(c.ns(), c.parent(), c.level(), c.pidMax()));
+      } else if (e instanceof NsZapped z) {
+        namespaces.get(z.ns()).adding = false;
       } else if (e instanceof PidAttached a) {
         Entry en = used.get(a.pid());
         en.key = a.key();
@@ -199,7 +250,12 @@ public final class PidAllocator
         }
       } else if (e instanceof PidFreed f) {
         Entry en = used.remove(f.pid());
-        if (en != null) dying.put(en.object, en.owner);
+        if (en != null) {
+          dying.put(en.object, en.owner);
+          for (PidNs n = namespaces.get(en.ns); n != null && n.level > 0; n = namespaces.get(n.parent)) {
+            n.nrs.remove(en.nrs.get(n.level));
+          }
+        }
       } else if (e instanceof PidStructFreed f) {
         dying.remove(f.object());
       }
@@ -210,6 +266,39 @@ public final class PidAllocator
     long ids;
     final TreeMap<Integer, Entry> used = new TreeMap<>();
     final Map<String, String> dying = new TreeMap<>(); // struct pid → owner, freed after a grace period
+    final Map<Integer, PidNs> namespaces = new TreeMap<>();   // the child namespaces (init_pid_ns is 0)
+
+    /** Is namespace {@code ns} {@code ancestor} or inside it? */
+    boolean within(int ns, int ancestor) {
+      for (int n = ns; ; n = namespaces.get(n).parent) {
+        if (n == ancestor) return true;
+        if (n == 0) return false;
+      }
+    }
+
+    /** The global pid that number {@code nr} names in namespace {@code ns}, or -1. */
+    int global(int ns, int nr) {
+      if (ns == 0) return nr;
+      return namespaces.get(ns).nrs.getOrDefault(nr, -1);
+    }
+  }
+
+  /** struct pid_namespace: its level, its parent, its own cyclic pid map (pidmap_lock). */
+  static final class PidNs {
+    final int id;
+    final int parent;
+    final int level;
+    final int pidMax;
+    int cursor;
+    boolean adding = true;                                   // PIDNS_ADDING
+    final TreeMap<Integer, Integer> nrs = new TreeMap<>();   // number here → global pid
+
+    PidNs(int id, int parent, int level, int pidMax) {
+      this.id = id;
+      this.parent = parent;
+      this.level = level;
+      this.pidMax = pidMax;
+    }
   }
 
   private final int pidMax;
@@ -256,32 +345,95 @@ public final class PidAllocator
         .onCommand(FreePid.class, this::freePid)
         .onCommand(RcuDone.class, this::delayedPutPid)
         .onCommand(Lookup.class, this::lookup)
+        .onCommand(ZapPidNs.class, this::zapPidNs)
+        .onCommand(CreatePidNs.class, (s, c) -> {
+          int id = createNs(s, c.id(), c.parent());
+          later(() -> c.replyTo().tell(new PidReply(send.next(), 0, null, null, id, List.of())));
+          return commit();
+        })
         .build();
   }
 
-  /** alloc_pid → idr_alloc_cyclic in [pid_min, pid_max); pid_min becomes RESERVED_PIDS past the first lap. */
+  /**
+   * alloc_pid → idr_alloc_cyclic in [pid_min, pid_max) in the task's namespace and each ancestor up
+   * to init_pid_ns; pid_min becomes RESERVED_PIDS past the first lap. A namespace whose init has
+   * died (PIDNS_ADDING cleared) gives ENOMEM; no free number gives EAGAIN.
+   */
   private Effect<KEvent, State> allocPid(State s, AllocPid c) {
+    int ns = c.ns();
+    PidNs target = ns == 0 ? null : s.namespaces.get(ns);
+    if (target != null && !target.adding) return allocFailed(s, c, Errno.ENOMEM);
     int pidMin = s.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
-    int nr = findFree(s, Math.max(s.cursor, pidMin), s.pidMax);
-    if (nr < 0 && s.cursor > pidMin) nr = findFree(s, pidMin, s.pidMax);
-    if (nr < 0) {
-      // idr_alloc_cyclic's -ENOSPC becomes -EAGAIN for fork (kernel/pid.c).
-      emit(s, new PidAllocFailed(c.id(), c.forTask()));
-      later(() -> c.replyTo().tell(new PidReply(send.next(), 0, null, Errno.EAGAIN)));
-      return commit();
+    int nr = findFree(s.used.keySet(), Math.max(s.cursor, pidMin), s.pidMax);
+    if (nr < 0 && s.cursor > pidMin) nr = findFree(s.used.keySet(), pidMin, s.pidMax);
+    if (nr < 0) return allocFailed(s, c, Errno.EAGAIN);   // idr_alloc_cyclic's -ENOSPC becomes -EAGAIN
+    List<PidNs> chain = new java.util.ArrayList<>();      // the task's namespace first, then its ancestors
+    if (c.newNs()) ns = createNs(s, c.id(), ns);
+    for (PidNs n = ns == 0 ? null : s.namespaces.get(ns); n != null; n = n.parent == 0 ? null : s.namespaces.get(n.parent)) {
+      chain.add(n);
+    }
+    Integer[] nrs = new Integer[chain.isEmpty() ? 1 : chain.get(0).level + 1];
+    nrs[0] = nr;
+    for (PidNs n : chain) {
+      int min = n.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
+      int x = findFree(n.nrs.keySet(), Math.max(n.cursor, min), n.pidMax);
+      if (x < 0 && n.cursor > min) x = findFree(n.nrs.keySet(), min, n.pidMax);
+      if (x < 0) return allocFailed(s, c, Errno.EAGAIN);
+      nrs[n.level] = x;
     }
     int pid = nr;
     String object = ObjType.PID.kernelName + "#pid." + (s.ids + 1);
     LedgerEntry entry = LedgerEntry.of(object, ObjType.PID, c.forTask(), "alloc", 1, c.forTask(),
         c.ctx().in("alloc_pid"));
-    emit(s, new PidAllocated(c.id(), pid, object, c.forTask(), pid + 1, entry));
-    later(() -> c.replyTo().tell(new PidReply(send.next(), pid, object, null)));
+    List<Integer> numbers = List.of(nrs);
+    int taskNs = ns;
+    emit(s, new PidAllocated(c.id(), pid, object, c.forTask(), pid + 1, entry, taskNs, numbers));
+    later(() -> c.replyTo().tell(new PidReply(send.next(), pid, object, null, taskNs, numbers)));
     return commit();
   }
 
-  private static int findFree(State s, int from, int to) {
+  /** create_pid_namespace: one level below {@code parent}, with its pid_max. */
+  private int createNs(State s, MsgId cause, int parent) {
+    PidNs p = parent == 0 ? null : s.namespaces.get(parent);
+    int id = s.namespaces.size() + 1;
+    emit(s, new NsCreated(cause, id, parent, (p == null ? 0 : p.level) + 1, p == null ? s.pidMax : p.pidMax));
+    return id;
+  }
+
+  private Effect<KEvent, State> allocFailed(State s, AllocPid c, Errno errno) {
+    emit(s, new PidAllocFailed(c.id(), c.forTask()));
+    later(() -> c.replyTo().tell(new PidReply(send.next(), 0, null, errno, c.ns(), List.of())));
+    return commit();
+  }
+
+  /** zap_pid_ns_processes: disable_pid_allocation, then SIGKILL to every process of the namespace but its init. */
+  private Effect<KEvent, State> zapPidNs(State s, ZapPidNs c) {
+    PidNs n = s.namespaces.get(c.ns());
+    if (n == null) return Effect().none();
+    List<Integer> killed = new java.util.ArrayList<>();
+    List<ActorRef<?>> refs = new java.util.ArrayList<>();
+    int init = s.global(c.ns(), 1);
+    for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
+      Entry en = e.getValue();
+      if (en.key == null || en.tgid != e.getKey() || e.getKey() == init || !s.within(en.ns, c.ns())) continue;
+      killed.add(e.getKey());
+      refs.add(en.task);
+    }
+    emit(s, new NsZapped(c.id(), c.ns(), List.copyOf(killed)));
+    Ctx ctx = c.ctx().in("zap_pid_ns_processes/group_send_sig_info");
+    later(() -> {
+      for (ActorRef<?> r : refs) {
+        @SuppressWarnings("unchecked")
+        ActorRef<dev.kmodel.kernel.task.TaskCmd> t = (ActorRef<dev.kmodel.kernel.task.TaskCmd>) r;
+        t.tell(new dev.kmodel.kernel.task.TaskCmd.Signal(send.next(), 9, c.fromPid(), ctx));
+      }
+    });
+    return commit();
+  }
+
+  private static int findFree(java.util.Set<Integer> used, int from, int to) {
     for (int n = from; n < to; n++) {
-      if (!s.used.containsKey(n)) return n;
+      if (!used.contains(n)) return n;
     }
     return -1;
   }
@@ -359,24 +511,28 @@ public final class PidAllocator
   /** find_task_by_vpid, a process group (do_each_pid_task), or every process for kill(-1). */
   private Effect<KEvent, State> lookup(State s, Lookup c) {
     List<Target> out = new java.util.ArrayList<>();
+    int callerNs = c.callerNs();
+    // Numbers are read in the caller's namespace (find_vpid); tasks outside it are not seen.
+    int wanted = c.scope() == Scope.PID || c.scope() == Scope.PGRP ? s.global(callerNs, c.pid()) : -1;
     for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
       Entry en = e.getValue();
       int pid = e.getKey();
-      if (en.key == null) continue;                      // not hashed (yet, or any more)
+      if (en.key == null || !s.within(en.ns, callerNs)) continue;   // not hashed, or not visible
       if (en.tgid != pid) {
         // A thread's id: kill(2) signals its whole group, through the leader (group_send_sig_info).
         Entry leader = s.used.get(en.tgid);
-        if (c.scope() == Scope.PID && pid == c.pid() && leader != null && leader.key != null) {
+        if (c.scope() == Scope.PID && pid == wanted && leader != null && leader.key != null) {
           out.add(new Target(en.tgid, leader.key, leader.task));
           break;
         }
         continue;
       }
       boolean match = switch (c.scope()) {
-        case PID -> pid == c.pid();
+        case PID -> pid == wanted;
         case COMM -> c.comm().equals(en.comm);
-        case PGRP -> en.pgid == c.pid();
-        case ALL -> pid > 1 && pid != c.caller();        // kill(-1): not init, not the caller
+        case PGRP -> en.pgid == wanted;
+        // kill(-1): every process the caller sees but its namespace's init and itself.
+        case ALL -> pid != s.global(callerNs, 1) && pid != c.caller() && pid > 1;
       };
       if (match) {
         out.add(new Target(pid, en.key, en.task));
@@ -386,5 +542,6 @@ public final class PidAllocator
     c.replyTo().tell(new Found(send.next(), List.copyOf(out)));
     return Effect().none();
   }
+
 
 }

@@ -87,7 +87,9 @@ public final class Signals {
     }
     t.phase(s, cause, Phase.KILL_LOOKUP, "sig", sig);
     int caller = s.pid;
-    t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), scope, key, comm, caller, t.lookups)));
+    // Numbers are the caller's namespace's; its own group (kill(0)) is known by the global number.
+    int ns = pid == 0 ? 0 : s.nsId;
+    t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), scope, key, comm, caller, t.lookups, ns)));
   }
 
   /** The targets were (not) found: send the signal to each (sig 0 only checks existence). */
@@ -101,10 +103,11 @@ public final class Signals {
     if (sig != 0) {
       Ctx ctx = t.ctx(s, "__x64_sys_kill/kill_something_info/group_send_sig_info");
       int from = s.pid;
+      int fromNs = s.nsId;
       for (PidAllocator.Target target : f.targets()) {
         @SuppressWarnings("unchecked")
         ActorRef<TaskCmd> ref = (ActorRef<TaskCmd>) target.task();
-        t.then(() -> ref.tell(new TaskCmd.Signal(t.nextId(), sig, from, ctx)));
+        t.then(() -> ref.tell(new TaskCmd.Signal(t.nextId(), sig, from, ctx, fromNs)));
       }
     }
     t.ret(s, f.id(), 0, null, null);
@@ -124,9 +127,25 @@ public final class Signals {
     receiveOwn(t, s, c);
   }
 
+  /**
+   * SIGNAL_UNKILLABLE (sig_task_ignored): the init of a pid namespace ignores a signal it has no
+   * handler for, unless it is SIGKILL or SIGSTOP sent from an ancestor namespace; the global init
+   * ignores them all. Signals the kernel sends itself are not subject to it.
+   */
+  private static boolean unkillable(TaskState s, TaskCmd.Signal c) {
+    if (c.fromNs() < 0 || s.vpid != 1 || s.kthread) return false;
+    if (s.sigaction(c.sig()).handler().equals("catch")) return false;
+    boolean fromAncestor = c.fromNs() != s.nsId && s.nsId != 0;
+    return !(fromAncestor && (c.sig() == Sig.SIGKILL || c.sig() == Sig.SIGSTOP));
+  }
+
   /** complete_signal (kernel/signal.c) for a group with threads. */
   private static void completeSignal(Task t, TaskState s, TaskCmd.Signal c) {
     if (s.groupExit) return;                   // prepare_signal: the group is already dying
+    if (unkillable(s, c)) {
+      t.event(s, new SignalReceived(c.id(), c.sig(), c.fromPid(), "ignored"));
+      return;
+    }
     int sig = c.sig();
     String d = disposition(s, sig);
     var ctx = c.ctx().in("complete_signal");
@@ -158,12 +177,16 @@ public final class Signals {
 
   private static void forward(Task t, List<ActorRef<TaskCmd>> to, TaskCmd.Signal c) {
     t.then(() -> {
-      for (ActorRef<TaskCmd> r : to) r.tell(new TaskCmd.Signal(t.nextId(), c.sig(), c.fromPid(), c.ctx()));
+      for (ActorRef<TaskCmd> r : to) r.tell(new TaskCmd.Signal(t.nextId(), c.sig(), c.fromPid(), c.ctx(), -1));
     });
   }
 
   /** The signal for this thread itself: send_signal → prepare_signal → signal_wake_up. */
   public static void receiveOwn(Task t, TaskState s, TaskCmd.Signal c) {
+    if (unkillable(s, c)) {
+      t.event(s, new SignalReceived(c.id(), c.sig(), c.fromPid(), "ignored"));
+      return;
+    }
     String disposition = received(t, s, c.id(), c.sig(), c.fromPid());
     if (disposition.equals("fatal") || disposition.equals("stop")) {
       if (s.state.equals("sleeping") && s.phase == Phase.TIMER_SLEEP) {

@@ -47,6 +47,28 @@ public final class Sys {
     t.ret(s, cause, s.pid, null, null);
   }
 
+  /**
+   * unshare(2) with CLONE_NEWPID (kernel/fork.c ksys_unshare → copy_pid_ns): the caller stays where it
+   * is; its next child is pid 1 of a new namespace, and later children join that namespace. EINVAL
+   * if it already unshared one (pid_ns_for_children is no longer its own namespace) or for flags
+   * this version does not model.
+   */
+  public static void unshare(Task t, TaskState s, MsgId cause, Step st) {
+    int flags = dev.kmodel.kernel.fork.CloneFlags.of(st.list("flags"));
+    if (flags != dev.kmodel.kernel.fork.CloneFlags.CLONE_NEWPID || s.childNs >= 0) {
+      t.ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    t.phase(s, cause, dev.kmodel.kernel.task.Phase.UNSHARE);
+    int ns = s.nsId;
+    t.then(() -> t.env.pids().tell(new dev.kmodel.kernel.pid.PidAllocator.CreatePidNs(t.nextId(), ns, t.pidReplies)));
+  }
+
+  public static void unshareDone(Task t, TaskState s, dev.kmodel.kernel.pid.PidAllocator.PidReply r) {
+    t.event(s, new dev.kmodel.kernel.task.TaskEvent.PidNsUnshared(r.id(), r.ns()));
+    t.ret(s, r.id(), 0, null, null);
+  }
+
   /** prctl(2) options (include/uapi/linux/prctl.h). */
   public static final int PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
 

@@ -12,7 +12,7 @@ public enum Phase {
   // release_task (by a waiter or by the task itself)
   RELEASE_LOCK, RELEASE_SIGNAL,
   // other system calls that ask another actor
-  MM_CALL, FILE_CALL, FILE_SHARED, SIGACTION_SHARED, KILL_LOOKUP, TIMER_SLEEP, BOOT,
+  MM_CALL, UNSHARE, FILE_CALL, FILE_SHARED, SIGACTION_SHARED, KILL_LOOKUP, TIMER_SLEEP, BOOT,
   // vfork: the parent in wait_for_vfork_done
   VFORK_WAIT,
   // execve: the new mm, then the old one released

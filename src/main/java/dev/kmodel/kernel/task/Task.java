@@ -277,12 +277,17 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(DeThreadDone.class, (s, c) -> { dev.kmodel.fs.Exec.deThreadDone(this, s, c); return commit(); })
         .onCommand(Demote.class, (s, c) -> { Threads.demote(this, s, c); return commit(); })
         .onCommand(ChildReplaced.class, (s, c) -> {
-          if (s.children.containsKey(c.oldKey())) event(s, new ChildRemoved(c.id(), c.oldKey()));
-          event(s, new ChildAdded(c.id(), c.now()));
+          ChildInfo old = s.children.get(c.oldKey());
+          if (old != null) event(s, new ChildRemoved(c.id(), c.oldKey()));
+          event(s, new ChildAdded(c.id(), old == null ? c.now() : c.now().withVpid(old.vpid())));
           return commit();
         })
         .onCommand(FromMmu.class, this::fromMmu)
-        .onCommand(FromPid.class, (s, c) -> { Fork.pidAllocated(this, s, c.reply()); return commit(); })
+        .onCommand(FromPid.class, (s, c) -> {
+          if (s.phase == Phase.UNSHARE) Sys.unshareDone(this, s, c.reply());
+          else Fork.pidAllocated(this, s, c.reply());
+          return commit();
+        })
         .onCommand(FromLookup.class, (s, c) -> { Signals.found(this, s, c.reply()); return commit(); })
         .onCommand(FromLock.class, this::fromLock)
         .onCommand(FromFiles.class, this::fromFiles)
@@ -328,6 +333,10 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   private Effect<KEvent, TaskState> runStep(TaskState s, RunStep c) {
     MsgId cause = c.id();
     event(s, new RanOn(cause, c.cpu()));
+    if (s.pfExiting && s.phase == Phase.WAIT_SLEEP && Boolean.TRUE.equals(s.data.get("zap"))) {
+      Wait.resume(this, s, cause);     // a dying namespace init, woken while it reaps its children
+      return commit();
+    }
     if (s.pfExiting || !s.exitState.isEmpty()) return commit();   // a dead task is never run again
     if (s.stopped && !s.pending.contains(dev.kmodel.kernel.signal.Sig.SIGKILL)) {
       yieldCpu(s, Cpu.Yield.BLOCK, 0);                               // still TASK_STOPPED
@@ -427,6 +436,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "setpgid" -> Sys.setpgid(this, s, cause, st);
       case "setsid" -> Sys.setsid(this, s, cause);
       case "prctl" -> Sys.prctl(this, s, cause, st);
+      case "unshare" -> Sys.unshare(this, s, cause, st);
       case "mmap", "touch" -> MmSyscalls.mmCall(this, s, cause, st);
       case "open" -> FileSyscalls.open(this, s, cause, st);
       case "close" -> FileSyscalls.close(this, s, cause, st);
@@ -434,9 +444,9 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "sleep" -> userWork(s, cause, Cpu.Yield.SLEEP, resolveOr(s, st, "ticks", 1));
       case "compute" -> userWork(s, cause, Cpu.Yield.COMPUTE, resolveOr(s, st, "ticks", 1));
       case "rcu_walk" -> userWork(s, cause, Cpu.Yield.RCU_WALK, resolveOr(s, st, "ticks", 1));
-      case "getpid" -> ret(s, cause, s.tgid, null, null);      // task_tgid_vnr
-      case "gettid" -> ret(s, cause, s.pid, null, null);       // task_pid_vnr
-      case "getppid" -> ret(s, cause, s.ppid, null, null);
+      case "getpid" -> ret(s, cause, s.vtgid, null, null);     // task_tgid_vnr
+      case "gettid" -> ret(s, cause, s.vpid, null, null);      // task_pid_vnr
+      case "getppid" -> ret(s, cause, s.vppid, null, null);    // the real parent's tgid in our namespace
       default -> ret(s, cause, 0, Errno.ENOSYS, null);
     }
   }

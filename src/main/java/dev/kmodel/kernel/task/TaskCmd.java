@@ -37,8 +37,16 @@ public sealed interface TaskCmd {
   /** The new task's side of copy_process (dup_task_struct, copy_creds, copy_files, ...). */
   record Start(MsgId id, TaskInit init, ActorRef<Copied> replyTo) implements TaskCmd {}
 
+  /**
+   * The task's pid namespace and its numbers there (task_pid_vnr, task_tgid_vnr, getppid's view),
+   * and the namespace's child reaper (its init). Null for boot tasks: the init namespace.
+   */
+  record NsView(int ns, int level, int vpid, int vtgid, int vppid, String reaperKey, ActorRef<TaskCmd> reaper,
+      int reaperPid) {}
+
   /** Linked under write_lock(tasklist_lock): pid, parent, address space. */
-  record Attach(MsgId id, int pid, int tgid, String pidObject, String mm, int pgid, int sid, ActorRef<TaskCmd> vforkParent,
+  record Attach(MsgId id, int pid, int tgid, NsView ns, String pidObject, String mm, int pgid, int sid,
+      ActorRef<TaskCmd> vforkParent,
       Ctx ctx) implements TaskCmd {}
 
   /** CLONE_PARENT: the new task is linked as a child of the caller's parent (under tasklist_lock). */
@@ -74,8 +82,9 @@ public sealed interface TaskCmd {
   record Adopted(MsgId id, List<String> autoreap) implements TaskCmd {}
 
   /** reparent_leader: the child's parent is now {@code parent}. */
-  record Reparented(MsgId id, String parentKey, int ppid, ActorRef<TaskCmd> parent, String why, Ctx ctx)
-      implements TaskCmd {}
+  /** {@code reaperNs}, {@code reaperVtgid}: the new parent's pid namespace and number there (for getppid). */
+  record Reparented(MsgId id, String parentKey, int ppid, ActorRef<TaskCmd> parent, String why, Ctx ctx, int reaperNs,
+      int reaperVtgid) implements TaskCmd {}
 
   /** walk_process_tree(propagate_has_child_subreaper): mark this task and its descendants. */
   record PropagateHasChildSubreaper(MsgId id) implements TaskCmd {}
@@ -86,7 +95,8 @@ public sealed interface TaskCmd {
    */
   record FindSubreaper(MsgId id, Ctx ctx, ActorRef<TaskCmd> origin) implements TaskCmd {}
 
-  record SubreaperFound(MsgId id, String key, int pid, ActorRef<TaskCmd> ref, boolean subreaper) implements TaskCmd {}
+  record SubreaperFound(MsgId id, String key, int pid, ActorRef<TaskCmd> ref, boolean subreaper, int vtgid)
+      implements TaskCmd {}
 
   /** do_notify_parent_cldstop: CLD_STOPPED (with the stop signal) or CLD_CONTINUED. */
   record NotifyParentStop(MsgId id, String child, boolean continued, int sig, Ctx ctx) implements TaskCmd {}
@@ -116,7 +126,12 @@ public sealed interface TaskCmd {
   record ChildPgid(MsgId id, String key, int pgid) implements TaskCmd {}
 
   /** A signal sent to this task (kill, do_notify_parent). */
-  record Signal(MsgId id, int sig, int fromPid, Ctx ctx) implements TaskCmd {}
+  record Signal(MsgId id, int sig, int fromPid, Ctx ctx, int fromNs) implements TaskCmd {
+    /** Sent by the kernel itself (SEND_SIG_PRIV): not subject to the init's SIGNAL_UNKILLABLE. */
+    public Signal(MsgId id, int sig, int fromPid, Ctx ctx) {
+      this(id, sig, fromPid, ctx, -1);
+    }
+  }
 
 
   // ---- thread groups: the leader's actor keeps signal_struct's list and counters --------------
@@ -201,7 +216,8 @@ public sealed interface TaskCmd {
       ActorRef<TaskCmd> parent, int exitSignal) {}
 
   /** exchange_tids: the old leader takes the exec'ing thread's pid, to be released silently. */
-  record Demote(MsgId id, String leaderKey, ActorRef<TaskCmd> leader, int tid, String pidObject) implements TaskCmd {}
+  record Demote(MsgId id, String leaderKey, ActorRef<TaskCmd> leader, int tid, int vtid, String pidObject)
+      implements TaskCmd {}
 
   /** The process's entry on its parent's children list now names the thread that exec'd. */
   record ChildReplaced(MsgId id, String oldKey, ChildInfo now) implements TaskCmd {}

@@ -25,7 +25,7 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
       String fsStruct, String sighand, String signal, String nsproxy) {}
 
   /** Linked into the tree under tasklist_lock: pid, address space, process group. */
-  record Attached(MsgId cause, int pid, int tgid, String pidObject, String mm, int pgid, int sid,
+  record Attached(MsgId cause, int pid, int tgid, TaskCmd.NsView ns, String pidObject, String mm, int pgid, int sid,
       akka.actor.typed.ActorRef<TaskCmd> vforkParent) implements TaskEvent {}
 
   /** mm_release: the vfork parent was told (complete(vfork_done)). */
@@ -142,7 +142,7 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
 
   /** Reparented by the exit of the old parent (reparent_leader); the report's reparent record. */
   record Reparented(MsgId cause, String fromKey, int from, String toKey, int to, String why,
-      akka.actor.typed.ActorRef<TaskCmd> toRef, String childState) implements TaskEvent {}
+      akka.actor.typed.ActorRef<TaskCmd> toRef, String childState, int toVpid) implements TaskEvent {}
 
   record BecameZombie(MsgId cause, int status) implements TaskEvent {}
 
@@ -211,6 +211,13 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   /** unshare_files: this task's own copy of a files_struct it shared; the old one keeps its other users. */
   record FilesUnshared(MsgId cause, String object, List<LedgerEntry> ledger) implements TaskEvent {}
 
+  /** unshare(CLONE_NEWPID): the task's next children go to a new pid namespace (it stays in its own). */
+  record PidNsUnshared(MsgId cause, int ns) implements TaskEvent {}
+
+  /** Our first child in that namespace became its init (pid 1, its child reaper). */
+  record ChildNsReaperSet(MsgId cause, String key, akka.actor.typed.ActorRef<TaskCmd> ref, int pid)
+      implements TaskEvent {}
+
   /** The exec'ing thread has the group to itself. */
   record GroupExecDone(MsgId cause) implements TaskEvent {}
 
@@ -218,6 +225,6 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   record TookLeadership(MsgId cause, TaskCmd.Takeover from) implements TaskEvent {}
 
   /** exchange_tids: this old leader now has the exec'ing thread's pid and is a thread, to be released. */
-  record Demoted(MsgId cause, String leaderKey, akka.actor.typed.ActorRef<TaskCmd> leader, int tid, String pidObject)
-      implements TaskEvent {}
+  record Demoted(MsgId cause, String leaderKey, akka.actor.typed.ActorRef<TaskCmd> leader, int tid, int vtid,
+      String pidObject) implements TaskEvent {}
 }

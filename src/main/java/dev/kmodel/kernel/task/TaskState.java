@@ -53,6 +53,20 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public String groupExecKey;          // leader: signal->group_exec_task (a thread in de_thread)
   public ActorRef<TaskCmd> groupExecRef;
 
+  // ---- the pid namespace (task_active_pid_ns) ------------------------------------------------
+  public int nsId;                     // 0: init_pid_ns
+  public int nsLevel;
+  public int vpid;                     // task_pid_vnr: the number in its own namespace
+  public int vtgid;                    // task_tgid_vnr (getpid)
+  public int vppid;                    // getppid: the real parent's tgid there, 0 if outside the namespace
+  public String nsReaperKey = "";      // pid_ns->child_reaper ("" and null: init of init_pid_ns)
+  public ActorRef<TaskCmd> nsReaper;
+  public int nsReaperPid = 1;
+  public int childNs = -1;             // nsproxy->pid_ns_for_children after unshare(CLONE_NEWPID); -1: ours
+  public String childNsReaperKey;      // that namespace's init, once our first child there became it
+  public ActorRef<TaskCmd> childNsReaper;
+  public int childNsReaperPid;
+
   // ---- objects shared through clone flags ---------------------------------------------------
   public final Map<String, ActorRef<TaskCmd>> objOwner = new HashMap<>();   // used here, counted by that task
   public final Map<String, Integer> refs = new HashMap<>();                 // counted here and shared (absent: 1)
@@ -169,6 +183,17 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     } else if (e instanceof Attached a) {
       pid = a.pid();
       tgid = a.tgid() == 0 ? a.pid() : a.tgid();
+      TaskCmd.NsView v = a.ns();
+      nsId = v == null ? 0 : v.ns();
+      nsLevel = v == null ? 0 : v.level();
+      vpid = v == null ? pid : v.vpid();
+      vtgid = v == null ? tgid : v.vtgid();
+      vppid = v == null ? ppid : v.vppid();
+      if (v != null) {
+        nsReaperKey = v.reaperKey();
+        nsReaper = v.reaper();
+        nsReaperPid = v.reaperPid();
+      }
       pidObject = a.pidObject();
       mm = a.mm();
       activeMm = a.mm();
@@ -288,6 +313,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       parentKey = r.toKey();
       ppid = r.to();
       parent = r.toRef();
+      vppid = r.toVpid();
       // reparent_leader: "we don't want people slaying init" (a thread's -1 and a threaded reparent stay).
       if (exitSignal >= 0 && !r.why().equals("thread-group")) exitSignal = dev.kmodel.kernel.signal.Sig.SIGCHLD;
     } else if (e instanceof BecameZombie z) {
@@ -335,6 +361,12 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       objOwner.remove(objects.filesStruct());
       objects = new Owned(objects.taskStruct(), objects.kernelStack(), objects.threadInfo(), objects.cred(),
           x.object(), objects.fsStruct(), objects.sighand(), objects.signal(), objects.nsproxy());
+    } else if (e instanceof PidNsUnshared x) {
+      childNs = x.ns();
+    } else if (e instanceof ChildNsReaperSet x) {
+      childNsReaperKey = x.key();
+      childNsReaper = x.ref();
+      childNsReaperPid = x.pid();
     } else if (e instanceof GroupExecStarted x) {
       groupExecKey = x.key();
       groupExecRef = x.requester();
@@ -344,6 +376,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     } else if (e instanceof TookLeadership x) {
       TaskCmd.Takeover k = x.from();
       pid = k.tgid();
+      vpid = vtgid;
       pidObject = k.pidObject();
       leaderKey = key;
       leader = null;
@@ -356,6 +389,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       leaderKey = x.leaderKey();
       leader = x.leader();
       pid = x.tid();
+      vpid = x.vtid();
       pidObject = x.pidObject();
       exitSignal = -1;
       threads.clear();
