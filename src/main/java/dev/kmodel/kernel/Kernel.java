@@ -201,7 +201,11 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
       });
       // rest_init → kernel_thread(kthreadd): pid 2, a kernel thread without an mm.
       ActorRef<TaskCmd> kthreadd = spawn(s, cause, "swapper");
-      TaskInit ti = new TaskInit(KTHREADD_KEY, "", 0, null, "kthreadd", "", Map.of(), Map.of(), List.of(), 0, 0,
+      // kthreadd ignores every signal (ignore_signals): its children, the kernel threads, release
+      // themselves when they exit.
+      Map<Integer, dev.kmodel.kernel.task.SigAction> ignored = Map.of(dev.kmodel.kernel.signal.Sig.SIGCHLD,
+          new dev.kmodel.kernel.task.SigAction("SIG_IGN", false, false));
+      TaskInit ti = new TaskInit(KTHREADD_KEY, "", 0, null, "kthreadd", "", Map.of(), ignored, List.of(), 0, 0,
           true, 0, "rest_init/kernel_thread/kernel_clone/copy_process", false, dev.kmodel.kernel.signal.Sig.SIGCHLD);
       later(() -> kthreadd.tell(new TaskCmd.Start(send.next(), ti, copied)));
     } else if (s.boot.equals("kthreadd-pid")) {

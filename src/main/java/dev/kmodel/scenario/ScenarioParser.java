@@ -32,6 +32,8 @@ public final class ScenarioParser {
     FIELDS.put("fork", Set.of("run", "save"));
     FIELDS.put("vfork", Set.of("run", "save"));
     FIELDS.put("thread", Set.of("run", "save"));
+    FIELDS.put("kthread_run", Set.of("run", "save"));
+    FIELDS.put("kthread_stop", Set.of("pid", "save"));
     FIELDS.put("clone", Set.of("flags", "exit-signal", "run", "save"));
     FIELDS.put("exec", Set.of("image", "pages", "save"));
     FIELDS.put("exit", Set.of("code"));
@@ -158,9 +160,17 @@ public final class ScenarioParser {
     // Check that every fork names a program.
     for (Program p : programs.values()) {
       for (Step s : p.steps()) {
-        if ((s.op().equals("fork") || s.op().equals("vfork") || s.op().equals("clone"))
+        if (java.util.Set.of("fork", "vfork", "clone", "thread", "kthread_run").contains(s.op())
             && !programs.containsKey(s.str("run", ""))) {
           throw new ScenarioException(file, s.line(), s.op() + " runs unknown program '" + s.str("run", "") + "'");
+        }
+        if (s.op().equals("kthread_run")) {
+          // threadfn loops until kthread_stop: it must let time pass, or end by itself.
+          Program k = programs.get(s.str("run", ""));
+          if (k.steps().stream().noneMatch(x -> java.util.Set.of("sleep", "compute", "exit").contains(x.op()))) {
+            throw new ScenarioException(file, s.line(), "kernel thread program '" + k.name()
+                + "' loops until kthread_stop: it needs a sleep, compute or exit step");
+          }
         }
         if (s.op().equals("exec") && !programs.containsKey(s.str("image", ""))) {
           throw new ScenarioException(file, s.line(), "exec of unknown program '" + s.str("image", "") + "'");
@@ -231,7 +241,7 @@ public final class ScenarioParser {
         String es = String.valueOf(args.getOrDefault("exit-signal", "SIGCHLD"));
         if (!es.equals("none") && Sig.parse(es) < 0) throw bad(o.get("exit-signal"), "unknown exit-signal '" + es + "'");
       }
-      case "fork", "vfork", "thread" -> {
+      case "fork", "vfork", "thread", "kthread_run" -> {
         if (!args.containsKey("run")) throw bad(o, op + " needs 'run' (the program the child runs)");
       }
       case "exec" -> {

@@ -70,6 +70,8 @@ public final class Exit {
   }
 
   private static void exitSignalsDone(Task t, TaskState s, MsgId cause) {
+    // exit_mm_release → complete_vfork_done: a kernel thread's kthread->exited (kthread_stop waits on it).
+    if (s.kthread) dev.kmodel.kernel.kthread.Kthread.exited(t, s, s.exitCode);
     if (s.mm != null) {
       exitMm(t, s, cause);
       return;

@@ -37,6 +37,7 @@ public final class Fork {
     String call = switch (s.op) {
       case "vfork" -> "__x64_sys_vfork";
       case "clone", "thread" -> "__x64_sys_clone";
+      case "create_kthread" -> "kthreadd/create_kthread/kernel_thread";
       default -> "__x64_sys_fork";
     };
     return call + "/kernel_clone/copy_process";
@@ -62,9 +63,14 @@ public final class Fork {
     }
     String es = st.str("exit-signal", "SIGCHLD");
     int exitSignal = st.op().equals("clone") ? (es.equals("none") ? 0 : Sig.parse(es)) : Sig.SIGCHLD;
+    clone(t, s, cause, flags, exitSignal, st.str("run", ""));
+  }
+
+  /** copy_process with checked flags: the child runs {@code program} (kernel_clone, or kthreadd's kernel_thread). */
+  public static void clone(Task t, TaskState s, MsgId cause, int flags, int exitSignal, String program) {
     // copy_process: a thread's exit_signal is -1 (it is released by itself, its parent never told).
     if ((flags & CloneFlags.CLONE_THREAD) != 0) exitSignal = -1;
-    t.phase(s, cause, Phase.FORK_SPAWN, "program", st.str("run", ""), "flags", flags,
+    t.phase(s, cause, Phase.FORK_SPAWN, "program", program, "flags", flags,
         "vfork", (flags & CloneFlags.CLONE_VFORK) != 0, "vm", (flags & CloneFlags.CLONE_VM) != 0,
         "cloneParent", (flags & CloneFlags.CLONE_PARENT) != 0, "exitSignal", exitSignal);
     Ctx ctx = t.ctx(s, copyPath(s) + "/dup_task_struct");
@@ -98,7 +104,7 @@ public final class Fork {
     TaskInit.Group group = thread ? new TaskInit.Group(s.leaderKey, Threads.leader(t, s), s.tgid) : null;
     TaskInit init = new TaskInit(c.key(), sibling ? s.parentKey : t.key(), sibling ? s.ppid : s.tgid,
         sibling ? s.parent : t.self, thread ? s.comm : program, program, s.vars, s.sigactions,
-        s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, false, s.cpu, copyPath(s),
+        s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, s.kthread, s.cpu, copyPath(s),
         s.hasChildSubreaper || s.isChildSubreaper, exitSignal, group, java.util.Map.copyOf(shared));
     ActorRef<TaskCmd> child = c.ref();
     ActorRef<TaskCmd.Copied> reply = t.self.narrow();
@@ -220,6 +226,7 @@ public final class Fork {
       String mm = (String) s.data.get("childMm");
       Ctx ctx = t.ctx(s, copyPath(s) + "/bad_fork_cleanup");
       t.then(() -> child.tell(new TaskCmd.ForkFailed(t.nextId(), mm.isEmpty() ? null : mm, ctx)));
+      dev.kmodel.kernel.kthread.Kthread.created(t, s, 0, errno);
       t.ret(s, r.id(), 0, errno, null);
       return;
     }
@@ -298,6 +305,7 @@ public final class Fork {
       t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
       return;
     }
+    dev.kmodel.kernel.kthread.Kthread.created(t, s, seen, null);
     t.ret(s, cause, seen, null, null);
   }
 

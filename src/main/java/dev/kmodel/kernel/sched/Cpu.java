@@ -372,8 +372,9 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
     Ctx fts = Ctx.cpu(id, "__schedule/context_switch");
     boolean prevDead = dead != null && prev != null;
     String prevActive = prevDead ? dead.mm() : null;
-    if (next == null) {
-      // To idle (a kernel context): idle borrows prev's mm (mmgrab_lazy_tlb), or keeps a dead prev's.
+    if (next == null || next.mm() == null) {
+      // To idle or a kernel thread (no mm of its own): it borrows prev's mm as active_mm
+      // (mmgrab_lazy_tlb), or keeps the one already borrowed, or a dead prev's.
       if (prevDead) {
         if (prevActive != null) emit(s, new LazyMm(cause, prevActive, dead.mmHolder()));
       } else if (prev != null && prev.mm() != null && s.lazyMm == null) {

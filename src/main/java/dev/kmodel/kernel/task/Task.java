@@ -19,6 +19,7 @@ import dev.kmodel.kernel.exit.Exit;
 import dev.kmodel.kernel.exit.Release;
 import dev.kmodel.kernel.exit.Threads;
 import dev.kmodel.kernel.fork.Shared;
+import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.exit.Wait;
 import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.locking.TasklistLock;
@@ -288,7 +289,21 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
           else Fork.pidAllocated(this, s, c.reply());
           return commit();
         })
-        .onCommand(FromLookup.class, (s, c) -> { Signals.found(this, s, c.reply()); return commit(); })
+        .onCommand(FromLookup.class, (s, c) -> {
+          if (s.phase == Phase.KILL_LOOKUP) Signals.found(this, s, c.reply());
+          else if (s.phase == Phase.KTHREAD_LOOKUP || s.phase == Phase.KTHREAD_STOP_LOOKUP) Kthread.found(this, s, c.reply());
+          return commit();
+        })
+        .onCommand(KthreadCreate.class, (s, c) -> { Kthread.requested(this, s, c); return commit(); })
+        .onCommand(KthreadCreated.class, (s, c) -> {
+          Kthread.answered(this, s, c.id(), c.pid(), c.errno());
+          return commit();
+        })
+        .onCommand(KthreadStop.class, (s, c) -> { Kthread.stopRequested(this, s, c); return commit(); })
+        .onCommand(KthreadStopped.class, (s, c) -> {
+          Kthread.answered(this, s, c.id(), c.result(), c.errno());
+          return commit();
+        })
         .onCommand(FromLock.class, this::fromLock)
         .onCommand(FromFiles.class, this::fromFiles)
         .onCommand(Query.class, (s, c) -> {
@@ -338,6 +353,10 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       return commit();
     }
     if (s.pfExiting || !s.exitState.isEmpty()) return commit();   // a dead task is never run again
+    if (s.kthread && s.program.isEmpty()) {
+      Kthread.kthreadd(this, s, cause);  // kthreadd's loop over kthread_create_list
+      return commit();
+    }
     if (s.stopped && !s.pending.contains(dev.kmodel.kernel.signal.Sig.SIGKILL)) {
       yieldCpu(s, Cpu.Yield.BLOCK, 0);                               // still TASK_STOPPED
       return commit();
@@ -363,11 +382,15 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       Fork.vforkResume(this, s, cause);
       return commit();
     }
+    if (resumed == Phase.KTHREAD_WAIT) {
+      Kthread.resume(this, s, cause);
+      return commit();
+    }
     if (resumed == Phase.EXEC_DETHREAD) {
       dev.kmodel.fs.Exec.deThreadResume(this, s, cause);
       return commit();
     }
-    if (resumed == Phase.TIMER_SLEEP && s.sleepLeft > 0) {
+    if (resumed == Phase.TIMER_SLEEP && s.sleepLeft > 0 && !s.shouldStop) {
       // restart_nanosleep: the interrupted sleep goes on for the time it had left.
       long left = s.sleepLeft;
       event(s, new SleepRestarted(cause, left));
@@ -415,6 +438,17 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       }
       break;
     }
+    if (s.kthread && s.shouldStop) {
+      // while (!kthread_should_stop()) ... : threadfn returns 0, kthread_exit(0).
+      event(s, new SyscallEntered(cause, -1, "kthread_exit"));
+      Exit.doExit(this, s, cause, WaitStatus.exited(0));
+      return;
+    }
+    if (s.kthread && s.pc >= steps.size() && !steps.isEmpty()) {
+      event(s, new Looped(cause, 0, List.of()));   // a kernel thread's function loops until kthread_stop
+      execNext(s, cause);
+      return;
+    }
     if (s.pc >= steps.size()) {
       // Running off the end of the program is exit(0) (contract §2).
       event(s, new SyscallEntered(cause, -1, "exit"));
@@ -436,6 +470,8 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "setpgid" -> Sys.setpgid(this, s, cause, st);
       case "setsid" -> Sys.setsid(this, s, cause);
       case "prctl" -> Sys.prctl(this, s, cause, st);
+      case "kthread_run" -> Kthread.kthreadRun(this, s, cause, st);
+      case "kthread_stop" -> Kthread.kthreadStop(this, s, cause, st);
       case "unshare" -> Sys.unshare(this, s, cause, st);
       case "mmap", "touch" -> MmSyscalls.mmCall(this, s, cause, st);
       case "open" -> FileSyscalls.open(this, s, cause, st);

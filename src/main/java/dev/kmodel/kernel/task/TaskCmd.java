@@ -203,6 +203,20 @@ public sealed interface TaskCmd {
   record TableOpDone(MsgId id, long ret, dev.kmodel.kernel.Errno errno, String file) implements TaskCmd {}
 
 
+  // ---- kernel threads (kernel/kthread.c) -----------------------------------------------------
+
+  /** kthread_create: a request on kthread_create_list for kthreadd, which then wakes. */
+  record KthreadCreate(MsgId id, String program, ActorRef<TaskCmd> requester, Ctx ctx) implements TaskCmd {}
+
+  /** complete(&create->done): the new kernel thread's pid, or an errno. */
+  record KthreadCreated(MsgId id, long pid, dev.kmodel.kernel.Errno errno) implements TaskCmd {}
+
+  /** kthread_stop: set KTHREAD_SHOULD_STOP, wake the thread, wait for it to exit. */
+  record KthreadStop(MsgId id, ActorRef<TaskCmd> stopper, Ctx ctx) implements TaskCmd {}
+
+  /** The kernel thread exited (kthread->exited): its result, or an errno (not a kernel thread). */
+  record KthreadStopped(MsgId id, long result, dev.kmodel.kernel.Errno errno) implements TaskCmd {}
+
   // ---- execve in a thread group: de_thread (fs/exec.c) ---------------------------------------
 
   /** de_thread: the exec'ing thread asks its leader to kill every other thread of the group. */

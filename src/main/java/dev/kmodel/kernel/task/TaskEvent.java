@@ -1,5 +1,6 @@
 package dev.kmodel.kernel.task;
 
+import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.ledger.LedgerEntry;
@@ -217,6 +218,16 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   /** Our first child in that namespace became its init (pid 1, its child reaper). */
   record ChildNsReaperSet(MsgId cause, String key, akka.actor.typed.ActorRef<TaskCmd> ref, int pid)
       implements TaskEvent {}
+
+  /** kthreadd: a kthread_create request is queued (kthread_create_list). */
+  record KthreadRequested(MsgId cause, String program, akka.actor.typed.ActorRef<TaskCmd> requester, Ctx ctx)
+      implements TaskEvent {}
+
+  /** kthreadd took the first request off the list and creates its thread. */
+  record KthreadDequeued(MsgId cause) implements TaskEvent {}
+
+  /** kthread_stop: KTHREAD_SHOULD_STOP is set; {@code stopper} waits for the exit. */
+  record KthreadStopRequested(MsgId cause, akka.actor.typed.ActorRef<TaskCmd> stopper) implements TaskEvent {}
 
   /** The exec'ing thread has the group to itself. */
   record GroupExecDone(MsgId cause) implements TaskEvent {}

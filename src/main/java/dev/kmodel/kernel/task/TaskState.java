@@ -53,6 +53,11 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public String groupExecKey;          // leader: signal->group_exec_task (a thread in de_thread)
   public ActorRef<TaskCmd> groupExecRef;
 
+  // ---- kernel threads -----------------------------------------------------------------------
+  public final List<TaskEvent.KthreadRequested> kthreadQueue = new ArrayList<>();  // kthreadd: kthread_create_list
+  public boolean shouldStop;           // KTHREAD_SHOULD_STOP
+  public ActorRef<TaskCmd> stopper;    // the kthread_stop caller waiting for kthread->exited
+
   // ---- the pid namespace (task_active_pid_ns) ------------------------------------------------
   public int nsId;                     // 0: init_pid_ns
   public int nsLevel;
@@ -361,6 +366,13 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       objOwner.remove(objects.filesStruct());
       objects = new Owned(objects.taskStruct(), objects.kernelStack(), objects.threadInfo(), objects.cred(),
           x.object(), objects.fsStruct(), objects.sighand(), objects.signal(), objects.nsproxy());
+    } else if (e instanceof KthreadRequested x) {
+      kthreadQueue.add(x);
+    } else if (e instanceof KthreadDequeued) {
+      kthreadQueue.remove(0);
+    } else if (e instanceof KthreadStopRequested x) {
+      shouldStop = true;
+      stopper = x.stopper();
     } else if (e instanceof PidNsUnshared x) {
       childNs = x.ns();
     } else if (e instanceof ChildNsReaperSet x) {
