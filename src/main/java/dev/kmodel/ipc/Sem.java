@@ -1,6 +1,9 @@
 package dev.kmodel.ipc;
 
+import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.scenario.Step;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskEvent.SemUndoAllocated;
 import dev.kmodel.kernel.task.TaskState;
@@ -12,14 +15,52 @@ import java.util.List;
 public final class Sem {
   private Sem() {}
 
-  /** semop with SEM_UNDO: the first one allocates the task's sem_undo_list (get_undo_list). */
-  public static void semundo(Task t, TaskState s, MsgId cause) {
-    if (s.semUndo == null) getUndoList(t, s, cause, t.ctx(s, "__x64_sys_semop/do_semtimedop/find_alloc_undo/get_undo_list"));
-    t.ret(s, cause, 0, null, null);
+  /**
+   * semop(2) on semaphore {@code sem} (default 0) of the one set, adding {@code count} (default 1);
+   * with SEM_UNDO the first call allocates the task's sem_undo_list (find_alloc_undo → get_undo_list)
+   * and the semaphore's semadj records the opposite, for exit_sem. IPC_NOWAIT semantics: EAGAIN
+   * instead of blocking.
+   */
+  public static void semop(Task t, TaskState s, MsgId cause, Step st, boolean undo) {
+    int sem = (int) t.resolveOr(s, st, "sem", 0);
+    int delta = (int) t.resolveOr(s, st, "count", 1);
+    Ctx ctx = t.ctx(s, "__x64_sys_semop/do_semtimedop");
+    if (undo && s.semUndo == null) getUndoList(t, s, cause, ctx.in("find_alloc_undo/get_undo_list"));
+    String list = undo ? s.semUndo : null;
+    t.phase(s, cause, Phase.IPC_CALL);
+    t.then(() -> t.env.ipc().tell(new SysvIpc.Semop(t.nextId(), sem, delta, list, ctx, t.ipcReplies)));
+  }
+
+  /** semctl(sem, GETVAL). */
+  public static void semval(Task t, TaskState s, MsgId cause, Step st) {
+    int sem = (int) t.resolveOr(s, st, "sem", 0);
+    t.phase(s, cause, Phase.IPC_CALL);
+    t.then(() -> t.env.ipc().tell(new SysvIpc.GetVal(t.nextId(), sem, t.ipcReplies)));
+  }
+
+  /** shmget(IPC_PRIVATE, count pages): a segment this task created (exit_shm looks for them). */
+  public static void shmget(Task t, TaskState s, MsgId cause, Step st) {
+    int pages = (int) t.resolveOr(s, st, "count", 1);
+    t.phase(s, cause, Phase.IPC_CALL);
+    Ctx ctx = t.ctx(s, "__x64_sys_shmget/ipcget");
+    String k = t.key();
+    t.then(() -> t.env.ipc().tell(new SysvIpc.ShmGet(t.nextId(), pages, k, ctx, t.ipcReplies)));
+  }
+
+  /** exit_sem's last user: the adjustments are applied (the undo list itself is freed by the caller). */
+  public static void applyUndo(Task t, String undoList, Ctx ctx) {
+    t.then(() -> t.env.ipc().tell(new SysvIpc.ExitSem(t.nextId(), undoList, ctx)));
+  }
+
+  /** exit_shm (ipc/shm.c): the segments this task created are orphaned, or destroyed with shm_rmid_forced. */
+  public static void exitShm(Task t, TaskState s, Ctx ctx) {
+    String k = t.key();
+    boolean forced = t.env.scenario().shmRmidForced();
+    t.then(() -> t.env.ipc().tell(new SysvIpc.ExitShm(t.nextId(), k, forced, ctx)));
   }
 
   /** get_undo_list: allocates the task's sem_undo_list (shared with CLONE_SYSVSEM). */
-  public static void getUndoList(Task t, TaskState s, MsgId cause, dev.kmodel.kernel.Ctx ctx) {
+  public static void getUndoList(Task t, TaskState s, MsgId cause, Ctx ctx) {
     String obj = ObjType.SEM_UNDO_LIST.kernelName + "#" + t.key();
     t.event(s, new SemUndoAllocated(cause, obj, List.of(LedgerEntry.of(obj, ObjType.SEM_UNDO_LIST, t.key(), "alloc",
         1, t.key(), ctx))));

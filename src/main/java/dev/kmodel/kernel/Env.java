@@ -16,9 +16,10 @@ import java.util.List;
 public record Env(
     Scenario scenario, Config config, ActorRef<KernelCmd> kernel, ActorRef<MmuCmd> mmu,
     ActorRef<PidAllocator.Cmd> pids, ActorRef<TasklistLock.Cmd> tasklist, ActorRef<RcuManager.Cmd> rcu,
-    ActorRef<FileTable.Cmd> files, List<ActorRef<Cpu.Cmd>> cpus, ActorRef<TaskCmd> init) {
+    ActorRef<FileTable.Cmd> files, List<ActorRef<Cpu.Cmd>> cpus, ActorRef<TaskCmd> init,
+    ActorRef<dev.kmodel.ipc.SysvIpc.Cmd> ipc) {
 
   public Env withInit(ActorRef<TaskCmd> initRef) {
-    return new Env(scenario, config, kernel, mmu, pids, tasklist, rcu, files, cpus, initRef);
+    return new Env(scenario, config, kernel, mmu, pids, tasklist, rcu, files, cpus, initRef, ipc);
   }
 }

@@ -86,7 +86,8 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
     ActorRef<TimeKeeper.Cmd> time = ctx.spawn(TimeKeeper.create(), "time");
     List<ActorRef<Cpu.Cmd>> cpus = new ArrayList<>();
     for (int i = 0; i < scenario.cpus(); i++) cpus.add(ctx.spawn(Cpu.create(i, slice, jiffy, rcu, mmu, time), "cpu" + i));
-    this.env = new Env(scenario, config, ctx.getSelf(), mmu, pids, lock, rcu, files, List.copyOf(cpus), null);
+    ActorRef<dev.kmodel.ipc.SysvIpc.Cmd> ipc = ctx.spawn(dev.kmodel.ipc.SysvIpc.create(), "ipc");
+    this.env = new Env(scenario, config, ctx.getSelf(), mmu, pids, lock, rcu, files, List.copyOf(cpus), null, ipc);
     this.mmReplies = ctx.messageAdapter(MmuCmd.MmReply.class, KernelCmd.MmDone::new);
     this.pidReplies = ctx.messageAdapter(PidAllocator.PidReply.class, KernelCmd.PidDone::new);
     this.copied = ctx.messageAdapter(TaskCmd.Copied.class, KernelCmd.Booted::new);

@@ -50,7 +50,9 @@ public final class ScenarioParser {
     FIELDS.put("touch", Set.of("pages", "write", "save"));
     FIELDS.put("open", Set.of("count", "save"));
     FIELDS.put("close", Set.of("fd", "save"));
-    FIELDS.put("semundo", Set.of("count", "save"));
+    FIELDS.put("semundo", Set.of("count", "sem", "save"));
+    FIELDS.put("semop", Set.of("count", "sem", "undo", "save"));
+    FIELDS.put("semval", Set.of("sem", "save"));
     FIELDS.put("shmget", Set.of("count", "save"));
     FIELDS.put("sleep", Set.of("ticks"));
     FIELDS.put("compute", Set.of("ticks"));
@@ -218,7 +220,9 @@ public final class ScenarioParser {
       if (args.containsKey(key) && !(args.get(key) instanceof Number) && !isVar(args.get(key))) {
         throw bad(o.get(key), key + " must be a number, got '" + args.get(key) + "'");
       }
-      if (args.get(key) instanceof Number n && n.longValue() < 0 && !key.equals("code")) {
+      // semop's count is sem_op: negative takes from the semaphore.
+      if (args.get(key) instanceof Number n && n.longValue() < 0 && !key.equals("code")
+          && !(key.equals("count") && op.equals("semop"))) {
         throw bad(o.get(key), key + " must not be negative");
       }
     }

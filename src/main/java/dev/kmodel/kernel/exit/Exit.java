@@ -100,10 +100,12 @@ public final class Exit {
       // exit_sem (ipc/sem.c): the last user of the undo list applies its adjustments and frees it.
       Ctx ctx = t.ctx(s, "do_exit/exit_sem");
       boolean last = Shared.put(t, s, cause, s.semUndo, ctx);
+      if (last) dev.kmodel.ipc.Sem.applyUndo(t, s.semUndo, ctx);
       t.event(s, new SemUndoReleased(cause, last ? List.of(LedgerEntry.of(s.semUndo, ObjType.SEM_UNDO_LIST, k, "free",
           0, k, ctx)) : List.of()));
     }
-    // exit_shm (ipc/shm.c): segments this task created are orphaned, not destroyed (shm_rmid_forced = 0).
+    // exit_shm (ipc/shm.c): segments this task created are orphaned (destroyed with shm_rmid_forced).
+    if (s.shmCreated > 0) dev.kmodel.ipc.Sem.exitShm(t, s, t.ctx(s, "do_exit/exit_shm"));
     String table = s.objects.filesStruct();
     if (table == null) {
       afterFiles(t, s, cause);

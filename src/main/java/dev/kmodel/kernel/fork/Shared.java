@@ -105,8 +105,11 @@ public final class Shared {
       }
       case FS_STRUCT -> t.event(s, new FsReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0,
           c.holder(), at.in("free_fs_struct")))));
-      case SEM_UNDO_LIST -> t.event(s, new SemUndoReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0,
-          c.holder(), at.in("kfree_rcu")))));
+      case SEM_UNDO_LIST -> {
+        dev.kmodel.ipc.Sem.applyUndo(t, object, at);
+        t.event(s, new SemUndoReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0,
+            c.holder(), at.in("kfree_rcu")))));
+      }
       default -> t.event(s, new SharedDropped(c.id(), object, c.holder(), 0, List.of(LedgerEntry.of(object, type, k,
           "free", 0, c.holder(), at.in(type == ObjType.SIGNAL_STRUCT ? "free_signal_struct" : "kmem_cache_free")))));
     }

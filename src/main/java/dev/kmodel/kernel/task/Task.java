@@ -57,6 +57,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   public final ActorRef<TasklistLock.Granted> grants;
   public final ActorRef<FileTable.Files> fileReplies;
   public final ActorRef<RcuCallback> rcuCallbacks;
+  public final ActorRef<dev.kmodel.ipc.SysvIpc.Reply> ipcReplies;
   private final String key;
   private final SplittableRandom rng;
 
@@ -75,6 +76,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     this.grants = ctx.messageAdapter(TasklistLock.Granted.class, FromLock::new);
     this.fileReplies = ctx.messageAdapter(FileTable.Files.class, FromFiles::new);
     this.rcuCallbacks = ctx.messageAdapter(RcuCallback.class, FromRcu::new);
+    this.ipcReplies = ctx.messageAdapter(dev.kmodel.ipc.SysvIpc.Reply.class, FromIpc::new);
     // One seeded generator per actor (design §2): derived from the scenario seed and the task's identity.
     this.rng = new SplittableRandom(env.scenario().seed() * 0x9E3779B97F4A7C15L ^ key.hashCode());
   }
@@ -283,6 +285,14 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
           event(s, new ChildAdded(c.id(), old == null ? c.now() : c.now().withVpid(old.vpid())));
           return commit();
         })
+        .onCommand(FromIpc.class, (s, c) -> {
+          if (s.phase != Phase.IPC_CALL) return commit();
+          if (s.op.equals("shmget") && c.reply().errno() == null) {
+            event(s, new ShmSegmentCreated(c.reply().id(), (int) c.reply().ret()));
+          }
+          ret(s, c.reply().id(), c.reply().ret(), c.reply().errno(), null);
+          return commit();
+        })
         .onCommand(FromMmu.class, this::fromMmu)
         .onCommand(FromPid.class, (s, c) -> {
           if (s.phase == Phase.UNSHARE) Sys.unshareDone(this, s, c.reply());
@@ -476,7 +486,10 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "mmap", "touch" -> MmSyscalls.mmCall(this, s, cause, st);
       case "open" -> FileSyscalls.open(this, s, cause, st);
       case "close" -> FileSyscalls.close(this, s, cause, st);
-      case "semundo" -> Sem.semundo(this, s, cause);
+      case "semundo" -> Sem.semop(this, s, cause, st, true);
+      case "semop" -> Sem.semop(this, s, cause, st, st.args().containsKey("undo") && Boolean.parseBoolean(st.str("undo", "false")));
+      case "semval" -> Sem.semval(this, s, cause, st);
+      case "shmget" -> Sem.shmget(this, s, cause, st);
       case "sleep" -> userWork(s, cause, Cpu.Yield.SLEEP, resolveOr(s, st, "ticks", 1));
       case "compute" -> userWork(s, cause, Cpu.Yield.COMPUTE, resolveOr(s, st, "ticks", 1));
       case "rcu_walk" -> userWork(s, cause, Cpu.Yield.RCU_WALK, resolveOr(s, st, "ticks", 1));

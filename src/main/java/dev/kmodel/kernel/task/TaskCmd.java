@@ -250,6 +250,8 @@ public sealed interface TaskCmd {
 
   record FromRcu(RcuCallback callback) implements TaskCmd {}
 
+  record FromIpc(dev.kmodel.ipc.SysvIpc.Reply reply) implements TaskCmd {}
+
   /** Quiescence and audit probe (read-only, never journaled). */
   record Query(MsgId id, ActorRef<TaskSummary> replyTo) implements TaskCmd, dev.kmodel.kernel.Probe {}
 }

@@ -229,6 +229,9 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   /** kthread_stop: KTHREAD_SHOULD_STOP is set; {@code stopper} waits for the exit. */
   record KthreadStopRequested(MsgId cause, akka.actor.typed.ActorRef<TaskCmd> stopper) implements TaskEvent {}
 
+  /** shmget: this task created a segment (exit_shm will look at it). */
+  record ShmSegmentCreated(MsgId cause, int shmid) implements TaskEvent {}
+
   /** The exec'ing thread has the group to itself. */
   record GroupExecDone(MsgId cause) implements TaskEvent {}
 

@@ -100,6 +100,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public final List<String> taskWork = new ArrayList<>();   // files waiting for ____fput
   public String semUndo;               // task->sysvsem.undo_list
   public ActorRef<TaskCmd> vforkParent; // task->vfork_done: the parent waiting in wait_for_vfork_done
+  public int shmCreated;               // shm segments this task created (shm_creator)
 
   // ---- signals (sighand->siglock) -----------------------------------------------------------
   public final Map<Integer, SigAction> sigactions = new TreeMap<>();
@@ -366,6 +367,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       objOwner.remove(objects.filesStruct());
       objects = new Owned(objects.taskStruct(), objects.kernelStack(), objects.threadInfo(), objects.cred(),
           x.object(), objects.fsStruct(), objects.sighand(), objects.signal(), objects.nsproxy());
+    } else if (e instanceof ShmSegmentCreated) {
+      shmCreated++;
     } else if (e instanceof KthreadRequested x) {
       kthreadQueue.add(x);
     } else if (e instanceof KthreadDequeued) {
