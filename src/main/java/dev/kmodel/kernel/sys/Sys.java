@@ -3,6 +3,9 @@ package dev.kmodel.kernel.sys;
 import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Errno;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.pid.PidAllocator;
+import dev.kmodel.kernel.task.ChildInfo;
+import dev.kmodel.kernel.task.Phase;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.HasChildSubreaperSet;
@@ -15,16 +18,36 @@ import dev.kmodel.scenario.Step;
 public final class Sys {
   private Sys() {}
 
-  /** setpgid(2) on the caller itself (pid 0 or its own pid); pgid 0 means its own pid. */
+  /**
+   * setpgid(2) (kernel/sys.c): on the caller itself (pid 0 or its own pid), or on one of its
+   * children: ESRCH for any other task; the child must not have exec'd (EACCES), must be in the
+   * caller's session and not lead one (EPERM); a pgid other than the target's own pid must name an
+   * existing group (EPERM). pgid 0 means the target's pid.
+   */
   public static void setpgid(Task t, TaskState s, MsgId cause, Step st) {
     long pid = t.resolveOr(s, st, "pid", 0);
     long pgid = t.resolveOr(s, st, "pgid", 0);
-    if (pgid < 0) {
+    if (pgid < 0 || pid < 0) {
       t.ret(s, cause, 0, Errno.EINVAL, null);
       return;
     }
-    if (pid != 0 && pid != s.pid) {
-      t.ret(s, cause, 0, Errno.ESRCH, null);   // only the caller itself is modelled here
+    if (pid != 0 && pid != s.vpid) {
+      ChildInfo child = s.children.values().stream().filter(c -> c.vpid() == pid && !c.exitState().equals("dead"))
+          .findFirst().orElse(null);
+      if (child == null) {
+        t.ret(s, cause, 0, Errno.ESRCH, null);
+        return;
+      }
+      int target = pgid == 0 || pgid == pid ? child.pid() : (int) pgid;
+      t.phase(s, cause, Phase.SETPGID, "pgidTarget", target, "pgidChild", child.ref(), "pgidOwn", target == child.pid());
+      if (target == child.pid()) {
+        askChild(t, s);
+      } else {
+        // find_vpid(pgid) with PIDTYPE_PGID: the group must exist.
+        int caller = s.pid;
+        t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), PidAllocator.Scope.PGRP, target, null, caller,
+            t.lookups, 0)));
+      }
       return;
     }
     if (s.sid == s.pid) {
@@ -34,6 +57,34 @@ public final class Sys {
     t.event(s, new PgidSet(cause, pgid == 0 ? s.pid : (int) pgid, s.sid));
     notifyParent(t, s);
     t.ret(s, cause, 0, null, null);
+  }
+
+  /** The group exists (or not): ask the child to change (it owns its pgid). */
+  public static void groupFound(Task t, TaskState s, PidAllocator.Found f) {
+    if (f.targets().isEmpty()) {
+      t.ret(s, f.id(), 0, Errno.EPERM, null);
+      return;
+    }
+    askChild(t, s);
+  }
+
+  private static void askChild(Task t, TaskState s) {
+    @SuppressWarnings("unchecked")
+    ActorRef<TaskCmd> child = (ActorRef<TaskCmd>) s.data.get("pgidChild");
+    int pgid = (Integer) s.data.get("pgidTarget");
+    int sid = s.sid;
+    t.then(() -> child.tell(new TaskCmd.SetPgidBy(t.nextId(), pgid, sid, t.self)));
+  }
+
+  /** On the child: EACCES after execve, EPERM outside the session or for a session leader. */
+  public static void setPgidBy(Task t, TaskState s, TaskCmd.SetPgidBy c) {
+    Errno e = s.didExec ? Errno.EACCES : s.sid != c.callerSid() || s.sid == s.pid ? Errno.EPERM : null;
+    if (e == null) {
+      t.event(s, new PgidSet(c.id(), c.pgid(), s.sid));
+      notifyParent(t, s);
+    }
+    var reply = c.replyTo();
+    t.then(() -> reply.tell(new TaskCmd.TableOpDone(t.nextId(), 0, e, null)));
   }
 
   /** setsid(2): EPERM for a group leader; else a new session and group led by the caller. */

@@ -239,6 +239,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
           if (s.children.containsKey(c.key())) event(s, new ChildRemoved(c.id(), c.key()));
           return commit();
         })
+        .onCommand(SetPgidBy.class, (s, c) -> { Sys.setPgidBy(this, s, c); return commit(); })
         .onCommand(ChildPgid.class, (s, c) -> {
           ChildInfo ci = s.children.get(c.key());
           if (ci != null) event(s, new ChildChanged(c.id(), ci.withPgid(c.pgid())));
@@ -273,7 +274,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(ApplyShared.class, (s, c) -> { Shared.apply(this, s, c); return commit(); })
         .onCommand(TableOpDone.class, (s, c) -> {
           if (s.phase == Phase.FILE_SHARED) FileSyscalls.tableOpDone(this, s, c);
-          else if (s.phase == Phase.SIGACTION_SHARED) ret(s, c.id(), c.ret(), c.errno(), null);
+          else if (s.phase == Phase.SIGACTION_SHARED || s.phase == Phase.SETPGID) ret(s, c.id(), c.ret(), c.errno(), null);
           return commit();
         })
         .onCommand(DeThread.class, (s, c) -> { Threads.deThread(this, s, c); return commit(); })
@@ -301,6 +302,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         })
         .onCommand(FromLookup.class, (s, c) -> {
           if (s.phase == Phase.KILL_LOOKUP) Signals.found(this, s, c.reply());
+          else if (s.phase == Phase.SETPGID) Sys.groupFound(this, s, c.reply());
           else if (s.phase == Phase.KTHREAD_LOOKUP || s.phase == Phase.KTHREAD_STOP_LOOKUP) Kthread.found(this, s, c.reply());
           return commit();
         })

@@ -122,6 +122,9 @@ public sealed interface TaskCmd {
   /** list_del_init(&p->sibling): a released child leaves its parent's children list. */
   record ChildUnlinked(MsgId id, String key) implements TaskCmd {}
 
+  /** setpgid(child, pgid) from the parent: the child decides (it owns its pgid) and answers TableOpDone. */
+  record SetPgidBy(MsgId id, int pgid, int callerSid, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
   /** The child changed process group (setpgid), so the parent's wait4(0 / -pgid) sees it. */
   record ChildPgid(MsgId id, String key, int pgid) implements TaskCmd {}
 

@@ -101,6 +101,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public String semUndo;               // task->sysvsem.undo_list
   public ActorRef<TaskCmd> vforkParent; // task->vfork_done: the parent waiting in wait_for_vfork_done
   public int shmCreated;               // shm segments this task created (shm_creator)
+  public boolean didExec;              // an execve succeeded (setpgid by the parent: EACCES)
 
   // ---- signals (sighand->siglock) -----------------------------------------------------------
   public final Map<Integer, SigAction> sigactions = new TreeMap<>();
@@ -209,6 +210,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     } else if (e instanceof VforkReleased) {
       vforkParent = null;
     } else if (e instanceof Execed x) {
+      didExec = true;
       program = x.program();
       comm = x.comm();
       mm = x.mm();
