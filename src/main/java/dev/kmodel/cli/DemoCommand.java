@@ -31,6 +31,11 @@ public final class DemoCommand implements Callable<Integer> {
     int child = r.tasks().stream().filter(t -> t.comm().equals("child")).mapToInt(Report.TaskRow::pid).findFirst()
         .orElse(-1);
     for (String line : FreeTimeline.render(r, child)) System.out.println(line);
+    // The thread group: what its threads share, and when the last reference goes.
+    r.tasks().stream().filter(t -> t.comm().equals("threads") && t.pid() == t.tgid()).findFirst().ifPresent(g -> {
+      System.out.println();
+      for (String line : FreeTimeline.renderGroup(r, g.pid())) System.out.println(line);
+    });
     return RunCommand.exitStatus(r);
   }
 }

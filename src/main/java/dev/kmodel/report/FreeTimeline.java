@@ -101,6 +101,52 @@ public final class FreeTimeline {
     return out;
   }
 
+  /** Objects clone's sharing flags share between the threads of a group. */
+  private static final List<String> SHARED = List.of("files_struct", "fs_struct", "sighand_struct", "signal_struct",
+      "sem_undo_list");
+
+  /**
+   * A thread group's shared objects: each reference a thread took (copy_process), each it dropped,
+   * and who dropped the last one, where and when; then the leader's delayed end.
+   */
+  public static List<String> renderGroup(Report r, int tgid) {
+    List<String> out = new ArrayList<>();
+    String rule = "─".repeat(78);
+    List<TaskRow> members = r.tasks().stream().filter(t -> t.tgid() == tgid).toList();
+    if (members.isEmpty()) {
+      out.add("no thread group " + tgid);
+      return out;
+    }
+    Map<String, Integer> pidOfKey = new LinkedHashMap<>();
+    for (TaskRow t : r.tasks()) pidOfKey.put(t.key(), t.pid());
+    out.add("A THREAD GROUP   tgid " + tgid + " \"" + members.get(0).comm() + "\"   threads "
+        + members.stream().map(t -> String.valueOf(t.pid())).toList());
+    out.add(rule);
+    List<LedgerRow> shared = r.ledger().stream().filter(l -> l.owner() == tgid && SHARED.contains(l.type())).toList();
+    Map<String, List<LedgerRow>> byObject = new LinkedHashMap<>();
+    for (LedgerRow l : shared) byObject.computeIfAbsent(l.object(), k -> new ArrayList<>()).add(l);
+    for (List<LedgerRow> rows : byObject.values()) {
+      LedgerRow first = rows.get(0);
+      out.add("  " + first.type() + "   " + first.object());
+      for (LedgerRow l : rows) {
+        String who = "pid " + pidOfKey.getOrDefault(l.holder(), 0);
+        String what = switch (l.event()) {
+          case "alloc" -> "allocated by " + who;
+          case "get" -> "shared with " + who + " → refcount " + l.refcount();
+          case "put" -> "dropped by " + who + " → refcount " + l.refcount();
+          default -> "FREED: the last reference, dropped by " + who;
+        };
+        out.add(String.format("  │     %-44s in %-22s seq %d, CPU %d", what, l.function(), l.seq(), l.cpu()));
+      }
+    }
+    for (Report.GroupRow g : r.threadGroups()) {
+      if (g.tgid() != tgid) continue;
+      out.add(String.format("  %-16s seq %-6d pids %s — %s", g.event(), g.seq(), g.pids(), g.detail()));
+    }
+    out.add(rule);
+    return out;
+  }
+
   private static String heldLazily(Report r, String mm) {
     return r.cpuStats().stream().filter(c -> mm.equals(c.lazyMm())).map(c -> " — the lazy-TLB active_mm of idle CPU "
         + c.cpu() + "; freed when that CPU next switches to a user task").findFirst().orElse("");
