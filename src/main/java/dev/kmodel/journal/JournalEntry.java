@@ -1,5 +1,7 @@
 package dev.kmodel.journal;
 
+import dev.kmodel.kernel.MsgId;
+
 /**
  * One persisted event as the run journal keeps it.
  *
@@ -9,5 +11,10 @@ package dev.kmodel.journal;
  * @param persistenceId the actor that persisted it
  * @param sequenceNr    its position in that actor's own history
  * @param event         the event object itself
+ * @param msg           the message whose handling wrote it (the actor's receive order), or null
  */
-public record JournalEntry(long ordinal, String persistenceId, long sequenceNr, Object event) {}
+public record JournalEntry(long ordinal, String persistenceId, long sequenceNr, Object event, MsgId msg) {
+  public JournalEntry(long ordinal, String persistenceId, long sequenceNr, Object event) {
+    this(ordinal, persistenceId, sequenceNr, event, null);
+  }
+}

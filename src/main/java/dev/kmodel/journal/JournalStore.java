@@ -43,7 +43,7 @@ public final class JournalStore {
     if (event instanceof StepBatch b) {
       for (Object part : b.events()) {
         long ordinal = ++accepted;
-        if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, part));
+        if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, part, b.cause()));
       }
     } else {
       long ordinal = ++accepted;
@@ -75,7 +75,7 @@ public final class JournalStore {
   }
 
   private static JournalEntry rebatch(JournalEntry first, List<KEvent> events) {
-    Object event = events.size() == 1 ? events.get(0) : new StepBatch(events.get(0).cause(), List.copyOf(events));
+    Object event = new StepBatch(first.msg() == null ? events.get(0).cause() : first.msg(), List.copyOf(events));
     return new JournalEntry(first.ordinal(), first.persistenceId(), first.sequenceNr(), event);
   }
 

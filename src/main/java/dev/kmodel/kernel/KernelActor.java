@@ -50,9 +50,18 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   /** The subclass's commands; each model message is counted as handled when this returns. */
   protected abstract CommandHandler<C, KEvent, S> handlers();
 
+  private MsgId handling = MsgId.NONE;   // the model message this step handles
+  private long sendsAtStart;
+
   @Override
   public final CommandHandler<C, KEvent, S> commandHandler() {
-    return send.activity().counting(handlers());
+    CommandHandler<C, KEvent, S> counted = send.activity().counting(handlers());
+    return (state, cmd) -> {
+      MsgId id = MsgIds.of(cmd);
+      handling = id == null ? MsgId.NONE : id;
+      sendsAtStart = send.count();
+      return counted.apply(state, cmd);
+    };
   }
 
   @Override
@@ -61,7 +70,9 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
     return (state, event) -> {
       if (live) return state;          // live events were applied by emit()
       if (event instanceof StepBatch b) {
-        for (KEvent e : b.events()) state.apply((E) e);
+        for (KEvent e : b.events()) {
+          if (!(e instanceof Handled)) state.apply((E) e);
+        }
       } else {
         state.apply((E) event);
       }
@@ -107,7 +118,11 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   }
 
   private Effect<KEvent, S> finish(boolean stop) {
-    List<E> events = List.copyOf(pending);
+    List<KEvent> events = new ArrayList<>(pending);
+    // A step that sent but changed nothing still journals the message it handled (receive order).
+    if (events.isEmpty() && (!sends.isEmpty() || send.count() != sendsAtStart) && handling != MsgId.NONE) {
+      events.add(new Handled(handling));
+    }
     List<Runnable> effects = List.copyOf(sends);
     pending.clear();
     sends.clear();
@@ -129,8 +144,8 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
     return stop ? effect.thenStop() : effect;
   }
 
-  /** One journal entry per step: a single event as it is, several as a {@link StepBatch}. */
-  private static KEvent journaled(List<? extends KEvent> events) {
-    return events.size() == 1 ? events.get(0) : new StepBatch(events.get(0).cause(), List.copyOf(events));
+  /** One journal entry per step, with the message it handled. */
+  private KEvent journaled(List<? extends KEvent> events) {
+    return new StepBatch(handling, List.copyOf(events));
   }
 }

@@ -20,6 +20,11 @@ public final class Send {
     return new MsgId(self, ++sent);
   }
 
+  /** Messages sent so far. */
+  public long count() {
+    return sent;
+  }
+
   public String self() {
     return self;
   }

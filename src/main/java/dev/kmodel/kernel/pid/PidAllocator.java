@@ -539,8 +539,9 @@ public final class PidAllocator
         if (c.scope() == Scope.PID || c.scope() == Scope.COMM) break;
       }
     }
-    c.replyTo().tell(new Found(send.next(), List.copyOf(out)));
-    return Effect().none();
+    List<Target> found = List.copyOf(out);
+    later(() -> c.replyTo().tell(new Found(send.next(), found)));
+    return commit();
   }
 
 
