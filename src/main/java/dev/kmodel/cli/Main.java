@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code kmodel} command line (contract §1). Exit status: 0 ok, 1 violation, 2 bad input. */
 @Command(name = "kmodel", mixinStandardHelpOptions = true, version = "kmodel 0.1.0",
     description = "A concurrent, actor-based, event-sourced model of Linux process management.",
-    subcommands = {RunCommand.class, DemoCommand.class, BenchCommand.class})
+    subcommands = {RunCommand.class, DemoCommand.class, BenchCommand.class, ReplayCommand.class,
+        ExplainCommand.class})
 public final class Main implements Runnable {
   public static final int OK = 0, VIOLATION = 1, BAD_INPUT = 2;
 

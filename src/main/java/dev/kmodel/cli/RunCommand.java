@@ -1,6 +1,6 @@
 package dev.kmodel.cli;
 
-import dev.kmodel.journal.JournalExport;
+import dev.kmodel.journal.JournalFile;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.ReportJson;
 import dev.kmodel.run.Machine;
@@ -54,12 +54,22 @@ public final class RunCommand implements Callable<Integer> {
     summary(result.report(), System.out);
     try {
       if (report != null) ReportJson.write(result.report(), report);
-      if (journal != null) JournalExport.write(journal, sc, result.journal());
+      if (journal != null) {
+        JournalFile.write(journal, sc, java.nio.file.Files.readString(scenario.toPath()), knobs(), result.journal());
+      }
     } catch (IOException e) {
       System.err.println("kmodel: cannot write output: " + e.getMessage());
       return Main.BAD_INPUT;
     }
     return exitStatus(result.report());
+  }
+
+  /** The config knobs that shape a run, for the journal's header. */
+  static java.util.Map<String, Object> knobs() {
+    var cfg = Machine.config();
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    for (String k : JournalFile.KNOBS) m.put(k, cfg.getAnyRef(k));
+    return m;
   }
 
   static int exitStatus(Report r) {

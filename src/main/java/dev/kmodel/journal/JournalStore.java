@@ -39,9 +39,16 @@ public final class JournalStore {
    * Appends one journal entry; O(1) amortized. A {@link StepBatch} stays one entry of its actor's
    * history (that is what recovery replays) but each of its events gets its own ordinal in the run.
    */
+  private volatile dev.kmodel.replay.ReplayPlan plan;   // a re-run compares what it journals
+
+  public void compareWith(dev.kmodel.replay.ReplayPlan p) {
+    plan = p;
+  }
+
   synchronized void append(String persistenceId, long sequenceNr, Object event) {
     if (event instanceof StepBatch b) {
       for (Object part : b.events()) {
+        if (plan != null) plan.check(persistenceId, part);
         long ordinal = ++accepted;
         if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, part, b.cause()));
       }

@@ -31,11 +31,13 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   protected final Send send;
 
   private final boolean recover;
+  private final dev.kmodel.replay.ReplayPlan plan;   // a re-run's receive order, or null
 
   protected KernelActor(String persistenceId, akka.actor.typed.javadsl.ActorContext<?> ctx) {
     super(PersistenceId.ofUniqueId(persistenceId));
     this.send = new Send(persistenceId, Activity.of(ctx.getSystem().name()));
     this.recover = ctx.getSystem().settings().config().getBoolean("kmodel.recover");
+    this.plan = dev.kmodel.replay.ReplayPlan.forSystem(ctx.getSystem().name());
   }
 
   /**
@@ -54,13 +56,20 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   private long sendsAtStart;
 
   @Override
+  @SuppressWarnings("unchecked")
   public final CommandHandler<C, KEvent, S> commandHandler() {
     CommandHandler<C, KEvent, S> counted = send.activity().counting(handlers());
     return (state, cmd) -> {
       MsgId id = MsgIds.of(cmd);
+      // A re-run: a message that arrives before its recorded turn waits in the stash (still in flight).
+      if (plan != null && !plan.admit(send.self(), id)) return Effect().stash();
       handling = id == null ? MsgId.NONE : id;
       sendsAtStart = send.count();
-      return counted.apply(state, cmd);
+      Effect<KEvent, S> effect = counted.apply(state, cmd);
+      if (plan != null && effect instanceof akka.persistence.typed.javadsl.EffectBuilder<?, ?> b) {
+        return ((akka.persistence.typed.javadsl.EffectBuilder<KEvent, S>) b).thenUnstashAll();
+      }
+      return effect;
     };
   }
 

@@ -16,15 +16,15 @@ public final class MsgIds {
     protected MethodHandle[] computeValue(Class<?> c) {
       try {
         if (!c.isRecord()) return new MethodHandle[0];
-        MethodHandles.Lookup l = MethodHandles.publicLookup();
+        MethodHandles.Lookup l = MethodHandles.lookup();
         for (RecordComponent rc : c.getRecordComponents()) {
-          if (rc.getType() == MsgId.class) return new MethodHandle[] {l.unreflect(rc.getAccessor())};
+          if (rc.getType() == MsgId.class) return new MethodHandle[] {l.unreflect(open(rc))};
         }
         for (RecordComponent rc : c.getRecordComponents()) {
           if (!rc.getType().isRecord()) continue;
           for (RecordComponent inner : rc.getType().getRecordComponents()) {
             if (inner.getType() == MsgId.class) {
-              return new MethodHandle[] {l.unreflect(rc.getAccessor()), l.unreflect(inner.getAccessor())};
+              return new MethodHandle[] {l.unreflect(open(rc)), l.unreflect(open(inner))};
             }
           }
         }
@@ -34,6 +34,13 @@ public final class MsgIds {
       return new MethodHandle[0];
     }
   };
+
+  /** Package-private message records (a CPU's Tick, RCU's GpKick) are model messages too. */
+  private static java.lang.reflect.Method open(RecordComponent rc) {
+    java.lang.reflect.Method m = rc.getAccessor();
+    m.setAccessible(true);
+    return m;
+  }
 
   /** The message's id, or null if it carries none (a probe, a non-model message). */
   public static MsgId of(Object msg) {

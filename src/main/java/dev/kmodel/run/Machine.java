@@ -65,10 +65,16 @@ public final class Machine {
 
   /** Boots a machine for the scenario; the caller waits for quiescence and closes it. */
   public static Running start(Scenario scenario, Config config, boolean keepJournal) {
+    return start(scenario, config, keepJournal, null);
+  }
+
+  /** Boots a machine that re-runs a recording: each actor follows {@code plan}'s receive order. */
+  public static Running start(Scenario scenario, Config config, boolean keepJournal,
+      dev.kmodel.replay.ReplayPlan plan) {
     // Initialize logging before Akka's threads log concurrently (avoids slf4j's replay warning).
     dev.kmodel.log.LogbackWithoutMdc.install();
     org.slf4j.LoggerFactory.getILoggerFactory();
-    return new Running(Boot.withInit(scenario), config, keepJournal);
+    return new Running(Boot.withInit(scenario), config, keepJournal, plan);
   }
 
   /** A machine that is running. */
@@ -82,11 +88,18 @@ public final class Machine {
 
     private final Activity activity;
 
-    Running(Scenario sc, Config config, boolean keepJournal) {
+    private final dev.kmodel.replay.ReplayPlan plan;
+
+    Running(Scenario sc, Config config, boolean keepJournal, dev.kmodel.replay.ReplayPlan plan) {
       this.sc = sc;
       this.name = "kmodel-" + RUNS.incrementAndGet();
       this.cfg = config.withValue("kmodel.journal.store", ConfigValueFactory.fromAnyRef(keepJournal));
+      this.plan = plan;
       this.store = JournalStore.forSystem(name);
+      if (plan != null) {
+        plan.install(name);
+        store.compareWith(plan);
+      }
       this.activity = Activity.of(name);
       this.system = ActorSystem.create(Kernel.create(sc, cfg), name, cfg);
       ActorRef<AllDeadLetters> listener = system.systemActorOf(Behaviors.receiveMessage((AllDeadLetters d) -> {
@@ -119,6 +132,8 @@ public final class Machine {
           long count = store.accepted();
           if (activity.inFlight() == 0 && idle(system, env) && count == lastCount) {
             if (++stable >= 2) return "completed";
+          } else if (plan != null && plan.mismatch() != null && count == lastCount) {
+            if (++stable >= 20) return "diverged";       // a re-run that left the recording and stopped moving
           } else {
             stable = 0;
           }
@@ -149,6 +164,7 @@ public final class Machine {
       }
       JournalStore.release(name);
       Activity.release(name);
+      dev.kmodel.replay.ReplayPlan.release(name);
       dev.kmodel.kernel.time.TimeKeeper.release(name);
     }
   }

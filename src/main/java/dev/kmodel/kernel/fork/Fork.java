@@ -103,7 +103,9 @@ public final class Fork {
     }
     TaskInit.Group group = thread ? new TaskInit.Group(s.leaderKey, Threads.leader(t, s), s.tgid) : null;
     TaskInit init = new TaskInit(c.key(), sibling ? s.parentKey : t.key(), sibling ? s.ppid : s.tgid,
-        sibling ? s.parent : t.self, thread ? s.comm : program, program, s.vars, s.sigactions,
+        sibling ? s.parent : t.self, thread ? s.comm : program, program,
+        java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(s.vars)),
+        java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(s.sigactions)),
         s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, s.kthread, s.cpu, copyPath(s),
         s.hasChildSubreaper || s.isChildSubreaper, exitSignal, group, java.util.Map.copyOf(shared));
     ActorRef<TaskCmd> child = c.ref();

@@ -1,0 +1,83 @@
+package dev.kmodel.cli;
+
+import dev.kmodel.journal.JournalFile;
+import dev.kmodel.replay.Inspect;
+import dev.kmodel.replay.ReplayPlan;
+import dev.kmodel.replay.Rerun;
+import dev.kmodel.scenario.Scenario;
+import dev.kmodel.scenario.ScenarioException;
+import java.io.File;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code kmodel replay J --at SEQ [--pid P]}: the machine at that point of a recorded run, folded from
+ * the journal; {@code kmodel replay J --rerun}: the run executed again in the recorded receive order,
+ * compared event by event with the recording.
+ */
+@Command(name = "replay", description = "Inspect a recorded journal at a point (--at), or re-run it exactly (--rerun).")
+public final class ReplayCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "JOURNAL", description = "a journal written by run --journal")
+  File journal;
+
+  @Option(names = "--at", paramLabel = "SEQ", description = "the point of the run (default: its end)")
+  Long at;
+
+  @Option(names = "--pid", paramLabel = "P", description = "also show this task's own state")
+  Integer pid;
+
+  @Option(names = "--rerun", description = "re-execute with real actors in the recorded receive order")
+  boolean rerun;
+
+  @Override
+  public Integer call() {
+    JournalFile.Loaded l;
+    Scenario sc;
+    try {
+      l = JournalFile.read(journal);
+      sc = Rerun.scenario(l.header());
+    } catch (JournalFile.BadJournal e) {
+      System.err.println("kmodel: " + e.getMessage());
+      return Main.BAD_INPUT;
+    } catch (ScenarioException e) {
+      System.err.println("kmodel: " + journal + ": the recorded scenario no longer loads: " + e.getMessage());
+      return Main.BAD_INPUT;
+    }
+    if (rerun) return rerun(l);
+    long n = l.events().size();
+    long seq = at == null ? n : at;
+    if (seq < 1 || seq > n) {
+      System.err.println("kmodel: --at must be between 1 and " + n + ", got " + seq);
+      return Main.BAD_INPUT;
+    }
+    for (String line : Inspect.at(l, sc, seq, pid)) System.out.println(line);
+    return Main.OK;
+  }
+
+  private int rerun(JournalFile.Loaded l) {
+    Rerun.Outcome o;
+    try {
+      o = Rerun.run(l);
+    } catch (ScenarioException e) {
+      System.err.println("kmodel: " + journal + ": " + e.getMessage());
+      return Main.BAD_INPUT;
+    }
+    if (o.identical()) {
+      System.out.printf("re-run identical: %d events of %d actors, each in its recorded order (outcome %s, %d violations)%n",
+          o.compared(), o.actors(), o.report().outcome(), o.report().violations().size());
+      return Main.OK;
+    }
+    ReplayPlan.Divergence d = o.divergence();
+    if (d == null) {
+      System.out.println("re-run did not finish (" + o.status() + ")");
+    } else {
+      System.out.println("re-run DIVERGED at " + d.actor() + "'s event #" + (d.index() + 1));
+      System.out.println("  recorded: " + (d.expected() == null ? "(nothing)" : d.expectedType() + " " + d.expected()));
+      System.out.println("  re-run:   " + (d.actual() == null ? "(nothing: it stopped short)" : d.actualType() + " "
+          + d.actual()));
+    }
+    return Main.VIOLATION;
+  }
+}

@@ -1,0 +1,53 @@
+package dev.kmodel.replay;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import dev.kmodel.journal.JournalFile;
+import dev.kmodel.report.Report;
+import dev.kmodel.run.Machine;
+import dev.kmodel.scenario.Scenario;
+import dev.kmodel.scenario.ScenarioException;
+import dev.kmodel.scenario.ScenarioParser;
+import java.util.Map;
+
+/**
+ * Deterministic re-execution of a recorded run: the same scenario, seed, CPUs and knobs, real actors
+ * on real threads, but every actor handles its messages in the recorded order (a message that
+ * arrives early waits in the actor's stash until it is due). Every event journaled is compared with
+ * the recording; the first difference is reported with both sides.
+ */
+public final class Rerun {
+  private Rerun() {}
+
+  /** What a re-run found. */
+  public record Outcome(Report report, ReplayPlan.Divergence divergence, long compared, int actors, String status) {
+    public boolean identical() {
+      return divergence == null && status.equals("completed");
+    }
+  }
+
+  /** The recorded scenario, with the seed and CPU count the recording used. */
+  public static Scenario scenario(JournalFile.Header h) throws ScenarioException {
+    String name = h.file().isEmpty() ? h.scenario() + ".conf" : h.file();
+    return ScenarioParser.parseString(name, h.source()).withSeed(h.seed()).withCpus(h.cpus());
+  }
+
+  /** The config the recording ran with (the knobs in its header). */
+  public static Config config(JournalFile.Header h) {
+    Config c = Machine.config();
+    for (Map.Entry<String, Object> e : h.config().entrySet()) {
+      c = c.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue()));
+    }
+    return c;
+  }
+
+  public static Outcome run(JournalFile.Loaded loaded) throws ScenarioException {
+    ReplayPlan plan = ReplayPlan.of(loaded);
+    Scenario sc = scenario(loaded.header());
+    try (Machine.Running r = Machine.start(sc, config(loaded.header()), true, plan)) {
+      String status = r.awaitQuiescence();
+      Report report = r.result(status).report();
+      return new Outcome(report, plan.divergence(), plan.compared(), plan.actors(), status);
+    }
+  }
+}
