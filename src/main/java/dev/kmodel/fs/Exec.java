@@ -44,6 +44,8 @@ public final class Exec {
       t.yieldCpu(s, dev.kmodel.kernel.sched.Cpu.Yield.BLOCK, 0);
       return;
     }
+    unshareSighand(t, s, cause);
+    unshareFiles(t, s, cause);
     t.phase(s, cause, Phase.EXEC_MM, "image", image);
     newImage(t, s, pages);
   }
@@ -80,31 +82,66 @@ public final class Exec {
       afterDeThread(t, s, cause);
       return;
     }
-    TaskCmd.Takeover k = c.takeover();
+    // The switch happens under write_lock_irq(&tasklist_lock): the leader's parent is read there.
+    t.phase(s, cause, Phase.EXEC_TAKEOVER, "takeover", c.takeover());
+    Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
+    t.then(() -> t.env.tasklist().tell(new dev.kmodel.kernel.locking.TasklistLock.Lock(t.nextId(),
+        dev.kmodel.kernel.locking.TasklistLock.Mode.WRITE, ctx, t.grants)));
+  }
+
+  /** Holding the lock: the old leader takes our pid (exchange_tids) and tells us its parent as it is now. */
+  public static void takeoverLocked(Task t, TaskState s, MsgId cause) {
+    TaskCmd.Takeover k = (TaskCmd.Takeover) s.data.get("takeover");
+    int oldTid = s.pid, oldVtid = s.vpid;
+    String oldPidObject = s.pidObject, key = t.key();
+    t.then(() -> k.leader().tell(new TaskCmd.Demote(t.nextId(), key, t.self, oldTid, oldVtid, oldPidObject)));
+  }
+
+  /** The leader's parent and exit signal, read under the lock: we become the leader, it is released. */
+  public static void demoted(Task t, TaskState s, TaskCmd.Demoted c) {
+    if (s.phase != Phase.EXEC_TAKEOVER) return;
+    TaskCmd.Takeover old = (TaskCmd.Takeover) s.data.get("takeover");
+    TaskCmd.Takeover k = new TaskCmd.Takeover(old.leaderKey(), old.leader(), old.tgid(), old.pidObject(),
+        c.parentKey(), c.ppid(), c.parent(), c.exitSignal());
     int oldTid = s.pid;
-    int oldVtid = s.vpid;
-    String oldPidObject = s.pidObject;
-    t.event(s, new TookLeadership(cause, k));
+    t.event(s, new TookLeadership(c.id(), k));
     Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
     ChildInfo me = new ChildInfo(t.key(), k.tgid(), t.self, s.pgid, k.exitSignal(), "", 0);
-    String key = t.key();
     t.then(() -> {
-      k.leader().tell(new TaskCmd.Demote(t.nextId(), key, t.self, oldTid, oldVtid, oldPidObject));
       if (k.parent() != null) k.parent().tell(new TaskCmd.ChildReplaced(t.nextId(), k.leaderKey(), me));
       t.env.pids().tell(new PidAllocator.ExchangePids(t.nextId(), k.tgid(), oldTid, ctx));
+      t.env.tasklist().tell(new dev.kmodel.kernel.locking.TasklistLock.Unlock(t.nextId(),
+          dev.kmodel.kernel.locking.TasklistLock.Mode.WRITE, ctx));
     });
     // release_task(leader): exit_signal is -1 now, nobody is told.
-    ChildInfo old = new ChildInfo(k.leaderKey(), oldTid, k.leader(), s.pgid, -1, "dead", 0);
-    Release.releaseAll(t, s, cause, java.util.List.of(old), PATH + "/begin_new_exec/de_thread", "exec");
+    ChildInfo gone = new ChildInfo(k.leaderKey(), oldTid, k.leader(), s.pgid, -1, "dead", 0);
+    Release.releaseAll(t, s, c.id(), java.util.List.of(gone), PATH + "/begin_new_exec/de_thread", "exec");
   }
 
   /** The group is ours alone: unshare_files, then the new image. */
   public static void afterDeThread(Task t, TaskState s, MsgId cause) {
     String image = (String) s.data.get("image");
     int pages = (Integer) s.data.get("pages");
+    unshareSighand(t, s, cause);
     unshareFiles(t, s, cause);
     t.phase(s, cause, Phase.EXEC_MM, "image", image);
     newImage(t, s, pages);
+  }
+
+  /**
+   * unshare_sighand (de_thread): signal actions shared with another process (CLONE_SIGHAND without
+   * CLONE_THREAD) are copied, so its later sigaction calls no longer reach the new program.
+   */
+  static void unshareSighand(Task t, TaskState s, MsgId cause) {
+    String table = s.objects.sighand();
+    if (table == null || !s.sharedNow(table)) return;
+    String k = t.key();
+    String copy = dev.kmodel.ledger.ObjType.SIGHAND_STRUCT.kernelName + "#" + k + ".exec";
+    Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread/unshare_sighand");
+    dev.kmodel.kernel.fork.Shared.put(t, s, cause, table, ctx.in("__cleanup_sighand"));
+    t.event(s, new dev.kmodel.kernel.task.TaskEvent.SighandUnshared(cause, copy, java.util.List.of(
+        dev.kmodel.ledger.LedgerEntry.of(copy, dev.kmodel.ledger.ObjType.SIGHAND_STRUCT, k, "alloc", 1, k,
+            ctx.in("kmem_cache_alloc")))));
   }
 
   /**

@@ -35,8 +35,8 @@ public final class FileSyscalls {
     if (Shared.tableShared(s, table) && !s.counts(table)) {
       t.phase(s, cause, Phase.FILE_SHARED);
       var owner = Shared.owner(t, s, table);
-      t.then(() -> owner.tell(new TaskCmd.CloseFd(t.nextId(), (int) Math.max(-1, Math.min(fd, Integer.MAX_VALUE)),
-          t.self)));
+      t.then(() -> owner.tell(new TaskCmd.CloseFd(t.nextId(), table,
+          (int) Math.max(-1, Math.min(fd, Integer.MAX_VALUE)), t.self)));
       return;
     }
     if (fd < 0 || fd >= s.fds.size() || s.fds.get((int) fd) == null) {
@@ -78,7 +78,7 @@ public final class FileSyscalls {
         // fd_install in a shared table: its owner hands out the descriptor.
         t.phase(s, cause, Phase.FILE_SHARED);
         var owner = Shared.owner(t, s, table);
-        t.then(() -> owner.tell(new TaskCmd.InstallFds(t.nextId(), f.files(), t.self)));
+        t.then(() -> owner.tell(new TaskCmd.InstallFds(t.nextId(), table, f.files(), t.self)));
         return;
       }
       int fd = s.fds.size();

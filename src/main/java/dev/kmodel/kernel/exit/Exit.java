@@ -164,8 +164,8 @@ public final class Exit {
   public static void exitNotify(Task t, TaskState s, MsgId cause) {
     // find_child_reaper: the init of a pid namespace with no other live thread takes the namespace
     // down first (zap_pid_ns_processes), with tasklist_lock dropped meanwhile.
-    if (s.nsId != 0 && s.vpid == 1 && !Boolean.TRUE.equals(s.data.get("zapped"))
-        && (s.threads.isEmpty() || s.threads.values().stream().allMatch(ThreadInfo::exiting))) {
+    // (The init's group is the reaper while any of its threads lives: the last one takes the namespace down.)
+    if (s.nsId != 0 && s.vtgid == 1 && groupDead(s) && !Boolean.TRUE.equals(s.data.get("zapped"))) {
       t.phase(s, cause, Phase.EXIT_NOTIFY_LOCK, "zapped", true);
       Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_child_reaper");
       int ns = s.nsId, from = s.pid;
@@ -402,6 +402,16 @@ public final class Exit {
 
   /** The child reaper adopts an exiting task's children (list_splice_tail onto its children list). */
   public static void adopt(Task t, TaskState s, TaskCmd.Adopt c) {
+    // find_child_reaper: a reaper whose leader has exited is represented by a live thread of its group
+    // (pid_ns->child_reaper = find_alive_thread(father)).
+    if (s.isLeader() && s.pfExiting && !s.threads.isEmpty()) {
+      ThreadInfo alive = Threads.aliveThread(t, s, t.key());
+      ActorRef<TaskCmd> to = alive != null ? alive.ref() : s.threads.values().iterator().next().ref();
+      TaskCmd.Adopt fwd = c;
+      t.then(() -> to.tell(new TaskCmd.Adopt(t.nextId(), fwd.children(), fwd.from(), fwd.why(), fwd.ctx(),
+          fwd.replyTo())));
+      return;
+    }
     List<String> autoreap = new ArrayList<>();
     boolean zombies = false;
     boolean sameGroup = c.why().equals("thread-group");

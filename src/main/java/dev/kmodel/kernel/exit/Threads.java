@@ -39,6 +39,13 @@ public final class Threads {
   /** copy_process, CLONE_THREAD, on the leader: the thread joins signal->thread_head; nr_threads++. */
   public static void threadLinked(Task t, TaskState s, TaskCmd.ThreadLinked c) {
     t.event(s, new ThreadAdded(c.id(), c.thread()));
+    // A thread that joins a group already exiting is killed with it (its creator raced the group exit).
+    if (s.groupExit) {
+      ActorRef<TaskCmd> r = c.thread().ref();
+      int code = s.groupExitCode, from = s.pid;
+      Ctx ctx = new Ctx(t.key(), s.pid, s.cpu, "zap_other_threads");
+      t.then(() -> r.tell(new TaskCmd.Zap(t.nextId(), code, from, ctx)));
+    }
   }
 
   // ---- exit_group ----------------------------------------------------------------------------
@@ -262,6 +269,11 @@ public final class Threads {
 
   /** exchange_tids on the old leader: it is a thread now, with the exec'ing thread's old pid. */
   public static void demote(Task t, TaskState s, TaskCmd.Demote c) {
+    String parentKey = s.parentKey;
+    int ppid = s.ppid, exitSignal = s.exitSignal;
+    ActorRef<TaskCmd> parent = s.parent;
     t.event(s, new Demoted(c.id(), c.leaderKey(), c.leader(), c.tid(), c.vtid(), c.pidObject()));
+    ActorRef<TaskCmd> to = c.leader();
+    t.then(() -> to.tell(new TaskCmd.Demoted(t.nextId(), parentKey, ppid, parent, exitSignal)));
   }
 }

@@ -57,6 +57,10 @@ public final class Fork {
       default -> 0;
     };
     Errno bad = CloneFlags.check(flags, s.vpid == 1);   // SIGNAL_UNKILLABLE: the init of its namespace
+    // copy_process: a thread must be in the namespace its creator's children go to.
+    if (bad == null && (flags & CloneFlags.CLONE_THREAD) != 0 && s.childNs >= 0 && s.childNs != s.nsId) {
+      bad = Errno.EINVAL;
+    }
     if (bad != null) {
       t.ret(s, cause, 0, bad, null);
       return;
@@ -272,7 +276,7 @@ public final class Fork {
       // A thread is on its group's list, not on any children list.
       ThreadInfo th = new ThreadInfo(childKey, pid, child, false);
       if (s.isLeader()) {
-        t.event(s, new ThreadAdded(cause, th));
+        Threads.threadLinked(t, s, new TaskCmd.ThreadLinked(cause, th));
       } else {
         ActorRef<TaskCmd> leader = s.leader;
         t.then(() -> leader.tell(new TaskCmd.ThreadLinked(t.nextId(), th)));

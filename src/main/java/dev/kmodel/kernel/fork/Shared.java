@@ -92,12 +92,13 @@ public final class Shared {
     }
     t.event(s, new SharedDropped(c.id(), object, c.holder(), 0, List.of()));
     Ctx at = c.ctx();
+    boolean kept = s.keptFds.containsKey(object) || s.keptSigactions.containsKey(object);
     switch (type) {
       case FILES_STRUCT -> {
         // put_files_struct → close_files: fput every open file; the struct goes to the slab.
-        List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
-        t.event(s, new FilesReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0, c.holder(),
-            at.in("kmem_cache_free")))));
+        List<String> files = (kept ? s.keptFds.get(object) : s.fds).stream().filter(Objects::nonNull).toList();
+        LedgerEntry free = LedgerEntry.of(object, type, k, "free", 0, c.holder(), at.in("kmem_cache_free"));
+        t.event(s, kept ? new KeptTableFreed(c.id(), object, List.of(free)) : new FilesReleased(c.id(), List.of(free)));
         if (!files.isEmpty()) {
           t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), files, object, at.in("close_files/filp_close"),
               null, true)));
@@ -110,8 +111,11 @@ public final class Shared {
         t.event(s, new SemUndoReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0,
             c.holder(), at.in("kfree_rcu")))));
       }
-      default -> t.event(s, new SharedDropped(c.id(), object, c.holder(), 0, List.of(LedgerEntry.of(object, type, k,
-          "free", 0, c.holder(), at.in(type == ObjType.SIGNAL_STRUCT ? "free_signal_struct" : "kmem_cache_free")))));
+      default -> {
+        List<LedgerEntry> free = List.of(LedgerEntry.of(object, type, k, "free", 0, c.holder(),
+            at.in(type == ObjType.SIGNAL_STRUCT ? "free_signal_struct" : "kmem_cache_free")));
+        t.event(s, kept ? new KeptTableFreed(c.id(), object, free) : new SharedDropped(c.id(), object, c.holder(), 0, free));
+      }
     }
   }
 
@@ -124,7 +128,8 @@ public final class Shared {
 
   /** The owner applies a change to a shared table and sends it to every other holder, in order. */
   public static void change(Task t, TaskState s, dev.kmodel.kernel.task.TaskEvent change, String object) {
-    t.event(s, change);
+    boolean kept = s.keptFds.containsKey(object) || s.keptSigactions.containsKey(object);
+    t.event(s, kept ? new KeptTableChanged(change.cause(), object, change) : change);
     Map<String, ActorRef<TaskCmd>> holders = s.sharers.getOrDefault(object, new java.util.LinkedHashMap<>());
     List<ActorRef<TaskCmd>> to = new ArrayList<>(holders.values());
     t.then(() -> {
@@ -146,27 +151,33 @@ public final class Shared {
 
   /** fd_install in a shared fd table: the next descriptor is the table's size, as the owner sees it. */
   public static void installFds(Task t, TaskState s, TaskCmd.InstallFds c) {
-    int fd = s.fds.size();
-    change(t, s, new FilesOpened(c.id(), c.files()), s.objects.filesStruct());
+    int fd = fdsOf(s, c.table()).size();
+    change(t, s, new FilesOpened(c.id(), c.files()), c.table());
     reply(t, c.replyTo(), fd, null, null);
   }
 
   /** close_fd in a shared fd table. */
   public static void closeFd(Task t, TaskState s, TaskCmd.CloseFd c) {
     int fd = c.fd();
-    if (fd < 0 || fd >= s.fds.size() || s.fds.get(fd) == null) {
+    List<String> fds = fdsOf(s, c.table());
+    if (fd < 0 || fd >= fds.size() || fds.get(fd) == null) {
       reply(t, c.replyTo(), 0, dev.kmodel.kernel.Errno.EBADF, null);
       return;
     }
-    String file = s.fds.get(fd);
-    change(t, s, new FileClosed(c.id(), fd), s.objects.filesStruct());
+    String file = fds.get(fd);
+    change(t, s, new FileClosed(c.id(), fd), c.table());
     reply(t, c.replyTo(), 0, null, file);
   }
 
   /** do_sigaction on a shared sighand_struct. */
   public static void setSigaction(Task t, TaskState s, TaskCmd.SetSigaction c) {
-    change(t, s, new SigactionSet(c.id(), c.sig(), c.action()), s.objects.sighand());
+    change(t, s, new SigactionSet(c.id(), c.sig(), c.action()), c.table());
     reply(t, c.replyTo(), 0, null, null);
+  }
+
+  /** The fd table named {@code table}: ours, or one we keep for others. */
+  private static List<String> fdsOf(TaskState s, String table) {
+    return s.keptFds.getOrDefault(table, s.fds);
   }
 
   private static void reply(Task t, ActorRef<TaskCmd> to, long ret, dev.kmodel.kernel.Errno errno, String file) {

@@ -40,7 +40,7 @@ public final class Signals {
         // CLONE_SIGHAND: the table is changed under its siglock, by the actor that counts it.
         t.phase(s, cause, Phase.SIGACTION_SHARED);
         var owner = dev.kmodel.kernel.fork.Shared.owner(t, s, sighand);
-        t.then(() -> owner.tell(new TaskCmd.SetSigaction(t.nextId(), sig, a, t.self)));
+        t.then(() -> owner.tell(new TaskCmd.SetSigaction(t.nextId(), sighand, sig, a, t.self)));
         return;
       }
       dev.kmodel.kernel.fork.Shared.change(t, s, new SigactionSet(cause, sig, a), sighand);
@@ -86,7 +86,7 @@ public final class Signals {
       key = (int) -pid;
     }
     t.phase(s, cause, Phase.KILL_LOOKUP, "sig", sig);
-    int caller = s.pid;
+    int caller = s.tgid;             // kill(-1) spares the caller's whole thread group
     // Numbers are the caller's namespace's; its own group (kill(0)) is known by the global number.
     int ns = pid == 0 ? 0 : s.nsId;
     t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), scope, key, comm, caller, t.lookups, ns)));

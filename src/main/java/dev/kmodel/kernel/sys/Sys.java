@@ -95,7 +95,7 @@ public final class Sys {
     }
     t.event(s, new PgidSet(cause, s.pid, s.pid));
     notifyParent(t, s);
-    t.ret(s, cause, s.pid, null, null);
+    t.ret(s, cause, s.vpid, null, null);      // pid_vnr(sid): the number in the caller's namespace
   }
 
   /**

@@ -18,5 +18,5 @@ public enum Phase {
   // vfork: the parent in wait_for_vfork_done
   VFORK_WAIT,
   // execve: the new mm, then the old one released
-  EXEC_DETHREAD, EXEC_MM, EXEC_OLD_MM
+  EXEC_DETHREAD, EXEC_TAKEOVER, EXEC_MM, EXEC_OLD_MM
 }

@@ -280,6 +280,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(DeThread.class, (s, c) -> { Threads.deThread(this, s, c); return commit(); })
         .onCommand(DeThreadDone.class, (s, c) -> { dev.kmodel.fs.Exec.deThreadDone(this, s, c); return commit(); })
         .onCommand(Demote.class, (s, c) -> { Threads.demote(this, s, c); return commit(); })
+        .onCommand(TaskCmd.Demoted.class, (s, c) -> { dev.kmodel.fs.Exec.demoted(this, s, c); return commit(); })
         .onCommand(ChildReplaced.class, (s, c) -> {
           ChildInfo old = s.children.get(c.oldKey());
           if (old != null) event(s, new ChildRemoved(c.id(), c.oldKey()));
@@ -533,6 +534,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case FORK_LOCK -> Fork.linked(this, s, cause);
       case EXIT_NOTIFY_LOCK -> Exit.exitNotify(this, s, cause);
       case WAIT_LOCK -> Wait.locked(this, s, cause);
+      case EXEC_TAKEOVER -> dev.kmodel.fs.Exec.takeoverLocked(this, s, cause);
       case RELEASE_LOCK -> Release.locked(this, s, cause);
       default -> { }
     }

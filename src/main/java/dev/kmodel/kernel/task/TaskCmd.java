@@ -191,13 +191,14 @@ public sealed interface TaskCmd {
   record SharedPut(MsgId id, String object, String holder, Ctx ctx) implements TaskCmd {}
 
   /** fd_install in a shared files_struct (under files->file_lock, here the owner's mailbox). */
-  record InstallFds(MsgId id, List<String> files, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+  record InstallFds(MsgId id, String table, List<String> files, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
 
   /** close_fd in a shared files_struct: EBADF or the file to fput. */
-  record CloseFd(MsgId id, int fd, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+  record CloseFd(MsgId id, String table, int fd, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
 
   /** do_sigaction on a shared sighand_struct (under sighand->siglock). */
-  record SetSigaction(MsgId id, int sig, SigAction action, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+  record SetSigaction(MsgId id, String table, int sig, SigAction action, ActorRef<TaskCmd> replyTo)
+      implements TaskCmd {}
 
   /** The owner changed the shared table: every sharer applies the same change, in the same order. */
   record ApplyShared(MsgId id, TaskEvent change) implements TaskCmd {}
@@ -235,6 +236,9 @@ public sealed interface TaskCmd {
   /** exchange_tids: the old leader takes the exec'ing thread's pid, to be released silently. */
   record Demote(MsgId id, String leaderKey, ActorRef<TaskCmd> leader, int tid, int vtid, String pidObject)
       implements TaskCmd {}
+
+  /** The old leader's answer: its real parent and exit signal as they are now (under tasklist_lock). */
+  record Demoted(MsgId id, String parentKey, int ppid, ActorRef<TaskCmd> parent, int exitSignal) implements TaskCmd {}
 
   /** The process's entry on its parent's children list now names the thread that exec'd. */
   record ChildReplaced(MsgId id, String oldKey, ChildInfo now) implements TaskCmd {}

@@ -232,6 +232,15 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   /** shmget: this task created a segment (exit_shm will look at it). */
   record ShmSegmentCreated(MsgId cause, int shmid) implements TaskEvent {}
 
+  /** unshare_sighand (de_thread): this task's own copy of a sighand_struct it shared. */
+  record SighandUnshared(MsgId cause, String object, List<LedgerEntry> ledger) implements TaskEvent {}
+
+  /** A change to a table this actor still counts for others but no longer uses itself (after execve). */
+  record KeptTableChanged(MsgId cause, String table, TaskEvent change) implements TaskEvent {}
+
+  /** The last reference to such a table went: its files are closed (files_struct), it is freed. */
+  record KeptTableFreed(MsgId cause, String table, List<LedgerEntry> ledger) implements TaskEvent {}
+
   /** The exec'ing thread has the group to itself. */
   record GroupExecDone(MsgId cause) implements TaskEvent {}
 

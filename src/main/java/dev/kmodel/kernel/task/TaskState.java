@@ -76,6 +76,10 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public final Map<String, ActorRef<TaskCmd>> objOwner = new HashMap<>();   // used here, counted by that task
   public final Map<String, Integer> refs = new HashMap<>();                 // counted here and shared (absent: 1)
   public final Map<String, LinkedHashMap<String, ActorRef<TaskCmd>>> sharers = new HashMap<>();  // the other holders
+  // Tables this actor counts for others after its own execve gave it private copies (unshare_files,
+  // unshare_sighand): the others' fd table and signal actions, changed here.
+  public final Map<String, List<String>> keptFds = new HashMap<>();
+  public final Map<String, Map<Integer, SigAction>> keptSigactions = new HashMap<>();
 
   // ---- run state ----------------------------------------------------------------------------
   public String state = "new";         // new, running, sleeping, zombie, dead, freed
@@ -366,7 +370,9 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       releaser = n.releaser();
       releasedThread = n.thread();
     } else if (e instanceof FilesUnshared x) {
-      objOwner.remove(objects.filesStruct());
+      String old = objects.filesStruct();
+      if (!objOwner.containsKey(old) && refs.containsKey(old)) keptFds.put(old, new ArrayList<>(fds));
+      objOwner.remove(old);
       objects = new Owned(objects.taskStruct(), objects.kernelStack(), objects.threadInfo(), objects.cred(),
           x.object(), objects.fsStruct(), objects.sighand(), objects.signal(), objects.nsproxy());
     } else if (e instanceof ShmSegmentCreated) {
@@ -384,6 +390,19 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       childNsReaperKey = x.key();
       childNsReaper = x.ref();
       childNsReaperPid = x.pid();
+    } else if (e instanceof SighandUnshared x) {
+      String old = objects.sighand();
+      if (!objOwner.containsKey(old) && refs.containsKey(old)) keptSigactions.put(old, new TreeMap<>(sigactions));
+      objOwner.remove(old);
+      objects = new Owned(objects.taskStruct(), objects.kernelStack(), objects.threadInfo(), objects.cred(),
+          objects.filesStruct(), objects.fsStruct(), x.object(), objects.signal(), objects.nsproxy());
+    } else if (e instanceof KeptTableChanged x) {
+      if (x.change() instanceof FilesOpened f) keptFds.get(x.table()).addAll(f.files());
+      else if (x.change() instanceof FileClosed f) keptFds.get(x.table()).set(f.fd(), null);
+      else if (x.change() instanceof SigactionSet a) keptSigactions.get(x.table()).put(a.sig(), a.action());
+    } else if (e instanceof KeptTableFreed x) {
+      keptFds.remove(x.table());
+      keptSigactions.remove(x.table());
     } else if (e instanceof GroupExecStarted x) {
       groupExecKey = x.key();
       groupExecRef = x.requester();
