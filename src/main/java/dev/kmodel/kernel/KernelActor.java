@@ -54,6 +54,7 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
 
   private MsgId handling = MsgId.NONE;   // the model message this step handles
   private long sendsAtStart;
+  private boolean committed;             // this step went through finish()
 
   @Override
   @SuppressWarnings("unchecked")
@@ -65,7 +66,11 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
       if (plan != null && !plan.admit(send.self(), id)) return Effect().stash();
       handling = id == null ? MsgId.NONE : id;
       sendsAtStart = send.count();
+      committed = false;
       Effect<KEvent, S> effect = counted.apply(state, cmd);
+      // A handler that returned without a step of its own still journals the message it handled:
+      // whether a message changes anything depends on when it comes, so a re-run must know its turn.
+      if (!committed && handling != MsgId.NONE) effect = finish(false);
       if (plan != null && effect instanceof akka.persistence.typed.javadsl.EffectBuilder<?, ?> b) {
         return ((akka.persistence.typed.javadsl.EffectBuilder<KEvent, S>) b).thenUnstashAll();
       }
@@ -127,11 +132,10 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   }
 
   private Effect<KEvent, S> finish(boolean stop) {
+    committed = true;
     List<KEvent> events = new ArrayList<>(pending);
-    // A step that sent but changed nothing still journals the message it handled (receive order).
-    if (events.isEmpty() && (!sends.isEmpty() || send.count() != sendsAtStart) && handling != MsgId.NONE) {
-      events.add(new Handled(handling));
-    }
+    // A step that changed nothing still journals the message it handled (the actor's receive order).
+    if (events.isEmpty() && handling != MsgId.NONE) events.add(new Handled(handling));
     List<Runnable> effects = List.copyOf(sends);
     pending.clear();
     sends.clear();

@@ -70,8 +70,8 @@ public final class ReplayPlan {
 
   /**
    * The gate: may {@code actor} handle message {@code id} now? Yes if it is the next one it handled in
-   * the recording, or one it never recorded (a message that changed nothing and sent nothing).
-   * A message handled now is taken off the order.
+   * the recording; a message the recording never had (the run already diverged) goes through so
+   * that the difference shows. A message handled now is taken off the order.
    */
   public boolean admit(String actor, MsgId id) {
     if (id == null || id.equals(MsgId.NONE)) return true;
