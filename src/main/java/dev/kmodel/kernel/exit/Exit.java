@@ -97,13 +97,34 @@ public final class Exit {
   public static void exitMmDone(Task t, TaskState s, MsgId cause) {
     String k = t.key();
     if (s.semUndo != null) {
-      // exit_sem (ipc/sem.c): the last user of the undo list applies its adjustments and frees it.
+      // exit_sem (ipc/sem.c): the last user of the undo list applies its adjustments (before anyone can
+      // reap us) and frees it. A list counted elsewhere: ask, and wait for the answer.
       Ctx ctx = t.ctx(s, "do_exit/exit_sem");
+      if (!s.counts(s.semUndo)) {
+        t.phase(s, cause, Phase.EXIT_SEM);
+        var owner = s.objOwner.get(s.semUndo);
+        String undo = s.semUndo;
+        t.then(() -> owner.tell(new TaskCmd.SharedPut(t.nextId(), undo, k, ctx, t.self)));
+        return;
+      }
       boolean last = Shared.put(t, s, cause, s.semUndo, ctx);
       if (last) dev.kmodel.ipc.Sem.applyUndo(t, s.semUndo, ctx);
       t.event(s, new SemUndoReleased(cause, last ? List.of(LedgerEntry.of(s.semUndo, ObjType.SEM_UNDO_LIST, k, "free",
           0, k, ctx)) : List.of()));
     }
+    exitShmAndFiles(t, s, cause);
+  }
+
+  /** The owner of our undo list answered; the last user applies the adjustments now. */
+  public static void semPutDone(Task t, TaskState s, TaskCmd.SharedPutDone c) {
+    if (s.phase != Phase.EXIT_SEM) return;
+    if (c.last()) dev.kmodel.ipc.Sem.applyUndo(t, c.object(), t.ctx(s, "do_exit/exit_sem"));
+    t.event(s, new SemUndoReleased(c.id(), List.of()));
+    exitShmAndFiles(t, s, c.id());
+  }
+
+  /** exit_shm, exit_files, exit_fs. */
+  private static void exitShmAndFiles(Task t, TaskState s, MsgId cause) {
     // exit_shm (ipc/shm.c): segments this task created are orphaned (destroyed with shm_rmid_forced).
     if (s.shmCreated > 0) dev.kmodel.ipc.Sem.exitShm(t, s, t.ctx(s, "do_exit/exit_shm"));
     String table = s.objects.filesStruct();

@@ -220,6 +220,10 @@ public final class Wait {
       } else {
         t.ret(s, cause, 0, null, null);
       }
+    } else if (Boolean.TRUE.equals(s.data.get("rescan"))) {
+      // Woken while scanning (a stop or continue report came in): scan again instead of sleeping.
+      t.phase(s, cause, Phase.WAIT_LOCK, "rescan", false);
+      readLock(t, s);
     } else {
       // The waiter sleeps on current->signal->wait_chldexit until a child's exit wakes it.
       t.event(s, new Slept(cause, "do_wait"));
@@ -240,7 +244,7 @@ public final class Wait {
       status = WaitStatus.CONTINUED;
       if (reported && !c.nowait()) t.event(s, new ContinueReported(c.id(), c.ctx().task()));
     } else {
-      reported = s.stopped && s.stopCode != 0;
+      reported = (s.stopped || s.groupStopped) && s.stopCode != 0;
       status = WaitStatus.stoppedBy(s.stopCode);
       if (reported && !c.nowait()) t.event(s, new StopReported(c.id(), c.ctx().task()));
     }

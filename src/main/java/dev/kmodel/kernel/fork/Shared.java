@@ -85,6 +85,8 @@ public final class Shared {
     int n = s.refs.getOrDefault(object, 1) - 1;
     ObjType type = typeOf(object);
     String k = t.key();
+    var reply = c.replyTo();
+    if (reply != null) t.then(() -> reply.tell(new TaskCmd.SharedPutDone(t.nextId(), object, n <= 0)));
     if (n > 0) {
       t.event(s, new SharedDropped(c.id(), object, c.holder(), n,
           List.of(LedgerEntry.of(object, type, k, "put", n, c.holder(), c.ctx()))));
@@ -107,7 +109,7 @@ public final class Shared {
       case FS_STRUCT -> t.event(s, new FsReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0,
           c.holder(), at.in("free_fs_struct")))));
       case SEM_UNDO_LIST -> {
-        dev.kmodel.ipc.Sem.applyUndo(t, object, at);
+        if (reply == null) dev.kmodel.ipc.Sem.applyUndo(t, object, at);   // else the putter applies it
         t.event(s, new SemUndoReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0,
             c.holder(), at.in("kfree_rcu")))));
       }

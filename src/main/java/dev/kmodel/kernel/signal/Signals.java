@@ -158,6 +158,11 @@ public final class Signals {
       }
       case "stop", "continue" -> {
         if (leaderAlive) receiveOwn(t, s, c);
+        else if (d.equals("continue") && s.groupStopped) {
+          // The group, stopped while its leader is a zombie, continues: CLD_CONTINUED for the leader.
+          t.event(s, new GroupContinued(c.id()));
+          notifyParentStop(t, s, true, Sig.SIGCONT);
+        }
         forward(t, alive, c);
       }
       case "pending" -> {
@@ -254,6 +259,16 @@ public final class Signals {
     return Sig.defaultTerminates(sig) ? "fatal" : "ignored";
   }
 
+  /** A thread of our group stopped; with the leader gone, the last one to stop reports the group's stop. */
+  public static void threadStopped(Task t, TaskState s, TaskCmd.ThreadStopped c) {
+    if (!s.pfExiting || s.groupStopped || s.groupExit) return;   // a live leader reports its own stop
+    t.event(s, new ThreadStopNoted(c.id(), c.key()));
+    boolean all = s.threads.values().stream().allMatch(th -> th.exiting() || s.stoppedThreads.contains(th.key()));
+    if (!all) return;
+    t.event(s, new GroupStopped(c.id(), c.sig()));
+    notifyParentStop(t, s, false, c.sig());
+  }
+
   /** get_signal: a continued task reports CLD_CONTINUED to its parent (read under tasklist_lock). */
   public static void reportContinued(Task t, TaskState s, MsgId cause) {
     if (!s.cldContinuedPending) return;
@@ -335,6 +350,14 @@ public final class Signals {
       t.event(s, new SignalsDelivered(cause, List.of(stop)));
       t.event(s, new Stopped(cause, stop));
       notifyParentStop(t, s, false, stop);
+      if (!s.isLeader()) {
+        // task_participate_group_stop: the leader learns; if it has exited, the group's stop is
+        // reported for it once every live thread has stopped.
+        var leader = s.leader;
+        String k = t.key();
+        int sig = stop;
+        t.then(() -> leader.tell(new TaskCmd.ThreadStopped(t.nextId(), k, sig)));
+      }
       stoppedFlag(t, s, true);
       t.yieldCpu(s, dev.kmodel.kernel.sched.Cpu.Yield.BLOCK, 0);
       return true;

@@ -253,6 +253,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(ThreadExiting.class, (s, c) -> { Threads.threadExiting(this, s, c); return commit(); })
         .onCommand(GroupDead.class, (s, c) -> { Exit.groupDeadKnown(this, s, c); return commit(); })
         .onCommand(GroupExit.class, (s, c) -> { Threads.groupExitAsked(this, s, c); return commit(); })
+        .onCommand(ThreadStopped.class, (s, c) -> { Signals.threadStopped(this, s, c); return commit(); })
         .onCommand(GroupExitCode.class, (s, c) -> { Threads.groupExitCode(this, s, c); return commit(); })
         .onCommand(Zap.class, (s, c) -> { Threads.zapped(this, s, c); return commit(); })
         .onCommand(FindAliveThread.class, (s, c) -> { Threads.findAliveThread(this, s, c); return commit(); })
@@ -268,6 +269,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
           return commit();
         })
         .onCommand(SharedPut.class, (s, c) -> { Shared.sharedPut(this, s, c); return end(s); })
+        .onCommand(SharedPutDone.class, (s, c) -> { Exit.semPutDone(this, s, c); return commit(); })
         .onCommand(InstallFds.class, (s, c) -> { Shared.installFds(this, s, c); return commit(); })
         .onCommand(CloseFd.class, (s, c) -> { Shared.closeFd(this, s, c); return commit(); })
         .onCommand(SetSigaction.class, (s, c) -> { Shared.setSigaction(this, s, c); return commit(); })
@@ -351,6 +353,13 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
    * wait_chldexit sleepers; complete(vfork_done) the vfork parent; a fatal signal either.
    */
   public void wake(TaskState s, MsgId cause, String by, Phase... sleepingIn) {
+    boolean forWait = java.util.Arrays.asList(sleepingIn).contains(Phase.WAIT_SLEEP);
+    if (forWait && !s.state.equals("sleeping")
+        && (s.phase == Phase.WAIT_LOCK || s.phase == Phase.WAIT_GATHER || s.phase == Phase.WAIT_REAP)) {
+      // do_wait put us on wait_chldexit before it scanned: a wake-up during the scan is not lost.
+      phase(s, cause, s.phase, "rescan", true);
+      return;
+    }
     if (!s.state.equals("sleeping") || !java.util.Arrays.asList(sleepingIn).contains(s.phase)) return;
     event(s, new Woken(cause, by));
     enqueueSelf(s);

@@ -147,6 +147,9 @@ public sealed interface TaskCmd {
 
   record GroupDead(MsgId id, boolean groupDead, int groupExitCode) implements TaskCmd {}
 
+  /** task_participate_group_stop: a thread of the group stopped (for a leader that has exited). */
+  record ThreadStopped(MsgId id, String key, int sig) implements TaskCmd {}
+
   /** do_group_exit from a thread: the first code wins (SIGNAL_GROUP_EXIT), the others are zapped. */
   record GroupExit(MsgId id, String key, int code, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
 
@@ -188,7 +191,14 @@ public sealed interface TaskCmd {
   record SharedGet(MsgId id, String object, String holder, ActorRef<TaskCmd> holderRef, Ctx ctx) implements TaskCmd {}
 
   /** One reference less; the last one frees the object (put_files_struct, free_fs_struct, ...). */
-  record SharedPut(MsgId id, String object, String holder, Ctx ctx) implements TaskCmd {}
+  record SharedPut(MsgId id, String object, String holder, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {
+    public SharedPut(MsgId id, String object, String holder, Ctx ctx) {
+      this(id, object, holder, ctx, null);
+    }
+  }
+
+  /** exit_sem's refcount_dec_and_test answered: was ours the undo list's last reference? */
+  record SharedPutDone(MsgId id, String object, boolean last) implements TaskCmd {}
 
   /** fd_install in a shared files_struct (under files->file_lock, here the owner's mailbox). */
   record InstallFds(MsgId id, String table, List<String> files, ActorRef<TaskCmd> replyTo) implements TaskCmd {}

@@ -182,6 +182,15 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   /** SIGNAL_GROUP_EXIT with signal->group_exit_code (do_group_exit or a fatal signal). */
   record GroupExitSet(MsgId cause, int code, String by) implements TaskEvent {}
 
+  /** A thread of the group stopped (noted by a leader that has exited). */
+  record ThreadStopNoted(MsgId cause, String key) implements TaskEvent {}
+
+  /** Every live thread stopped while the leader is a zombie: the group's stop, reported for the leader. */
+  record GroupStopped(MsgId cause, int sig) implements TaskEvent {}
+
+  /** SIGCONT continued that group. */
+  record GroupContinued(MsgId cause) implements TaskEvent {}
+
   /** zap_other_threads reached this thread: it dies with the group's exit code. */
   record Zapped(MsgId cause, int code) implements TaskEvent {}
 

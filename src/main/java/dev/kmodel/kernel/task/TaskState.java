@@ -48,6 +48,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public boolean groupExit;            // leader: SIGNAL_GROUP_EXIT (siglock)
   public int groupExitCode;            // signal->group_exit_code (a zapped thread keeps its copy)
   public boolean leaderDelayed;        // leader: EXIT_ZOMBIE, parent not told until the group is empty
+  public final java.util.Set<String> stoppedThreads = new java.util.TreeSet<>();  // exited leader: threads stopped
+  public boolean groupStopped;         // exited leader: SIGNAL_STOP_STOPPED for the group
   public ActorRef<TaskCmd> releaser;   // leader: the release_task waiting for our parent's answer
   public String releasedThread;
   public String groupExecKey;          // leader: signal->group_exec_task (a thread in de_thread)
@@ -352,6 +354,17 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       state = "freed";
     } else if (e instanceof CredFreed) {
       credLive = false;
+    } else if (e instanceof ThreadStopNoted x) {
+      stoppedThreads.add(x.key());
+    } else if (e instanceof GroupStopped x) {
+      groupStopped = true;
+      stopCode = x.sig();
+      contReport = false;
+    } else if (e instanceof GroupContinued) {
+      groupStopped = false;
+      stoppedThreads.clear();
+      stopCode = 0;
+      contReport = true;
     } else if (e instanceof ThreadAdded x) {
       threads.put(x.thread().key(), x.thread());
     } else if (e instanceof ThreadMarkedExiting x) {
