@@ -148,6 +148,8 @@ public final class Shared {
       if (f.fd() < s.fds.size()) t.event(s, new FileClosed(cause, f.fd()));
     } else if (c.change() instanceof SigactionSet a) {
       t.event(s, new SigactionSet(cause, a.sig(), a.action()));
+    } else if (c.change() instanceof PgidSet g) {
+      t.event(s, new PgidSet(cause, g.pgid(), g.sid()));   // the group's pgid, shared by its threads
     }
   }
 

@@ -31,32 +31,37 @@ public final class Sys {
       t.ret(s, cause, 0, Errno.EINVAL, null);
       return;
     }
-    if (pid != 0 && pid != s.vpid) {
+    // pid 0 is the caller's process (its group leader); a thread's own tid names no process: EINVAL.
+    boolean self = pid == 0 || pid == s.vtgid;
+    if (!self && pid == s.vpid) {
+      t.ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    ActorRef<TaskCmd> targetRef;
+    int targetPid;
+    if (self) {
+      targetRef = dev.kmodel.kernel.exit.Threads.leader(t, s);
+      targetPid = s.tgid;
+    } else {
       ChildInfo child = s.children.values().stream().filter(c -> c.vpid() == pid && !c.exitState().equals("dead"))
           .findFirst().orElse(null);
       if (child == null) {
         t.ret(s, cause, 0, Errno.ESRCH, null);
         return;
       }
-      int target = pgid == 0 || pgid == pid ? child.pid() : (int) pgid;
-      t.phase(s, cause, Phase.SETPGID, "pgidTarget", target, "pgidChild", child.ref(), "pgidOwn", target == child.pid());
-      if (target == child.pid()) {
-        askChild(t, s);
-      } else {
-        // find_vpid(pgid) with PIDTYPE_PGID: the group must exist.
-        int caller = s.pid;
-        t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), PidAllocator.Scope.PGRP, target, null, caller,
-            t.lookups, 0)));
-      }
-      return;
+      targetRef = child.ref();
+      targetPid = child.pid();
     }
-    if (s.sid == s.pid) {
-      t.ret(s, cause, 0, Errno.EPERM, null);   // a session leader cannot change its group
-      return;
+    int target = pgid == 0 || pgid == pid || (self && pgid == s.vtgid) ? targetPid : (int) pgid;
+    t.phase(s, cause, Phase.SETPGID, "pgidTarget", target, "pgidChild", targetRef, "pgidSelf", self);
+    if (target == targetPid) {
+      askChild(t, s);
+    } else {
+      // find_vpid(pgid) with PIDTYPE_PGID: the group must exist (in the caller's session).
+      int caller = s.pid;
+      t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), PidAllocator.Scope.PGRP, target, null, caller,
+          t.lookups, 0)));
     }
-    t.event(s, new PgidSet(cause, pgid == 0 ? s.pid : (int) pgid, s.sid));
-    notifyParent(t, s);
-    t.ret(s, cause, 0, null, null);
   }
 
   /** The group exists (or not): ask the child to change (it owns its pgid). */
@@ -72,16 +77,25 @@ public final class Sys {
     @SuppressWarnings("unchecked")
     ActorRef<TaskCmd> child = (ActorRef<TaskCmd>) s.data.get("pgidChild");
     int pgid = (Integer) s.data.get("pgidTarget");
+    boolean self = Boolean.TRUE.equals(s.data.get("pgidSelf"));
     int sid = s.sid;
-    t.then(() -> child.tell(new TaskCmd.SetPgidBy(t.nextId(), pgid, sid, t.self)));
+    t.then(() -> child.tell(new TaskCmd.SetPgidBy(t.nextId(), pgid, sid, t.self, self)));
   }
 
-  /** On the child: EACCES after execve, EPERM outside the session or for a session leader. */
+  /**
+   * On the process whose group changes: EACCES if a parent asks after execve, EPERM outside the
+   * caller's session or for a session leader; the threads share the group (signal->pids).
+   */
   public static void setPgidBy(Task t, TaskState s, TaskCmd.SetPgidBy c) {
-    Errno e = s.didExec ? Errno.EACCES : s.sid != c.callerSid() || s.sid == s.pid ? Errno.EPERM : null;
+    Errno e = s.didExec && !c.self() ? Errno.EACCES : s.sid != c.callerSid() || s.sid == s.pid ? Errno.EPERM : null;
     if (e == null) {
-      t.event(s, new PgidSet(c.id(), c.pgid(), s.sid));
+      PgidSet set = new PgidSet(c.id(), c.pgid(), s.sid);
+      t.event(s, set);
       notifyParent(t, s);
+      java.util.List<ActorRef<TaskCmd>> threads = s.threads.values().stream().map(x -> x.ref()).toList();
+      t.then(() -> {
+        for (ActorRef<TaskCmd> th : threads) th.tell(new TaskCmd.ApplyShared(t.nextId(), set));
+      });
     }
     var reply = c.replyTo();
     t.then(() -> reply.tell(new TaskCmd.TableOpDone(t.nextId(), 0, e, null)));

@@ -123,7 +123,7 @@ public sealed interface TaskCmd {
   record ChildUnlinked(MsgId id, String key) implements TaskCmd {}
 
   /** setpgid(child, pgid) from the parent: the child decides (it owns its pgid) and answers TableOpDone. */
-  record SetPgidBy(MsgId id, int pgid, int callerSid, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+  record SetPgidBy(MsgId id, int pgid, int callerSid, ActorRef<TaskCmd> replyTo, boolean self) implements TaskCmd {}
 
   /** The child changed process group (setpgid), so the parent's wait4(0 / -pgid) sees it. */
   record ChildPgid(MsgId id, String key, int pgid) implements TaskCmd {}
