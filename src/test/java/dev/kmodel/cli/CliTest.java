@@ -134,4 +134,52 @@ class CliTest {
       assertTrue(r.out().contains(s), "demo shows " + s);
     }
   }
+
+  @Test
+  void replayAndExplainReadAJournalFileWrittenBefore() throws Exception {
+    File j = tmp.resolve("z.kmj").toFile();
+    assertEquals(0, cli("run", "conf/scenarios/zombie-reap.conf", "--journal", j.getPath()).status());
+    Out at = cli("replay", j.getPath(), "--at", "120", "--pid", "4");
+    assertEquals(0, at.status(), at.err());
+    assertTrue(at.out().contains("at seq 120 of"), at.out());
+    assertTrue(at.out().contains("TASK pid 4"), at.out());
+    assertTrue(at.out().contains("TASKLIST_LOCK"), at.out());
+    Out ex = cli("explain", j.getPath(), "--pid", "4");
+    assertEquals(0, ex.status(), ex.err());
+    assertTrue(ex.out().contains("SYSTEM CALLS") && ex.out().contains("free") && ex.out().contains("CHILD CALLS exit()"),
+        ex.out());
+    Out rr = cli("replay", j.getPath(), "--rerun");
+    assertEquals(0, rr.status(), rr.out() + rr.err());
+    assertTrue(rr.out().startsWith("re-run identical"), rr.out());
+  }
+
+  @Test
+  void badJournalsAreRefusedWithOneLine() throws Exception {
+    File j = tmp.resolve("good.kmj").toFile();
+    assertEquals(0, cli("run", "conf/scenarios/zombie-reap.conf", "--journal", j.getPath()).status());
+    java.util.List<String> lines = Files.readAllLines(j.toPath());
+    Path truncated = tmp.resolve("truncated.kmj");
+    Files.write(truncated, lines.subList(0, lines.size() / 2));
+    assertBadInput(cli("replay", truncated.toString(), "--at", "1"), "truncated.kmj", "truncated");
+    java.util.List<String> changed = new java.util.ArrayList<>(lines);
+    changed.set(5, changed.get(5).replaceFirst("\"nr\":\\d+", "\"nr\":99"));
+    assertNotEquals(lines.get(5), changed.get(5));
+    Path corrupted = tmp.resolve("corrupted.kmj");
+    Files.write(corrupted, changed);
+    assertBadInput(cli("explain", corrupted.toString(), "--pid", "4"), "corrupted.kmj", "checksum");
+    java.util.List<String> garbled = new java.util.ArrayList<>(lines);
+    garbled.set(7, garbled.get(7).substring(0, 20));
+    Path broken = tmp.resolve("broken.kmj");
+    Files.write(broken, garbled);
+    assertBadInput(cli("replay", broken.toString(), "--rerun"), "broken.kmj:8", "corrupt");
+    java.util.List<String> future = new java.util.ArrayList<>(lines);
+    future.set(0, future.get(0).replace("\"version\":2", "\"version\":99"));
+    Path newer = tmp.resolve("newer.kmj");
+    Files.write(newer, future);
+    assertBadInput(cli("replay", newer.toString()), "newer.kmj:1", "newer");
+    Path notJournal = tmp.resolve("hello.kmj");
+    Files.writeString(notJournal, "hello\n");
+    assertBadInput(cli("replay", notJournal.toString()), "hello.kmj:1");
+    assertBadInput(cli("replay", j.getPath(), "--at", "0"), "--at");
+  }
 }
