@@ -30,6 +30,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--memory", paramLabel = "M", description = "instead: keep M tasks alive and report heap bytes per task")
   Integer memory;
 
+  @Option(names = "--replay", description = "also time the journal: export, import, inspection (replay --at) and re-run")
+  boolean replay;
+
   @Override
   public Integer call() throws Exception {
     if (!journal.equals("on") && !journal.equals("off")) {
@@ -49,7 +52,7 @@ public final class BenchCommand implements Callable<Integer> {
     int per = Math.max(1, lifecycles / cpus);
     StringBuilder boot = new StringBuilder();
     for (int i = 0; i < cpus; i++) boot.append(i == 0 ? "" : ", ").append("main");
-    Scenario sc = ScenarioParser.parseString("bench", """
+    String source = """
         name = "bench"
         cpus = %d
         seed = 1
@@ -61,7 +64,8 @@ public final class BenchCommand implements Callable<Integer> {
           child = [ { op = exit, code = 0 } ]
         }
         boot = [ %s ]
-        """.formatted(cpus, per, boot));
+        """.formatted(cpus, per, boot);
+    Scenario sc = ScenarioParser.parseString("bench", source);
     int total = per * cpus;
     long t0 = System.nanoTime();
     Report r;
@@ -76,11 +80,40 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.println("violations: " + r.violations().size() + " (first: " + r.violations().get(0) + ")");
       }
       System.out.printf("lifecycles/s: %d%n", Math.round(total / secs));
+      if (replay && keep) replayCosts(sc, source, m.result(outcome).journal(), total, secs);
       return outcome.equals("completed") && (r == null || r.violations().isEmpty()) ? Main.OK : Main.VIOLATION;
     }
   }
 
-  /** M children sleep for ever on one CPU kept busy by their parent, so that all M stay alive. */
+  /** Export, import, time travel to the last event, and a re-run, each timed. */
+  private static void replayCosts(Scenario sc, String source, java.util.List<JournalEntry> journal, int total,
+      double recordSecs) throws Exception {
+    java.io.File f = java.io.File.createTempFile("kmodel-bench", ".kmj");
+    f.deleteOnExit();
+    long n = journal.size();
+    long t0 = System.nanoTime();
+    dev.kmodel.journal.JournalFile.write(f, sc, source, RunCommand.knobs(), journal);
+    long t1 = System.nanoTime();
+    dev.kmodel.journal.JournalFile.Loaded l = dev.kmodel.journal.JournalFile.read(f);
+    long t2 = System.nanoTime();
+    dev.kmodel.replay.Inspect.at(l, sc, n, null);
+    long t3 = System.nanoTime();
+    dev.kmodel.replay.Rerun.Outcome o = dev.kmodel.replay.Rerun.run(l);
+    long t4 = System.nanoTime();
+    System.out.printf("journal file: %d events, %.1f MB%n", n, f.length() / 1e6);
+    System.out.printf("export: %.3f s (%d events/s)   import: %.3f s (%d events/s)   replay --at end: %.3f s (%d events/s)%n",
+        (t1 - t0) / 1e9, Math.round(n / ((t1 - t0) / 1e9)), (t2 - t1) / 1e9, Math.round(n / ((t2 - t1) / 1e9)),
+        (t3 - t2) / 1e9, Math.round(n / ((t3 - t2) / 1e9)));
+    double rerunSecs = (t4 - t3) / 1e9;
+    System.out.printf("re-run: %s, %.3f s (%d lifecycles/s; recording %d lifecycles/s: %.2fx its time)%n",
+        o.identical() ? "identical" : "DIVERGED " + o.divergence(), rerunSecs, Math.round(total / rerunSecs),
+        Math.round(total / recordSecs), rerunSecs / recordSecs);
+  }
+
+  /**
+   * M children stop themselves (SIGSTOP) and their parent waits for them, so that all M stay alive
+   * however far the machine's clock goes (a sleep of any length would end at once: nothing else runs).
+   */
   private int memory(Config cfg, boolean keep) throws Exception {
     Scenario sc = ScenarioParser.parseString("bench-memory", """
         name = "bench-memory"
@@ -89,9 +122,9 @@ public final class BenchCommand implements Callable<Integer> {
         programs {
           main = [
             { op = repeat, times = %d, steps = [ { op = fork, run = sleeper } ] }
-            { op = compute, ticks = 1000000000000 }
+            { op = wait4, pid = -1 }
           ]
-          sleeper = [ { op = sleep, ticks = 1000000000000 } ]
+          sleeper = [ { op = getpid, save = me }, { op = kill, pid = "$me", sig = SIGSTOP } ]
         }
         boot = [ main ]
         """.formatted(memory));
@@ -115,7 +148,7 @@ public final class BenchCommand implements Callable<Integer> {
   private static int countSleepers(Machine.Running m) {
     int n = 0;
     for (JournalEntry e : m.store().snapshot()) {
-      if (e.event() instanceof TaskEvent.Slept s && s.in().equals("hrtimer_nanosleep")) n++;
+      if (e.event() instanceof TaskEvent.Stopped) n++;
     }
     return n;
   }
