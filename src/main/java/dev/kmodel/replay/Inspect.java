@@ -47,7 +47,9 @@ public final class Inspect {
     Report r = report(l, sc, seq, "at seq " + seq);
     JournalFile.Recorded ev = l.events().get((int) seq - 1);
     out.add("journal " + sc.name() + "  seed " + sc.seed() + "  cpus " + sc.cpus() + "   at seq " + seq + " of " + total);
-    out.add("the event: " + ev.pid() + " " + ev.type().replaceFirst(".*\\$", "") + " " + ev.json());
+    out.add(ev.event() instanceof dev.kmodel.kernel.Handled h
+        ? "the event: " + ev.pid() + " handled message " + h.cause() + " and changed nothing"
+        : "the event: " + ev.pid() + " " + ev.type().replaceFirst(".*\\$", "") + " " + ev.json());
     out.add("");
     out.add("TASKS");
     for (TaskRow t : r.tasks()) {
