@@ -120,6 +120,11 @@ public final class Machine {
       return store;
     }
 
+    /** The actor system (for the read journal; the model is driven by messages only). */
+    public ActorSystem<KernelCmd> system() {
+      return system;
+    }
+
     /** Waits until the machine is quiescent; returns "completed", or "timeout". */
     public String awaitQuiescence() {
       Duration poll = cfg.getDuration("kmodel.quiescence-poll");
