@@ -45,6 +45,20 @@ public final class Runs {
     return r.results().stream().filter(p).toList();
   }
 
+  /** The {@code nth} call of {@code op} by tasks named {@code comm}. */
+  public static ResultRow call(Report r, String comm, String op, int nth) {
+    List<ResultRow> l = results(r, x -> x.comm().equals(comm) && x.op().equals(op));
+    if (l.size() <= nth) throw new AssertionError(comm + " has no " + op + " #" + nth + ": " + l);
+    return l.get(nth);
+  }
+
+  /** The {@code nth} call of {@code op} by the task with pid {@code pid}. */
+  public static ResultRow call(Report r, int pid, String op, int nth) {
+    List<ResultRow> l = results(r, x -> x.pid() == pid && x.op().equals(op));
+    if (l.size() <= nth) throw new AssertionError("pid " + pid + " has no " + op + " #" + nth + ": " + l);
+    return l.get(nth);
+  }
+
   public static List<LedgerRow> ledger(Report r, int owner, String type, String event) {
     return r.ledger().stream().filter(l -> l.owner() == owner && l.type().equals(type) && l.event().equals(event))
         .toList();

@@ -16,12 +16,6 @@ import org.junit.jupiter.api.Test;
  */
 class KthreadTest {
 
-  private static ResultRow op(Report r, String comm, String op, int nth) {
-    List<ResultRow> l = results(r, x -> x.comm().equals(comm) && x.op().equals(op));
-    assertTrue(l.size() > nth, comm + " has no " + op + " #" + nth);
-    return l.get(nth);
-  }
-
   @Test
   void kthreaddCreatesThreadsThatRunUntilStopped() throws Exception {
     Report r = scenario("kthreads");
@@ -31,19 +25,19 @@ class KthreadTest {
     TaskRow kthreadd = task(r, "kthreadd");
     // Children of kthreadd (pid 2), created by its create_kthread.
     assertEquals(kthreadd.pid(), kworker.ppid());
-    assertEquals(2L, op(r, "kworker", "getppid", 0).ret());
-    assertEquals((long) kworker.pid(), op(r, "main", "kthread_run", 0).ret());
+    assertEquals(2L, call(r, "kworker", "getppid", 0).ret());
+    assertEquals((long) kworker.pid(), call(r, "main", "kthread_run", 0).ret());
     assertFalse(results(r, x -> x.pid() == kthreadd.pid() && x.op().equals("create_kthread")).isEmpty());
     // Its function ran in a loop (getppid more than once) until kthread_stop, which returned 0.
     assertTrue(results(r, x -> x.comm().equals("kworker") && x.op().equals("getppid")).size() > 1);
-    ResultRow stop = op(r, "main", "kthread_stop", 0);
+    ResultRow stop = call(r, "main", "kthread_stop", 0);
     assertEquals(0L, stop.ret());
     assertEquals("freed", kworker.state());
     assertEquals(0, kworker.exitCode());
     // SIGKILL from user space is ignored by a kernel thread.
     assertTrue(r.signals().stream().anyMatch(s -> s.to() == kworker.pid() && s.sig().equals("SIGKILL")
         && s.disposition().equals("ignored")));
-    assertEquals("EINVAL", op(r, "main", "kthread_stop", 1).errno(), "not a kernel thread");
+    assertEquals("EINVAL", call(r, "main", "kthread_stop", 1).errno(), "not a kernel thread");
     // A kernel thread that returns by itself is released at once: no zombie, no SIGCHLD to kthreadd.
     assertEquals("freed", oneshot.state());
     assertEquals(4, oneshot.exitCode());

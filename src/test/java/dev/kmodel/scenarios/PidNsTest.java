@@ -16,12 +16,6 @@ import org.junit.jupiter.api.Test;
  */
 class PidNsTest {
 
-  private static ResultRow op(Report r, String comm, String op, int nth) {
-    List<ResultRow> l = results(r, x -> x.comm().equals(comm) && x.op().equals(op));
-    assertTrue(l.size() > nth, comm + " has no " + op + " #" + nth);
-    return l.get(nth);
-  }
-
   @Test
   void aNewPidNamespaceHasItsOwnNumbersReaperAndEnd() throws Exception {
     Report r = scenario("pid-ns");
@@ -31,12 +25,12 @@ class PidNsTest {
     TaskRow worker = task(r, "worker");
     TaskRow orphan = task(r, "orphan");
     // Inside: pid 1, parent invisible; its children count from 2; outside they have global numbers.
-    assertEquals(1L, op(r, "nsinit", "getpid", 0).ret());
-    assertEquals(0L, op(r, "nsinit", "getppid", 0).ret());
-    assertEquals(2L, op(r, "nsinit", "fork", 0).ret());
-    assertEquals(2L, op(r, "worker", "getpid", 0).ret());
-    assertEquals(1L, op(r, "worker", "getppid", 0).ret());
-    assertEquals(nsinit.pid(), op(r, "main", "clone", 0).ret(), "clone returns the number the caller sees");
+    assertEquals(1L, call(r, "nsinit", "getpid", 0).ret());
+    assertEquals(0L, call(r, "nsinit", "getppid", 0).ret());
+    assertEquals(2L, call(r, "nsinit", "fork", 0).ret());
+    assertEquals(2L, call(r, "worker", "getpid", 0).ret());
+    assertEquals(1L, call(r, "worker", "getppid", 0).ret());
+    assertEquals(nsinit.pid(), call(r, "main", "clone", 0).ret(), "clone returns the number the caller sees");
     assertEquals(1, nsinit.nsPid());
     assertNotEquals(0, nsinit.ns());
     assertEquals(nsinit.ns(), worker.ns());
@@ -44,13 +38,13 @@ class PidNsTest {
     var rp = r.reparent().stream().filter(x -> x.child() == orphan.pid()).findFirst().orElseThrow();
     assertEquals(nsinit.pid(), rp.to());
     assertEquals("child-reaper", rp.why());
-    assertEquals(1L, op(r, "orphan", "getppid", 0).ret());
+    assertEquals(1L, call(r, "orphan", "getppid", 0).ret());
     // kill(1, SIGKILL) from inside is ignored: the init runs on.
-    assertEquals(1L, op(r, "nsinit", "getpid", 1).ret());
+    assertEquals(1L, call(r, "nsinit", "getpid", 1).ret());
     // Its exit kills the rest (zap_pid_ns_processes); its parent reaps it with its own code.
     assertEquals(9, worker.exitSignal());
     assertEquals(9, orphan.exitSignal());
-    ResultRow w = op(r, "main", "wait4", 0);
+    ResultRow w = call(r, "main", "wait4", 0);
     assertEquals(nsinit.pid(), w.ret());
     assertEquals(5 << 8, w.status().raw());
     assertEquals(main.pid(), nsinit.ppid());
@@ -60,15 +54,15 @@ class PidNsTest {
   void unshareMovesOnlyTheChildrenAndADeadNamespaceGivesEnomem() throws Exception {
     Report r = scenario("pid-ns");
     TaskRow main = task(r, "main");
-    assertEquals(0L, op(r, "main", "unshare", 0).ret());
-    assertEquals((long) main.pid(), op(r, "main", "getpid", 0).ret(), "the caller stays in its namespace");
-    assertEquals(1L, op(r, "first", "getpid", 0).ret());
-    assertEquals(0L, op(r, "first", "getppid", 0).ret());
-    assertEquals(2L, op(r, "second", "getpid", 0).ret());
-    assertEquals(0L, op(r, "second", "getppid", 0).ret(), "the parent is outside the namespace");
-    assertEquals(2 << 8, op(r, "main", "wait4", 1).status().raw());
-    assertEquals(9, op(r, "main", "wait4", 2).status().raw(), "killed when the namespace's init died");
-    assertEquals("ENOMEM", op(r, "main", "fork", 2).errno());
-    assertEquals("EINVAL", op(r, "main", "unshare", 1).errno());
+    assertEquals(0L, call(r, "main", "unshare", 0).ret());
+    assertEquals((long) main.pid(), call(r, "main", "getpid", 0).ret(), "the caller stays in its namespace");
+    assertEquals(1L, call(r, "first", "getpid", 0).ret());
+    assertEquals(0L, call(r, "first", "getppid", 0).ret());
+    assertEquals(2L, call(r, "second", "getpid", 0).ret());
+    assertEquals(0L, call(r, "second", "getppid", 0).ret(), "the parent is outside the namespace");
+    assertEquals(2 << 8, call(r, "main", "wait4", 1).status().raw());
+    assertEquals(9, call(r, "main", "wait4", 2).status().raw(), "killed when the namespace's init died");
+    assertEquals("ENOMEM", call(r, "main", "fork", 2).errno());
+    assertEquals("EINVAL", call(r, "main", "unshare", 1).errno());
   }
 }

@@ -22,18 +22,12 @@ class ReviewRegressionTest {
     return Runs.run(ScenarioParser.parseFile(new File("src/test/resources/regressions/" + name + ".conf")));
   }
 
-  private static ResultRow op(Report r, String comm, String op, int nth) {
-    List<ResultRow> l = results(r, x -> x.comm().equals(comm) && x.op().equals(op));
-    assertTrue(l.size() > nth, comm + " has no " + op + " #" + nth);
-    return l.get(nth);
-  }
-
   @Test
   void aPidNamespaceInitWithAThreadIsZappedByItsLastThread() throws Exception {
     Report r = run("ns-init-thread");
     assertEquals("completed", r.outcome(), r.violations().toString());
     assertEquals(9, task(r, "worker").exitSignal(), "SIGKILL from zap_pid_ns_processes");
-    assertEquals(5 << 8, op(r, "main", "wait4", 0).status().raw());
+    assertEquals(5 << 8, call(r, "main", "wait4", 0).status().raw());
   }
 
   @Test
@@ -50,20 +44,20 @@ class ReviewRegressionTest {
     for (String name : List.of("exec-owner-files", "exec-owner-files2")) {
       Report r = run(name);
       assertEquals("completed", r.outcome(), name + ": " + r.violations());
-      assertEquals(1L, op(r, "img", "open", 0).ret(), name + ": the copy holds fd 0 only");
-      assertEquals(1L, op(r, "child", "open", 0).ret(), name + ": the old shared table goes on without the exec'er");
+      assertEquals(1L, call(r, "img", "open", 0).ret(), name + ": the copy holds fd 0 only");
+      assertEquals(1L, call(r, "child", "open", 0).ret(), name + ": the old shared table goes on without the exec'er");
     }
     Report r = run("exec-sighand");
     assertEquals("completed", r.outcome());
-    assertEquals(15, op(r, "main", "wait4", 0).status().raw(), "the parent's SIG_IGN no longer reaches the exec'd child");
+    assertEquals(15, call(r, "main", "wait4", 0).status().raw(), "the parent's SIG_IGN no longer reaches the exec'd child");
   }
 
   @Test
   void aGroupStopIsReportedWhileTheLeaderIsAZombie() throws Exception {
     Report r = run("zombie-leader-stop");
     assertEquals("completed", r.outcome(), r.violations().toString());
-    assertTrue(op(r, "main", "wait4", 0).status().stopped());
-    assertEquals(19, op(r, "main", "wait4", 0).status().stopSignal());
+    assertTrue(call(r, "main", "wait4", 0).status().stopped());
+    assertEquals(19, call(r, "main", "wait4", 0).status().stopSignal());
   }
 
   @Test
@@ -74,14 +68,14 @@ class ReviewRegressionTest {
     assertEquals(0, proc.exitCode(), "kill(-1) from a thread spares its own process (it exits with exit_group(0))");
     assertEquals(15, task(r, "victim").exitSignal());
     Report u = run("unshare-thread");
-    assertEquals("EINVAL", op(u, "p", "thread", 0).errno());
-    assertEquals(1L, op(u, "kid", "getpid", 0).ret());
+    assertEquals("EINVAL", call(u, "p", "thread", 0).errno());
+    assertEquals(1L, call(u, "kid", "getpid", 0).ret());
     Report g = run("setpgid-self");
     assertEquals("EPERM", results(g, x -> x.op().equals("setpgid")).get(0).errno(), "no such group");
     assertEquals(List.of(0L, 0L), results(g, x -> x.op().equals("setpgid")).subList(1, 3).stream().map(ResultRow::ret)
         .toList());
     Report p = run("thread-pgid");
-    assertEquals(15, op(p, "main", "wait4", 0).status().raw(), "kill(0) from the thread reaches its process's new group");
+    assertEquals(15, call(p, "main", "wait4", 0).status().raw(), "kill(0) from the thread reaches its process's new group");
   }
 
   @Test

@@ -28,12 +28,6 @@ class ThreadsTest {
     return r.tasks().stream().filter(t -> t.tgid() == tgid && t.pid() != tgid).toList();
   }
 
-  private static ResultRow op(Report r, int pid, String op, int nth) {
-    List<ResultRow> l = results(r, x -> x.pid() == pid && x.op().equals(op));
-    assertTrue(l.size() > nth, "pid " + pid + " has no " + op + " #" + nth + ": " + l);
-    return l.get(nth);
-  }
-
   private static List<GroupRow> groupRows(Report r, int tgid, String event) {
     return r.threadGroups().stream().filter(g -> g.tgid() == tgid && g.event().equals(event)).toList();
   }
@@ -49,10 +43,10 @@ class ThreadsTest {
     assertEquals(2, threads.size());
     Set<Long> fds = new TreeSet<>();
     for (TaskRow th : threads) {
-      assertEquals(leader.pid(), op(r, th.pid(), "getpid", 0).ret(), "getpid is the tgid");
-      assertEquals(th.pid(), op(r, th.pid(), "gettid", 0).ret(), "gettid is the thread's own pid");
-      assertEquals(main.pid(), op(r, th.pid(), "getppid", 0).ret(), "a thread's real_parent is the leader's");
-      fds.add(op(r, th.pid(), "open", 0).ret());
+      assertEquals(leader.pid(), call(r, th.pid(), "getpid", 0).ret(), "getpid is the tgid");
+      assertEquals(th.pid(), call(r, th.pid(), "gettid", 0).ret(), "gettid is the thread's own pid");
+      assertEquals(main.pid(), call(r, th.pid(), "getppid", 0).ret(), "a thread's real_parent is the leader's");
+      fds.add(call(r, th.pid(), "open", 0).ret());
       assertEquals("freed", th.state());
       assertEquals(9, th.exitCode());
       // exit_signal -1: the parent never hears of a thread.
@@ -64,7 +58,7 @@ class ThreadsTest {
     GroupRow delayed = groupRows(r, leader.pid(), "leader-delayed").get(0);
     assertEquals(threads.stream().map(TaskRow::pid).collect(Collectors.toSet()), Set.copyOf(delayed.pids()));
     GroupRow notified = groupRows(r, leader.pid(), "leader-notified").get(0);
-    ResultRow wait = op(r, main.pid(), "wait4", 0);
+    ResultRow wait = call(r, main.pid(), "wait4", 0);
     assertEquals(leader.pid(), wait.ret());
     assertEquals(3 << 8, wait.status().raw(), "the leader's own exit code: no group exit");
     assertTrue(delayed.seq() < notified.seq() && notified.seq() < wait.seq());
@@ -113,12 +107,12 @@ class ThreadsTest {
     Report r = Runs.scenario("thread-exit-group");
     assertEquals("completed", r.outcome(), r.violations().toString());
     TaskRow main = task(r, "main");
-    ResultRow first = op(r, main.pid(), "wait4", 0);
+    ResultRow first = call(r, main.pid(), "wait4", 0);
     assertEquals(5 << 8, first.status().raw());
     int proc = first.ret().intValue();
     for (TaskRow th : threadsOf(r, proc)) assertEquals(5, th.exitCode(), "zapped threads exit with the group's code");
     assertEquals(1, groupRows(r, proc, "group-exit").size());
-    ResultRow second = op(r, main.pid(), "wait4", 1);
+    ResultRow second = call(r, main.pid(), "wait4", 1);
     int racer = second.ret().intValue();
     int code = second.status().code();
     assertTrue(code == 6 || code == 7, "one of the two racing codes: " + code);
@@ -136,8 +130,8 @@ class ThreadsTest {
       TaskRow child = task(r, "child");
       TaskRow parent = task(r, "parent");
       TaskRow waiter = threadsOf(r, parent.pid()).get(0);
-      ResultRow a = op(r, parent.pid(), "wait4", 0);
-      ResultRow b = op(r, waiter.pid(), "wait4", 0);
+      ResultRow a = call(r, parent.pid(), "wait4", 0);
+      ResultRow b = call(r, waiter.pid(), "wait4", 0);
       assertNotNull(a.seq(), "seed " + seed + ": the leader's wait4 returned: " + a + " " + b);
       assertNotNull(b.seq(), "seed " + seed + ": the thread's wait4 returned: " + a + " " + b);
       List<ResultRow> won = Set.of(a, b).stream().filter(x -> x.ret() == (long) child.pid()).toList();
@@ -160,16 +154,16 @@ class ThreadsTest {
     TaskRow leader = r.tasks().stream().filter(t -> t.comm().equals("proc") && t.pid() == t.tgid()).findFirst()
         .orElseThrow();
     TaskRow keeper = threadsOf(r, leader.pid()).get(0);
-    assertEquals("ECHILD", op(r, keeper.pid(), "wait4", 0).errno(), "__WNOTHREAD: only the thread's own children");
+    assertEquals("ECHILD", call(r, keeper.pid(), "wait4", 0).errno(), "__WNOTHREAD: only the thread's own children");
     var rp = r.reparent().stream().filter(x -> x.child() == kid.pid()).findFirst().orElseThrow();
     assertEquals("thread-group", rp.why());
     assertEquals(leader.pid(), rp.to(), "the process (tgid) stays the parent");
-    assertEquals(leader.pid(), op(r, kid.pid(), "getppid", 0).ret());
-    assertEquals(leader.pid(), op(r, kid.pid(), "getppid", 1).ret());
-    ResultRow reap = op(r, keeper.pid(), "wait4", 1);
+    assertEquals(leader.pid(), call(r, kid.pid(), "getppid", 0).ret());
+    assertEquals(leader.pid(), call(r, kid.pid(), "getppid", 1).ret());
+    ResultRow reap = call(r, keeper.pid(), "wait4", 1);
     assertEquals(kid.pid(), reap.ret());
     assertEquals(8 << 8, reap.status().raw());
-    ResultRow w = op(r, main.pid(), "wait4", 0);
+    ResultRow w = call(r, main.pid(), "wait4", 0);
     assertEquals(15, w.status().raw(), "killed by SIGTERM: the group's exit code");
     assertEquals(15, keeper.exitSignal(), "the thread died of the group kill");
     assertFalse(groupRows(r, leader.pid(), "group-exit").isEmpty());
