@@ -24,4 +24,17 @@ class OrphanedPgrpTest {
     assertTrue(r.signals().stream().noneMatch(s -> s.to() == free && s.sig().equals("SIGHUP")),
         "a group without stopped members is left alone");
   }
+
+  @Test
+  void jobControlStopsAreDiscardedInAnOrphanedGroup() throws Exception {
+    Report r = Runs.scenario("orphaned-tstp");
+    assertEquals("completed", r.outcome(), () -> r.violations().toString());
+    var stopped = call(r, "main", "wait4", 0);
+    assertTrue(stopped.status().stopped(), "b's group has an outside link in the session: SIGTSTP stops it");
+    assertEquals(20, stopped.status().stopSignal());
+    int a = task(r, "a").pid();
+    var tstp = r.signals().stream().filter(x -> x.to() == a && x.sig().equals("SIGTSTP")).findFirst().orElseThrow();
+    assertEquals("ignored", tstp.disposition(), "a's group is orphaned: the SIGTSTP is discarded");
+    assertEquals(5, task(r, "a").exitCode(), "a ran on to its exit");
+  }
 }

@@ -46,8 +46,15 @@ public final class PidAllocator
     }
   }
 
-  /** One task a lookup found. */
-  public record Target(int pid, String key, ActorRef<?> task) {}
+  /**
+   * One task a lookup found; {@code orphanedPgrp}: its process group is orphaned now
+   * (is_current_pgrp_orphaned), for get_signal's job-control stops.
+   */
+  public record Target(int pid, String key, ActorRef<?> task, boolean orphanedPgrp) {
+    public Target(int pid, String key, ActorRef<?> task) {
+      this(pid, key, task, false);
+    }
+  }
 
   /** The tasks a lookup found (none: an empty list). */
   public record Found(MsgId id, List<Target> targets) {}
@@ -472,6 +479,21 @@ public final class PidAllocator
     return commit();
   }
 
+  /**
+   * will_become_orphaned_pgrp (kernel/exit.c): no member (but {@code ignored}) has a parent in another
+   * group of the same session; zombies and init's children don't count.
+   */
+  private static boolean willBeOrphaned(State s, int pgrp, int ignored) {
+    for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
+      Entry p = e.getValue();
+      if (p.key == null || p.pgid != pgrp || p.tgid != e.getKey()) continue;
+      if (e.getKey() == ignored || p.zombie || p.ppid == 1) continue;
+      Entry pp = s.used.get(p.ppid);
+      if (pp != null && pp.pgid != pgrp && pp.sid == p.sid) return false;
+    }
+    return true;
+  }
+
   /** kill_orphaned_pgrp + will_become_orphaned_pgrp + has_stopped_jobs, over the pid hash. */
   private Effect<KEvent, State> killOrphanedPgrp(State s, KillOrphanedPgrp c) {
     Entry tsk = s.used.get(c.pid());
@@ -479,6 +501,7 @@ public final class PidAllocator
     if (tsk == null || parent == null) return Effect().none();
     int pgrp = tsk.pgid;
     if (parent.pgid == pgrp || parent.sid != tsk.sid) return Effect().none();
+    if (!willBeOrphaned(s, pgrp, c.ignored())) return Effect().none();
     List<Integer> members = new java.util.ArrayList<>();
     boolean stoppedJobs = false;
     for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
@@ -486,11 +509,6 @@ public final class PidAllocator
       if (p.key == null || p.pgid != pgrp || p.tgid != e.getKey()) continue;   // processes: their leaders
       members.add(e.getKey());
       if (p.stopped) stoppedJobs = true;
-      // will_become_orphaned_pgrp: a member whose parent is in another group of the same session
-      // keeps the group attached (the ignored task, zombies and init's children don't count).
-      if (e.getKey() == c.ignored() || p.zombie || p.ppid == 1) continue;
-      Entry pp = s.used.get(p.ppid);
-      if (pp != null && pp.pgid != pgrp && pp.sid == p.sid) return Effect().none();
     }
     if (!stoppedJobs) return Effect().none();
     emit(s, new OrphanedPgrpSignalled(c.id(), pgrp, List.copyOf(members)));
@@ -535,7 +553,7 @@ public final class PidAllocator
         case ALL -> pid != s.global(callerNs, 1) && pid != c.caller() && pid > 1;
       };
       if (match) {
-        out.add(new Target(pid, en.key, en.task));
+        out.add(new Target(pid, en.key, en.task, willBeOrphaned(s, en.pgid, 0)));
         if (c.scope() == Scope.PID || c.scope() == Scope.COMM) break;
       }
     }

@@ -107,7 +107,8 @@ public final class Signals {
       for (PidAllocator.Target target : f.targets()) {
         @SuppressWarnings("unchecked")
         ActorRef<TaskCmd> ref = (ActorRef<TaskCmd>) target.task();
-        t.then(() -> ref.tell(new TaskCmd.Signal(t.nextId(), sig, from, ctx, fromNs)));
+        boolean orphaned = target.orphanedPgrp();
+        t.then(() -> ref.tell(new TaskCmd.Signal(t.nextId(), sig, from, ctx, fromNs, orphaned)));
       }
     }
     t.ret(s, f.id(), 0, null, null);
@@ -137,6 +138,15 @@ public final class Signals {
     if (s.sigaction(c.sig()).handler().equals("catch")) return false;
     boolean fromAncestor = c.fromNs() != s.nsId && s.nsId != 0;
     return !(fromAncestor && (c.sig() == Sig.SIGKILL || c.sig() == Sig.SIGSTOP));
+  }
+
+  /**
+   * get_signal: SIGTSTP, SIGTTIN and SIGTTOU with their default action are discarded in an orphaned
+   * process group (is_current_pgrp_orphaned): nobody is left to continue it. SIGSTOP is not.
+   */
+  private static boolean orphanedStop(TaskState s, TaskCmd.Signal c) {
+    return c.orphanedPgrp() && c.sig() != Sig.SIGSTOP && Sig.defaultStops(c.sig())
+        && s.sigaction(c.sig()).handler().equals("SIG_DFL");
   }
 
   /** complete_signal (kernel/signal.c) for a group with threads. */
@@ -182,13 +192,15 @@ public final class Signals {
 
   private static void forward(Task t, List<ActorRef<TaskCmd>> to, TaskCmd.Signal c) {
     t.then(() -> {
-      for (ActorRef<TaskCmd> r : to) r.tell(new TaskCmd.Signal(t.nextId(), c.sig(), c.fromPid(), c.ctx(), -1));
+      for (ActorRef<TaskCmd> r : to) {
+        r.tell(new TaskCmd.Signal(t.nextId(), c.sig(), c.fromPid(), c.ctx(), -1, c.orphanedPgrp()));
+      }
     });
   }
 
   /** The signal for this thread itself: send_signal → prepare_signal → signal_wake_up. */
   public static void receiveOwn(Task t, TaskState s, TaskCmd.Signal c) {
-    if (unkillable(s, c)) {
+    if (unkillable(s, c) || orphanedStop(s, c)) {
       t.event(s, new SignalReceived(c.id(), c.sig(), c.fromPid(), "ignored"));
       return;
     }

@@ -129,10 +129,14 @@ public sealed interface TaskCmd {
   record ChildPgid(MsgId id, String key, int pgid) implements TaskCmd {}
 
   /** A signal sent to this task (kill, do_notify_parent). */
-  record Signal(MsgId id, int sig, int fromPid, Ctx ctx, int fromNs) implements TaskCmd {
+  record Signal(MsgId id, int sig, int fromPid, Ctx ctx, int fromNs, boolean orphanedPgrp) implements TaskCmd {
     /** Sent by the kernel itself (SEND_SIG_PRIV): not subject to the init's SIGNAL_UNKILLABLE. */
     public Signal(MsgId id, int sig, int fromPid, Ctx ctx) {
-      this(id, sig, fromPid, ctx, -1);
+      this(id, sig, fromPid, ctx, -1, false);
+    }
+
+    public Signal(MsgId id, int sig, int fromPid, Ctx ctx, int fromNs) {
+      this(id, sig, fromPid, ctx, fromNs, false);
     }
   }
 
