@@ -203,13 +203,13 @@ public final class PidAllocator
         used.put(a.pid(), en);
         cursor = a.cursor();
         ids++;
-        for (PidNs n = namespaces.get(a.ns()); n != null && n.level > 0; n = namespaces.get(n.parent)) {
+        for (PidNamespace n = namespaces.get(a.ns()); n != null && n.level > 0; n = namespaces.get(n.parent)) {
           int nr = a.nrs().get(n.level);
           n.nrs.put(nr, a.pid());
           n.cursor = nr + 1;
         }
       } else if (e instanceof NsCreated c) {
-        namespaces.put(c.ns(), new PidNs(c.ns(), c.parent(), c.level(), c.pidMax()));
+        namespaces.put(c.ns(), new PidNamespace(c.ns(), c.parent(), c.level(), c.pidMax()));
       } else if (e instanceof NsZapped z) {
         namespaces.get(z.ns()).adding = false;
       } else if (e instanceof PidAttached a) {
@@ -259,7 +259,7 @@ public final class PidAllocator
         Entry en = used.remove(f.pid());
         if (en != null) {
           dying.put(en.object, en.owner);
-          for (PidNs n = namespaces.get(en.ns); n != null && n.level > 0; n = namespaces.get(n.parent)) {
+          for (PidNamespace n = namespaces.get(en.ns); n != null && n.level > 0; n = namespaces.get(n.parent)) {
             n.nrs.remove(en.nrs.get(n.level));
           }
         }
@@ -273,7 +273,7 @@ public final class PidAllocator
     long ids;
     final TreeMap<Integer, Entry> used = new TreeMap<>();
     final Map<String, String> dying = new TreeMap<>(); // struct pid → owner, freed after a grace period
-    final Map<Integer, PidNs> namespaces = new TreeMap<>();   // the child namespaces (init_pid_ns is 0)
+    final Map<Integer, PidNamespace> namespaces = new TreeMap<>();   // the child namespaces (init_pid_ns is 0)
 
     /** Is namespace {@code ns} {@code ancestor} or inside it? */
     boolean within(int ns, int ancestor) {
@@ -287,24 +287,6 @@ public final class PidAllocator
     int global(int ns, int nr) {
       if (ns == 0) return nr;
       return namespaces.get(ns).nrs.getOrDefault(nr, -1);
-    }
-  }
-
-  /** struct pid_namespace: its level, its parent, its own cyclic pid map (pidmap_lock). */
-  static final class PidNs {
-    final int id;
-    final int parent;
-    final int level;
-    final int pidMax;
-    int cursor;
-    boolean adding = true;                                   // PIDNS_ADDING
-    final TreeMap<Integer, Integer> nrs = new TreeMap<>();   // number here → global pid
-
-    PidNs(int id, int parent, int level, int pidMax) {
-      this.id = id;
-      this.parent = parent;
-      this.level = level;
-      this.pidMax = pidMax;
     }
   }
 
@@ -368,20 +350,20 @@ public final class PidAllocator
    */
   private Effect<KEvent, State> allocPid(State s, AllocPid c) {
     int ns = c.ns();
-    PidNs target = ns == 0 ? null : s.namespaces.get(ns);
+    PidNamespace target = ns == 0 ? null : s.namespaces.get(ns);
     if (target != null && !target.adding) return allocFailed(s, c, Errno.ENOMEM);
     int pidMin = s.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
     int nr = findFree(s.used.keySet(), Math.max(s.cursor, pidMin), s.pidMax);
     if (nr < 0 && s.cursor > pidMin) nr = findFree(s.used.keySet(), pidMin, s.pidMax);
     if (nr < 0) return allocFailed(s, c, Errno.EAGAIN);   // idr_alloc_cyclic's -ENOSPC becomes -EAGAIN
-    List<PidNs> chain = new java.util.ArrayList<>();      // the task's namespace first, then its ancestors
+    List<PidNamespace> chain = new java.util.ArrayList<>();      // the task's namespace first, then its ancestors
     if (c.newNs()) ns = createNs(s, c.id(), ns);
-    for (PidNs n = ns == 0 ? null : s.namespaces.get(ns); n != null; n = n.parent == 0 ? null : s.namespaces.get(n.parent)) {
+    for (PidNamespace n = ns == 0 ? null : s.namespaces.get(ns); n != null; n = n.parent == 0 ? null : s.namespaces.get(n.parent)) {
       chain.add(n);
     }
     Integer[] nrs = new Integer[chain.isEmpty() ? 1 : chain.get(0).level + 1];
     nrs[0] = nr;
-    for (PidNs n : chain) {
+    for (PidNamespace n : chain) {
       int min = n.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
       int x = findFree(n.nrs.keySet(), Math.max(n.cursor, min), n.pidMax);
       if (x < 0 && n.cursor > min) x = findFree(n.nrs.keySet(), min, n.pidMax);
@@ -401,7 +383,7 @@ public final class PidAllocator
 
   /** create_pid_namespace: one level below {@code parent}, with its pid_max. */
   private int createNs(State s, MsgId cause, int parent) {
-    PidNs p = parent == 0 ? null : s.namespaces.get(parent);
+    PidNamespace p = parent == 0 ? null : s.namespaces.get(parent);
     int id = s.namespaces.size() + 1;
     emit(s, new NsCreated(cause, id, parent, (p == null ? 0 : p.level) + 1, p == null ? s.pidMax : p.pidMax));
     return id;
@@ -415,7 +397,7 @@ public final class PidAllocator
 
   /** zap_pid_ns_processes: disable_pid_allocation, then SIGKILL to every process of the namespace but its init. */
   private Effect<KEvent, State> zapPidNs(State s, ZapPidNs c) {
-    PidNs n = s.namespaces.get(c.ns());
+    PidNamespace n = s.namespaces.get(c.ns());
     if (n == null) return Effect().none();
     List<Integer> killed = new java.util.ArrayList<>();
     List<ActorRef<?>> refs = new java.util.ArrayList<>();
