@@ -17,6 +17,7 @@ import dev.kmodel.kernel.KernelCmd;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Exit;
 import dev.kmodel.kernel.exit.Release;
+import dev.kmodel.kernel.exit.Reparent;
 import dev.kmodel.kernel.exit.Threads;
 import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.kernel.kthread.Kthread;
@@ -225,11 +226,11 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(FromRcu.class, (s, c) -> { Release.rcuCallback(this, s, c.callback()); return end(s); })
         .onCommand(NotifyParent.class, (s, c) -> { Exit.doNotifyParentReceived(this, s, c); return commit(); })
         .onCommand(Notified.class, (s, c) -> { Exit.notified(this, s, c); return commit(); })
-        .onCommand(Adopt.class, (s, c) -> { Exit.adopt(this, s, c); return commit(); })
-        .onCommand(Adopted.class, (s, c) -> { Exit.adopted(this, s, c); return commit(); })
-        .onCommand(TaskCmd.Reparented.class, (s, c) -> { Exit.reparented(this, s, c); return commit(); })
-        .onCommand(FindSubreaper.class, (s, c) -> { Exit.findSubreaper(this, s, c); return commit(); })
-        .onCommand(SubreaperFound.class, (s, c) -> { Exit.subreaperFound(this, s, c); return commit(); })
+        .onCommand(Adopt.class, (s, c) -> { Reparent.adopt(this, s, c); return commit(); })
+        .onCommand(Adopted.class, (s, c) -> { Reparent.adopted(this, s, c); return commit(); })
+        .onCommand(TaskCmd.Reparented.class, (s, c) -> { Reparent.reparented(this, s, c); return commit(); })
+        .onCommand(FindSubreaper.class, (s, c) -> { Reparent.findSubreaper(this, s, c); return commit(); })
+        .onCommand(SubreaperFound.class, (s, c) -> { Reparent.subreaperFound(this, s, c); return commit(); })
         .onCommand(PropagateHasChildSubreaper.class, (s, c) -> { Sys.propagateHasChildSubreaper(this, s, c); return commit(); })
         .onCommand(WaitTaskZombie.class, (s, c) -> { Wait.waitTaskZombieCmpxchg(this, s, c); return commit(); })
         .onCommand(ZombieResult.class, (s, c) -> { Wait.zombieResult(this, s, c); return commit(); })
@@ -257,7 +258,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(GroupExitCode.class, (s, c) -> { Threads.groupExitCode(this, s, c); return commit(); })
         .onCommand(Zap.class, (s, c) -> { Threads.zapped(this, s, c); return commit(); })
         .onCommand(FindAliveThread.class, (s, c) -> { Threads.findAliveThread(this, s, c); return commit(); })
-        .onCommand(AliveThread.class, (s, c) -> { Exit.aliveThread(this, s, c); return commit(); })
+        .onCommand(AliveThread.class, (s, c) -> { Reparent.aliveThread(this, s, c); return commit(); })
         .onCommand(ThreadUnlinked.class, (s, c) -> { Threads.threadUnlinked(this, s, c); return commit(); })
         .onCommand(LeaderNotified.class, (s, c) -> { Threads.leaderNotified(this, s, c); return commit(); })
         .onCommand(GroupChildren.class, (s, c) -> { Threads.groupChildren(this, s, c); return commit(); })
