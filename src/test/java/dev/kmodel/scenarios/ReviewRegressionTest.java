@@ -86,4 +86,14 @@ class ReviewRegressionTest {
     assertEquals(30, reads.size());
     assertTrue(reads.stream().allMatch(x -> x.ret() == 0L), "every read after both exits is 0");
   }
+
+  @Test
+  void processGroupNumbersAreReadInTheCallersPidNamespace() throws Exception {
+    Report r = run("ns-wait-pgrp");
+    assertEquals("completed", r.outcome(), r.violations().toString());
+    ResultRow w = call(r, "nsinit", "wait4", 0);
+    assertEquals(2L, w.ret(), "wait4(-2) inside the namespace reaps the group led by its pid 2");
+    assertEquals(6 << 8, w.status().raw());
+    assertEquals("ESRCH", call(r, "nsinit", "kill", 0).errno(), "the group is gone after the reap");
+  }
 }

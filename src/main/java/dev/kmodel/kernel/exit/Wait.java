@@ -48,6 +48,28 @@ public final class Wait {
     // kernel_wait4 → do_wait with wo_flags = options | WEXITED.
     t.phase(s, cause, Phase.WAIT_LOCK, "waitPid", pid, "waitOptions", options | WaitOptions.WEXITED,
         "reaper", st.args().containsKey("reaper"), "waitid", false);
+    start(t, s, cause, pid);
+  }
+
+  /**
+   * find_get_pid for a process group: inside a child pid namespace the number is the namespace's, so
+   * the group's global number is looked up first; elsewhere the scan starts at once.
+   */
+  private static void start(Task t, TaskState s, MsgId cause, long pid) {
+    if (pid >= -1 || s.nsId == 0) {
+      readLock(t, s);
+      return;
+    }
+    t.phase(s, cause, Phase.WAIT_PGRP);
+    int nr = (int) -pid, caller = s.pid, ns = s.nsId;
+    t.then(() -> t.env.pids().tell(new dev.kmodel.kernel.pid.PidAllocator.Lookup(t.nextId(),
+        dev.kmodel.kernel.pid.PidAllocator.Scope.PID, nr, null, caller, t.lookups, ns)));
+  }
+
+  /** The group's number as the whole machine knows it (none: no task has it any more). */
+  public static void pgrpFound(Task t, TaskState s, dev.kmodel.kernel.pid.PidAllocator.Found f) {
+    long global = f.targets().isEmpty() ? Long.MIN_VALUE + 1 : f.targets().get(0).pid();
+    t.phase(s, f.id(), Phase.WAIT_LOCK, "waitPid", -global);
     readLock(t, s);
   }
 
@@ -79,7 +101,7 @@ public final class Wait {
       return;
     }
     t.phase(s, cause, Phase.WAIT_LOCK, "waitPid", pid, "waitOptions", options, "reaper", false, "waitid", true);
-    readLock(t, s);
+    start(t, s, cause, pid);
   }
 
   /** The system call returns the reaped (or, with WNOWAIT, the observed) child. */

@@ -50,9 +50,9 @@ public final class PidAllocator
    * One task a lookup found; {@code orphanedPgrp}: its process group is orphaned now
    * (is_current_pgrp_orphaned), for get_signal's job-control stops.
    */
-  public record Target(int pid, String key, ActorRef<?> task, boolean orphanedPgrp) {
+  public record Target(int pid, String key, ActorRef<?> task, boolean orphanedPgrp, int pgid) {
     public Target(int pid, String key, ActorRef<?> task) {
-      this(pid, key, task, false);
+      this(pid, key, task, false, 0);
     }
   }
 
@@ -535,7 +535,7 @@ public final class PidAllocator
         case ALL -> pid != s.global(callerNs, 1) && pid != c.caller() && pid > 1;
       };
       if (match) {
-        out.add(new Target(pid, en.key, en.task, willBeOrphaned(s, en.pgid, 0)));
+        out.add(new Target(pid, en.key, en.task, willBeOrphaned(s, en.pgid, 0), en.pgid));
         if (c.scope() == Scope.PID || c.scope() == Scope.COMM) break;
       }
     }

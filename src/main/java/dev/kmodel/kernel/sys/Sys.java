@@ -57,10 +57,10 @@ public final class Sys {
     if (target == targetPid) {
       askChild(t, s);
     } else {
-      // find_vpid(pgid) with PIDTYPE_PGID: the group must exist (in the caller's session).
-      int caller = s.pid;
+      // find_vpid(pgid) with PIDTYPE_PGID: the group must exist; its number is read in our namespace.
+      int caller = s.pid, ns = s.nsId;
       t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), PidAllocator.Scope.PGRP, target, null, caller,
-          t.lookups, 0)));
+          t.lookups, ns)));
     }
   }
 
@@ -70,6 +70,7 @@ public final class Sys {
       t.ret(s, f.id(), 0, Errno.EPERM, null);
       return;
     }
+    t.phase(s, f.id(), Phase.SETPGID, "pgidTarget", f.targets().get(0).pgid());   // the group's global number
     askChild(t, s);
   }
 

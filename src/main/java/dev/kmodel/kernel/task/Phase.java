@@ -8,7 +8,7 @@ public enum Phase {
   // do_exit (EXIT_SIGNALS: a thread waits for group_dead; GROUP_EXIT: for the group's exit code)
   EXIT_SIGNALS, GROUP_EXIT, EXIT_MM, EXIT_SEM, EXIT_FILES, EXIT_NOTIFY_LOCK, EXIT_FIND_THREAD, EXIT_FIND_REAPER, EXIT_ADOPT, EXIT_NOTIFY_PARENT, EXIT_DEAD,
   // do_wait
-  WAIT_LOCK, WAIT_GATHER, WAIT_REAP, WAIT_SLEEP,
+  WAIT_PGRP, WAIT_LOCK, WAIT_GATHER, WAIT_REAP, WAIT_SLEEP,
   // release_task (by a waiter or by the task itself)
   RELEASE_LOCK, RELEASE_SIGNAL,
   // other system calls that ask another actor

@@ -307,6 +307,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(FromLookup.class, (s, c) -> {
           if (s.phase == Phase.KILL_LOOKUP) Signals.found(this, s, c.reply());
           else if (s.phase == Phase.SETPGID) Sys.groupFound(this, s, c.reply());
+          else if (s.phase == Phase.WAIT_PGRP) Wait.pgrpFound(this, s, c.reply());
           else if (s.phase == Phase.KTHREAD_LOOKUP || s.phase == Phase.KTHREAD_STOP_LOOKUP) Kthread.found(this, s, c.reply());
           return commit();
         })
