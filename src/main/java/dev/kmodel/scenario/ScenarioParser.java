@@ -45,6 +45,7 @@ public final class ScenarioParser {
     FIELDS.put("setsid", Set.of("save"));
     FIELDS.put("prctl", Set.of("option", "value", "save"));
     FIELDS.put("unshare", Set.of("flags", "save"));
+    FIELDS.put("sysctl", Set.of("name", "value", "save"));
     FIELDS.put("waitid", Set.of("idtype", "id", "options", "save"));
     FIELDS.put("mmap", Set.of("pages", "write", "save"));
     FIELDS.put("touch", Set.of("pages", "write", "save"));

@@ -65,4 +65,19 @@ class PidNsTest {
     assertEquals("ENOMEM", call(r, "main", "fork", 2).errno());
     assertEquals("EINVAL", call(r, "main", "unshare", 1).errno());
   }
+
+  @Test
+  void eachPidNamespaceHasItsOwnPidMax() throws Exception {
+    Report r = scenario("pid-ns-max");
+    assertEquals("completed", r.outcome(), r.violations().toString());
+    List<ResultRow> sysctl = results(r, x -> x.op().equals("sysctl"));
+    assertEquals(List.of("EINVAL", "EINVAL"), sysctl.subList(0, 2).stream().map(ResultRow::errno).toList());
+    assertNull(sysctl.get(2).errno());
+    List<ResultRow> forks = results(r, x -> x.comm().equals("nsinit") && x.op().equals("fork"));
+    assertEquals(300, forks.size());
+    assertEquals(299, forks.stream().filter(x -> x.errno() == null).count(), "numbers 2…300 in the namespace");
+    assertEquals("EAGAIN", forks.get(299).errno());
+    assertEquals(300L, forks.get(298).ret(), "the last number below its pid_max");
+    assertNull(call(r, "main", "fork", 0).errno(), "the init namespace still has room");
+  }
 }

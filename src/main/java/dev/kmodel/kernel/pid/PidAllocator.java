@@ -74,6 +74,12 @@ public final class PidAllocator
     }
   }
 
+  /**
+   * sysctl kernel.pid_max written from inside namespace {@code ns}: each pid namespace has its own
+   * (Linux 6.14), between RESERVED_PIDS + 1 and its parent's; the init namespace's up to PID_MAX_LIMIT.
+   */
+  public record SetPidMax(MsgId id, int ns, long value, ActorRef<PidReply> replyTo) implements Cmd {}
+
   /** unshare(CLONE_NEWPID) → copy_pid_ns → create_pid_namespace: a child of {@code parent}, empty yet. */
   public record CreatePidNs(MsgId id, int parent, ActorRef<PidReply> replyTo) implements Cmd {}
 
@@ -138,6 +144,9 @@ public final class PidAllocator
 
   /** create_pid_namespace: a child of {@code parent}, one level deeper; pid_max as its parent's. */
   public record NsCreated(MsgId cause, int ns, int parent, int level, int pidMax) implements Event {}
+
+  /** A namespace's pid_max changed (0: the init namespace). */
+  public record PidMaxSet(MsgId cause, int ns, int pidMax) implements Event {}
 
   /** zap_pid_ns_processes: allocation disabled; SIGKILL sent to {@code killed} (global pids). */
   public record NsZapped(MsgId cause, int ns, List<Integer> killed) implements Event {}
@@ -210,6 +219,8 @@ public final class PidAllocator
         }
       } else if (e instanceof NsCreated c) {
         namespaces.put(c.ns(), new PidNamespace(c.ns(), c.parent(), c.level(), c.pidMax()));
+      } else if (e instanceof PidMaxSet m) {
+        if (m.ns() == 0) pidMax = m.pidMax(); else namespaces.get(m.ns()).pidMax = m.pidMax();
       } else if (e instanceof NsZapped z) {
         namespaces.get(z.ns()).adding = false;
       } else if (e instanceof PidAttached a) {
@@ -335,6 +346,14 @@ public final class PidAllocator
         .onCommand(RcuDone.class, this::delayedPutPid)
         .onCommand(Lookup.class, this::lookup)
         .onCommand(ZapPidNs.class, this::zapPidNs)
+        .onCommand(SetPidMax.class, (s, c) -> {
+          PidNamespace n = c.ns() == 0 ? null : s.namespaces.get(c.ns());
+          long max = n == null ? 4 * 1024 * 1024 : n.parent == 0 ? s.pidMax : s.namespaces.get(n.parent).pidMax;
+          Errno e = c.value() <= RESERVED_PIDS || c.value() > max ? Errno.EINVAL : null;
+          if (e == null) emit(s, new PidMaxSet(c.id(), c.ns(), (int) c.value()));
+          later(() -> c.replyTo().tell(new PidReply(send.next(), 0, null, e, c.ns(), List.of())));
+          return commit();
+        })
         .onCommand(CreatePidNs.class, (s, c) -> {
           int id = createNs(s, c.id(), c.parent());
           later(() -> c.replyTo().tell(new PidReply(send.next(), 0, null, null, id, List.of())));

@@ -10,7 +10,7 @@ final class PidNamespace {
   final int id;
   final int parent;
   final int level;
-  final int pidMax;                                       // inherited from the parent namespace
+  int pidMax;                                             // inherited from the parent; its own sysctl
   int cursor;
   boolean adding = true;                                  // PIDNS_ADDING
   final TreeMap<Integer, Integer> nrs = new TreeMap<>();  // number here → global pid

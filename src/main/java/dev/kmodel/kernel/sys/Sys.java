@@ -135,6 +135,18 @@ public final class Sys {
     t.ret(s, r.id(), 0, null, null);
   }
 
+  /** sysctl kernel.pid_max (written to /proc/sys/kernel/pid_max): the caller's pid namespace's. */
+  public static void sysctl(Task t, TaskState s, MsgId cause, Step st) {
+    if (!st.str("name", "").equals("kernel.pid_max") || !st.has("value")) {
+      t.ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    long value = t.resolveOr(s, st, "value", 0);
+    t.phase(s, cause, Phase.SYSCTL);
+    int ns = s.nsId;
+    t.then(() -> t.env.pids().tell(new PidAllocator.SetPidMax(t.nextId(), ns, value, t.pidReplies)));
+  }
+
   /** prctl(2) options (include/uapi/linux/prctl.h). */
   public static final int PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
 

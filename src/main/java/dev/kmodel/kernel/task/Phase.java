@@ -12,7 +12,7 @@ public enum Phase {
   // release_task (by a waiter or by the task itself)
   RELEASE_LOCK, RELEASE_SIGNAL,
   // other system calls that ask another actor
-  MM_CALL, IPC_CALL, SETPGID, UNSHARE, FILE_CALL, FILE_SHARED, SIGACTION_SHARED, KILL_LOOKUP, TIMER_SLEEP, BOOT,
+  MM_CALL, IPC_CALL, SETPGID, SYSCTL, UNSHARE, FILE_CALL, FILE_SHARED, SIGACTION_SHARED, KILL_LOOKUP, TIMER_SLEEP, BOOT,
   // kernel threads: kthread_create / kthread_stop callers, kthreadd waiting for requests
   KTHREAD_LOOKUP, KTHREAD_STOP_LOOKUP, KTHREAD_WAIT, KTHREADD_IDLE,
   // vfork: the parent in wait_for_vfork_done

@@ -301,6 +301,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(FromMmu.class, this::fromMmu)
         .onCommand(FromPid.class, (s, c) -> {
           if (s.phase == Phase.UNSHARE) Sys.unshareDone(this, s, c.reply());
+          else if (s.phase == Phase.SYSCTL) ret(s, c.reply().id(), 0, c.reply().errno(), null);
           else Fork.pidAllocated(this, s, c.reply());
           return commit();
         })
@@ -497,6 +498,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "kthread_run" -> Kthread.kthreadRun(this, s, cause, st);
       case "kthread_stop" -> Kthread.kthreadStop(this, s, cause, st);
       case "unshare" -> Sys.unshare(this, s, cause, st);
+      case "sysctl" -> Sys.sysctl(this, s, cause, st);
       case "mmap", "touch" -> MmSyscalls.mmCall(this, s, cause, st);
       case "open" -> FileSyscalls.open(this, s, cause, st);
       case "close" -> FileSyscalls.close(this, s, cause, st);
