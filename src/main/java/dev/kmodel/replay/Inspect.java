@@ -181,10 +181,17 @@ public final class Inspect {
     }
     out.add("pid " + pid + " \"" + row.comm() + "\" (" + row.key() + ")   tgid " + row.tgid() + "   ppid " + row.ppid()
         + "   final state " + row.state());
+    // A pid can be reused: this is its last task; what came before that task's creation is left out.
+    long reused = r.tasks().stream().filter(t -> t.pid() == pid).count();
+    long born = l.events().stream().filter(e -> e.pid().equals(row.key())).mapToLong(JournalFile.Recorded::seq)
+        .min().orElse(0);
+    if (reused > 1) {
+      out.add("(pid " + pid + " was used by " + reused + " tasks; this is the last, created at seq " + born + ")");
+    }
     out.add("");
     out.add("SYSTEM CALLS");
     for (ResultRow x : r.results()) {
-      if (x.pid() != pid) continue;
+      if (x.pid() != pid || x.start() < born) continue;
       out.add(String.format("  seq %-5d %-6s %-14s → %s   CPU %d", x.start(), x.seq() == null ? "" : "–" + x.seq(),
           x.op(), x.seq() == null ? "(never returned)" : x.errno() != null ? x.errno()
           : x.status() != null ? x.ret() + " status " + x.status().raw() : String.valueOf(x.ret()), x.cpu()));
@@ -192,7 +199,7 @@ public final class Inspect {
     out.add("");
     out.add("OBJECTS (allocated, shared, dropped, freed)");
     for (LedgerRow lr : r.ledger()) {
-      if (lr.owner() != pid && !row.key().equals(lr.holder())) continue;
+      if ((lr.owner() != pid && !row.key().equals(lr.holder())) || lr.seq() < born) continue;
       out.add(String.format("  seq %-5d %-5s %-15s %-28s refcount %-3d in %-24s CPU %d   %s", lr.seq(), lr.event(),
           lr.type(), lr.object(), lr.refcount(), lr.function(), lr.cpu(), lr.path()));
     }
