@@ -71,7 +71,8 @@ public final class ReplayCommand implements Callable<Integer> {
     }
     ReplayPlan.Divergence d = o.divergence();
     if (d == null) {
-      System.out.println("re-run did not finish (" + o.status() + ")");
+      System.out.println("re-run did not finish (" + o.status() + "): no differing event; " + o.compared()
+          + " of the recording's events were journaled again");
     } else {
       System.out.println("re-run DIVERGED at " + d.actor() + "'s event #" + (d.index() + 1));
       System.out.println("  recorded: " + (d.expected() == null ? "(nothing)" : d.expectedType() + " " + d.expected()));

@@ -55,7 +55,9 @@ public final class RunCommand implements Callable<Integer> {
     try {
       if (report != null) ReportJson.write(result.report(), report);
       if (journal != null) {
-        JournalFile.write(journal, sc, java.nio.file.Files.readString(scenario.toPath()), knobs(), result.journal());
+        String source = new String(java.nio.file.Files.readAllBytes(scenario.toPath()),
+            java.nio.charset.StandardCharsets.UTF_8);   // (malformed bytes become U+FFFD, as the parser read them)
+        JournalFile.write(journal, sc, source, knobs(), result.journal());
       }
     } catch (IOException e) {
       System.err.println("kmodel: cannot write output: " + e.getMessage());

@@ -39,7 +39,7 @@ import java.util.Map;
  */
 public final class JournalFile {
   public static final String FORMAT = "kmodel-journal";
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
   /** The config knobs that change a run's behaviour, kept in the header for a re-run. */
   public static final List<String> KNOBS = List.of("kmodel.timeslice-ticks", "kmodel.ticks-per-jiffy");
 
@@ -140,7 +140,10 @@ public final class JournalFile {
       h.set("config", MAPPER.valueToTree(config));
       h.put("events", journal.size());
       h.put("source", source);
-      w.write(MAPPER.writeValueAsString(h));
+      String head = MAPPER.writeValueAsString(h);
+      sha.update(head.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) '\n');
+      w.write(head);
       w.newLine();
       for (JournalEntry e : journal) {
         ObjectNode n = MAPPER.createObjectNode();
@@ -174,8 +177,10 @@ public final class JournalFile {
     try (BufferedReader r = Files.newBufferedReader(f.toPath(), StandardCharsets.UTF_8)) {
       String first = r.readLine();
       lineNo = 1;
-      if (first == null) throw new BadJournal(f, 0, "empty file: not a kmodel journal");
+      if (first == null) throw new BadJournal(f, 1, "empty file: not a kmodel journal");
       header = header(f, first);
+      sha.update(first.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) '\n');
       String line;
       while ((line = r.readLine()) != null) {
         lineNo++;
@@ -188,7 +193,7 @@ public final class JournalFile {
           }
           String want = n.path("sha256").asText("");
           if (!want.equals(HexFormat.of().formatHex(sha.digest()))) {
-            throw new BadJournal(f, lineNo, "checksum mismatch: the event lines were changed");
+            throw new BadJournal(f, lineNo, "checksum mismatch: the header or the event lines were changed");
           }
           ended = true;
           continue;
@@ -197,8 +202,12 @@ public final class JournalFile {
         sha.update((byte) '\n');
         events.add(event(f, lineNo, n, events.size() + 1));
       }
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new BadJournal(f, 0, "no such file");
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new BadJournal(f, lineNo + 1, "not UTF-8 text: not a kmodel journal");
     } catch (IOException e) {
-      throw new BadJournal(f, 0, "cannot read: " + e.getMessage());
+      throw new BadJournal(f, lineNo, "cannot read: " + e.getMessage());
     }
     if (!ended) {
       throw new BadJournal(f, lineNo, "truncated journal: no end line after " + events.size() + " of "
@@ -222,14 +231,24 @@ public final class JournalFile {
     }
     if (version < VERSION) {
       throw new BadJournal(f, 1, "journal format version " + version + " is older than this kmodel reads ("
-          + VERSION + "): it lacks the scenario and receive order; record the run again");
+          + VERSION + "); record the run again");
     }
     for (String k : List.of("scenario", "source", "seed", "cpus", "events")) {
       if (!h.has(k)) throw new BadJournal(f, 1, "the header lacks \"" + k + "\"");
     }
+    if (!h.get("seed").isIntegralNumber() || !h.get("events").isIntegralNumber() || !h.get("cpus").isIntegralNumber()
+        || h.get("cpus").asInt() < 1 || h.get("cpus").asInt() > 256 || !h.get("source").isTextual()) {
+      throw new BadJournal(f, 1, "the header's seed, cpus (1-256), events or source is not valid");
+    }
     Map<String, Object> config = new LinkedHashMap<>();
-    h.path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().isNumber()
-        ? e.getValue().numberValue() : e.getValue().asText()));
+    var knobs = h.path("config").fields();
+    while (knobs.hasNext()) {
+      var e = knobs.next();
+      if (!KNOBS.contains(e.getKey()) || !e.getValue().isIntegralNumber() || e.getValue().asLong() < 1) {
+        throw new BadJournal(f, 1, "the header's config has an unknown or invalid knob '" + e.getKey() + "'");
+      }
+      config.put(e.getKey(), e.getValue().asInt());
+    }
     return new Header(h.get("scenario").asText(), h.path("file").asText(""), h.get("source").asText(),
         h.get("seed").asLong(), h.get("cpus").asInt(), config, h.get("events").asLong());
   }
@@ -247,6 +266,10 @@ public final class JournalFile {
   private static Recorded event(File f, long line, JsonNode n, long expectSeq) throws BadJournal {
     for (String k : List.of("seq", "pid", "nr", "type", "event")) {
       if (!n.has(k)) throw new BadJournal(f, line, "corrupt event line: no \"" + k + "\"");
+    }
+    if (!n.get("seq").isIntegralNumber() || !n.get("nr").isIntegralNumber() || !n.get("pid").isTextual()
+        || !n.get("event").isObject()) {
+      throw new BadJournal(f, line, "corrupt event line: seq, nr, pid or event has the wrong type");
     }
     long seq = n.get("seq").asLong();
     if (seq != expectSeq) throw new BadJournal(f, line, "corrupt event line: seq " + seq + ", expected " + expectSeq);

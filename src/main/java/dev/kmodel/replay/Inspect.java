@@ -7,6 +7,8 @@ import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.report.FreeTimeline;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.Report.LedgerRow;
@@ -66,7 +68,9 @@ public final class Inspect {
     int inCurrentGp = 0;
     for (JournalEntry e : upTo(l, seq)) {
       Object x = e.event();
-      if (x instanceof Cpu.Switched s) current.put(Integer.parseInt(e.persistenceId().substring(3)), s.next());
+      if (x instanceof Cpu.Switched s && e.persistenceId().matches("cpu\\d+")) {
+        current.put(Integer.parseInt(e.persistenceId().substring(3)), s.next());
+      }
       else if (x instanceof TasklistLock.Contended c) waiters.add(c.task() + " (" + c.mode() + ")");
       else if (x instanceof TasklistLock.Acquired a) {
         if (a.waited()) waiters.remove(a.task() + " (" + a.mode() + ")");
@@ -140,7 +144,7 @@ public final class Inspect {
     List<String> out = new ArrayList<>();
     TaskRow row = r.tasks().stream().filter(t -> t.pid() == pid).reduce((a, b) -> b).orElse(null);
     if (row == null) {
-      out.add("TASK pid " + pid + ": not created yet at seq " + seq);
+      out.add("TASK pid " + pid + ": no task has this pid at seq " + seq);
       return out;
     }
     TaskState s = new TaskState();
@@ -158,13 +162,31 @@ public final class Inspect {
         .map(t -> t.tid() + (t.exiting() ? ":exiting" : "")).toList()));
     out.add("  pending signals " + s.pending + "  fds " + s.fds.stream().filter(java.util.Objects::nonNull).count());
     out.add("  objects it owns or holds:");
-    Map<String, LedgerRow> last = new LinkedHashMap<>();
-    for (LedgerRow lr : r.ledger()) {
-      if (lr.owner() == pid || row.key().equals(lr.holder())) last.put(lr.object(), lr);
+    Map<String, Owned> last = new LinkedHashMap<>();
+    for (Owned o : ledgerOf(l, seq, row.key())) last.put(o.e().object(), o);
+    for (Owned o : last.values()) {
+      LedgerEntry le = o.e();
+      out.add(String.format("    %-15s %-28s %-6s refcount %-3d (last: %s, seq %d)", le.type(), le.object(),
+          le.event().equals("free") ? "freed" : "live", le.refcount(), le.function(), o.seq()));
     }
-    for (LedgerRow lr : last.values()) {
-      out.add(String.format("    %-15s %-28s %-6s refcount %-3d (last: %s, seq %d)", lr.type(), lr.object(),
-          lr.event().equals("free") ? "freed" : "live", lr.refcount(), lr.function(), lr.seq()));
+    return out;
+  }
+
+  /** A ledger entry with its place in the run. */
+  private record Owned(long seq, LedgerEntry e) {}
+
+  /** The ledger entries up to seq about objects task {@code key} owns, or references it took or dropped. */
+  private static List<Owned> ledgerOf(JournalFile.Loaded l, long seq, String key) {
+    List<Owned> out = new ArrayList<>();
+    for (JournalEntry je : l.entries()) {
+      if (je.ordinal() > seq) break;
+      if (!(je.event() instanceof Ledgered led)) continue;
+      for (LedgerEntry le : led.ledger()) {
+        if (le.owner().equals(key) || le.holder().equals(key) || le.holder().equals("users:" + key)
+            || le.holder().equals("lazy:" + key)) {
+          out.add(new Owned(je.ordinal(), le));
+        }
+      }
     }
     return out;
   }
@@ -198,13 +220,17 @@ public final class Inspect {
     }
     out.add("");
     out.add("OBJECTS (allocated, shared, dropped, freed)");
-    for (LedgerRow lr : r.ledger()) {
-      if ((lr.owner() != pid && !row.key().equals(lr.holder())) || lr.seq() < born) continue;
-      out.add(String.format("  seq %-5d %-5s %-15s %-28s refcount %-3d in %-24s CPU %d   %s", lr.seq(), lr.event(),
-          lr.type(), lr.object(), lr.refcount(), lr.function(), lr.cpu(), lr.path()));
+    for (Owned o : ledgerOf(l, total, row.key())) {
+      LedgerEntry le = o.e();
+      out.add(String.format("  seq %-5d %-5s %-15s %-28s refcount %-3d in %-24s CPU %d   %s", o.seq(), le.event(),
+          le.type(), le.object(), le.refcount(), le.function(), le.cpu(), le.path()));
     }
     out.add("");
-    out.addAll(FreeTimeline.render(r, pid));
+    if (reused > 1) {
+      out.add("(the \"what is freed when\" diagram is drawn per pid; with pid " + pid + " reused, see OBJECTS above)");
+    } else {
+      out.addAll(FreeTimeline.render(r, pid));
+    }
     return out;
   }
 }

@@ -47,7 +47,10 @@ public final class Rerun {
     try (Machine.Running r = Machine.start(sc, config(loaded.header()), true, plan)) {
       String status = r.awaitQuiescence();
       Report report = r.result(status).report();
-      return new Outcome(report, plan.divergence(), plan.compared(), plan.actors(), status);
+      // A run that stopped moving without a differing event did not finish: that is not a divergence.
+      ReplayPlan.Divergence d = plan.mismatch() != null ? plan.mismatch()
+          : status.equals("completed") ? plan.divergence() : null;
+      return new Outcome(report, d, plan.compared(), plan.actors(), status);
     }
   }
 }

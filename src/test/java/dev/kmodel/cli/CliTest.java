@@ -173,7 +173,7 @@ class CliTest {
     Files.write(broken, garbled);
     assertBadInput(cli("replay", broken.toString(), "--rerun"), "broken.kmj:8", "corrupt");
     java.util.List<String> future = new java.util.ArrayList<>(lines);
-    future.set(0, future.get(0).replace("\"version\":2", "\"version\":99"));
+    future.set(0, future.get(0).replace("\"version\":3", "\"version\":99"));
     Path newer = tmp.resolve("newer.kmj");
     Files.write(newer, future);
     assertBadInput(cli("replay", newer.toString()), "newer.kmj:1", "newer");
