@@ -177,6 +177,12 @@ class CliTest {
     Path newer = tmp.resolve("newer.kmj");
     Files.write(newer, future);
     assertBadInput(cli("replay", newer.toString()), "newer.kmj:1", "newer");
+    java.util.List<String> header = new java.util.ArrayList<>(lines);
+    header.set(0, header.get(0).replaceFirst("\"cpus\":\\d+", "\"cpus\":0"));
+    assertNotEquals(lines.get(0), header.get(0));
+    Path edited = tmp.resolve("edited.kmj");
+    Files.write(edited, header);
+    assertBadInput(cli("replay", edited.toString(), "--rerun"), "edited.kmj");
     Path notJournal = tmp.resolve("hello.kmj");
     Files.writeString(notJournal, "hello\n");
     assertBadInput(cli("replay", notJournal.toString()), "hello.kmj:1");
