@@ -1,10 +1,6 @@
 package dev.kmodel.cli;
 
-import dev.kmodel.journal.JournalFile;
 import dev.kmodel.replay.Inspect;
-import dev.kmodel.replay.Rerun;
-import dev.kmodel.scenario.Scenario;
-import dev.kmodel.scenario.ScenarioException;
 import java.io.File;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,17 +18,9 @@ public final class ExplainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      JournalFile.Loaded l = JournalFile.read(journal);
-      Scenario sc = Rerun.scenario(l.header());
-      for (String line : Inspect.explain(l, sc, pid)) System.out.println(line);
-      return Main.OK;
-    } catch (JournalFile.BadJournal e) {
-      System.err.println("kmodel: " + e.getMessage());
-      return Main.BAD_INPUT;
-    } catch (ScenarioException e) {
-      System.err.println("kmodel: " + journal + ": the recorded scenario no longer loads: " + e.getMessage());
-      return Main.BAD_INPUT;
-    }
+    ReplayCommand.Opened o = ReplayCommand.open(journal);
+    if (o == null) return Main.BAD_INPUT;
+    for (String line : Inspect.explain(o.loaded(), o.scenario(), pid)) System.out.println(line);
+    return Main.OK;
   }
 }

@@ -33,18 +33,10 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    JournalFile.Loaded l;
-    Scenario sc;
-    try {
-      l = JournalFile.read(journal);
-      sc = Rerun.scenario(l.header());
-    } catch (JournalFile.BadJournal e) {
-      System.err.println("kmodel: " + e.getMessage());
-      return Main.BAD_INPUT;
-    } catch (ScenarioException e) {
-      System.err.println("kmodel: " + journal + ": the recorded scenario no longer loads: " + e.getMessage());
-      return Main.BAD_INPUT;
-    }
+    Opened o = open(journal);
+    if (o == null) return Main.BAD_INPUT;
+    JournalFile.Loaded l = o.loaded();
+    Scenario sc = o.scenario();
     if (rerun) return rerun(l);
     long n = l.events().size();
     long seq = at == null ? n : at;
@@ -54,6 +46,22 @@ public final class ReplayCommand implements Callable<Integer> {
     }
     for (String line : Inspect.at(l, sc, seq, pid)) System.out.println(line);
     return Main.OK;
+  }
+
+  /** A journal read back with its recorded scenario. */
+  record Opened(JournalFile.Loaded loaded, Scenario scenario) {}
+
+  /** Reads {@code f}; a bad journal or a scenario that no longer loads is one line on stderr (null). */
+  static Opened open(File f) {
+    try {
+      JournalFile.Loaded l = JournalFile.read(f);
+      return new Opened(l, Rerun.scenario(l.header()));
+    } catch (JournalFile.BadJournal e) {
+      System.err.println("kmodel: " + e.getMessage());
+    } catch (ScenarioException e) {
+      System.err.println("kmodel: " + f + ": the recorded scenario no longer loads: " + e.getMessage());
+    }
+    return null;
   }
 
   private int rerun(JournalFile.Loaded l) {
