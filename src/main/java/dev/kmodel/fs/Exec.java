@@ -4,7 +4,12 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.pid.PidAllocator;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.sched.Cpu;
+import dev.kmodel.kernel.task.Frame;
+import dev.kmodel.kernel.task.PathStep;
+import dev.kmodel.kernel.task.TaskEvent.ChildAdded;
+import dev.kmodel.kernel.task.TaskEvent.ChildRemoved;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.exit.Release;
 import dev.kmodel.kernel.exit.Threads;
@@ -17,6 +22,9 @@ import dev.kmodel.kernel.task.TaskEvent.TookLeadership;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Step;
+import java.util.List;
+
+import static dev.kmodel.kernel.task.PathStep.Continue.on;
 
 /**
  * fs/exec.c: de_thread for a thread group, then bprm_execve → begin_new_exec → exec_mmap. The new address
@@ -29,24 +37,54 @@ public final class Exec {
 
   private Exec() {}
 
+  /** Where execve waits, for which answer, and the function that goes on with it. */
+  public enum At implements PathStep {
+    /** de_thread: the group's answer, then (woken) the task runs again. */
+    DE_THREAD(on(TaskCmd.DeThreadDone.class, Exec::deThreadDone).or(TaskCmd.RunStep.class,
+        (t, s, r) -> deThreadResume(t, s, r.id()))),
+    /** de_thread: write_lock_irq(&tasklist_lock) for the leader switch. */
+    TAKEOVER_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> takeoverLocked(t, s, g.id()))),
+    /** exchange_tids: the old leader answers with its parent, read under the lock. */
+    EXCHANGE_TIDS(on(TaskCmd.Demoted.class, Exec::demoted)),
+    /** bprm_mm_init → mm_alloc: the new address space. */
+    BPRM_MM_INIT(on(MmuCmd.MmReply.class, Exec::newMm)),
+    /** exec_mmap → mmput of the old address space. */
+    EXEC_MMAP(on(MmuCmd.MmReply.class, (t, s, r) -> finish(t, s, r.id())));
+
+    private final PathStep.Continue next;
+
+    At(PathStep.Continue next) {
+      this.next = next;
+    }
+
+    @Override
+    public PathStep.Continue next() {
+      return next;
+    }
+  }
+
+  private static Frame.Execing frame(TaskState s) {
+    return (Frame.Execing) s.frame;
+  }
+
   /** execve: in a thread group, de_thread first; then bprm_mm_init → mm_alloc for the new image. */
   public static void execve(Task t, TaskState s, MsgId cause, Step st) {
     String image = st.str("image", "");
     int pages = (int) t.resolveOr(s, st, "pages", 0);
     if (Threads.multiThreaded(s)) {
-      t.phase(s, cause, Phase.EXEC_DETHREAD, "image", image, "pages", pages);
+      t.enter(s, cause, new Frame.Execing(At.DE_THREAD, image, pages, null, null));
       Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
       var leader = Threads.leader(t, s);
       String k = t.key();
       t.then(() -> leader.tell(new TaskCmd.DeThread(t.nextId(), k, t.self, ctx)));
       // de_thread sleeps (killably) until the other threads are gone.
       t.event(s, new Slept(cause, "de_thread"));
-      t.yieldCpu(s, dev.kmodel.kernel.sched.Cpu.Yield.BLOCK, 0);
+      t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
       return;
     }
     unshareSighand(t, s, cause);
     unshareFiles(t, s, cause);
-    t.phase(s, cause, Phase.EXEC_MM, "image", image);
+    t.enter(s, cause, new Frame.Execing(At.BPRM_MM_INIT, image, pages, null, null));
     newImage(t, s, pages);
   }
 
@@ -60,18 +98,18 @@ public final class Exec {
    * not the leader first takes the leader's place: its pid (exchange_tids), its parent and exit
    * signal (the parent's children list names this task now), and releases the old leader silently.
    */
-  public static void deThreadDone(Task t, TaskState s, TaskCmd.DeThreadDone c) {
-    if (s.phase != Phase.EXEC_DETHREAD) return;
-    t.phase(s, c.id(), Phase.EXEC_DETHREAD, "deThread", c);
-    t.wake(s, c.id(), "de_thread", Phase.EXEC_DETHREAD);
+  static void deThreadDone(Task t, TaskState s, TaskCmd.DeThreadDone c) {
+    t.enter(s, c.id(), frame(s).deThread(c));
+    t.wake(s, c.id(), "de_thread", At.DE_THREAD);
   }
 
   /** Back on a CPU in de_thread: the answer came, or (woken by a signal that did not kill) sleep on. */
-  public static void deThreadResume(Task t, TaskState s, MsgId cause) {
-    TaskCmd.DeThreadDone c = (TaskCmd.DeThreadDone) s.data.get("deThread");
+  static void deThreadResume(Task t, TaskState s, MsgId cause) {
+    Frame.Execing f = frame(s);
+    TaskCmd.DeThreadDone c = f.deThread();
     if (c == null) {
       t.event(s, new Slept(cause, "de_thread"));
-      t.yieldCpu(s, dev.kmodel.kernel.sched.Cpu.Yield.BLOCK, 0);
+      t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
       return;
     }
     if (c.errno() != null) {
@@ -79,28 +117,29 @@ public final class Exec {
       return;
     }
     if (c.takeover() == null) {
-      afterDeThread(t, s, cause);
+      afterDeThread(t, s, cause, f);
       return;
     }
     // The switch happens under write_lock_irq(&tasklist_lock): the leader's parent is read there.
-    t.phase(s, cause, Phase.EXEC_TAKEOVER, "takeover", c.takeover());
+    t.enter(s, cause, f.takeover(c.takeover()));
     Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
-    t.then(() -> t.env.tasklist().tell(new dev.kmodel.kernel.locking.TasklistLock.Lock(t.nextId(),
-        dev.kmodel.kernel.locking.TasklistLock.Mode.WRITE, ctx, t.grants)));
+    t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
   }
 
   /** Holding the lock: the old leader takes our pid (exchange_tids) and tells us its parent as it is now. */
-  public static void takeoverLocked(Task t, TaskState s, MsgId cause) {
-    TaskCmd.Takeover k = (TaskCmd.Takeover) s.data.get("takeover");
+  static void takeoverLocked(Task t, TaskState s, MsgId cause) {
+    Frame.Execing f = frame(s);
+    t.enter(s, cause, f.at(At.EXCHANGE_TIDS));
+    TaskCmd.Takeover k = f.takeover();
     int oldTid = s.pid, oldVtid = s.vpid;
     String oldPidObject = s.pidObject, key = t.key();
     t.then(() -> k.leader().tell(new TaskCmd.Demote(t.nextId(), key, t.self, oldTid, oldVtid, oldPidObject)));
   }
 
   /** The leader's parent and exit signal, read under the lock: we become the leader, it is released. */
-  public static void demoted(Task t, TaskState s, TaskCmd.Demoted c) {
-    if (s.phase != Phase.EXEC_TAKEOVER) return;
-    TaskCmd.Takeover old = (TaskCmd.Takeover) s.data.get("takeover");
+  static void demoted(Task t, TaskState s, TaskCmd.Demoted c) {
+    Frame.Execing f = frame(s);
+    TaskCmd.Takeover old = f.takeover();
     TaskCmd.Takeover k = new TaskCmd.Takeover(old.leaderKey(), old.leader(), old.tgid(), old.pidObject(),
         c.parentKey(), c.ppid(), c.parent(), c.exitSignal());
     int oldTid = s.pid;
@@ -110,22 +149,19 @@ public final class Exec {
     t.then(() -> {
       if (k.parent() != null) k.parent().tell(new TaskCmd.ChildReplaced(t.nextId(), k.leaderKey(), me));
       t.env.pids().tell(new PidAllocator.ExchangePids(t.nextId(), k.tgid(), oldTid, ctx));
-      t.env.tasklist().tell(new dev.kmodel.kernel.locking.TasklistLock.Unlock(t.nextId(),
-          dev.kmodel.kernel.locking.TasklistLock.Mode.WRITE, ctx));
+      t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
     });
     // release_task(leader): exit_signal is -1 now, nobody is told.
     ChildInfo gone = new ChildInfo(k.leaderKey(), oldTid, k.leader(), s.pgid, -1, "dead", 0);
-    Release.releaseAll(t, s, c.id(), java.util.List.of(gone), PATH + "/begin_new_exec/de_thread", "exec");
+    Release.releaseAll(t, s, c.id(), List.of(gone), PATH + "/begin_new_exec/de_thread", f);
   }
 
   /** The group is ours alone: unshare_files, then the new image. */
-  public static void afterDeThread(Task t, TaskState s, MsgId cause) {
-    String image = (String) s.data.get("image");
-    int pages = (Integer) s.data.get("pages");
+  public static void afterDeThread(Task t, TaskState s, MsgId cause, Frame.Execing f) {
     unshareSighand(t, s, cause);
     unshareFiles(t, s, cause);
-    t.phase(s, cause, Phase.EXEC_MM, "image", image);
-    newImage(t, s, pages);
+    t.enter(s, cause, f.at(At.BPRM_MM_INIT));
+    newImage(t, s, f.pages());
   }
 
   /**
@@ -165,8 +201,9 @@ public final class Exec {
   }
 
   /** begin_new_exec → exec_mmap: switch to the new mm, release the old one. */
-  public static void newMm(Task t, TaskState s, MmuCmd.MmReply r) {
-    String image = (String) s.data.get("image");
+  static void newMm(Task t, TaskState s, MmuCmd.MmReply r) {
+    Frame.Execing f = frame(s);
+    String image = f.image();
     String old = s.mm;
     Fork.mmRelease(t, s, r.id());          // exec_mm_release → mm_release: a vfork parent may go on
     t.event(s, new Execed(r.id(), image, image, r.mm(), old));
@@ -176,7 +213,7 @@ public final class Exec {
       finish(t, s, r.id());
       return;
     }
-    t.phase(s, r.id(), Phase.EXEC_OLD_MM);
+    t.enter(s, r.id(), f.at(At.EXEC_MMAP));
     Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/exec_mmap");
     String k = t.key();
     t.then(() -> t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), old, "users:" + k, ctx, t.mmReplies)));
@@ -185,5 +222,12 @@ public final class Exec {
   /** execve "returns" into the new program: its first step runs next. */
   public static void finish(Task t, TaskState s, MsgId cause) {
     t.returnTo(s, cause, 0, 0);
+  }
+
+  /** On the old leader's parent: its children list names the thread that took the leader's place. */
+  public static void childReplaced(Task t, TaskState s, TaskCmd.ChildReplaced c) {
+    ChildInfo old = s.children.get(c.oldKey());
+    if (old != null) t.event(s, new ChildRemoved(c.id(), c.oldKey()));
+    t.event(s, new ChildAdded(c.id(), old == null ? c.now() : c.now().withVpid(old.vpid())));
   }
 }

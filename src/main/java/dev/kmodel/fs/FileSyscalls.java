@@ -4,7 +4,7 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.Errno;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.fork.Shared;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskEvent.FileClosed;
@@ -22,7 +22,7 @@ public final class FileSyscalls {
   /** do_sys_open: new struct files, installed at the next descriptors of the fd table. */
   public static void open(Task t, TaskState s, MsgId cause, Step st) {
     int n = (int) t.resolveOr(s, st, "count", 1);
-    t.phase(s, cause, Phase.FILE_CALL);
+    t.enter(s, cause, new Frame.Calling(Frame.Syscall.FILE_CALL));
     String holder = s.objects.filesStruct();
     Ctx ctx = t.ctx(s, "do_sys_open");
     t.then(() -> t.env.files().tell(new FileTable.Open(t.nextId(), n, holder, ctx, t.fileReplies)));
@@ -33,7 +33,7 @@ public final class FileSyscalls {
     long fd = t.resolveOr(s, st, "fd", -1);
     String table = s.objects.filesStruct();
     if (Shared.tableShared(s, table) && !s.counts(table)) {
-      t.phase(s, cause, Phase.FILE_SHARED);
+      t.enter(s, cause, new Frame.Calling(Frame.Syscall.FILE_SHARED));
       var owner = Shared.owner(t, s, table);
       t.then(() -> owner.tell(new TaskCmd.CloseFd(t.nextId(), table,
           (int) Math.max(-1, Math.min(fd, Integer.MAX_VALUE)), t.self)));
@@ -63,7 +63,7 @@ public final class FileSyscalls {
 
   /** filp_close → fput of one file. */
   private static void fput(Task t, TaskState s, MsgId cause, String file) {
-    t.phase(s, cause, Phase.FILE_CALL);
+    t.enter(s, cause, new Frame.Calling(Frame.Syscall.FILE_CALL));
     Ctx ctx = t.ctx(s, "__x64_sys_close/filp_close");
     String holder = s.objects.filesStruct();
     t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), List.of(file), holder, ctx, t.fileReplies)));
@@ -76,7 +76,7 @@ public final class FileSyscalls {
       String table = s.objects.filesStruct();
       if (Shared.tableShared(s, table) && !s.counts(table)) {
         // fd_install in a shared table: its owner hands out the descriptor.
-        t.phase(s, cause, Phase.FILE_SHARED);
+        t.enter(s, cause, new Frame.Calling(Frame.Syscall.FILE_SHARED));
         var owner = Shared.owner(t, s, table);
         t.then(() -> owner.tell(new TaskCmd.InstallFds(t.nextId(), table, f.files(), t.self)));
         return;

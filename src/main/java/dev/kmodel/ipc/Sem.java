@@ -2,7 +2,8 @@ package dev.kmodel.ipc;
 
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.Frame;
+import dev.kmodel.kernel.task.TaskEvent.ShmSegmentCreated;
 import dev.kmodel.scenario.Step;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskEvent.SemUndoAllocated;
@@ -27,21 +28,21 @@ public final class Sem {
     Ctx ctx = t.ctx(s, "__x64_sys_semop/do_semtimedop");
     if (undo && s.semUndo == null) getUndoList(t, s, cause, ctx.in("find_alloc_undo/get_undo_list"));
     String list = undo ? s.semUndo : null;
-    t.phase(s, cause, Phase.IPC_CALL);
+    t.enter(s, cause, new Frame.Calling(Frame.Syscall.IPC_CALL));
     t.then(() -> t.env.ipc().tell(new SysvIpc.Semop(t.nextId(), sem, delta, list, ctx, t.ipcReplies)));
   }
 
   /** semctl(sem, GETVAL). */
   public static void semval(Task t, TaskState s, MsgId cause, Step st) {
     int sem = (int) t.resolveOr(s, st, "sem", 0);
-    t.phase(s, cause, Phase.IPC_CALL);
+    t.enter(s, cause, new Frame.Calling(Frame.Syscall.IPC_CALL));
     t.then(() -> t.env.ipc().tell(new SysvIpc.GetVal(t.nextId(), sem, t.ipcReplies)));
   }
 
   /** shmget(IPC_PRIVATE, count pages): a segment this task created (exit_shm looks for them). */
   public static void shmget(Task t, TaskState s, MsgId cause, Step st) {
     int pages = (int) t.resolveOr(s, st, "count", 1);
-    t.phase(s, cause, Phase.IPC_CALL);
+    t.enter(s, cause, new Frame.Calling(Frame.Syscall.IPC_CALL));
     Ctx ctx = t.ctx(s, "__x64_sys_shmget/ipcget");
     String k = t.key();
     t.then(() -> t.env.ipc().tell(new SysvIpc.ShmGet(t.nextId(), pages, k, ctx, t.ipcReplies)));
@@ -64,5 +65,11 @@ public final class Sem {
     String obj = ObjType.SEM_UNDO_LIST.kernelName + "#" + t.key();
     t.event(s, new SemUndoAllocated(cause, obj, List.of(LedgerEntry.of(obj, ObjType.SEM_UNDO_LIST, t.key(), "alloc",
         1, t.key(), ctx))));
+  }
+
+  /** The SysV IPC actor answered a semop, semctl or shmget; a new segment is remembered for exit_shm. */
+  public static void done(Task t, TaskState s, SysvIpc.Reply r) {
+    if (s.op.equals("shmget") && r.errno() == null) t.event(s, new ShmSegmentCreated(r.id(), (int) r.ret()));
+    t.ret(s, r.id(), r.ret(), r.errno(), null);
   }
 }

@@ -3,7 +3,7 @@ package dev.kmodel.mm;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.Errno;
 import dev.kmodel.kernel.MsgId;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.scenario.Step;
@@ -20,7 +20,7 @@ public final class MmSyscalls {
     }
     int pages = (int) t.resolveOr(s, st, "pages", 1);
     boolean write = !"false".equals(st.str("write", st.op().equals("touch") ? "true" : "false"));
-    t.phase(s, cause, Phase.MM_CALL);
+    t.enter(s, cause, new Frame.Calling(Frame.Syscall.MM_CALL));
     String mm = s.mm;
     if (st.op().equals("touch")) {
       Ctx ctx = t.ctx(s, "exc_page_fault/do_user_addr_fault");
@@ -29,5 +29,10 @@ public final class MmSyscalls {
       Ctx ctx = t.ctx(s, "ksys_mmap_pgoff/vm_mmap_pgoff");
       t.then(() -> t.env.mmu().tell(new MmuCmd.Mmap(t.nextId(), mm, pages, write, ctx, t.mmReplies)));
     }
+  }
+
+  /** The MMU answered: mmap's or the fault's result (EINVAL if the MMU refused it). */
+  public static void done(Task t, TaskState s, MmuCmd.MmReply r) {
+    t.ret(s, r.id(), 0, r.ok() ? null : Errno.EINVAL, null);
   }
 }

@@ -155,7 +155,8 @@ public final class Inspect {
         + (s.exitState.isEmpty() ? "" : "  exit_state " + s.exitState) + (s.pfExiting ? "  PF_EXITING" : ""));
     out.add("  tgid " + s.tgid + "  ppid " + s.ppid + "  pgid " + s.pgid + "  sid " + s.sid + "  cpu " + s.cpu
         + (s.nsId != 0 ? "  pid namespace " + s.nsId + " as pid " + s.vpid : ""));
-    out.add("  in kernel: " + (s.op.isEmpty() ? "user mode" : s.op + " (step " + s.step + "), waiting in " + s.phase));
+    out.add("  in kernel: " + (s.op.isEmpty() ? "user mode" : s.op + " (step " + s.step + ")"
+        + (s.frame == null ? "" : ", " + s.frame.getClass().getSimpleName().toLowerCase() + " at " + s.step().name())));
     out.add("  usage " + s.usage + "  rcu_users " + s.rcuUsers + "  mm " + s.mm + "  active_mm " + s.activeMm);
     out.add("  children " + s.children.values().stream().map(c -> c.pid() + (c.exitState().isEmpty() ? ""
         : ":" + c.exitState())).toList() + (s.threads.isEmpty() ? "" : "  threads " + s.threads.values().stream()

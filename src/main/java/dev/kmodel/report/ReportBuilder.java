@@ -129,7 +129,12 @@ public final class ReportBuilder {
 
   private void foldTask(long seq, T t, TaskEvent e) {
     t.lastSeq = seq;
-    if (e instanceof Created c) {
+    if (e instanceof Warned w) {
+      // A kernel check (WARN_ON / BUG_ON) that failed, or an answer no path waited for ("protocol").
+      String kind = w.check().equals("protocol") ? "protocol" : w.check().toLowerCase().replace('_', '-');
+      violations.add(new ViolationRow(seq, kind, w.function() + ": " + w.detail(), t.pid == 0 ? List.of()
+          : List.of(t.pid)));
+    } else if (e instanceof Created c) {
       t.comm = c.init().comm();
       t.ppid = c.init().ppid();
       t.parentKey = c.init().parentKey();

@@ -12,7 +12,8 @@ import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Sig;
 import dev.kmodel.kernel.signal.Signals;
 import dev.kmodel.kernel.task.ChildInfo;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.Frame;
+import dev.kmodel.kernel.task.PathStep;
 import dev.kmodel.kernel.task.SigAction;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
@@ -27,6 +28,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import static dev.kmodel.kernel.task.PathStep.Continue.on;
+
 /**
  * kernel/exit.c: do_exit in the kernel's order, exit_notify (reparenting is in {@link Reparent}) with
  * do_notify_parent, and do_task_dead. Each step that touches another actor's state is a message;
@@ -39,14 +42,61 @@ public final class Exit {
 
   private Exit() {}
 
+  /** Where do_exit waits, for which answer, and the function that goes on with it. */
+  public enum At implements PathStep {
+    /** do_group_exit in a thread: the leader answers with the group's exit code. */
+    GROUP_EXIT(on(TaskCmd.GroupExitCode.class, Threads::groupExitCode)),
+    /** exit_signals in a thread: atomic_dec_and_test(&signal->live) is the leader's to answer. */
+    EXIT_SIGNALS(on(TaskCmd.GroupDead.class, Exit::groupDeadKnown)),
+    /** exit_mm: mmput's answer. */
+    EXIT_MM(on(MmuCmd.MmReply.class, (t, s, r) -> exitMmDone(t, s, r.id()))),
+    /** exit_sem: the owner of a shared undo list dropped our reference. */
+    EXIT_SEM(on(TaskCmd.SharedPutDone.class, Exit::semPutDone)),
+    /** exit_files: the files' fput. */
+    EXIT_FILES(on(FileTable.Files.class, (t, s, f) -> closeFilesDone(t, s, f.id(), f.files()))),
+    /** exit_notify: write_lock_irq(&tasklist_lock). */
+    TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> exitNotify(t, s, g.id()))),
+    /** find_new_reaper → find_alive_thread, asked of the leader. */
+    FIND_ALIVE_THREAD(on(TaskCmd.AliveThread.class, Reparent::aliveThread)),
+    /** find_new_reaper: the walk up the ancestors for a child subreaper. */
+    FIND_SUBREAPER(on(TaskCmd.SubreaperFound.class, Reparent::subreaperFound)),
+    /** forget_original_parent: the new reaper took the children. */
+    REPARENT(on(TaskCmd.Adopted.class, Reparent::adopted)),
+    /** do_notify_parent: the parent's answer (autoreap or not). */
+    DO_NOTIFY_PARENT(on(TaskCmd.Notified.class, Exit::notified)),
+    /** do_task_dead: the last schedule(); nothing more is awaited. */
+    TASK_DEAD(PathStep.Continue.nothing());
+
+    private final PathStep.Continue next;
+
+    At(PathStep.Continue next) {
+      this.next = next;
+    }
+
+    @Override
+    public PathStep.Continue next() {
+      return next;
+    }
+  }
+
+  private static Frame.Exiting frame(TaskState s) {
+    return (Frame.Exiting) s.frame;
+  }
+
   /** do_exit (kernel/exit.c): {@code status} is what wait will report. */
   public static void doExit(Task t, TaskState s, MsgId cause, int status) {
     // After a group exit every thread dies with the group's exit code (do_group_exit).
     if (s.isLeader() ? s.groupExit : s.groupExitCode != 0) status = s.groupExitCode;
+    if (s.pfExiting) {
+      // kernel/exit.c do_exit → exit_signals sets PF_EXITING once; a second do_exit is a recursive
+      // fault (make_task_dead's "Recursive fault!" / the old "Fixing recursive fault" check).
+      t.warn(s, cause, "BUG_ON", "do_exit", t.key() + " (pid " + s.pid + ") entered do_exit twice");
+      return;
+    }
     if (!s.isLeader()) {
       // exit_signals: PF_EXITING; atomic_dec_and_test(&signal->live) is the leader's to answer.
       t.event(s, new PfExitingSet(cause, status, false));
-      t.phase(s, cause, Phase.EXIT_SIGNALS);
+      t.enter(s, cause, Frame.Exiting.start(At.EXIT_SIGNALS, null));
       ActorRef<TaskCmd> leader = s.leader;
       String k = t.key();
       t.then(() -> leader.tell(new TaskCmd.ThreadExiting(t.nextId(), k, t.self)));
@@ -54,19 +104,14 @@ public final class Exit {
     }
     boolean groupDead = s.threads.values().stream().allMatch(ThreadInfo::exiting);
     t.event(s, new PfExitingSet(cause, status, groupDead));
-    t.phase(s, cause, Phase.EXIT_SIGNALS, "groupDead", groupDead);
+    t.enter(s, cause, Frame.Exiting.start(At.EXIT_SIGNALS, groupDead));
     exitSignalsDone(t, s, cause);
   }
 
   /** A thread learns group_dead from its leader and goes on with do_exit. */
   public static void groupDeadKnown(Task t, TaskState s, TaskCmd.GroupDead c) {
-    if (s.phase != Phase.EXIT_SIGNALS) return;
-    t.phase(s, c.id(), Phase.EXIT_SIGNALS, "groupDead", c.groupDead());
+    t.enter(s, c.id(), frame(s).groupDead(c.groupDead()));
     exitSignalsDone(t, s, c.id());
-  }
-
-  private static boolean groupDead(TaskState s) {
-    return Boolean.TRUE.equals(s.data.get("groupDead"));
   }
 
   private static void exitSignalsDone(Task t, TaskState s, MsgId cause) {
@@ -84,7 +129,7 @@ public final class Exit {
     String mm = s.mm;
     Fork.mmRelease(t, s, cause);   // exit_mm_release → mm_release: a vfork parent may go on
     t.event(s, new MmReleased(cause, mm));
-    t.phase(s, cause, Phase.EXIT_MM);
+    t.enter(s, cause, frame(s).at(At.EXIT_MM));
     Ctx ctx = t.ctx(s, "do_exit/exit_mm");
     String k = t.key();
     t.then(() -> {
@@ -101,7 +146,7 @@ public final class Exit {
       // reap us) and frees it. A list counted elsewhere: ask, and wait for the answer.
       Ctx ctx = t.ctx(s, "do_exit/exit_sem");
       if (!s.counts(s.semUndo)) {
-        t.phase(s, cause, Phase.EXIT_SEM);
+        t.enter(s, cause, frame(s).at(At.EXIT_SEM));
         var owner = s.objOwner.get(s.semUndo);
         String undo = s.semUndo;
         t.then(() -> owner.tell(new TaskCmd.SharedPut(t.nextId(), undo, k, ctx, t.self)));
@@ -116,8 +161,7 @@ public final class Exit {
   }
 
   /** The owner of our undo list answered; the last user applies the adjustments now. */
-  public static void semPutDone(Task t, TaskState s, TaskCmd.SharedPutDone c) {
-    if (s.phase != Phase.EXIT_SEM) return;
+  static void semPutDone(Task t, TaskState s, TaskCmd.SharedPutDone c) {
     if (c.last()) dev.kmodel.ipc.Sem.applyUndo(t, c.object(), t.ctx(s, "do_exit/exit_sem"));
     t.event(s, new SemUndoReleased(c.id(), List.of()));
     exitShmAndFiles(t, s, c.id());
@@ -145,7 +189,7 @@ public final class Exit {
       closeFilesDone(t, s, cause, List.of());
       return;
     }
-    t.phase(s, cause, Phase.EXIT_FILES);
+    t.enter(s, cause, frame(s).at(At.EXIT_FILES));
     Ctx ctx = t.ctx(s, "do_exit/exit_files/put_files_struct/close_files/filp_close/fput");
     t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), files, table, ctx, t.fileReplies)));
   }
@@ -176,7 +220,7 @@ public final class Exit {
     t.event(s, new NamespacesReleased(cause));
     FileSyscalls.taskWorkRun(t, s, cause, "do_exit/exit_task_work/task_work_run");
     // exit_thread: arch state (io bitmap) only; nothing the model tracks.
-    t.phase(s, cause, Phase.EXIT_NOTIFY_LOCK);
+    t.enter(s, cause, frame(s).at(At.TASKLIST_LOCK));
     Ctx ctx = t.ctx(s, "do_exit/exit_notify");
     t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
   }
@@ -186,15 +230,22 @@ public final class Exit {
     // find_child_reaper: the init of a pid namespace with no other live thread takes the namespace
     // down first (zap_pid_ns_processes), with tasklist_lock dropped meanwhile.
     // (The init's group is the reaper while any of its threads lives: the last one takes the namespace down.)
-    if (s.nsId != 0 && s.vtgid == 1 && groupDead(s) && !Boolean.TRUE.equals(s.data.get("zapped"))) {
-      t.phase(s, cause, Phase.EXIT_NOTIFY_LOCK, "zapped", true);
+    Frame.Exiting f = frame(s);
+    if (!s.exitState.isEmpty()) {
+      // exit_notify runs once per task: its exit_state is set here and nowhere else.
+      t.warn(s, cause, "BUG_ON", "exit_notify", t.key() + " (pid " + s.pid + ") reached exit_notify again,"
+          + " already " + s.exitState);
+    }
+    if (s.nsId != 0 && s.vtgid == 1 && f.isGroupDead() && !f.zapped()) {
+      f = f.markZapped();
+      t.enter(s, cause, f);
       Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_child_reaper");
       int ns = s.nsId, from = s.pid;
       t.then(() -> {
         t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
         t.env.pids().tell(new PidAllocator.ZapPidNs(t.nextId(), ns, from, ctx));
       });
-      Wait.zapReap(t, s, cause);
+      Wait.zapReap(t, s, cause, f);
       return;
     }
     if (s.children.isEmpty()) {
@@ -210,7 +261,7 @@ public final class Exit {
           return;
         }
       } else {
-        t.phase(s, cause, Phase.EXIT_FIND_THREAD);
+        t.enter(s, cause, f.at(At.FIND_ALIVE_THREAD));
         ActorRef<TaskCmd> leader = s.leader;
         String k = t.key();
         t.then(() -> leader.tell(new TaskCmd.FindAliveThread(t.nextId(), k, t.self)));
@@ -221,8 +272,8 @@ public final class Exit {
   }
 
   /** Every child of the dying namespace init has been reaped: exit_notify again, under the lock. */
-  public static void zapDone(Task t, TaskState s, MsgId cause) {
-    t.phase(s, cause, Phase.EXIT_NOTIFY_LOCK);
+  public static void zapDone(Task t, TaskState s, MsgId cause, Frame.Exiting exiting) {
+    t.enter(s, cause, exiting.at(At.TASKLIST_LOCK));
     Ctx ctx = t.ctx(s, "do_exit/exit_notify");
     t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
   }
@@ -233,11 +284,12 @@ public final class Exit {
    * told of yet (delay_group_leader); any other thread is autoreaped (exit_signal -1).
    */
   static void exitNotifyTail(Task t, TaskState s, MsgId cause) {
-    t.phase(s, cause, Phase.EXIT_NOTIFY_PARENT);
+    Frame.Exiting f = frame(s).at(At.DO_NOTIFY_PARENT);
+    t.enter(s, cause, f);
     // kill_orphaned_pgrp(tsk->group_leader, NULL): were we our group's only link to the session?
     int tgid = s.tgid, ppid = s.ppid;
     Ctx orphan = t.ctx(s, "do_exit/exit_notify");
-    if (ppid > 0 && groupDead(s)) {
+    if (ppid > 0 && f.isGroupDead()) {
       t.then(() -> t.env.pids().tell(new PidAllocator.KillOrphanedPgrp(t.nextId(), tgid, ppid, tgid, tgid, orphan)));
     }
     if (!s.isLeader()) {
@@ -257,8 +309,7 @@ public final class Exit {
   }
 
   /** exit_state = autoreap ? EXIT_DEAD : EXIT_ZOMBIE; unlock; release what is dead; do_task_dead. */
-  public static void notified(Task t, TaskState s, TaskCmd.Notified c) {
-    if (s.phase != Phase.EXIT_NOTIFY_PARENT) return;
+  static void notified(Task t, TaskState s, TaskCmd.Notified c) {
     MsgId cause = c.id();
     if (c.autoreap()) {
       t.event(s, new BecameDead(cause, s.exitCode, s.isLeader() ? "parent ignores SIGCHLD or has SA_NOCLDWAIT"
@@ -272,18 +323,18 @@ public final class Exit {
     Ctx ctx = t.ctx(s, "do_exit/exit_notify");
     t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
     // The dead list: zombies the reaper would not keep, then ourselves if autoreaped.
-    @SuppressWarnings("unchecked")
-    List<ChildInfo> dead = new ArrayList<>((List<ChildInfo>) s.data.getOrDefault("dead", List.of()));
+    List<ChildInfo> dead = new ArrayList<>(frame(s).dead());
     if (c.autoreap()) dead.add(new ChildInfo(t.key(), s.pid, t.self, s.pgid, Sig.SIGCHLD, "dead", s.exitCode));
     if (dead.isEmpty()) {
-      doTaskDead(t, s, cause);
+      doTaskDead(t, s, cause, frame(s));
       return;
     }
-    Release.releaseAll(t, s, cause, dead, "do_exit/exit_notify", "exit");
+    Release.releaseAll(t, s, cause, dead, "do_exit/exit_notify", frame(s));
   }
 
   /** do_task_dead (kernel/sched/core.c): TASK_DEAD and a last schedule(); the CPU switches away. */
-  public static void doTaskDead(Task t, TaskState s, MsgId cause) {
+  public static void doTaskDead(Task t, TaskState s, MsgId cause, Frame.Exiting exiting) {
+    t.enter(s, cause, exiting.at(At.TASK_DEAD));
     t.event(s, new TaskDead(cause));
     t.yieldCpu(s, Cpu.Yield.DEAD, 0);
   }
@@ -296,7 +347,7 @@ public final class Exit {
    */
   public static void doNotifyParentReceived(Task t, TaskState s, TaskCmd.NotifyParent c) {
     boolean autoreap = notifyOne(t, s, c.id(), c.child(), c.sig());
-    t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
+    t.wake(s, c.id(), "__wake_up_parent", Wait.At.SLEEP);
     Threads.wakeGroupWaiters(t, s);
     ActorRef<TaskCmd> reply = c.replyTo();
     boolean leader = c.delayedLeader();

@@ -6,7 +6,7 @@ import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.signal.Sig;
 import dev.kmodel.kernel.task.ChildInfo;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
@@ -25,8 +25,7 @@ public final class Reparent {
   private Reparent() {}
 
   /** The leader answered find_alive_thread. */
-  public static void aliveThread(Task t, TaskState s, TaskCmd.AliveThread c) {
-    if (s.phase != Phase.EXIT_FIND_THREAD) return;
+  static void aliveThread(Task t, TaskState s, TaskCmd.AliveThread c) {
     if (c.key() != null) {
       reparentTo(t, s, c.id(), c.key(), s.tgid, c.ref(), "thread-group", s.vtgid);
       return;
@@ -38,7 +37,7 @@ public final class Reparent {
   static void findNewReaper(Task t, TaskState s, MsgId cause) {
     // Only looked for if one exists (has_child_subreaper).
     if (s.hasChildSubreaper && s.parent != null) {
-      t.phase(s, cause, Phase.EXIT_FIND_REAPER);
+      t.enter(s, cause, ((Frame.Exiting) s.frame).at(Exit.At.FIND_SUBREAPER));
       Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_new_reaper");
       ActorRef<TaskCmd> parent = s.parent;
       t.then(() -> parent.tell(new TaskCmd.FindSubreaper(t.nextId(), ctx, t.self)));
@@ -57,8 +56,7 @@ public final class Reparent {
   }
 
   /** The walk up the ancestors ended: a subreaper, or init. */
-  public static void subreaperFound(Task t, TaskState s, TaskCmd.SubreaperFound c) {
-    if (s.phase != Phase.EXIT_FIND_REAPER) return;
+  static void subreaperFound(Task t, TaskState s, TaskCmd.SubreaperFound c) {
     reparentTo(t, s, c.id(), c.key(), c.pid(), c.ref(), c.subreaper() ? "subreaper" : "child-reaper", c.vtgid());
   }
 
@@ -92,7 +90,7 @@ public final class Reparent {
         .toList();
     List<String> keys = kids.stream().map(ChildInfo::key).toList();
     t.event(s, new ChildrenReparented(cause, keys, toKey, toPid, why));
-    t.phase(s, cause, Phase.EXIT_ADOPT, "kids", kids);
+    t.enter(s, cause, ((Frame.Exiting) s.frame).kids(kids));
     Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
     String from = t.key();
     int fromPid = s.pid;
@@ -113,12 +111,10 @@ public final class Reparent {
   }
 
   /** The reaper took the children; zombies it would not keep are ours to release after unlocking. */
-  public static void adopted(Task t, TaskState s, TaskCmd.Adopted c) {
-    if (s.phase != Phase.EXIT_ADOPT) return;
-    @SuppressWarnings("unchecked")
-    List<ChildInfo> kids = (List<ChildInfo>) s.data.get("kids");
-    List<ChildInfo> dead = kids.stream().filter(k -> c.autoreap().contains(k.key())).toList();
-    t.phase(s, c.id(), Phase.EXIT_ADOPT, "dead", dead);
+  static void adopted(Task t, TaskState s, TaskCmd.Adopted c) {
+    Frame.Exiting f = (Frame.Exiting) s.frame;
+    List<ChildInfo> dead = f.kids().stream().filter(k -> c.autoreap().contains(k.key())).toList();
+    t.enter(s, c.id(), f.dead(dead));
     Exit.exitNotifyTail(t, s, c.id());
   }
 
@@ -146,7 +142,7 @@ public final class Reparent {
       }
     }
     if (zombies) {
-      t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
+      t.wake(s, c.id(), "__wake_up_parent", Wait.At.SLEEP);
       Threads.wakeGroupWaiters(t, s);
     }
     ActorRef<TaskCmd> reply = c.replyTo();

@@ -6,7 +6,7 @@ import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.signal.Sig;
 import dev.kmodel.kernel.signal.Signals;
 import dev.kmodel.kernel.task.ChildInfo;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
@@ -57,7 +57,7 @@ public final class Threads {
       Exit.doExit(t, s, cause, exitCode);
       return;
     }
-    t.phase(s, cause, Phase.GROUP_EXIT);
+    t.enter(s, cause, Frame.Exiting.start(Exit.At.GROUP_EXIT, null));
     ActorRef<TaskCmd> leader = s.leader;
     String k = t.key();
     t.then(() -> leader.tell(new TaskCmd.GroupExit(t.nextId(), k, code, ctx, t.self)));
@@ -80,8 +80,7 @@ public final class Threads {
   }
 
   /** The thread learns the group's exit code and exits with it. */
-  public static void groupExitCode(Task t, TaskState s, TaskCmd.GroupExitCode c) {
-    if (s.phase != Phase.GROUP_EXIT) return;
+  static void groupExitCode(Task t, TaskState s, TaskCmd.GroupExitCode c) {
     Exit.doExit(t, s, c.id(), c.code());
   }
 
@@ -216,7 +215,7 @@ public final class Threads {
 
   /** A waiter of the group is woken; the leader passes the wake-up on to the other threads. */
   public static void wakeChldexit(Task t, TaskState s, TaskCmd.WakeChldexit c) {
-    t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
+    t.wake(s, c.id(), "__wake_up_parent", Wait.At.SLEEP);
     if (!s.isLeader()) return;
     List<ActorRef<TaskCmd>> to = new ArrayList<>();
     for (ThreadInfo th : s.threads.values()) {
@@ -272,6 +271,12 @@ public final class Threads {
     String parentKey = s.parentKey;
     int ppid = s.ppid, exitSignal = s.exitSignal;
     ActorRef<TaskCmd> parent = s.parent;
+    // fs/exec.c de_thread: BUG_ON(leader->exit_state != EXIT_ZOMBIE); leader->exit_state = EXIT_DEAD.
+    if (!s.exitState.equals("zombie")) {
+      t.warn(s, c.id(), "BUG_ON", "de_thread", t.key() + " (pid " + s.pid + ") replaced while its exit_state is "
+          + (s.exitState.isEmpty() ? "0 (alive)" : s.exitState));
+    }
+    t.event(s, new BecameDead(c.id(), s.exitCode, "de_thread: an exec'ing thread took the leader's place"));
     t.event(s, new Demoted(c.id(), c.leaderKey(), c.leader(), c.tid(), c.vtid(), c.pidObject()));
     ActorRef<TaskCmd> to = c.leader();
     t.then(() -> to.tell(new TaskCmd.Demoted(t.nextId(), parentKey, ppid, parent, exitSignal)));

@@ -8,7 +8,9 @@ import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Sig;
 import dev.kmodel.kernel.task.ChildInfo;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.pid.PidAllocator;
+import dev.kmodel.kernel.task.Frame;
+import dev.kmodel.kernel.task.PathStep;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
@@ -18,7 +20,10 @@ import dev.kmodel.kernel.task.Siginfo;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.task.WaitStatus;
 import dev.kmodel.scenario.Step;
+import java.util.ArrayList;
 import java.util.List;
+
+import static dev.kmodel.kernel.task.PathStep.Continue.on;
 
 /**
  * The wait family (kernel/exit.c): kernel_wait4 → do_wait → wait_consider_task → wait_task_zombie.
@@ -33,6 +38,37 @@ public final class Wait {
 
   private Wait() {}
 
+  /** Where do_wait waits, for which answer, and the function that goes on with it. */
+  public enum At implements PathStep {
+    /** find_get_pid for a process group numbered in a child pid namespace. */
+    PGRP_LOOKUP(on(PidAllocator.Found.class, Wait::pgrpFound)),
+    /** read_lock(&tasklist_lock) before the scan. */
+    READ_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> locked(t, s, g.id()))),
+    /** while_each_thread: another thread's children list, read by asking it. */
+    GATHER_CHILDREN(on(TaskCmd.ChildrenOf.class, Wait::childrenOf)),
+    /** wait_task_zombie: the child's cmpxchg of exit_state, won or lost. */
+    WAIT_TASK_ZOMBIE(on(TaskCmd.ZombieResult.class, Wait::zombieResult)),
+    /** wait_task_stopped / wait_task_continued: the report taken under the child's siglock. */
+    WAIT_TASK_STOPPED(on(TaskCmd.StopContResult.class, Wait::stopContResult)),
+    /** Asleep on signal->wait_chldexit: the scan starts again when the task runs. */
+    SLEEP(on(TaskCmd.RunStep.class, (t, s, r) -> Wait.resume(t, s, r.id())));
+
+    private final PathStep.Continue next;
+
+    At(PathStep.Continue next) {
+      this.next = next;
+    }
+
+    @Override
+    public PathStep.Continue next() {
+      return next;
+    }
+  }
+
+  private static Frame.Waiting frame(TaskState s) {
+    return (Frame.Waiting) s.frame;
+  }
+
   /** kernel_wait4: checks the options and pid, then do_wait. */
   public static void wait4(Task t, TaskState s, MsgId cause, Step st) {
     Long pid = t.resolve(s, st.args().getOrDefault("pid", -1L));
@@ -46,8 +82,8 @@ public final class Wait {
       return;
     }
     // kernel_wait4 → do_wait with wo_flags = options | WEXITED.
-    t.phase(s, cause, Phase.WAIT_LOCK, "waitPid", pid, "waitOptions", options | WaitOptions.WEXITED,
-        "reaper", st.args().containsKey("reaper"), "waitid", false);
+    t.enter(s, cause, Frame.Waiting.start(pid, options | WaitOptions.WEXITED, false, st.args().containsKey("reaper"),
+        null));
     start(t, s, cause, pid);
   }
 
@@ -60,16 +96,16 @@ public final class Wait {
       readLock(t, s);
       return;
     }
-    t.phase(s, cause, Phase.WAIT_PGRP);
+    t.enter(s, cause, frame(s).at(At.PGRP_LOOKUP));
     int nr = (int) -pid, caller = s.pid, ns = s.nsId;
-    t.then(() -> t.env.pids().tell(new dev.kmodel.kernel.pid.PidAllocator.Lookup(t.nextId(),
-        dev.kmodel.kernel.pid.PidAllocator.Scope.PID, nr, null, caller, t.lookups, ns)));
+    t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), PidAllocator.Scope.PID, nr, null, caller,
+        t.lookups, ns)));
   }
 
   /** The group's number as the whole machine knows it (none: no task has it any more). */
-  public static void pgrpFound(Task t, TaskState s, dev.kmodel.kernel.pid.PidAllocator.Found f) {
+  static void pgrpFound(Task t, TaskState s, PidAllocator.Found f) {
     long global = f.targets().isEmpty() ? Long.MIN_VALUE + 1 : f.targets().get(0).pid();
-    t.phase(s, f.id(), Phase.WAIT_LOCK, "waitPid", -global);
+    t.enter(s, f.id(), frame(s).pid(-global).at(At.READ_LOCK));
     readLock(t, s);
   }
 
@@ -100,19 +136,20 @@ public final class Wait {
       t.ret(s, cause, 0, Errno.EINVAL, null);
       return;
     }
-    t.phase(s, cause, Phase.WAIT_LOCK, "waitPid", pid, "waitOptions", options, "reaper", false, "waitid", true);
+    t.enter(s, cause, Frame.Waiting.start(pid, options, true, false, null));
     start(t, s, cause, pid);
   }
 
   /** The system call returns the reaped (or, with WNOWAIT, the observed) child. */
-  static void finish(Task t, TaskState s, MsgId cause, ChildInfo child) {
-    if (Boolean.TRUE.equals(s.data.get("zap"))) {
+  static void finish(Task t, TaskState s, MsgId cause, Frame.Waiting w, ChildInfo child) {
+    if (w.zapOf() != null) {
+      t.enter(s, cause, w);
       resume(t, s, cause);                  // zap_pid_ns_processes reaps until no child is left
       return;
     }
     WaitStatus status = WaitStatus.of(child.status());
     // The pid as the waiter's namespace sees it (task_pid_vnr).
-    if (Boolean.TRUE.equals(s.data.get("waitid"))) {
+    if (w.waitid()) {
       t.retWaitid(s, cause, Siginfo.of(child.vpid(), child.status()), status);
     } else {
       t.ret(s, cause, child.vpid(), null, status);
@@ -123,9 +160,8 @@ public final class Wait {
    * zap_pid_ns_processes, after the SIGKILLs: the dying init of a pid namespace reaps every child
    * (kernel_wait4(-1, __WALL)) until none is left; then its do_exit goes on.
    */
-  public static void zapReap(Task t, TaskState s, MsgId cause) {
-    t.phase(s, cause, Phase.WAIT_LOCK, "waitPid", -1L, "waitOptions", WaitOptions.__WALL | WaitOptions.WEXITED,
-        "reaper", false, "waitid", false, "zap", true);
+  public static void zapReap(Task t, TaskState s, MsgId cause, Frame.Exiting exiting) {
+    t.enter(s, cause, Frame.Waiting.start(-1L, WaitOptions.__WALL | WaitOptions.WEXITED, false, false, exiting));
     readLock(t, s);
   }
 
@@ -143,37 +179,36 @@ public final class Wait {
    * Holding read_lock(tasklist_lock): do_wait walks the children of every thread of the group
    * (while_each_thread), or only its own with __WNOTHREAD. Another thread's list is read by asking it.
    */
-  public static void locked(Task t, TaskState s, MsgId cause) {
-    int options = (Integer) s.data.get("waitOptions");
-    if (!Threads.multiThreaded(s) || (options & WaitOptions.__WNOTHREAD) != 0) {
+  static void locked(Task t, TaskState s, MsgId cause) {
+    Frame.Waiting w = frame(s);
+    if (!Threads.multiThreaded(s) || w.has(WaitOptions.__WNOTHREAD)) {
       scan(t, s, cause, List.copyOf(s.children.values()));
       return;
     }
     List<ChildInfo> mine = List.copyOf(s.children.values());
     if (s.isLeader()) {
       List<ActorRef<TaskCmd>> threads = s.threads.values().stream().map(th -> th.ref()).toList();
-      t.phase(s, cause, Phase.WAIT_GATHER, "gathered", mine, "expect", threads.size(), "got", 0);
+      t.enter(s, cause, w.gathering(mine, threads.size(), 0));
       t.then(() -> {
         for (ActorRef<TaskCmd> th : threads) th.tell(new TaskCmd.ChildrenAsk(t.nextId(), t.self));
       });
       if (threads.isEmpty()) scan(t, s, cause, mine);
       return;
     }
-    t.phase(s, cause, Phase.WAIT_GATHER, "gathered", mine, "expect", -1, "got", 0);
+    t.enter(s, cause, w.gathering(mine, -1, 0));
     ActorRef<TaskCmd> leader = s.leader;
     String k = t.key();
     t.then(() -> leader.tell(new TaskCmd.GroupChildren(t.nextId(), k, t.self)));
   }
 
   /** One thread's children arrived; scan once every thread of the group has answered. */
-  @SuppressWarnings("unchecked")
-  public static void childrenOf(Task t, TaskState s, TaskCmd.ChildrenOf c) {
-    if (s.phase != Phase.WAIT_GATHER) return;
-    List<ChildInfo> all = new java.util.ArrayList<>((List<ChildInfo>) s.data.get("gathered"));
+  static void childrenOf(Task t, TaskState s, TaskCmd.ChildrenOf c) {
+    Frame.Waiting w = frame(s);
+    List<ChildInfo> all = new ArrayList<>(w.gathered());
     all.addAll(c.children());
-    int expect = c.expect() >= 0 ? c.expect() : (Integer) s.data.get("expect");
-    int got = (Integer) s.data.get("got") + (c.expect() >= 0 ? 0 : 1);
-    t.phase(s, c.id(), Phase.WAIT_GATHER, "gathered", List.copyOf(all), "expect", expect, "got", got);
+    int expect = c.expect() >= 0 ? c.expect() : w.expect();
+    int got = w.got() + (c.expect() >= 0 ? 0 : 1);
+    t.enter(s, c.id(), w.gathering(all, expect, got));
     if (expect >= 0 && got == expect) scan(t, s, c.id(), all);
   }
 
@@ -183,8 +218,9 @@ public final class Wait {
    * else a continue not yet reported (WCONTINUED).
    */
   static void scan(Task t, TaskState s, MsgId cause, List<ChildInfo> children) {
-    long pid = (Long) s.data.get("waitPid");
-    int options = (Integer) s.data.get("waitOptions");
+    Frame.Waiting w = frame(s);
+    long pid = w.pid();
+    int options = w.options();
     boolean any = false;
     ChildInfo target = null;
     String kind = null;
@@ -215,7 +251,7 @@ public final class Wait {
       }
     }
     if (target != null) {
-      t.phase(s, cause, Phase.WAIT_REAP, "waitTarget", target);
+      t.enter(s, cause, w.target(kind.equals("zombie") ? At.WAIT_TASK_ZOMBIE : At.WAIT_TASK_STOPPED, target));
       ChildInfo z = target;
       boolean nowait = (options & WaitOptions.WNOWAIT) != 0;
       if (kind.equals("zombie")) {
@@ -229,27 +265,26 @@ public final class Wait {
       return;
     }
     readUnlock(t, s);
-    boolean reaper = Boolean.TRUE.equals(s.data.get("reaper"));
-    if (!any && Boolean.TRUE.equals(s.data.get("zap"))) {
-      Exit.zapDone(t, s, cause);
+    if (!any && w.zapOf() != null) {
+      Exit.zapDone(t, s, cause, w.zapOf());
       return;
     }
-    if (!any && !reaper) {
+    if (!any && !w.reaper()) {
       t.ret(s, cause, 0, Errno.ECHILD, null);
     } else if ((options & WaitOptions.WNOHANG) != 0) {
-      if (Boolean.TRUE.equals(s.data.get("waitid"))) {
+      if (w.waitid()) {
         t.retWaitid(s, cause, Siginfo.NONE, null);   // nothing ready: 0, and si_pid 0
       } else {
         t.ret(s, cause, 0, null, null);
       }
-    } else if (Boolean.TRUE.equals(s.data.get("rescan"))) {
+    } else if (w.rescan()) {
       // Woken while scanning (a stop or continue report came in): scan again instead of sleeping.
-      t.phase(s, cause, Phase.WAIT_LOCK, "rescan", false);
+      t.enter(s, cause, w.rescan(false).at(At.READ_LOCK));
       readLock(t, s);
     } else {
       // The waiter sleeps on current->signal->wait_chldexit until a child's exit wakes it.
       t.event(s, new Slept(cause, "do_wait"));
-      t.phase(s, cause, Phase.WAIT_SLEEP);
+      t.enter(s, cause, w.at(At.SLEEP));
       t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
     }
   }
@@ -278,11 +313,11 @@ public final class Wait {
   }
 
   /** The waiter has (or has not) the stop / continue report: return it, or scan again. */
-  public static void stopContResult(Task t, TaskState s, TaskCmd.StopContResult c) {
-    if (s.phase != Phase.WAIT_REAP) return;
+  static void stopContResult(Task t, TaskState s, TaskCmd.StopContResult c) {
+    Frame.Waiting w = frame(s);
     readUnlock(t, s);
-    ChildInfo target = (ChildInfo) s.data.get("waitTarget");
-    boolean nowait = (((Integer) s.data.get("waitOptions")) & WaitOptions.WNOWAIT) != 0;
+    ChildInfo target = w.target();
+    boolean nowait = w.has(WaitOptions.WNOWAIT);
     if (!c.reported() || !nowait) {
       // Clear only the report asked about: a fresh one of the other kind may have arrived meanwhile.
       ChildInfo now = s.children.get(target.key());
@@ -295,7 +330,7 @@ public final class Wait {
       resume(t, s, c.id());
       return;
     }
-    finish(t, s, c.id(), target.withExit(target.exitState(), c.status()));
+    finish(t, s, c.id(), w, target.withExit(target.exitState(), c.status()));
   }
 
   /** eligible_pid: -1 any child; > 0 that pid; 0 the caller's process group; < -1 group -pid. */
@@ -315,7 +350,7 @@ public final class Wait {
 
   /** Woken (or signalled) while sleeping in do_wait: scan again from the top. */
   public static void resume(Task t, TaskState s, MsgId cause) {
-    t.phase(s, cause, Phase.WAIT_LOCK);
+    t.enter(s, cause, frame(s).at(At.READ_LOCK));
     readLock(t, s);
   }
 
@@ -331,10 +366,10 @@ public final class Wait {
   }
 
   /** The waiter learns whether it won; the winner unlocks and calls release_task(p). */
-  public static void zombieResult(Task t, TaskState s, TaskCmd.ZombieResult c) {
-    if (s.phase != Phase.WAIT_REAP) return;
+  static void zombieResult(Task t, TaskState s, TaskCmd.ZombieResult c) {
+    Frame.Waiting w = frame(s);
     readUnlock(t, s);
-    ChildInfo target = (ChildInfo) s.data.get("waitTarget");
+    ChildInfo target = w.target();
     if (!c.reaped()) {
       // Lost the race: another waiter moved it to EXIT_DEAD first. do_wait goes round again.
       if (s.children.containsKey(target.key())) {
@@ -343,14 +378,15 @@ public final class Wait {
       resume(t, s, c.id());
       return;
     }
-    if ((((Integer) s.data.get("waitOptions")) & WaitOptions.WNOWAIT) != 0) {
+    if (w.has(WaitOptions.WNOWAIT)) {
       // WNOWAIT: the child is reported and left a zombie, to be waited for again.
-      finish(t, s, c.id(), target.withExit("zombie", c.status()));
+      finish(t, s, c.id(), w, target.withExit("zombie", c.status()));
       return;
     }
     ChildInfo reaped = target.withExit("dead", c.status());
     if (s.children.containsKey(target.key())) t.event(s, new ChildChanged(c.id(), reaped));
-    t.phase(s, c.id(), Phase.WAIT_REAP, "reaped", reaped);
-    Release.releaseAll(t, s, c.id(), List.of(reaped), PATH + "/wait_consider_task/wait_task_zombie", "wait");
+    Frame.Waiting after = w.reaped(reaped);
+    t.enter(s, c.id(), after);
+    Release.releaseAll(t, s, c.id(), List.of(reaped), PATH + "/wait_consider_task/wait_task_zombie", after);
   }
 }

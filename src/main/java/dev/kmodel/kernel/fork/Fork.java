@@ -11,7 +11,10 @@ import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Sig;
 import dev.kmodel.kernel.task.ChildInfo;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.kthread.Kthread;
+import dev.kmodel.kernel.signal.Signals;
+import dev.kmodel.kernel.task.Frame;
+import dev.kmodel.kernel.task.PathStep;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
@@ -26,6 +29,8 @@ import dev.kmodel.scenario.Step;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+
+import static dev.kmodel.kernel.task.PathStep.Continue.on;
 
 /**
  * kernel/fork.c: kernel_clone → copy_process → wake_up_new_task, for fork = clone(SIGCHLD). The
@@ -44,6 +49,38 @@ public final class Fork {
   }
 
   private Fork() {}
+
+  /** Where kernel_clone waits, for which answer, and the function that goes on with it. */
+  public enum At implements PathStep {
+    /** dup_task_struct → alloc_task_struct_node: the kernel's slab gives the new task's actor. */
+    DUP_TASK_STRUCT(on(TaskCmd.Spawned.class, Fork::spawned)),
+    /** The child's side of copy_process (copy_creds, copy_files, ...) is done. */
+    COPY_PROCESS_CHILD(on(TaskCmd.Copied.class, Fork::copied)),
+    /** copy_mm → dup_mm. */
+    COPY_MM(on(MmuCmd.MmReply.class, Fork::mmCopied)),
+    /** alloc_pid. */
+    ALLOC_PID(on(PidAllocator.PidReply.class, Fork::pidAllocated)),
+    /** write_lock_irq(&tasklist_lock) to link the child. */
+    TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> linked(t, s, g.id()))),
+    /** wait_for_vfork_done: complete(vfork_done) arrives, then the parent runs again. */
+    VFORK_DONE(on(TaskCmd.VforkDone.class, Fork::vforkDone).or(TaskCmd.RunStep.class,
+        (t, s, r) -> vforkResume(t, s, r.id())));
+
+    private final PathStep.Continue next;
+
+    At(PathStep.Continue next) {
+      this.next = next;
+    }
+
+    @Override
+    public PathStep.Continue next() {
+      return next;
+    }
+  }
+
+  private static Frame.Forking frame(TaskState s) {
+    return (Frame.Forking) s.frame;
+  }
 
   /**
    * kernel_clone (kernel/fork.c) for fork (SIGCHLD), vfork (CLONE_VFORK | CLONE_VM) and clone (its
@@ -67,32 +104,31 @@ public final class Fork {
     }
     String es = st.str("exit-signal", "SIGCHLD");
     int exitSignal = st.op().equals("clone") ? (es.equals("none") ? 0 : Sig.parse(es)) : Sig.SIGCHLD;
-    clone(t, s, cause, flags, exitSignal, st.str("run", ""));
+    clone(t, s, cause, flags, exitSignal, st.str("run", ""), null);
   }
 
   /** copy_process with checked flags: the child runs {@code program} (kernel_clone, or kthreadd's kernel_thread). */
-  public static void clone(Task t, TaskState s, MsgId cause, int flags, int exitSignal, String program) {
+  public static void clone(Task t, TaskState s, MsgId cause, int flags, int exitSignal, String program,
+      ActorRef<TaskCmd> kthreadRequester) {
     // copy_process: a thread's exit_signal is -1 (it is released by itself, its parent never told).
     if ((flags & CloneFlags.CLONE_THREAD) != 0) exitSignal = -1;
-    t.phase(s, cause, Phase.FORK_SPAWN, "program", program, "flags", flags,
-        "vfork", (flags & CloneFlags.CLONE_VFORK) != 0, "vm", (flags & CloneFlags.CLONE_VM) != 0,
-        "cloneParent", (flags & CloneFlags.CLONE_PARENT) != 0, "exitSignal", exitSignal);
+    t.enter(s, cause, Frame.Forking.start(program, flags, exitSignal, kthreadRequester));
     Ctx ctx = t.ctx(s, copyPath(s) + "/dup_task_struct");
     ActorRef<TaskCmd> self = t.self;
     t.then(() -> t.env.kernel().tell(new KernelCmd.AllocTask(t.nextId(), ctx, self)));
   }
 
   /** The child's actor exists; it runs its side of copy_process. */
-  public static void spawned(Task t, TaskState s, TaskCmd.Spawned c) {
-    if (s.phase != Phase.FORK_SPAWN) return;
-    String program = (String) s.data.get("program");
-    t.phase(s, c.id(), Phase.FORK_COPY, "childKey", c.key(), "childRef", c.ref());
-    int flags = (Integer) s.data.get("flags");
-    boolean thread = (flags & CloneFlags.CLONE_THREAD) != 0;
+  static void spawned(Task t, TaskState s, TaskCmd.Spawned c) {
+    Frame.Forking f = frame(s).spawned(c.key(), c.ref());
+    t.enter(s, c.id(), f);
+    String program = f.program();
+    int flags = f.flags();
+    boolean thread = f.thread();
     // CLONE_PARENT and CLONE_THREAD: the new task's real_parent is the caller's; CLONE_PARENT keeps the
     // caller's own exit signal.
-    boolean sibling = thread || Boolean.TRUE.equals(s.data.get("cloneParent"));
-    int exitSignal = sibling && !thread ? s.exitSignal : (Integer) s.data.get("exitSignal");
+    boolean sibling = thread || f.has(CloneFlags.CLONE_PARENT);
+    int exitSignal = sibling && !thread ? s.exitSignal : f.exitSignal();
     // copy_files, copy_fs, copy_sighand, copy_signal, copy_semundo: with the flag, one more reference.
     java.util.Map<String, TaskInit.SharedRef> shared = new java.util.TreeMap<>();
     Ctx copy = t.ctx(s, copyPath(s));
@@ -183,17 +219,17 @@ public final class Fork {
   }
 
   /** copy_mm → dup_mm: the child's address space, copy-on-write. */
-  public static void copied(Task t, TaskState s, TaskCmd.Copied c) {
-    if (s.phase != Phase.FORK_COPY) return;
-    t.phase(s, c.id(), Phase.FORK_MM);
-    String childKey = (String) s.data.get("childKey");
+  static void copied(Task t, TaskState s, TaskCmd.Copied c) {
+    Frame.Forking f = frame(s).at(At.COPY_MM);
+    t.enter(s, c.id(), f);
+    String childKey = f.childKey();
     if (s.mm == null) {
       mmCopied(t, s, new MmuCmd.MmReply(c.id(), "dup_mm", null, null, true));
       return;
     }
     Ctx ctx = t.ctx(s, copyPath(s) + "/copy_mm");
     String mm = s.mm;
-    if (Boolean.TRUE.equals(s.data.get("vm"))) {
+    if (f.has(CloneFlags.CLONE_VM)) {
       // CLONE_VM: the child shares this address space; mm_users + 1, nothing is copied.
       t.then(() -> t.env.mmu().tell(new MmuCmd.Mmget(t.nextId(), mm, "users:" + childKey, ctx.in("mmget"))));
       mmCopied(t, s, new MmuCmd.MmReply(c.id(), "mmget", mm, null, true));
@@ -203,63 +239,59 @@ public final class Fork {
   }
 
   /** alloc_pid (kernel/pid.c), after copy_mm, copy_namespaces, copy_io, copy_thread. */
-  public static void mmCopied(Task t, TaskState s, MmuCmd.MmReply r) {
-    t.phase(s, r.id(), Phase.FORK_PID, "childMm", r.mm() == null ? "" : r.mm());
-    String childKey = (String) s.data.get("childKey");
+  static void mmCopied(Task t, TaskState s, MmuCmd.MmReply r) {
+    Frame.Forking f = frame(s).mm(r.mm());
+    t.enter(s, r.id(), f);
+    String childKey = f.childKey();
     Ctx ctx = t.ctx(s, copyPath(s));
     // copy_namespaces: CLONE_NEWPID gives the child a new pid namespace (create_pid_namespace).
-    boolean newNs = ((Integer) s.data.get("flags") & CloneFlags.CLONE_NEWPID) != 0;
+    boolean newNs = f.has(CloneFlags.CLONE_NEWPID);
     int ns = s.childNs >= 0 ? s.childNs : s.nsId;      // nsproxy->pid_ns_for_children
     t.then(() -> t.env.pids().tell(new PidAllocator.AllocPid(t.nextId(), childKey, ctx, t.pidReplies, ns, newNs)));
   }
 
   /** With a pid, link the child under write_lock_irq(&tasklist_lock); without one, undo (EAGAIN). */
-  public static void pidAllocated(Task t, TaskState s, PidAllocator.PidReply r) {
-    if (s.phase != Phase.FORK_PID) return;
-    @SuppressWarnings("unchecked")
-    ActorRef<TaskCmd> child = (ActorRef<TaskCmd>) s.data.get("childRef");
-    dev.kmodel.kernel.Errno errno = r.errno();
-    if (errno == null && dev.kmodel.kernel.signal.Signals.fatalPending(s)) {
+  static void pidAllocated(Task t, TaskState s, PidAllocator.PidReply r) {
+    Frame.Forking f = frame(s);
+    ActorRef<TaskCmd> child = f.child();
+    Errno errno = r.errno();
+    if (errno == null && Signals.fatalPending(s)) {
       // copy_process: "a fatal signal pending means that current will exit, so the new thread can't
       // slip out of" the kill — the new task is undone and clone fails with EINTR.
       int pid = r.pid();
       Ctx free = t.ctx(s, copyPath(s) + "/bad_fork_free_pid");
       t.then(() -> t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), pid, free.in("free_pid"))));
-      errno = dev.kmodel.kernel.Errno.EINTR;
+      errno = Errno.EINTR;
     }
     if (errno != null) {
       // bad_fork_cleanup_*: everything copy_process allocated for the child is released.
-      String mm = (String) s.data.get("childMm");
+      String mm = f.childMm();
       Ctx ctx = t.ctx(s, copyPath(s) + "/bad_fork_cleanup");
-      t.then(() -> child.tell(new TaskCmd.ForkFailed(t.nextId(), mm.isEmpty() ? null : mm, ctx)));
-      dev.kmodel.kernel.kthread.Kthread.created(t, s, 0, errno);
+      t.then(() -> child.tell(new TaskCmd.ForkFailed(t.nextId(), mm, ctx)));
+      Kthread.created(t, s, f, 0, errno);
       t.ret(s, r.id(), 0, errno, null);
       return;
     }
-    t.phase(s, r.id(), Phase.FORK_LOCK, "childPid", r.pid(), "childPidObj", r.object(), "childNs", r.ns(),
-        "childNrs", r.nrs());
+    t.enter(s, r.id(), f.pid(r.pid(), r.object(), r.ns(), r.nrs()));
     Ctx ctx = t.ctx(s, copyPath(s));
     t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
   }
 
   /** Under write_lock(tasklist_lock): attach_pid, link to the parent's children; then wake_up_new_task. */
-  public static void linked(Task t, TaskState s, MsgId cause) {
-    @SuppressWarnings("unchecked")
-    ActorRef<TaskCmd> child = (ActorRef<TaskCmd>) s.data.get("childRef");
-    String childKey = (String) s.data.get("childKey");
-    int pid = (Integer) s.data.get("childPid");
-    String pidObj = (String) s.data.get("childPidObj");
-    String mmData = (String) s.data.get("childMm");
-    String mm = mmData == null || mmData.isEmpty() ? null : mmData;
-    String program = (String) s.data.get("program");
-    int flags = (Integer) s.data.get("flags");
-    boolean thread = (flags & CloneFlags.CLONE_THREAD) != 0;
-    boolean sibling = Boolean.TRUE.equals(s.data.get("cloneParent"));
-    int exitSignal = sibling ? s.exitSignal : (Integer) s.data.get("exitSignal");
+  static void linked(Task t, TaskState s, MsgId cause) {
+    Frame.Forking f = frame(s);
+    ActorRef<TaskCmd> child = f.child();
+    String childKey = f.childKey();
+    int pid = f.childPid();
+    String pidObj = f.childPidObject();
+    String mm = f.childMm();
+    String program = f.program();
+    boolean thread = f.thread();
+    boolean sibling = f.has(CloneFlags.CLONE_PARENT);
+    int exitSignal = sibling ? s.exitSignal : f.exitSignal();
     // The child's numbers: in its own namespace, and as the creator's namespace sees it (what clone returns).
-    int childNs = (Integer) s.data.get("childNs");
-    @SuppressWarnings("unchecked")
-    List<Integer> nrs = (List<Integer>) s.data.get("childNrs");
+    int childNs = f.childNs();
+    List<Integer> nrs = f.childNrs();
     int seen = nrs.get(Math.min(s.nsLevel, nrs.size() - 1));
     boolean newNs = childNs != s.nsId;
     int vpid = nrs.get(nrs.size() - 1);
@@ -292,7 +324,7 @@ public final class Fork {
     int pgid = s.pgid, sid = s.sid;
     int realParent = sibling || thread ? s.ppid : s.tgid;
     int tgid = thread ? s.tgid : 0;
-    boolean vfork = Boolean.TRUE.equals(s.data.get("vfork"));
+    boolean vfork = f.has(CloneFlags.CLONE_VFORK);
     ActorRef<TaskCmd> vforkParent = vfork ? t.self : null;
     t.then(() -> {
       child.tell(new TaskCmd.Attach(t.nextId(), pid, tgid, view, pidObj, mm, pgid, sid, vforkParent, ctx));
@@ -306,26 +338,41 @@ public final class Fork {
     t.then(() -> t.cpu(cpu).tell(new Cpu.Enqueue(t.nextId(), rq)));
     if (vfork) {
       // wait_for_vfork_done: the parent sleeps until the child execs or exits (mm_release).
-      t.phase(s, cause, Phase.VFORK_WAIT, "vforkChild", seen, "vforkDone", false);
+      t.enter(s, cause, new Frame.Vforking(At.VFORK_DONE, seen, child, false));
       t.event(s, new Slept(cause, "wait_for_vfork_done"));
       t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
       return;
     }
-    dev.kmodel.kernel.kthread.Kthread.created(t, s, seen, null);
+    Kthread.created(t, s, f, seen, null);
     t.ret(s, cause, seen, null, null);
   }
 
   /** complete(vfork_done) arrived: wake the parent; kernel_clone then returns the child's pid. */
-  public static void vforkDone(Task t, TaskState s, TaskCmd.VforkDone c) {
-    if (s.phase != Phase.VFORK_WAIT) return;
-    t.phase(s, c.id(), Phase.VFORK_WAIT, "vforkDone", true);
-    t.wake(s, c.id(), "complete/vfork_done", Phase.VFORK_WAIT);
+  static void vforkDone(Task t, TaskState s, TaskCmd.VforkDone c) {
+    Frame.Vforking v = (Frame.Vforking) s.frame;
+    t.enter(s, c.id(), new Frame.Vforking(At.VFORK_DONE, v.childVpid(), v.child(), true));
+    t.wake(s, c.id(), "complete/vfork_done", At.VFORK_DONE);
+  }
+
+  /**
+   * wait_for_vfork_done killed (TASK_KILLABLE): the parent forgets vfork_done under the child's
+   * task_lock, so the child's mm_release completes nothing.
+   */
+  public static void vforkKilled(Task t, TaskState s, Frame.Vforking v) {
+    ActorRef<TaskCmd> child = v.child();
+    if (child != null) t.then(() -> child.tell(new TaskCmd.VforkAbandoned(t.nextId())));
+  }
+
+  /** On the vfork child: its parent stopped waiting, so mm_release has nobody to complete. */
+  public static void vforkAbandoned(Task t, TaskState s, TaskCmd.VforkAbandoned c) {
+    if (s.vforkParent != null) t.event(s, new VforkReleased(c.id()));
   }
 
   /** The vfork parent runs again: back from kernel_clone if the child released the mm. */
-  public static void vforkResume(Task t, TaskState s, MsgId cause) {
-    if (Boolean.TRUE.equals(s.data.get("vforkDone"))) {
-      t.ret(s, cause, (Integer) s.data.get("vforkChild"), null, null);
+  static void vforkResume(Task t, TaskState s, MsgId cause) {
+    Frame.Vforking v = (Frame.Vforking) s.frame;
+    if (v.done()) {
+      t.ret(s, cause, v.childVpid(), null, null);
     } else {
       t.event(s, new Slept(cause, "wait_for_vfork_done"));
       t.yieldCpu(s, Cpu.Yield.BLOCK, 0);

@@ -6,7 +6,10 @@ import dev.kmodel.kernel.Errno;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Exit;
 import dev.kmodel.kernel.pid.PidAllocator;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.exit.Wait;
+import dev.kmodel.kernel.fork.Fork;
+import dev.kmodel.kernel.task.Frame;
+import dev.kmodel.kernel.task.PathStep;
 import dev.kmodel.kernel.task.SigAction;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
@@ -17,12 +20,33 @@ import java.util.ArrayList;
 import dev.kmodel.kernel.task.ChildInfo;
 import java.util.List;
 
+import static dev.kmodel.kernel.task.PathStep.Continue.on;
+
 /**
  * kernel/signal.c, as much as the lifecycle needs: kill, sigaction, send_signal's ignore check,
  * signal_wake_up, and get_signal's default action (a fatal signal makes the task do_exit).
  */
 public final class Signals {
   private Signals() {}
+
+  /** Where kill and sigaction wait, for which answer, and the function that goes on with it. */
+  public enum At implements PathStep {
+    /** kill_something_info: the pid hash's answer (find_vpid, the group, or every process). */
+    KILL_LOOKUP(on(PidAllocator.Found.class, Signals::found)),
+    /** do_sigaction on a shared table: its owner changed it under siglock. */
+    SIGACTION_SHARED(on(TaskCmd.TableOpDone.class, (t, s, c) -> t.ret(s, c.id(), c.ret(), c.errno(), null)));
+
+    private final PathStep.Continue next;
+
+    At(PathStep.Continue next) {
+      this.next = next;
+    }
+
+    @Override
+    public PathStep.Continue next() {
+      return next;
+    }
+  }
 
   /** sigaction(2): SIGKILL and SIGSTOP cannot be caught or ignored (EINVAL). */
   public static void sigaction(Task t, TaskState s, MsgId cause, Step st) {
@@ -38,7 +62,7 @@ public final class Signals {
     if (dev.kmodel.kernel.fork.Shared.tableShared(s, sighand)) {
       if (!s.counts(sighand)) {
         // CLONE_SIGHAND: the table is changed under its siglock, by the actor that counts it.
-        t.phase(s, cause, Phase.SIGACTION_SHARED);
+        t.enter(s, cause, new Frame.Signalling(At.SIGACTION_SHARED, sig));
         var owner = dev.kmodel.kernel.fork.Shared.owner(t, s, sighand);
         t.then(() -> owner.tell(new TaskCmd.SetSigaction(t.nextId(), sighand, sig, a, t.self)));
         return;
@@ -85,7 +109,7 @@ public final class Signals {
       scope = PidAllocator.Scope.PGRP;
       key = (int) -pid;
     }
-    t.phase(s, cause, Phase.KILL_LOOKUP, "sig", sig);
+    t.enter(s, cause, new Frame.Signalling(At.KILL_LOOKUP, sig));
     int caller = s.tgid;             // kill(-1) spares the caller's whole thread group
     // Numbers are the caller's namespace's; its own group (kill(0)) is known by the global number.
     int ns = pid == 0 ? 0 : s.nsId;
@@ -93,13 +117,12 @@ public final class Signals {
   }
 
   /** The targets were (not) found: send the signal to each (sig 0 only checks existence). */
-  public static void found(Task t, TaskState s, PidAllocator.Found f) {
-    if (s.phase != Phase.KILL_LOOKUP) return;
+  static void found(Task t, TaskState s, PidAllocator.Found f) {
     if (f.targets().isEmpty()) {
       t.ret(s, f.id(), 0, Errno.ESRCH, null);
       return;
     }
-    int sig = (Integer) s.data.get("sig");
+    int sig = ((Frame.Signalling) s.frame).sig();
     if (sig != 0) {
       Ctx ctx = t.ctx(s, "__x64_sys_kill/kill_something_info/group_send_sig_info");
       int from = s.pid;
@@ -206,7 +229,7 @@ public final class Signals {
     }
     String disposition = received(t, s, c.id(), c.sig(), c.fromPid());
     if (disposition.equals("fatal") || disposition.equals("stop")) {
-      if (s.state.equals("sleeping") && s.phase == Phase.TIMER_SLEEP) {
+      if (s.state.equals("sleeping") && s.at(Frame.Syscall.USER_WORK)) {
         // The nanosleep is interrupted: the CPU cancels its timer and runs the task, which dies or
         // stops; a stopped sleep goes on after SIGCONT with the time it had left (restart_block).
         var cpu = t.cpu(s.cpu);
@@ -214,7 +237,7 @@ public final class Signals {
         t.then(() -> cpu.tell(new dev.kmodel.kernel.sched.Cpu.WakeSleeper(t.nextId(), k)));
       } else if (s.stopped && c.sig() == Sig.SIGKILL) {
         t.wakeStopped(s, c.id());                  // SIGKILL wakes a stopped task, which then dies
-      } else if (s.phase == Phase.TIMER_SLEEP && !s.state.equals("sleeping")) {
+      } else if (s.at(Frame.Syscall.USER_WORK) && !s.state.equals("sleeping")) {
         // Computing on its CPU: the CPU interrupts the computation so the signal is taken now.
         var cpu = t.cpu(s.cpu);
         String k = t.key();
@@ -223,9 +246,9 @@ public final class Signals {
         // wait4 sleeps interruptibly (any signal with an action wakes it); wait_for_vfork_done is
         // TASK_KILLABLE: only a fatal signal.
         if (disposition.equals("fatal")) {
-          t.wake(s, c.id(), "signal_wake_up", Phase.WAIT_SLEEP, Phase.VFORK_WAIT);
+          t.wake(s, c.id(), "signal_wake_up", Wait.At.SLEEP, Fork.At.VFORK_DONE);
         } else {
-          t.wake(s, c.id(), "signal_wake_up", Phase.WAIT_SLEEP);
+          t.wake(s, c.id(), "signal_wake_up", Wait.At.SLEEP);
         }
       }
     }
@@ -305,7 +328,7 @@ public final class Signals {
     t.event(s, new ChildChanged(c.id(), c.continued() ? child.withStop(0, true) : child.withStop(c.sig(), false)));
     SigAction a = s.sigaction(Sig.SIGCHLD);
     if (!a.ignored() && !a.noCldStop()) received(t, s, c.id(), Sig.SIGCHLD, child.pid());
-    t.wake(s, c.id(), "__wake_up_parent", Phase.WAIT_SLEEP);
+    t.wake(s, c.id(), "__wake_up_parent", Wait.At.SLEEP);
     dev.kmodel.kernel.exit.Threads.wakeGroupWaiters(t, s);
   }
 

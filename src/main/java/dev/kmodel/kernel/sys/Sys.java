@@ -5,7 +5,10 @@ import dev.kmodel.kernel.Errno;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.task.ChildInfo;
-import dev.kmodel.kernel.task.Phase;
+import dev.kmodel.kernel.task.Frame;
+import dev.kmodel.kernel.task.PathStep;
+import dev.kmodel.kernel.task.TaskEvent.ChildChanged;
+import dev.kmodel.kernel.task.TaskEvent.PidNsUnshared;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.HasChildSubreaperSet;
@@ -14,9 +17,30 @@ import dev.kmodel.kernel.task.TaskEvent.SubreaperSet;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.scenario.Step;
 
+import static dev.kmodel.kernel.task.PathStep.Continue.on;
+
 /** kernel/sys.c: process groups and sessions (setpgid, setsid). */
 public final class Sys {
   private Sys() {}
+
+  /** Where setpgid waits, for which answer, and the function that goes on with it. */
+  public enum At implements PathStep {
+    /** find_vpid(pgid) with PIDTYPE_PGID: does the group exist? */
+    FIND_PGRP(on(PidAllocator.Found.class, Sys::groupFound)),
+    /** change_pid(PIDTYPE_PGID), on the process whose group changes. */
+    CHANGE_PID(on(TaskCmd.TableOpDone.class, (t, s, c) -> t.ret(s, c.id(), c.ret(), c.errno(), null)));
+
+    private final PathStep.Continue next;
+
+    At(PathStep.Continue next) {
+      this.next = next;
+    }
+
+    @Override
+    public PathStep.Continue next() {
+      return next;
+    }
+  }
 
   /**
    * setpgid(2) (kernel/sys.c): on the caller itself (pid 0 or its own pid), or on one of its
@@ -53,9 +77,10 @@ public final class Sys {
       targetPid = child.pid();
     }
     int target = pgid == 0 || pgid == pid || (self && pgid == s.vtgid) ? targetPid : (int) pgid;
-    t.phase(s, cause, Phase.SETPGID, "pgidTarget", target, "pgidChild", targetRef, "pgidSelf", self);
+    Frame.Setpgid f = new Frame.Setpgid(target == targetPid ? At.CHANGE_PID : At.FIND_PGRP, target, targetRef, self);
+    t.enter(s, cause, f);
     if (target == targetPid) {
-      askChild(t, s);
+      askChild(t, s, f);
     } else {
       // find_vpid(pgid) with PIDTYPE_PGID: the group must exist; its number is read in our namespace.
       int caller = s.pid, ns = s.nsId;
@@ -65,20 +90,20 @@ public final class Sys {
   }
 
   /** The group exists (or not): ask the child to change (it owns its pgid). */
-  public static void groupFound(Task t, TaskState s, PidAllocator.Found f) {
+  static void groupFound(Task t, TaskState s, PidAllocator.Found f) {
     if (f.targets().isEmpty()) {
       t.ret(s, f.id(), 0, Errno.EPERM, null);
       return;
     }
-    t.phase(s, f.id(), Phase.SETPGID, "pgidTarget", f.targets().get(0).pgid());   // the group's global number
-    askChild(t, s);
+    Frame.Setpgid g = ((Frame.Setpgid) s.frame).pgid(f.targets().get(0).pgid());   // the group's global number
+    t.enter(s, f.id(), g);
+    askChild(t, s, g);
   }
 
-  private static void askChild(Task t, TaskState s) {
-    @SuppressWarnings("unchecked")
-    ActorRef<TaskCmd> child = (ActorRef<TaskCmd>) s.data.get("pgidChild");
-    int pgid = (Integer) s.data.get("pgidTarget");
-    boolean self = Boolean.TRUE.equals(s.data.get("pgidSelf"));
+  private static void askChild(Task t, TaskState s, Frame.Setpgid f) {
+    ActorRef<TaskCmd> child = f.target();
+    int pgid = f.pgid();
+    boolean self = f.self();
     int sid = s.sid;
     t.then(() -> child.tell(new TaskCmd.SetPgidBy(t.nextId(), pgid, sid, t.self, self)));
   }
@@ -125,13 +150,14 @@ public final class Sys {
       t.ret(s, cause, 0, Errno.EINVAL, null);
       return;
     }
-    t.phase(s, cause, dev.kmodel.kernel.task.Phase.UNSHARE);
+    t.enter(s, cause, new Frame.Calling(Frame.Syscall.UNSHARE));
     int ns = s.nsId;
-    t.then(() -> t.env.pids().tell(new dev.kmodel.kernel.pid.PidAllocator.CreatePidNs(t.nextId(), ns, t.pidReplies)));
+    t.then(() -> t.env.pids().tell(new PidAllocator.CreatePidNs(t.nextId(), ns, t.pidReplies)));
   }
 
-  public static void unshareDone(Task t, TaskState s, dev.kmodel.kernel.pid.PidAllocator.PidReply r) {
-    t.event(s, new dev.kmodel.kernel.task.TaskEvent.PidNsUnshared(r.id(), r.ns()));
+  /** The new pid namespace: the caller's next child is its pid 1. */
+  public static void unshareDone(Task t, TaskState s, PidAllocator.PidReply r) {
+    t.event(s, new PidNsUnshared(r.id(), r.ns()));
     t.ret(s, r.id(), 0, null, null);
   }
 
@@ -142,9 +168,14 @@ public final class Sys {
       return;
     }
     long value = t.resolveOr(s, st, "value", 0);
-    t.phase(s, cause, Phase.SYSCTL);
+    t.enter(s, cause, new Frame.Calling(Frame.Syscall.SYSCTL));
     int ns = s.nsId;
     t.then(() -> t.env.pids().tell(new PidAllocator.SetPidMax(t.nextId(), ns, value, t.pidReplies)));
+  }
+
+  /** proc_dointvec_minmax's answer: 0, or EINVAL outside [RESERVED_PIDS + 1, the parent's pid_max]. */
+  public static void sysctlDone(Task t, TaskState s, PidAllocator.PidReply r) {
+    t.ret(s, r.id(), 0, r.errno(), null);
   }
 
   /** prctl(2) options (include/uapi/linux/prctl.h). */
@@ -194,7 +225,13 @@ public final class Sys {
     int pid = s.pid;
     String k = t.key();
     int sid = s.sid;
-    t.then(() -> t.env.pids().tell(new dev.kmodel.kernel.pid.PidAllocator.SetPgid(t.nextId(), pid, g, sid)));
+    t.then(() -> t.env.pids().tell(new PidAllocator.SetPgid(t.nextId(), pid, g, sid)));
     if (p != null) t.then(() -> p.tell(new TaskCmd.ChildPgid(t.nextId(), k, g)));
+  }
+
+  /** change_pid(PIDTYPE_PGID) as the parent sees it: its entry for the child names the new group. */
+  public static void childPgid(Task t, TaskState s, TaskCmd.ChildPgid c) {
+    ChildInfo ci = s.children.get(c.key());
+    if (ci != null) t.event(s, new ChildChanged(c.id(), ci.withPgid(c.pgid())));
   }
 }

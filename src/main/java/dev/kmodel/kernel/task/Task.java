@@ -6,6 +6,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
+import dev.kmodel.fs.Exec;
 import dev.kmodel.fs.FileSyscalls;
 import dev.kmodel.fs.FileTable;
 import dev.kmodel.kernel.Ctx;
@@ -28,6 +29,7 @@ import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuCallback;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
+import dev.kmodel.kernel.signal.Sig;
 import dev.kmodel.kernel.signal.Signals;
 import dev.kmodel.kernel.sys.Sys;
 import dev.kmodel.kernel.task.TaskCmd.*;
@@ -35,11 +37,9 @@ import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.ipc.Sem;
 import dev.kmodel.mm.MmSyscalls;
 import dev.kmodel.mm.MmuCmd;
-import dev.kmodel.scenario.Program;
 import dev.kmodel.scenario.Step;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -121,18 +121,9 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     return rng.nextInt(env.cpus().size());
   }
 
-  /** The kernel path now waits in {@code p}; {@code kv} are name/value pairs it carries along. */
-  public void phase(TaskState s, MsgId cause, Phase p, Object... kv) {
-    Map<String, Object> m;
-    if (kv.length == 0) {
-      m = Map.of();
-    } else {
-      @SuppressWarnings("unchecked")
-      Map.Entry<String, Object>[] es = new Map.Entry[kv.length / 2];
-      for (int i = 0; i + 1 < kv.length; i += 2) es[i / 2] = Map.entry((String) kv[i], kv[i + 1]);
-      m = Map.ofEntries(es);
-    }
-    event(s, new PhaseChanged(cause, p, m));
+  /** The kernel path's frame is now {@code f} (journaled): its locals and the step where it waits. */
+  public void enter(TaskState s, MsgId cause, Frame f) {
+    event(s, new FrameChanged(cause, f));
   }
 
   /** Gives the CPU back after this step. */
@@ -151,184 +142,149 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
 
   /** Records the return without giving the CPU back (the caller decides what happens next). */
   public void returnOnly(TaskState s, MsgId cause, long ret, Errno errno, WaitStatus status) {
-    returnOnly(s, cause, ret, errno, status, null);
+    Interpreter.returned(this, s, cause, ret, errno, status, null);
   }
 
   /** waitid returns 0 and fills a siginfo. */
   public void retWaitid(TaskState s, MsgId cause, Siginfo info, WaitStatus status) {
-    returnOnly(s, cause, 0, null, status, info);
+    Interpreter.returned(this, s, cause, 0, null, status, info);
     yieldCpu(s, Cpu.Yield.CONTINUE, 0);
   }
 
   /** A system call that returns to a given step of the (possibly new) program: execve. */
   public void returnTo(TaskState s, MsgId cause, long ret, int pc) {
-    event(s, new SyscallReturned(cause, s.step, s.op, ret, null, null, null, pc, List.of(), null));
+    Interpreter.returnedTo(this, s, cause, ret, pc);
     yieldCpu(s, Cpu.Yield.CONTINUE, 0);
   }
 
-  private void returnOnly(TaskState s, MsgId cause, long ret, Errno errno, WaitStatus status, Siginfo info) {
-    Step st = currentStep(s);
-    String var = st == null ? null : st.str("save", null);
-    if (var != null && var.startsWith("$")) var = var.substring(1);
-    // init's reaper loop stays on its wait4 step forever.
-    int next = st != null && st.args().containsKey("reaper") ? s.pc : s.pc + 1;
-    event(s, new SyscallReturned(cause, s.step, s.op, errno != null ? -errno.number : ret,
-        errno == null ? null : errno.name(), status, var, next, frames(s), info));
-  }
-
-  public Step currentStep(TaskState s) {
-    Program p = env.scenario().programs().get(s.program);
-    return p == null || s.pc >= p.steps().size() ? null : p.steps().get(s.pc);
-  }
-
-  private static List<int[]> frames(TaskState s) {
-    List<int[]> l = new ArrayList<>();
-    for (int[] f : s.loops) l.add(f.clone());
-    return l;
-  }
-
-  /** Resolves a value that names a task or a number: 12, "$var", "-$var", or "@comm" (needs a lookup). */
+  /** A value of the program: a number, "$var" or "-$var" (see {@link Interpreter#resolve}). */
   public Long resolve(TaskState s, Object v) {
-    if (v == null) return null;
-    if (v instanceof Number n) return n.longValue();
-    String str = String.valueOf(v).trim();
-    if (str.startsWith("$")) return s.vars.get(str.substring(1));
-    if (str.startsWith("-$")) {                 // "-$g": the process group of pid $g, for kill / wait4
-      Long x = s.vars.get(str.substring(2));
-      return x == null ? null : -x;
-    }
-    try {
-      return Long.parseLong(str);
-    } catch (NumberFormatException e) {
-      return null;
-    }
+    return Interpreter.resolve(s, v);
   }
 
-  // ---- command dispatch ---------------------------------------------------------------------
+  public long resolveOr(TaskState s, Step st, String field, long dflt) {
+    Long v = Interpreter.resolve(s, st.args().get(field));
+    return v == null ? dflt : v;
+  }
 
+  // ---- the mailbox ----------------------------------------------------------------------------
+
+  /**
+   * Requests from other actors run the function that serves them; answers to a path of this task's
+   * own go through {@link #resume}, which dispatches them by the frame's step.
+   */
   @Override
   protected CommandHandler<TaskCmd, KEvent, TaskState> handlers() {
     return newCommandHandlerBuilder().forAnyState()
-        .onCommand(Start.class, (s, c) -> { Fork.start(this, s, c); return commit(); })
-        .onCommand(Attach.class, (s, c) -> { Fork.attach(this, s, c); return commit(); })
-        .onCommand(ForkFailed.class, (s, c) -> { Fork.undo(this, s, c); return commitAndStop(); })
-        .onCommand(Spawned.class, (s, c) -> { Fork.spawned(this, s, c); return commit(); })
-        .onCommand(VforkDone.class, (s, c) -> { Fork.vforkDone(this, s, c); return commit(); })
-        .onCommand(VforkAbandoned.class, (s, c) -> {
-          if (s.vforkParent != null) event(s, new VforkReleased(c.id()));
-          return commit();
-        })
-        .onCommand(ChildLinked.class, (s, c) -> { event(s, new ChildAdded(c.id(), c.child())); return commit(); })
-        .onCommand(Copied.class, (s, c) -> { Fork.copied(this, s, c); return commit(); })
+        // from the CPU
         .onCommand(RunStep.class, this::runStep)
         .onCommand(PutTaskStack.class, (s, c) -> { Release.putTaskStack(this, s, c); return end(s); })
         .onCommand(PutTaskStructRcuUser.class, (s, c) -> { Release.putTaskStructRcuUser(this, s, c); return end(s); })
         .onCommand(FromRcu.class, (s, c) -> { Release.rcuCallback(this, s, c.callback()); return end(s); })
+        // copy_process, on the new task
+        .onCommand(Start.class, (s, c) -> { Fork.start(this, s, c); return commit(); })
+        .onCommand(Attach.class, (s, c) -> { Fork.attach(this, s, c); return commit(); })
+        .onCommand(ForkFailed.class, (s, c) -> { Fork.undo(this, s, c); return commitAndStop(); })
+        .onCommand(VforkAbandoned.class, (s, c) -> { Fork.vforkAbandoned(this, s, c); return commit(); })
+        // requests from other tasks
+        .onCommand(ChildLinked.class, (s, c) -> { event(s, new ChildAdded(c.id(), c.child())); return commit(); })
         .onCommand(NotifyParent.class, (s, c) -> { Exit.doNotifyParentReceived(this, s, c); return commit(); })
-        .onCommand(Notified.class, (s, c) -> { Exit.notified(this, s, c); return commit(); })
         .onCommand(Adopt.class, (s, c) -> { Reparent.adopt(this, s, c); return commit(); })
-        .onCommand(Adopted.class, (s, c) -> { Reparent.adopted(this, s, c); return commit(); })
         .onCommand(TaskCmd.Reparented.class, (s, c) -> { Reparent.reparented(this, s, c); return commit(); })
         .onCommand(FindSubreaper.class, (s, c) -> { Reparent.findSubreaper(this, s, c); return commit(); })
-        .onCommand(SubreaperFound.class, (s, c) -> { Reparent.subreaperFound(this, s, c); return commit(); })
         .onCommand(PropagateHasChildSubreaper.class, (s, c) -> { Sys.propagateHasChildSubreaper(this, s, c); return commit(); })
         .onCommand(WaitTaskZombie.class, (s, c) -> { Wait.waitTaskZombieCmpxchg(this, s, c); return commit(); })
-        .onCommand(ZombieResult.class, (s, c) -> { Wait.zombieResult(this, s, c); return commit(); })
+        .onCommand(WaitTaskStopCont.class, (s, c) -> { Wait.waitTaskStopCont(this, s, c); return commit(); })
         .onCommand(ExitSignal.class, (s, c) -> { Release.exitSignal(this, s, c); return commit(); })
-        .onCommand(ExitSignalDone.class, (s, c) -> { Release.exitSignalDone(this, s, c); return commit(); })
-        .onCommand(ChildUnlinked.class, (s, c) -> {
-          if (s.children.containsKey(c.key())) event(s, new ChildRemoved(c.id(), c.key()));
-          return commit();
-        })
+        .onCommand(ChildUnlinked.class, (s, c) -> { Release.childUnlinked(this, s, c); return commit(); })
         .onCommand(SetPgidBy.class, (s, c) -> { Sys.setPgidBy(this, s, c); return commit(); })
-        .onCommand(ChildPgid.class, (s, c) -> {
-          ChildInfo ci = s.children.get(c.key());
-          if (ci != null) event(s, new ChildChanged(c.id(), ci.withPgid(c.pgid())));
-          return commit();
-        })
+        .onCommand(ChildPgid.class, (s, c) -> { Sys.childPgid(this, s, c); return commit(); })
         .onCommand(Signal.class, (s, c) -> { Signals.receive(this, s, c); return commit(); })
         .onCommand(NotifyParentStop.class, (s, c) -> { Signals.parentNotifiedOfStop(this, s, c); return commit(); })
-        .onCommand(WaitTaskStopCont.class, (s, c) -> { Wait.waitTaskStopCont(this, s, c); return commit(); })
-        .onCommand(StopContResult.class, (s, c) -> { Wait.stopContResult(this, s, c); return commit(); })
         .onCommand(ThreadLinked.class, (s, c) -> { Threads.threadLinked(this, s, c); return commit(); })
         .onCommand(ThreadExiting.class, (s, c) -> { Threads.threadExiting(this, s, c); return commit(); })
-        .onCommand(GroupDead.class, (s, c) -> { Exit.groupDeadKnown(this, s, c); return commit(); })
         .onCommand(GroupExit.class, (s, c) -> { Threads.groupExitAsked(this, s, c); return commit(); })
         .onCommand(ThreadStopped.class, (s, c) -> { Signals.threadStopped(this, s, c); return commit(); })
-        .onCommand(GroupExitCode.class, (s, c) -> { Threads.groupExitCode(this, s, c); return commit(); })
         .onCommand(Zap.class, (s, c) -> { Threads.zapped(this, s, c); return commit(); })
         .onCommand(FindAliveThread.class, (s, c) -> { Threads.findAliveThread(this, s, c); return commit(); })
-        .onCommand(AliveThread.class, (s, c) -> { Reparent.aliveThread(this, s, c); return commit(); })
         .onCommand(ThreadUnlinked.class, (s, c) -> { Threads.threadUnlinked(this, s, c); return commit(); })
         .onCommand(LeaderNotified.class, (s, c) -> { Threads.leaderNotified(this, s, c); return commit(); })
         .onCommand(GroupChildren.class, (s, c) -> { Threads.groupChildren(this, s, c); return commit(); })
         .onCommand(ChildrenAsk.class, (s, c) -> { Threads.childrenAsk(this, s, c); return commit(); })
-        .onCommand(ChildrenOf.class, (s, c) -> { Wait.childrenOf(this, s, c); return commit(); })
         .onCommand(WakeChldexit.class, (s, c) -> { Threads.wakeChldexit(this, s, c); return commit(); })
         .onCommand(SharedGet.class, (s, c) -> {
           Shared.taken(this, s, c.id(), c.object(), c.holder(), c.holderRef(), c.ctx());
           return commit();
         })
         .onCommand(SharedPut.class, (s, c) -> { Shared.sharedPut(this, s, c); return end(s); })
-        .onCommand(SharedPutDone.class, (s, c) -> { Exit.semPutDone(this, s, c); return commit(); })
         .onCommand(InstallFds.class, (s, c) -> { Shared.installFds(this, s, c); return commit(); })
         .onCommand(CloseFd.class, (s, c) -> { Shared.closeFd(this, s, c); return commit(); })
         .onCommand(SetSigaction.class, (s, c) -> { Shared.setSigaction(this, s, c); return commit(); })
         .onCommand(ApplyShared.class, (s, c) -> { Shared.apply(this, s, c); return commit(); })
-        .onCommand(TableOpDone.class, (s, c) -> {
-          if (s.phase == Phase.FILE_SHARED) FileSyscalls.tableOpDone(this, s, c);
-          else if (s.phase == Phase.SIGACTION_SHARED || s.phase == Phase.SETPGID) ret(s, c.id(), c.ret(), c.errno(), null);
-          return commit();
-        })
         .onCommand(DeThread.class, (s, c) -> { Threads.deThread(this, s, c); return commit(); })
-        .onCommand(DeThreadDone.class, (s, c) -> { dev.kmodel.fs.Exec.deThreadDone(this, s, c); return commit(); })
         .onCommand(Demote.class, (s, c) -> { Threads.demote(this, s, c); return commit(); })
-        .onCommand(TaskCmd.Demoted.class, (s, c) -> { dev.kmodel.fs.Exec.demoted(this, s, c); return commit(); })
-        .onCommand(ChildReplaced.class, (s, c) -> {
-          ChildInfo old = s.children.get(c.oldKey());
-          if (old != null) event(s, new ChildRemoved(c.id(), c.oldKey()));
-          event(s, new ChildAdded(c.id(), old == null ? c.now() : c.now().withVpid(old.vpid())));
-          return commit();
-        })
-        .onCommand(FromIpc.class, (s, c) -> {
-          if (s.phase != Phase.IPC_CALL) return commit();
-          if (s.op.equals("shmget") && c.reply().errno() == null) {
-            event(s, new ShmSegmentCreated(c.reply().id(), (int) c.reply().ret()));
-          }
-          ret(s, c.reply().id(), c.reply().ret(), c.reply().errno(), null);
-          return commit();
-        })
-        .onCommand(FromMmu.class, this::fromMmu)
-        .onCommand(FromPid.class, (s, c) -> {
-          if (s.phase == Phase.UNSHARE) Sys.unshareDone(this, s, c.reply());
-          else if (s.phase == Phase.SYSCTL) ret(s, c.reply().id(), 0, c.reply().errno(), null);
-          else Fork.pidAllocated(this, s, c.reply());
-          return commit();
-        })
-        .onCommand(FromLookup.class, (s, c) -> {
-          if (s.phase == Phase.KILL_LOOKUP) Signals.found(this, s, c.reply());
-          else if (s.phase == Phase.SETPGID) Sys.groupFound(this, s, c.reply());
-          else if (s.phase == Phase.WAIT_PGRP) Wait.pgrpFound(this, s, c.reply());
-          else if (s.phase == Phase.KTHREAD_LOOKUP || s.phase == Phase.KTHREAD_STOP_LOOKUP) Kthread.found(this, s, c.reply());
-          return commit();
-        })
+        .onCommand(ChildReplaced.class, (s, c) -> { Exec.childReplaced(this, s, c); return commit(); })
         .onCommand(KthreadCreate.class, (s, c) -> { Kthread.requested(this, s, c); return commit(); })
-        .onCommand(KthreadCreated.class, (s, c) -> {
-          Kthread.answered(this, s, c.id(), c.pid(), c.errno());
-          return commit();
-        })
         .onCommand(KthreadStop.class, (s, c) -> { Kthread.stopRequested(this, s, c); return commit(); })
-        .onCommand(KthreadStopped.class, (s, c) -> {
-          Kthread.answered(this, s, c.id(), c.result(), c.errno());
-          return commit();
-        })
-        .onCommand(FromLock.class, this::fromLock)
-        .onCommand(FromFiles.class, this::fromFiles)
+        // answers to this task's own kernel path
+        .onCommand(Spawned.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(Copied.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(VforkDone.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(Notified.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(Adopted.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(SubreaperFound.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(AliveThread.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(GroupDead.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(GroupExitCode.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(ZombieResult.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(StopContResult.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(ChildrenOf.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(ExitSignalDone.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(SharedPutDone.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(TableOpDone.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(DeThreadDone.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(TaskCmd.Demoted.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(KthreadCreated.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(KthreadStopped.class, (s, c) -> resume(s, c.id(), c))
+        .onCommand(FromMmu.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
+        .onCommand(FromPid.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
+        .onCommand(FromLookup.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
+        .onCommand(FromLock.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
+        .onCommand(FromFiles.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
+        .onCommand(FromIpc.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
         .onCommand(Query.class, (s, c) -> {
-          c.replyTo().tell(new TaskSummary(key, s.pid, s.comm, s.state, s.phase.name()));
+          PathStep st = s.step();
+          c.replyTo().tell(new TaskSummary(key, s.pid, s.comm, s.state, st == null ? "NONE" : st.name()));
           return Effect().none();
         })
         .build();
+  }
+
+  /**
+   * An answer to this task's kernel path: the frame's step says which function goes on with it. An
+   * answer no step waits for is either a race the kernel tolerates (journaled, with the kernel's
+   * reasoning) or a protocol violation in the report — never dropped silently.
+   */
+  private Effect<KEvent, TaskState> resume(TaskState s, MsgId id, Object answer) {
+    PathStep st = s.step();
+    if (st != null && st.resume(this, s, answer)) return commit();
+    String late = LateAnswers.tolerated(s, answer);
+    if (late != null) {
+      event(s, new LateAnswerIgnored(id, answer.getClass().getSimpleName(), late));
+    } else {
+      warn(s, id, "protocol", "Task.resume", answer.getClass().getSimpleName() + " arrived "
+          + (st == null ? "in user mode" : "at " + st.name()) + ", where no kernel path of "
+          + key + " waits for it");
+    }
+    return commit();
+  }
+
+  /**
+   * WARN_ON / BUG_ON: an invariant Linux checks at {@code function} did not hold. The path goes on
+   * (as after a WARN); the report lists it as a violation of kind {@code check}.
+   */
+  public void warn(TaskState s, MsgId cause, String check, String function, String detail) {
+    event(s, new Warned(cause, check, function, detail));
   }
 
   /** Commits; a task whose own objects are all freed has nothing left to own and stops. */
@@ -352,18 +308,21 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   }
 
   /**
-   * try_to_wake_up for a task sleeping in {@code sleepingIn}: __wake_up_parent wakes do_wait's
-   * wait_chldexit sleepers; complete(vfork_done) the vfork parent; a fatal signal either.
+   * try_to_wake_up for a task sleeping at one of {@code sleepingIn} (null: sleeping outside any
+   * path, as kthreadd before its first request): __wake_up_parent wakes do_wait's wait_chldexit
+   * sleepers; complete(vfork_done) the vfork parent; a fatal signal either. A task that is not
+   * sleeping there is not woken (try_to_wake_up's state check), except that a do_wait still
+   * scanning notes the wake-up and scans again.
    */
-  public void wake(TaskState s, MsgId cause, String by, Phase... sleepingIn) {
-    boolean forWait = java.util.Arrays.asList(sleepingIn).contains(Phase.WAIT_SLEEP);
-    if (forWait && !s.state.equals("sleeping")
-        && (s.phase == Phase.WAIT_LOCK || s.phase == Phase.WAIT_GATHER || s.phase == Phase.WAIT_REAP)) {
+  public void wake(TaskState s, MsgId cause, String by, PathStep... sleepingIn) {
+    List<PathStep> in = Arrays.asList(sleepingIn);
+    if (in.contains(Wait.At.SLEEP) && !s.state.equals("sleeping") && s.frame instanceof Frame.Waiting w
+        && w.step() != Wait.At.SLEEP && w.step() != Wait.At.PGRP_LOOKUP) {
       // do_wait put us on wait_chldexit before it scanned: a wake-up during the scan is not lost.
-      phase(s, cause, s.phase, "rescan", true);
+      enter(s, cause, w.rescan(true));
       return;
     }
-    if (!s.state.equals("sleeping") || !java.util.Arrays.asList(sleepingIn).contains(s.phase)) return;
+    if (!s.state.equals("sleeping") || !in.contains(s.step())) return;
     event(s, new Woken(cause, by));
     enqueueSelf(s);
   }
@@ -373,7 +332,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   private Effect<KEvent, TaskState> runStep(TaskState s, RunStep c) {
     MsgId cause = c.id();
     event(s, new RanOn(cause, c.cpu()));
-    if (s.pfExiting && s.phase == Phase.WAIT_SLEEP && Boolean.TRUE.equals(s.data.get("zap"))) {
+    if (s.pfExiting && s.frame instanceof Frame.Waiting w && w.zapOf() != null && w.step() == Wait.At.SLEEP) {
       Wait.resume(this, s, cause);     // a dying namespace init, woken while it reaps its children
       return commit();
     }
@@ -382,109 +341,53 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       Kthread.kthreadd(this, s, cause);  // kthreadd's loop over kthread_create_list
       return commit();
     }
-    if (s.stopped && !s.pending.contains(dev.kmodel.kernel.signal.Sig.SIGKILL)) {
+    if (s.stopped && !s.pending.contains(Sig.SIGKILL)) {
       yieldCpu(s, Cpu.Yield.BLOCK, 0);                               // still TASK_STOPPED
       return commit();
     }
-    Phase resumed = s.phase;
     // An interrupted nanosleep: remember what is left (restart_block) in case a stop comes first.
     if (c.sleepLeft() > 0) event(s, new SleepInterrupted(cause, c.sleepLeft()));
     Signals.reportContinued(this, s, cause);
-    if (resumed == Phase.VFORK_WAIT && Signals.fatalPending(s)) {
-      // wait_for_vfork_done killed: the child must not complete a vfork_done that is going away.
-      @SuppressWarnings("unchecked")
-      ActorRef<TaskCmd> child = (ActorRef<TaskCmd>) s.data.get("childRef");
-      if (child != null) then(() -> child.tell(new VforkAbandoned(send.next())));
-    }
+    if (s.frame instanceof Frame.Vforking v && Signals.fatalPending(s)) Fork.vforkKilled(this, s, v);
     // get_signal first: a fatal signal ends the task inside the call; a stop signal stops it there
     // (an interrupted wait4 goes on after SIGCONT).
     if (Signals.deliver(this, s, cause)) return commit();
-    if (resumed == Phase.WAIT_SLEEP) {
-      Wait.resume(this, s, cause);
-      return commit();
+    PathStep st = s.step();
+    if (st == null) {
+      runNext(s, cause);
+    } else if (!st.resume(this, s, c)) {
+      // The CPU ran a task whose kernel path waits for an answer, not for the CPU: it gives it back.
+      warn(s, cause, "protocol", "Task.runStep", "RunStep arrived at " + st.name() + ", where " + key
+          + " waits for an answer, not for a CPU");
+      yieldCpu(s, Cpu.Yield.BLOCK, 0);
     }
-    if (resumed == Phase.VFORK_WAIT) {
-      Fork.vforkResume(this, s, cause);
-      return commit();
-    }
-    if (resumed == Phase.KTHREAD_WAIT) {
-      Kthread.resume(this, s, cause);
-      return commit();
-    }
-    if (resumed == Phase.EXEC_DETHREAD) {
-      dev.kmodel.fs.Exec.deThreadResume(this, s, cause);
-      return commit();
-    }
-    if (resumed == Phase.TIMER_SLEEP && s.sleepLeft > 0 && !s.shouldStop) {
-      // restart_nanosleep: the interrupted sleep goes on for the time it had left.
-      long left = s.sleepLeft;
-      event(s, new SleepRestarted(cause, left));
-      event(s, new Slept(cause, "hrtimer_nanosleep_restart"));
-      yieldCpu(s, Cpu.Yield.SLEEP, left);
-      return commit();
-    }
-    if (resumed == Phase.TIMER_SLEEP) {
-      returnOnly(s, cause, 0, null, null);   // nanosleep / compute / rcu_walk finished
-    }
-    execNext(s, cause);
     return commit();
   }
 
-  /** Runs the program's next step (a system call, or user-mode work handed to the CPU). */
-  private void execNext(TaskState s, MsgId cause) {
-    Program prog = env.scenario().programs().get(s.program);
-    List<Step> steps = prog.steps();
-    // Loop bookkeeping: close finished repeat rounds, enter new repeat blocks.
-    while (true) {
-      int[] top = s.loops.peekLast();
-      if (top != null && s.pc >= steps.get(top[0]).bodyEnd()) {
-        List<int[]> fr = frames(s);
-        int[] f = fr.get(fr.size() - 1);
-        if (f[1] > 1) {
-          f[1]--;
-          event(s, new Looped(cause, f[0] + 1, fr));
-        } else {
-          fr.remove(fr.size() - 1);
-          event(s, new Looped(cause, s.pc, fr));
-        }
-        continue;
-      }
-      if (s.pc < steps.size() && steps.get(s.pc).op().equals("repeat")) {
-        Step r = steps.get(s.pc);
-        long times = Math.max(0, r.num("times", 0));
-        List<int[]> fr = frames(s);
-        if (times == 0) {
-          event(s, new Looped(cause, r.bodyEnd(), fr));
-        } else {
-          fr.add(new int[] {r.index(), (int) times});
-          event(s, new Looped(cause, r.index() + 1, fr));
-        }
-        continue;
-      }
-      break;
-    }
+  /** User space runs on: the program's next step (a system call, or user-mode work handed to the CPU). */
+  void runNext(TaskState s, MsgId cause) {
+    Step st = Interpreter.nextStep(this, s, cause);
     if (s.kthread && s.shouldStop) {
       // while (!kthread_should_stop()) ... : threadfn returns 0, kthread_exit(0).
       event(s, new SyscallEntered(cause, -1, "kthread_exit"));
       Exit.doExit(this, s, cause, WaitStatus.exited(0));
       return;
     }
-    if (s.kthread && s.pc >= steps.size() && !steps.isEmpty()) {
-      event(s, new Looped(cause, 0, List.of()));   // a kernel thread's function loops until kthread_stop
-      execNext(s, cause);
-      return;
-    }
-    if (s.pc >= steps.size()) {
+    if (st == null) {
       // Running off the end of the program is exit(0) (contract §2).
       event(s, new SyscallEntered(cause, -1, "exit"));
       Exit.doExit(this, s, cause, WaitStatus.exited(0));
       return;
     }
-    Step st = steps.get(s.pc);
     event(s, new SyscallEntered(cause, st.index(), st.op()));
+    syscall(s, cause, st);
+  }
+
+  /** The system call table (arch/x86/entry/syscalls/syscall_64.tbl, as far as the model goes). */
+  private void syscall(TaskState s, MsgId cause, Step st) {
     switch (st.op()) {
       case "fork", "vfork", "clone", "thread" -> Fork.kernelClone(this, s, cause, st);
-      case "exec" -> dev.kmodel.fs.Exec.execve(this, s, cause, st);
+      case "exec" -> Exec.execve(this, s, cause, st);
       case "exit" -> Exit.doExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)));
       case "exit_group" -> Threads.doGroupExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)),
           ctx(s, "__x64_sys_exit_group/do_group_exit"));
@@ -503,64 +406,18 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "open" -> FileSyscalls.open(this, s, cause, st);
       case "close" -> FileSyscalls.close(this, s, cause, st);
       case "semundo" -> Sem.semop(this, s, cause, st, true);
-      case "semop" -> Sem.semop(this, s, cause, st, st.args().containsKey("undo") && Boolean.parseBoolean(st.str("undo", "false")));
+      case "semop" -> Sem.semop(this, s, cause, st, st.args().containsKey("undo")
+          && Boolean.parseBoolean(st.str("undo", "false")));
       case "semval" -> Sem.semval(this, s, cause, st);
       case "shmget" -> Sem.shmget(this, s, cause, st);
-      case "sleep" -> userWork(s, cause, Cpu.Yield.SLEEP, resolveOr(s, st, "ticks", 1));
-      case "compute" -> userWork(s, cause, Cpu.Yield.COMPUTE, resolveOr(s, st, "ticks", 1));
-      case "rcu_walk" -> userWork(s, cause, Cpu.Yield.RCU_WALK, resolveOr(s, st, "ticks", 1));
+      case "sleep" -> Interpreter.userWork(this, s, cause, Cpu.Yield.SLEEP, resolveOr(s, st, "ticks", 1));
+      case "compute" -> Interpreter.userWork(this, s, cause, Cpu.Yield.COMPUTE, resolveOr(s, st, "ticks", 1));
+      case "rcu_walk" -> Interpreter.userWork(this, s, cause, Cpu.Yield.RCU_WALK, resolveOr(s, st, "ticks", 1));
       case "getpid" -> ret(s, cause, s.vtgid, null, null);     // task_tgid_vnr
       case "gettid" -> ret(s, cause, s.vpid, null, null);      // task_pid_vnr
       case "getppid" -> ret(s, cause, s.vppid, null, null);    // the real parent's tgid in our namespace
       default -> ret(s, cause, 0, Errno.ENOSYS, null);
     }
-  }
-
-  public long resolveOr(TaskState s, Step st, String field, long dflt) {
-    Long v = resolve(s, st.args().get(field));
-    return v == null ? dflt : v;
-  }
-
-  /** sleep, compute and rcu_walk: the CPU runs (or waits) the ticks; the step returns when we run again. */
-  private void userWork(TaskState s, MsgId cause, Cpu.Yield how, long ticks) {
-    phase(s, cause, Phase.TIMER_SLEEP);
-    if (how == Cpu.Yield.SLEEP) event(s, new Slept(cause, "hrtimer_nanosleep"));
-    yieldCpu(s, how, Math.max(1, ticks));
-  }
-
-  private Effect<KEvent, TaskState> fromMmu(TaskState s, FromMmu c) {
-    MsgId cause = c.reply().id();
-    switch (s.phase) {
-      case MM_CALL -> ret(s, cause, 0, c.reply().ok() ? null : Errno.EINVAL, null);
-      case EXEC_MM -> dev.kmodel.fs.Exec.newMm(this, s, c.reply());
-      case EXEC_OLD_MM -> dev.kmodel.fs.Exec.finish(this, s, cause);
-      case FORK_MM -> Fork.mmCopied(this, s, c.reply());
-      case EXIT_MM -> Exit.exitMmDone(this, s, cause);
-      default -> { }
-    }
-    return commit();
-  }
-
-  private Effect<KEvent, TaskState> fromLock(TaskState s, FromLock c) {
-    MsgId cause = c.reply().id();
-    switch (s.phase) {
-      case FORK_LOCK -> Fork.linked(this, s, cause);
-      case EXIT_NOTIFY_LOCK -> Exit.exitNotify(this, s, cause);
-      case WAIT_LOCK -> Wait.locked(this, s, cause);
-      case EXEC_TAKEOVER -> dev.kmodel.fs.Exec.takeoverLocked(this, s, cause);
-      case RELEASE_LOCK -> Release.locked(this, s, cause);
-      default -> { }
-    }
-    return commit();
-  }
-
-  private Effect<KEvent, TaskState> fromFiles(TaskState s, FromFiles c) {
-    if (s.phase == Phase.EXIT_FILES) {
-      Exit.closeFilesDone(this, s, c.reply().id(), c.reply().files());
-    } else {
-      FileSyscalls.done(this, s, c.reply());
-    }
-    return commit();
   }
 
   public void callRcu(String function, String object, Ctx ctx) {

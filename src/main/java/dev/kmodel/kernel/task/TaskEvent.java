@@ -6,7 +6,6 @@ import dev.kmodel.kernel.MsgId;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.Ledgered;
 import java.util.List;
-import java.util.Map;
 
 /** What happened to one task, in the past tense and kernel words (design §3). */
 public sealed interface TaskEvent extends KEvent, Ledgered {
@@ -54,8 +53,20 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   /** Entered a repeat block, or went round it again, or left it. */
   record Looped(MsgId cause, int pc, List<int[]> loops) implements TaskEvent {}
 
-  /** A kernel path moved on: which phase it waits in, with the data it carries between messages. */
-  record PhaseChanged(MsgId cause, Phase phase, Map<String, Object> data) implements TaskEvent {}
+  /** A kernel path moved on: its frame (its locals and the step where it waits) is now {@code frame}. */
+  record FrameChanged(MsgId cause, Frame frame) implements TaskEvent {}
+
+  /**
+   * A kernel invariant did not hold where Linux checks it (WARN_ON / BUG_ON), or a message arrived
+   * where no path waits for it ({@code check} = "protocol"): a violation in the report.
+   */
+  record Warned(MsgId cause, String check, String function, String detail) implements TaskEvent {}
+
+  /**
+   * An answer came after the path that asked for it had moved on, in a race the kernel itself
+   * tolerates; {@code why} gives the kernel's reasoning. Journaled, so explain and replay show it.
+   */
+  record LateAnswerIgnored(MsgId cause, String answer, String why) implements TaskEvent {}
 
   record Slept(MsgId cause, String in) implements TaskEvent {}
 

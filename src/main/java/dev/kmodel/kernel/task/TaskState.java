@@ -98,6 +98,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public boolean taskStructLive;
   public boolean credLive;
   public boolean signalLive;
+  public boolean unhashed;             // __unhash_process ran (release_task); under write_lock(tasklist_lock)
 
   // ---- resources ----------------------------------------------------------------------------
   public String mm;                    // task->mm (task_lock); null after exit_mm
@@ -123,10 +124,19 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public final Map<String, Long> vars = new TreeMap<>();
 
   // ---- the kernel path in progress ----------------------------------------------------------
-  public Phase phase = Phase.NONE;
-  public final Map<String, Object> data = new HashMap<>();  // values a path carries between messages
+  public Frame frame;                  // the path's locals and where it waits; null in user mode
   public int step = -1;                // program step of the system call in progress
   public String op = "";
+
+  /** The step where the kernel path waits, or null in user mode. */
+  public PathStep step() {
+    return frame == null ? null : frame.step();
+  }
+
+  /** Is the kernel path waiting at {@code st}? */
+  public boolean at(PathStep st) {
+    return frame != null && frame.step() == st;
+  }
 
   public SigAction sigaction(int sig) {
     return sigactions.getOrDefault(sig, SigAction.DEFAULT);
@@ -246,15 +256,13 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       for (int[] f : r.loops()) loops.addLast(f.clone());
       step = -1;
       op = "";
-      phase = Phase.NONE;
-      data.clear();
+      frame = null;
     } else if (e instanceof Looped l) {
       pc = l.pc();
       loops.clear();
       for (int[] f : l.loops()) loops.addLast(f.clone());
-    } else if (e instanceof PhaseChanged p) {
-      phase = p.phase();
-      data.putAll(p.data());
+    } else if (e instanceof FrameChanged f) {
+      frame = f.frame();
     } else if (e instanceof SleepInterrupted x) {
       sleepLeft = x.left();
     } else if (e instanceof SleepRestarted x) {
@@ -342,6 +350,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     } else if (e instanceof ReapedBy) {
       exitState = "dead";
       if (state.equals("zombie")) state = "dead";
+    } else if (e instanceof Unhashed) {
+      unhashed = true;
     } else if (e instanceof RcuUserDropped r) {
       rcuUsers = r.rcuUsers();
     } else if (e instanceof StackFreed) {
