@@ -6,6 +6,7 @@ import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.sched.Cpu;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.PathStep;
 import dev.kmodel.kernel.task.TaskEvent.ChildAdded;
@@ -145,14 +146,14 @@ public final class Exec {
     int oldTid = s.pid;
     t.event(s, new TookLeadership(c.id(), k));
     Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
-    ChildInfo me = new ChildInfo(t.key(), k.tgid(), t.self, s.pgid, k.exitSignal(), "", 0);
+    ChildInfo me = new ChildInfo(t.key(), k.tgid(), t.self, s.pgid, k.exitSignal(), ExitState.NONE, 0);
     t.then(() -> {
       if (k.parent() != null) k.parent().tell(new TaskCmd.ChildReplaced(t.nextId(), k.leaderKey(), me));
       t.env.pids().tell(new PidAllocator.ExchangePids(t.nextId(), k.tgid(), oldTid, ctx));
       t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
     });
     // release_task(leader): exit_signal is -1 now, nobody is told.
-    ChildInfo gone = new ChildInfo(k.leaderKey(), oldTid, k.leader(), s.pgid, -1, "dead", 0);
+    ChildInfo gone = new ChildInfo(k.leaderKey(), oldTid, k.leader(), s.pgid, -1, ExitState.DEAD, 0);
     Release.releaseAll(t, s, c.id(), List.of(gone), PATH + "/begin_new_exec/de_thread", f);
   }
 

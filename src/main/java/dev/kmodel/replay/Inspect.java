@@ -5,6 +5,7 @@ import dev.kmodel.journal.JournalFile;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.ledger.LedgerEntry;
@@ -152,13 +153,13 @@ public final class Inspect {
       if (e.persistenceId().equals(row.key()) && e.event() instanceof TaskEvent te) s.apply(te);
     }
     out.add("TASK pid " + pid + " (" + row.key() + ")  comm " + s.comm + "  state " + s.state
-        + (s.exitState.isEmpty() ? "" : "  exit_state " + s.exitState) + (s.pfExiting ? "  PF_EXITING" : ""));
+        + (s.exitState == ExitState.NONE ? "" : "  exit_state " + s.exitState) + (s.pfExiting ? "  PF_EXITING" : ""));
     out.add("  tgid " + s.tgid + "  ppid " + s.ppid + "  pgid " + s.pgid + "  sid " + s.sid + "  cpu " + s.cpu
         + (s.nsId != 0 ? "  pid namespace " + s.nsId + " as pid " + s.vpid : ""));
     out.add("  in kernel: " + (s.op.isEmpty() ? "user mode" : s.op + " (step " + s.step + ")"
         + (s.frame == null ? "" : ", " + s.frame.getClass().getSimpleName().toLowerCase() + " at " + s.step().name())));
     out.add("  usage " + s.usage + "  rcu_users " + s.rcuUsers + "  mm " + s.mm + "  active_mm " + s.activeMm);
-    out.add("  children " + s.children.values().stream().map(c -> c.pid() + (c.exitState().isEmpty() ? ""
+    out.add("  children " + s.children.values().stream().map(c -> c.pid() + (c.exitState() == ExitState.NONE ? ""
         : ":" + c.exitState())).toList() + (s.threads.isEmpty() ? "" : "  threads " + s.threads.values().stream()
         .map(t -> t.tid() + (t.exiting() ? ":exiting" : "")).toList()));
     out.add("  pending signals " + s.pending + "  fds " + s.fds.stream().filter(java.util.Objects::nonNull).count());

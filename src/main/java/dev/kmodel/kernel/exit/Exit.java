@@ -11,6 +11,7 @@ import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Sig;
 import dev.kmodel.kernel.signal.Signals;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.PathStep;
@@ -231,7 +232,7 @@ public final class Exit {
     // down first (zap_pid_ns_processes), with tasklist_lock dropped meanwhile.
     // (The init's group is the reaper while any of its threads lives: the last one takes the namespace down.)
     Frame.Exiting f = frame(s);
-    if (!s.exitState.isEmpty()) {
+    if (s.exitState != ExitState.NONE) {
       // exit_notify runs once per task: its exit_state is set here and nowhere else.
       t.warn(s, cause, "BUG_ON", "exit_notify", t.key() + " (pid " + s.pid + ") reached exit_notify again,"
           + " already " + s.exitState);
@@ -301,7 +302,7 @@ public final class Exit {
       notified(t, s, new TaskCmd.Notified(cause, false));
       return;
     }
-    ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, "zombie", s.waitStatus());
+    ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, ExitState.ZOMBIE, s.waitStatus());
     Ctx ctx = t.ctx(s, "do_exit/exit_notify/do_notify_parent");
     ActorRef<TaskCmd> parent = s.parent;
     int sig = s.exitSignal;
@@ -324,7 +325,7 @@ public final class Exit {
     t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
     // The dead list: zombies the reaper would not keep, then ourselves if autoreaped.
     List<ChildInfo> dead = new ArrayList<>(frame(s).dead());
-    if (c.autoreap()) dead.add(new ChildInfo(t.key(), s.pid, t.self, s.pgid, Sig.SIGCHLD, "dead", s.exitCode));
+    if (c.autoreap()) dead.add(new ChildInfo(t.key(), s.pid, t.self, s.pgid, Sig.SIGCHLD, ExitState.DEAD, s.exitCode));
     if (dead.isEmpty()) {
       doTaskDead(t, s, cause, frame(s));
       return;
@@ -365,7 +366,7 @@ public final class Exit {
     if (sig != 0) Signals.received(t, s, cause, sig, child.pid());
     // The entry on our list keeps what we know of the child (its number in our namespace, its group).
     ChildInfo known = s.children.getOrDefault(child.key(), child);
-    ChildInfo now = known.withExit(autoreap ? "dead" : "zombie", child.status());
+    ChildInfo now = known.withExit(autoreap ? ExitState.DEAD : ExitState.ZOMBIE, child.status());
     if (s.children.containsKey(child.key())) {
       t.event(s, new ChildChanged(cause, now));
     } else {

@@ -6,6 +6,7 @@ import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuCallback;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.fs.Exec;
 import dev.kmodel.kernel.task.Frame;
@@ -111,13 +112,13 @@ public final class Release {
       t.then(() -> reply.tell(new TaskCmd.ExitSignalDone(t.nextId(), k, null)));
       return;
     }
-    if (!s.exitState.equals("dead")) {
+    if (s.exitState != ExitState.DEAD) {
       // Only an EXIT_DEAD task is released: wait_task_zombie's cmpxchg, exit_notify's autoreap or
       // de_thread set it first (kernel/exit.c, fs/exec.c).
       t.warn(s, c.id(), "BUG_ON", "release_task", k + " (pid " + s.pid + ") released while its exit_state is "
-          + (s.exitState.isEmpty() ? "0 (alive)" : s.exitState));
+          + (s.exitState == ExitState.NONE ? "0 (alive)" : s.exitState));
     }
-    if (s.children.values().stream().anyMatch(ch -> !ch.exitState().equals("dead"))) {
+    if (s.children.values().stream().anyMatch(ch -> ch.exitState() != ExitState.DEAD)) {
       // forget_original_parent moved every child to the new reaper before exit_state was set.
       t.warn(s, c.id(), "WARN_ON", "release_task", k + " (pid " + s.pid + ") released with children still on its"
           + " list: " + s.children.keySet());
@@ -197,7 +198,7 @@ public final class Release {
         t.warn(s, cb.id(), "WARN_ON", "put_task_struct", t.key() + " task_struct put below zero");
         return;
       }
-      if (s.exitState.isEmpty()) {
+      if (s.exitState == ExitState.NONE) {
         // kernel/fork.c __put_task_struct: WARN_ON(!tsk->exit_state).
         t.warn(s, cb.id(), "WARN_ON", "__put_task_struct", t.key() + " freed while its exit_state is 0");
       }

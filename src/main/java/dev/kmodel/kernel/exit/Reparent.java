@@ -5,6 +5,7 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.Task;
@@ -136,7 +137,7 @@ public final class Reparent {
     for (ChildInfo k : c.children()) {
       t.event(s, new ChildAdded(c.id(), k));
       // reparent_leader: a zombie is announced to its new parent as if it had just died.
-      if (k.exitState().equals("zombie") && !sameGroup) {
+      if (k.exitState() == ExitState.ZOMBIE && !sameGroup) {
         zombies = true;
         if (Exit.notifyOne(t, s, c.id(), k, k.exitSignal())) autoreap.add(k.key());
       }
@@ -151,7 +152,7 @@ public final class Reparent {
 
   /** reparent_leader, on the child: its real_parent is now the reaper. */
   public static void reparented(Task t, TaskState s, TaskCmd.Reparented c) {
-    String state = s.exitState.isEmpty() ? (s.pfExiting ? "exiting" : "alive") : s.exitState;
+    String state = s.exitState == ExitState.NONE ? (s.pfExiting ? "exiting" : "alive") : s.exitState.toString();
     // getppid: the new parent's number if it is in our pid namespace, else 0.
     int toVpid = c.reaperNs() == s.nsId ? c.reaperVtgid() : 0;
     t.event(s, new Reparented(c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent(), state,

@@ -5,6 +5,7 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.signal.Sig;
 import dev.kmodel.kernel.signal.Signals;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.Task;
@@ -102,7 +103,7 @@ public final class Threads {
 
   /** A zapped thread: SIGKILL pending, woken; it exits with the group's code (get_signal → do_group_exit). */
   public static void zapped(Task t, TaskState s, TaskCmd.Zap c) {
-    if (s.pfExiting || !s.exitState.isEmpty()) return;
+    if (s.pfExiting || s.exitState != ExitState.NONE) return;
     t.event(s, new Zapped(c.id(), c.code()));
     Signals.receiveOwn(t, s, new TaskCmd.Signal(c.id(), Sig.SIGKILL, c.fromPid(), c.ctx()));
   }
@@ -154,7 +155,7 @@ public final class Threads {
       return;
     }
     t.event(s, new LeaderNotifying(c.id(), c.key(), releaser));
-    ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, "zombie", s.waitStatus());
+    ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, ExitState.ZOMBIE, s.waitStatus());
     ActorRef<TaskCmd> parent = s.parent;
     int sig = s.exitSignal;
     Ctx ctx = c.ctx().in("do_notify_parent");
@@ -165,7 +166,7 @@ public final class Threads {
   public static void leaderNotified(Task t, TaskState s, TaskCmd.LeaderNotified c) {
     if (s.releaser == null) return;
     if (c.autoreap()) t.event(s, new BecameDead(c.id(), s.exitCode, "parent ignores SIGCHLD or has SA_NOCLDWAIT"));
-    ChildInfo me = c.autoreap() ? new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, "dead", s.waitStatus())
+    ChildInfo me = c.autoreap() ? new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, ExitState.DEAD, s.waitStatus())
         : null;
     ActorRef<TaskCmd> releaser = s.releaser;
     String thread = s.releasedThread;
@@ -259,7 +260,7 @@ public final class Threads {
       t.then(() -> reply.tell(new TaskCmd.DeThreadDone(t.nextId(), null, null)));
       return;
     }
-    if (!s.exitState.equals("zombie")) return;
+    if (s.exitState != ExitState.ZOMBIE) return;
     TaskCmd.Takeover k = new TaskCmd.Takeover(t.key(), t.self, s.pid, s.pidObject, s.parentKey, s.ppid, s.parent,
         s.exitSignal);
     t.event(s, new GroupExecDone(cause));
@@ -272,9 +273,9 @@ public final class Threads {
     int ppid = s.ppid, exitSignal = s.exitSignal;
     ActorRef<TaskCmd> parent = s.parent;
     // fs/exec.c de_thread: BUG_ON(leader->exit_state != EXIT_ZOMBIE); leader->exit_state = EXIT_DEAD.
-    if (!s.exitState.equals("zombie")) {
+    if (s.exitState != ExitState.ZOMBIE) {
       t.warn(s, c.id(), "BUG_ON", "de_thread", t.key() + " (pid " + s.pid + ") replaced while its exit_state is "
-          + (s.exitState.isEmpty() ? "0 (alive)" : s.exitState));
+          + (s.exitState == ExitState.NONE ? "0 (alive)" : s.exitState));
     }
     t.event(s, new BecameDead(c.id(), s.exitCode, "de_thread: an exec'ing thread took the leader's place"));
     t.event(s, new Demoted(c.id(), c.leaderKey(), c.leader(), c.tid(), c.vtid(), c.pidObject()));

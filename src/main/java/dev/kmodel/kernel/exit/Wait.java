@@ -7,6 +7,7 @@ import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.task.Frame;
@@ -226,11 +227,11 @@ public final class Wait {
     String kind = null;
     for (ChildInfo c : children) {
       // wait_consider_task: an EXIT_DEAD child is being released by someone else; it doesn't count.
-      if (c.exitState().equals("dead")) continue;
+      if (c.exitState() == ExitState.DEAD) continue;
       if (!eligiblePid(s, c, pid) || !eligibleChild(c, options)) continue;
       // A zombie leader whose threads live (delay_group_leader) is not known as a zombie here yet:
       // its parent hears of it when the group's last thread is released.
-      if (c.exitState().equals("zombie")) {
+      if (c.exitState() == ExitState.ZOMBIE) {
         // wait_task_zombie without WEXITED: not waitable, and not counted against ECHILD either.
         if ((options & WaitOptions.WEXITED) != 0) {
           target = c;
@@ -356,9 +357,9 @@ public final class Wait {
 
   /** wait_task_zombie's cmpxchg(&p->exit_state, EXIT_ZOMBIE, EXIT_DEAD), on the child's own state. */
   public static void waitTaskZombieCmpxchg(Task t, TaskState s, TaskCmd.WaitTaskZombie c) {
-    boolean won = s.exitState.equals("zombie") && !c.nowait();
+    boolean won = s.exitState == ExitState.ZOMBIE && !c.nowait();
     if (won) t.event(s, new ReapedBy(c.id(), c.ctx().task(), c.ctx().pid()));
-    boolean reaped = won || (c.nowait() && s.exitState.equals("zombie"));
+    boolean reaped = won || (c.nowait() && s.exitState == ExitState.ZOMBIE);
     ActorRef<TaskCmd> reply = c.replyTo();
     String k = t.key();
     int pid = s.pid, status = s.waitStatus();
@@ -373,17 +374,17 @@ public final class Wait {
     if (!c.reaped()) {
       // Lost the race: another waiter moved it to EXIT_DEAD first. do_wait goes round again.
       if (s.children.containsKey(target.key())) {
-        t.event(s, new ChildChanged(c.id(), target.withExit("dead", target.status())));
+        t.event(s, new ChildChanged(c.id(), target.withExit(ExitState.DEAD, target.status())));
       }
       resume(t, s, c.id());
       return;
     }
     if (w.has(WaitOptions.WNOWAIT)) {
       // WNOWAIT: the child is reported and left a zombie, to be waited for again.
-      finish(t, s, c.id(), w, target.withExit("zombie", c.status()));
+      finish(t, s, c.id(), w, target.withExit(ExitState.ZOMBIE, c.status()));
       return;
     }
-    ChildInfo reaped = target.withExit("dead", c.status());
+    ChildInfo reaped = target.withExit(ExitState.DEAD, c.status());
     if (s.children.containsKey(target.key())) t.event(s, new ChildChanged(c.id(), reaped));
     Frame.Waiting after = w.reaped(reaped);
     t.enter(s, c.id(), after);

@@ -10,6 +10,7 @@ import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.signal.Signals;
@@ -303,7 +304,7 @@ public final class Fork {
     int reaperPid = isInit ? pid : newNs ? s.childNsReaperPid : s.nsReaperPid;
     TaskCmd.NsView view = new TaskCmd.NsView(childNs, nrs.size() - 1, vpid, thread ? s.vtgid : vpid,
         newNs ? 0 : thread || sibling ? s.vppid : s.vtgid, reaperKey, reaper, reaperPid);
-    ChildInfo info = new ChildInfo(childKey, pid, child, s.pgid, exitSignal, "", 0).withVpid(seen);
+    ChildInfo info = new ChildInfo(childKey, pid, child, s.pgid, exitSignal, ExitState.NONE, 0).withVpid(seen);
     if (thread) {
       // A thread is on its group's list, not on any children list.
       ThreadInfo th = new ThreadInfo(childKey, pid, child, false);

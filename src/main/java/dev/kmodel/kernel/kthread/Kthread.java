@@ -9,6 +9,8 @@ import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.kernel.task.ExitState;
+import dev.kmodel.kernel.task.RunState;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.PathStep;
 import dev.kmodel.kernel.task.Task;
@@ -159,7 +161,7 @@ public final class Kthread {
       t.then(() -> stopper.tell(new TaskCmd.KthreadStopped(t.nextId(), 0, Errno.EINVAL)));
       return;
     }
-    if (s.pfExiting || !s.exitState.isEmpty()) {
+    if (s.pfExiting || s.exitState != ExitState.NONE) {
       long result = WaitStatus.of(s.exitCode).code() == null ? 0 : WaitStatus.of(s.exitCode).code();
       t.then(() -> stopper.tell(new TaskCmd.KthreadStopped(t.nextId(), result, null)));
       return;
@@ -167,7 +169,7 @@ public final class Kthread {
     t.event(s, new KthreadStopRequested(c.id(), stopper));
     var cpu = t.cpu(s.cpu);
     String k = t.key();
-    if (s.at(Frame.Syscall.USER_WORK) && s.state.equals("sleeping")) {
+    if (s.at(Frame.Syscall.USER_WORK) && s.state == RunState.SLEEPING) {
       t.then(() -> cpu.tell(new Cpu.WakeSleeper(t.nextId(), k)));          // wake_up_process
     } else if (s.at(Frame.Syscall.USER_WORK)) {
       t.then(() -> cpu.tell(new Cpu.SignalPending(t.nextId(), k)));        // back to the loop's test

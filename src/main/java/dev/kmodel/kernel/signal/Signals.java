@@ -8,6 +8,8 @@ import dev.kmodel.kernel.exit.Exit;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.exit.Wait;
 import dev.kmodel.kernel.fork.Fork;
+import dev.kmodel.kernel.task.ExitState;
+import dev.kmodel.kernel.task.RunState;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.PathStep;
 import dev.kmodel.kernel.task.SigAction;
@@ -183,7 +185,7 @@ public final class Signals {
     String d = disposition(s, sig);
     var ctx = c.ctx().in("complete_signal");
     List<ActorRef<TaskCmd>> alive = s.threads.values().stream().filter(th -> !th.exiting()).map(th -> th.ref()).toList();
-    boolean leaderAlive = !s.pfExiting && s.exitState.isEmpty();
+    boolean leaderAlive = !s.pfExiting && s.exitState == ExitState.NONE;
     switch (d) {
       case "fatal" -> {
         t.event(s, new GroupExitSet(c.id(), sig, "signal " + Sig.name(sig)));
@@ -229,7 +231,7 @@ public final class Signals {
     }
     String disposition = received(t, s, c.id(), c.sig(), c.fromPid());
     if (disposition.equals("fatal") || disposition.equals("stop")) {
-      if (s.state.equals("sleeping") && s.at(Frame.Syscall.USER_WORK)) {
+      if (s.state == RunState.SLEEPING && s.at(Frame.Syscall.USER_WORK)) {
         // The nanosleep is interrupted: the CPU cancels its timer and runs the task, which dies or
         // stops; a stopped sleep goes on after SIGCONT with the time it had left (restart_block).
         var cpu = t.cpu(s.cpu);
@@ -237,7 +239,7 @@ public final class Signals {
         t.then(() -> cpu.tell(new dev.kmodel.kernel.sched.Cpu.WakeSleeper(t.nextId(), k)));
       } else if (s.stopped && c.sig() == Sig.SIGKILL) {
         t.wakeStopped(s, c.id());                  // SIGKILL wakes a stopped task, which then dies
-      } else if (s.at(Frame.Syscall.USER_WORK) && !s.state.equals("sleeping")) {
+      } else if (s.at(Frame.Syscall.USER_WORK) && s.state != RunState.SLEEPING) {
         // Computing on its CPU: the CPU interrupts the computation so the signal is taken now.
         var cpu = t.cpu(s.cpu);
         String k = t.key();
@@ -261,12 +263,12 @@ public final class Signals {
    */
   public static String received(Task t, TaskState s, MsgId cause, int sig, int from) {
     // A dying task takes no more signals; kernel threads ignore them all.
-    String d = s.pfExiting || !s.exitState.isEmpty() || s.kthread ? "ignored" : disposition(s, sig);
+    String d = s.pfExiting || s.exitState != ExitState.NONE || s.kthread ? "ignored" : disposition(s, sig);
     if (!d.equals("ignored") || sig == Sig.SIGCONT) {
       if (Sig.defaultStops(sig) && s.pending.contains(Sig.SIGCONT)) {
         t.event(s, new SignalsDiscarded(cause, List.of(Sig.SIGCONT)));
       }
-      if (sig == Sig.SIGCONT && !s.pfExiting && s.exitState.isEmpty()) {
+      if (sig == Sig.SIGCONT && !s.pfExiting && s.exitState == ExitState.NONE) {
         List<Integer> stops = s.pending.stream().filter(Sig::defaultStops).toList();
         if (!stops.isEmpty()) t.event(s, new SignalsDiscarded(cause, stops));
       }

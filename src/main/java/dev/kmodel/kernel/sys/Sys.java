@@ -4,6 +4,7 @@ import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Errno;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.pid.PidAllocator;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.PathStep;
@@ -67,7 +68,7 @@ public final class Sys {
       targetRef = dev.kmodel.kernel.exit.Threads.leader(t, s);
       targetPid = s.tgid;
     } else {
-      ChildInfo child = s.children.values().stream().filter(c -> c.vpid() == pid && !c.exitState().equals("dead"))
+      ChildInfo child = s.children.values().stream().filter(c -> c.vpid() == pid && c.exitState() != ExitState.DEAD)
           .findFirst().orElse(null);
       if (child == null) {
         t.ret(s, cause, 0, Errno.ESRCH, null);
@@ -212,7 +213,7 @@ public final class Sys {
 
   private static void propagateToChildren(Task t, TaskState s) {
     for (var child : s.children.values()) {
-      if (child.exitState().isEmpty()) {
+      if (child.exitState() == ExitState.NONE) {
         t.then(() -> child.ref().tell(new TaskCmd.PropagateHasChildSubreaper(t.nextId())));
       }
     }

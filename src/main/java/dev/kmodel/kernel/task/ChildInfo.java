@@ -6,7 +6,7 @@ import akka.actor.typed.ActorRef;
  * What a parent knows of one child (its entry on the parent's {@code children} list), kept current by
  * messages sent under tasklist_lock: the wait family reads it under read_lock(tasklist_lock).
  *
- * @param exitState  "" while alive, "zombie", or "dead" (reaped, autoreaped or being released)
+ * @param exitState  NONE while alive, ZOMBIE, or DEAD (reaped, autoreaped or being released)
  * @param status     the wait status once a zombie ((code & 0xff) << 8, or the killing signal)
  * @param exitSignal the signal the child sends its parent at exit (SIGCHLD for fork)
  * @param stopSig    a stop not yet reported to a waiter (the stopping signal), or 0
@@ -14,14 +14,14 @@ import akka.actor.typed.ActorRef;
  * @param vpid       the child's number in the parent's pid namespace (what wait returns); {@code pid} is
  *                   the global one
  */
-public record ChildInfo(String key, int pid, ActorRef<TaskCmd> ref, int pgid, int exitSignal, String exitState,
+public record ChildInfo(String key, int pid, ActorRef<TaskCmd> ref, int pgid, int exitSignal, ExitState exitState,
     int status, int stopSig, boolean continued, int vpid) {
 
-  public ChildInfo(String key, int pid, ActorRef<TaskCmd> ref, int pgid, int exitSignal, String exitState, int status) {
+  public ChildInfo(String key, int pid, ActorRef<TaskCmd> ref, int pgid, int exitSignal, ExitState exitState, int status) {
     this(key, pid, ref, pgid, exitSignal, exitState, status, 0, false, pid);
   }
 
-  public ChildInfo withExit(String state, int st) {
+  public ChildInfo withExit(ExitState state, int st) {
     return new ChildInfo(key, pid, ref, pgid, exitSignal, state, st, 0, false, vpid);
   }
 

@@ -254,7 +254,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         .onCommand(FromIpc.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
         .onCommand(Query.class, (s, c) -> {
           PathStep st = s.step();
-          c.replyTo().tell(new TaskSummary(key, s.pid, s.comm, s.state, st == null ? "NONE" : st.name()));
+          c.replyTo().tell(new TaskSummary(key, s.pid, s.comm, s.state.toString(), st == null ? "NONE" : st.name()));
           return Effect().none();
         })
         .build();
@@ -289,13 +289,13 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
 
   /** Commits; a task whose own objects are all freed has nothing left to own and stops. */
   private Effect<KEvent, TaskState> end(TaskState s) {
-    if (s.state.equals("freed") && !s.ownsLiveObjects()) return commitAndStop();
+    if (s.state == RunState.FREED && !s.ownsLiveObjects()) return commitAndStop();
     return commit();
   }
 
   /** wake_up_state(TASK_STOPPED): SIGCONT (or SIGKILL) puts a stopped task back on its runqueue. */
   public void wakeStopped(TaskState s, MsgId cause) {
-    if (!s.state.equals("stopped")) return;        // already woken (a second SIGKILL, SIGCONT)
+    if (s.state != RunState.STOPPED) return;        // already woken (a second SIGKILL, SIGCONT)
     event(s, new Woken(cause, "wake_up_state(TASK_STOPPED)"));
     enqueueSelf(s);
   }
@@ -316,13 +316,13 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
    */
   public void wake(TaskState s, MsgId cause, String by, PathStep... sleepingIn) {
     List<PathStep> in = Arrays.asList(sleepingIn);
-    if (in.contains(Wait.At.SLEEP) && !s.state.equals("sleeping") && s.frame instanceof Frame.Waiting w
+    if (in.contains(Wait.At.SLEEP) && s.state != RunState.SLEEPING && s.frame instanceof Frame.Waiting w
         && w.step() != Wait.At.SLEEP && w.step() != Wait.At.PGRP_LOOKUP) {
       // do_wait put us on wait_chldexit before it scanned: a wake-up during the scan is not lost.
       enter(s, cause, w.rescan(true));
       return;
     }
-    if (!s.state.equals("sleeping") || !in.contains(s.step())) return;
+    if (s.state != RunState.SLEEPING || !in.contains(s.step())) return;
     event(s, new Woken(cause, by));
     enqueueSelf(s);
   }
@@ -336,7 +336,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       Wait.resume(this, s, cause);     // a dying namespace init, woken while it reaps its children
       return commit();
     }
-    if (s.pfExiting || !s.exitState.isEmpty()) return commit();   // a dead task is never run again
+    if (s.pfExiting || s.exitState != ExitState.NONE) return commit();   // a dead task is never run again
     if (s.kthread && s.program.isEmpty()) {
       Kthread.kthreadd(this, s, cause);  // kthreadd's loop over kthread_create_list
       return commit();

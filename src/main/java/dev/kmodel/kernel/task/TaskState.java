@@ -84,8 +84,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public final Map<String, Map<Integer, SigAction>> keptSigactions = new HashMap<>();
 
   // ---- run state ----------------------------------------------------------------------------
-  public String state = "new";         // new, running, sleeping, zombie, dead, freed
-  public String exitState = "";        // "", zombie, dead (tasklist_lock; cmpxchg in wait_task_zombie)
+  public RunState state = RunState.NEW;
+  public ExitState exitState = ExitState.NONE;  // tasklist_lock; cmpxchg in wait_task_zombie
   public boolean pfExiting;            // PF_EXITING (set by exit_signals under siglock)
   public int exitCode;                 // task->exit_code as wait reports it
   public int cpu;                      // task_cpu(): where it last ran
@@ -202,7 +202,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       TaskInit.SharedRef undo = i.shared().get(dev.kmodel.ledger.ObjType.SEM_UNDO_LIST.kernelName);
       if (undo != null) semUndo = undo.object();
       taskStructLive = stackLive = credLive = signalLive = true;
-      if (kthread) state = "sleeping";   // kthreadd waits for kthread_create requests
+      if (kthread) state = RunState.SLEEPING;   // kthreadd waits for kthread_create requests
     } else if (e instanceof Attached a) {
       pid = a.pid();
       tgid = a.tgid() == 0 ? a.pid() : a.tgid();
@@ -236,11 +236,11 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       // flush_signal_handlers: caught signals go back to SIG_DFL; ignored ones stay ignored.
       sigactions.replaceAll((sig, a) -> a.handler().equals("catch") ? SigAction.DEFAULT : a);
     } else if (e instanceof ForkUndone) {
-      state = "freed";
+      state = RunState.FREED;
       taskStructLive = stackLive = credLive = signalLive = false;
     } else if (e instanceof RanOn r) {
       cpu = r.cpu();
-      if (state.equals("new") || state.equals("sleeping")) state = "running";
+      if (state == RunState.NEW || state == RunState.SLEEPING) state = RunState.RUNNING;
     } else if (e instanceof SyscallEntered s) {
       step = s.step();
       op = s.op();
@@ -268,9 +268,9 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     } else if (e instanceof SleepRestarted x) {
       sleepLeft = 0;
     } else if (e instanceof Slept s) {
-      state = "sleeping";
+      state = RunState.SLEEPING;
     } else if (e instanceof Woken w) {
-      if (state.equals("sleeping") || state.equals("stopped")) state = "running";
+      if (state == RunState.SLEEPING || state == RunState.STOPPED) state = RunState.RUNNING;
     } else if (e instanceof ChildAdded c) {
       children.put(c.child().key(), c.child());
     } else if (e instanceof ChildChanged c) {
@@ -307,13 +307,13 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       stopped = true;
       stopCode = x.sig();
       contReport = false;
-      state = "stopped";
+      state = RunState.STOPPED;
     } else if (e instanceof Continued) {
       stopped = false;
       stopCode = 0;
       contReport = true;
       cldContinuedPending = true;
-      state = "running";
+      state = RunState.RUNNING;
     } else if (e instanceof CldContinuedSent) {
       cldContinuedPending = false;
     } else if (e instanceof StopReported) {
@@ -339,17 +339,17 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       // reparent_leader: "we don't want people slaying init" (a thread's -1 and a threaded reparent stay).
       if (exitSignal >= 0 && !r.why().equals("thread-group")) exitSignal = dev.kmodel.kernel.signal.Sig.SIGCHLD;
     } else if (e instanceof BecameZombie z) {
-      exitState = "zombie";
+      exitState = ExitState.ZOMBIE;
       exitCode = z.status();
     } else if (e instanceof BecameDead d) {
-      exitState = "dead";
+      exitState = ExitState.DEAD;
       exitCode = d.status();
     } else if (e instanceof TaskDead) {
       // active_mm stays: context_switch hands it to the CPU (rq->prev_mm) when it switches away.
-      state = exitState.equals("zombie") ? "zombie" : "dead";
+      state = exitState == ExitState.ZOMBIE ? RunState.ZOMBIE : RunState.DEAD;
     } else if (e instanceof ReapedBy) {
-      exitState = "dead";
-      if (state.equals("zombie")) state = "dead";
+      exitState = ExitState.DEAD;
+      if (state == RunState.ZOMBIE) state = RunState.DEAD;
     } else if (e instanceof Unhashed) {
       unhashed = true;
     } else if (e instanceof RcuUserDropped r) {
@@ -361,7 +361,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       taskStructLive = false;
       signalLive = false;
       stackLive = false;
-      state = "freed";
+      state = RunState.FREED;
     } else if (e instanceof CredFreed) {
       credLive = false;
     } else if (e instanceof ThreadStopNoted x) {
