@@ -61,6 +61,9 @@ public final class ScenarioParser {
     FIELDS.put("getpid", Set.of("save"));
     FIELDS.put("gettid", Set.of("save"));
     FIELDS.put("getppid", Set.of("save"));
+    FIELDS.put("getpgid", Set.of("pid", "save"));
+    FIELDS.put("getpgrp", Set.of("save"));
+    FIELDS.put("getsid", Set.of("pid", "save"));
     FIELDS.put("repeat", Set.of("times", "steps"));
   }
 
@@ -243,8 +246,11 @@ public final class ScenarioParser {
           throw bad(o.get("flags"), "mount and user namespaces (CLONE_NEWNS, CLONE_NEWUSER) are not modelled in this "
               + "version yet");
         }
-        String es = String.valueOf(args.getOrDefault("exit-signal", "SIGCHLD"));
-        if (!es.equals("none") && Sig.parse(es) < 0) throw bad(o.get("exit-signal"), "unknown exit-signal '" + es + "'");
+        // A number is the system call's argument (EINVAL at run time outside 0..64); a name must be known.
+        Object es = args.getOrDefault("exit-signal", "SIGCHLD");
+        if (!"none".equals(es) && Sig.arg(es) == null) {
+          throw bad(o.get("exit-signal"), "exit-signal must be none, a signal name or an int, got '" + es + "'");
+        }
       }
       case "fork", "vfork", "thread", "kthread_run" -> {
         if (!args.containsKey("run")) throw bad(o, op + " needs 'run' (the program the child runs)");
@@ -259,13 +265,14 @@ public final class ScenarioParser {
       }
       case "kill" -> {
         if (!args.containsKey("pid")) throw bad(o, "kill needs 'pid'");
-        if (args.containsKey("sig") && Sig.parse(String.valueOf(args.get("sig"))) < 0) {
-          throw bad(o.get("sig"), "unknown signal '" + args.get("sig") + "'");
+        // Any int is kill's argument (valid_signal is checked at run time: EINVAL); a name must be known.
+        if (args.containsKey("sig") && Sig.arg(args.get("sig")) == null) {
+          throw bad(o.get("sig"), "sig must be a signal name or an int, got '" + args.get("sig") + "'");
         }
       }
       case "sigaction" -> {
-        if (!args.containsKey("sig") || Sig.parse(String.valueOf(args.get("sig"))) < 0) {
-          throw bad(o.get("sig") == null ? o : o.get("sig"), "sigaction needs a known 'sig'");
+        if (!args.containsKey("sig") || Sig.arg(args.get("sig")) == null) {
+          throw bad(o.get("sig") == null ? o : o.get("sig"), "sigaction needs 'sig', a signal name or an int");
         }
         String h = String.valueOf(args.getOrDefault("handler", "SIG_DFL"));
         if (!Set.of("SIG_DFL", "SIG_IGN", "catch").contains(h)) {

@@ -94,6 +94,20 @@ public final class Fork {
       case "thread" -> CloneFlags.THREAD;
       default -> 0;
     };
+    int exitSignal = Sig.SIGCHLD;
+    if (st.op().equals("clone")) {
+      // kernel/fork.c: the exit signal must pass valid_signal (0.._NSIG), else EINVAL before any flag
+      // is looked at, as clone3's copy_clone_args_from_user checks it (and clone(2) with the -mm patch
+      // "kernel/fork: validate exit_signal in clone() syscall", 2026; released clone(2) took 65..255
+      // from CSIGNAL and signalled nothing at exit).
+      Object es = st.args().getOrDefault("exit-signal", "SIGCHLD");
+      Integer arg = "none".equals(es) ? Integer.valueOf(0) : Sig.arg(es);
+      if (arg == null || !Sig.valid(arg)) {
+        t.ret(s, cause, 0, Errno.EINVAL, null);
+        return;
+      }
+      exitSignal = arg;
+    }
     Errno bad = CloneFlags.check(flags, s.vpid == 1);   // SIGNAL_UNKILLABLE: the init of its namespace
     // copy_process: a thread must be in the namespace its creator's children go to.
     if (bad == null && (flags & CloneFlags.CLONE_THREAD) != 0 && s.childNs >= 0 && s.childNs != s.nsId) {
@@ -103,8 +117,6 @@ public final class Fork {
       t.ret(s, cause, 0, bad, null);
       return;
     }
-    String es = st.str("exit-signal", "SIGCHLD");
-    int exitSignal = st.op().equals("clone") ? (es.equals("none") ? 0 : Sig.parse(es)) : Sig.SIGCHLD;
     clone(t, s, cause, flags, exitSignal, st.str("run", ""), null);
   }
 

@@ -48,11 +48,18 @@ public final class PidAllocator
 
   /**
    * One task a lookup found; {@code orphanedPgrp}: its process group is orphaned now
-   * (is_current_pgrp_orphaned), for get_signal's job-control stops.
+   * (is_current_pgrp_orphaned), for get_signal's job-control stops. {@code pgid} and {@code sid}
+   * are global numbers (task_pgrp, task_session); {@code vpgid} and {@code vsid} the same as the
+   * caller's namespace sees them (pid_vnr: 0 where they have no number).
    */
-  public record Target(int pid, String key, ActorRef<?> task, boolean orphanedPgrp, int pgid) {
+  public record Target(int pid, String key, ActorRef<?> task, boolean orphanedPgrp, int pgid, int sid, int vpgid,
+      int vsid) {
     public Target(int pid, String key, ActorRef<?> task) {
       this(pid, key, task, false, 0);
+    }
+
+    public Target(int pid, String key, ActorRef<?> task, boolean orphanedPgrp, int pgid) {
+      this(pid, key, task, orphanedPgrp, pgid, 0, 0, 0);
     }
   }
 
@@ -292,6 +299,14 @@ public final class PidAllocator
         if (n == ancestor) return true;
         if (n == 0) return false;
       }
+    }
+
+    /** pid_vnr: the number global pid {@code pid} has in namespace {@code ns}; 0 if none there. */
+    int vnr(int pid, int ns) {
+      if (ns == 0) return pid;
+      Entry en = used.get(pid);
+      if (en == null || !within(en.ns, ns)) return 0;
+      return en.nrs.get(namespaces.get(ns).level);
     }
 
     /** The global pid that number {@code nr} names in namespace {@code ns}, or -1. */
@@ -541,7 +556,8 @@ public final class PidAllocator
         // A thread's id: kill(2) signals its whole group, through the leader (group_send_sig_info).
         Entry leader = s.used.get(en.tgid);
         if (c.scope() == Scope.PID && pid == wanted && leader != null && leader.key != null) {
-          out.add(new Target(en.tgid, leader.key, leader.task));
+          out.add(new Target(en.tgid, leader.key, leader.task, false, leader.pgid, leader.sid,
+              s.vnr(leader.pgid, callerNs), s.vnr(leader.sid, callerNs)));
           break;
         }
         continue;
@@ -554,7 +570,8 @@ public final class PidAllocator
         case ALL -> pid != s.global(callerNs, 1) && pid != c.caller() && pid > 1;
       };
       if (match) {
-        out.add(new Target(pid, en.key, en.task, willBeOrphaned(s, en.pgid, 0), en.pgid));
+        out.add(new Target(pid, en.key, en.task, willBeOrphaned(s, en.pgid, 0), en.pgid, en.sid,
+            s.vnr(en.pgid, callerNs), s.vnr(en.sid, callerNs)));
         if (c.scope() == Scope.PID || c.scope() == Scope.COMM) break;
       }
     }

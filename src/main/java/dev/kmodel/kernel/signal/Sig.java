@@ -48,6 +48,30 @@ public final class Sig {
     return n == null ? -1 : n;
   }
 
+  /**
+   * A signal as a system call receives it: a name's number, or any int as written. Whether it is a
+   * valid signal is the kernel's check, at run time ({@link #valid}); null only for an unknown name or
+   * a value that is not an int (a scenario that cannot be a system call's argument).
+   */
+  public static Integer arg(Object v) {
+    if (v instanceof Number n) {
+      double d = n.doubleValue();
+      return d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE ? Integer.valueOf(n.intValue()) : null;
+    }
+    String t = String.valueOf(v).trim();
+    if (t.matches("[-+]?\\d{1,10}")) {
+      long n = Long.parseLong(t);
+      return n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE ? Integer.valueOf((int) n) : null;
+    }
+    int n = parse(t);
+    return n < 0 ? null : n;
+  }
+
+  /** valid_signal (include/linux/signal.h): 0 (kill's existence check) up to _NSIG; the rest is EINVAL. */
+  public static boolean valid(long sig) {
+    return sig >= 0 && sig <= NSIG;
+  }
+
   public static String name(int sig) {
     for (Map.Entry<String, Integer> e : BY_NAME.entrySet()) {
       if (e.getValue() == sig) return e.getKey();

@@ -50,10 +50,14 @@ public final class Signals {
     }
   }
 
-  /** sigaction(2): SIGKILL and SIGSTOP cannot be caught or ignored (EINVAL). */
+  /**
+   * sigaction(2) → do_sigaction (kernel/signal.c): EINVAL for a signal outside 1.._NSIG, and for
+   * SIGKILL and SIGSTOP, which cannot be caught or ignored.
+   */
   public static void sigaction(Task t, TaskState s, MsgId cause, Step st) {
-    int sig = Sig.parse(st.str("sig", ""));
-    if (sig <= 0 || sig == Sig.SIGKILL || sig == Sig.SIGSTOP) {
+    Integer arg = Sig.arg(st.args().get("sig"));
+    int sig = arg == null ? -1 : arg;
+    if (!Sig.valid(sig) || sig < 1 || sig == Sig.SIGKILL || sig == Sig.SIGSTOP) {
       t.ret(s, cause, 0, Errno.EINVAL, null);
       return;
     }
@@ -79,14 +83,13 @@ public final class Signals {
   /**
    * kill(2) → kill_something_info: pid > 0 one process ("@comm" names one by comm); 0 the caller's
    * process group; -1 every process but init and the caller; < -1 the group -pid. ESRCH if none.
+   * An invalid signal is found out per target (check_kill_permission), so it is EINVAL only when
+   * somebody was found: ESRCH otherwise.
    */
   public static void kill(Task t, TaskState s, MsgId cause, Step st) {
     Object target = st.args().get("pid");
-    int sig = st.has("sig") ? Sig.parse(st.str("sig", "")) : Sig.SIGTERM;
-    if (sig < 0) {
-      t.ret(s, cause, 0, Errno.EINVAL, null);
-      return;
-    }
+    Integer arg = st.has("sig") ? Sig.arg(st.args().get("sig")) : Integer.valueOf(Sig.SIGTERM);
+    int sig = arg == null ? -1 : arg;
     String comm = target instanceof String str && str.startsWith("@") ? str.substring(1) : null;
     Long pid = comm != null ? Long.valueOf(1) : t.resolve(s, target);
     if (pid == null || pid == Integer.MIN_VALUE) {
@@ -125,6 +128,12 @@ public final class Signals {
       return;
     }
     int sig = ((Frame.Signalling) s.frame).sig();
+    if (!Sig.valid(sig)) {
+      // group_send_sig_info → check_kill_permission: !valid_signal(sig) is EINVAL for the targets
+      // found (kill(-pgid) and kill(-1) answer their last error when none was signalled).
+      t.ret(s, f.id(), 0, Errno.EINVAL, null);
+      return;
+    }
     if (sig != 0) {
       Ctx ctx = t.ctx(s, "__x64_sys_kill/kill_something_info/group_send_sig_info");
       int from = s.pid;

@@ -28,6 +28,10 @@ public final class Sys {
   public enum At implements PathStep {
     /** find_vpid(pgid) with PIDTYPE_PGID: does the group exist? */
     FIND_PGRP(on(PidAllocator.Found.class, Sys::groupFound)),
+    /** ksys_setsid: pid_task(sid, PIDTYPE_PGID) — does a group numbered like the caller exist? */
+    SETSID_FIND_PGRP(on(PidAllocator.Found.class, Sys::setsidFound)),
+    /** do_getpgid / getsid: find_task_by_vpid in the caller's namespace. */
+    GETPGID_FIND_TASK(on(PidAllocator.Found.class, Sys::getpgidFound)),
     /** change_pid(PIDTYPE_PGID), on the process whose group changes. */
     CHANGE_PID(on(TaskCmd.TableOpDone.class, (t, s, c) -> t.ret(s, c.id(), c.ret(), c.errno(), null)));
 
@@ -47,12 +51,13 @@ public final class Sys {
    * setpgid(2) (kernel/sys.c): on the caller itself (pid 0 or its own pid), or on one of its
    * children: ESRCH for any other task; the child must not have exec'd (EACCES), must be in the
    * caller's session and not lead one (EPERM); a pgid other than the target's own pid must name an
-   * existing group (EPERM). pgid 0 means the target's pid.
+   * existing group of the caller's session (EPERM). pgid 0 means the target's pid; a negative pgid
+   * (after that) is EINVAL, a negative pid names nobody (ESRCH).
    */
   public static void setpgid(Task t, TaskState s, MsgId cause, Step st) {
     long pid = t.resolveOr(s, st, "pid", 0);
     long pgid = t.resolveOr(s, st, "pgid", 0);
-    if (pgid < 0 || pid < 0) {
+    if ((pgid == 0 ? (pid == 0 ? s.vtgid : pid) : pgid) < 0) {
       t.ret(s, cause, 0, Errno.EINVAL, null);
       return;
     }
@@ -90,13 +95,16 @@ public final class Sys {
     }
   }
 
-  /** The group exists (or not): ask the child to change (it owns its pgid). */
+  /**
+   * The group exists (or not), and is in the caller's session (or not): ask the child to change (it
+   * owns its pgid). ksys_setpgid: {@code g = pid_task(pgrp, PIDTYPE_PGID); if (!g ||
+   * task_session(g) != task_session(group_leader))} is EPERM, but only after the target's own checks
+   * (EACCES for a child that exec'd comes first), so the child is asked with pgid -1 and answers it.
+   */
   static void groupFound(Task t, TaskState s, PidAllocator.Found f) {
-    if (f.targets().isEmpty()) {
-      t.ret(s, f.id(), 0, Errno.EPERM, null);
-      return;
-    }
-    Frame.Setpgid g = ((Frame.Setpgid) s.frame).pgid(f.targets().get(0).pgid());   // the group's global number
+    boolean ours = !f.targets().isEmpty() && f.targets().get(0).sid() == s.sid;
+    // The group's global number, or -1: no group of the caller's session.
+    Frame.Setpgid g = ((Frame.Setpgid) s.frame).pgid(ours ? f.targets().get(0).pgid() : -1);
     t.enter(s, f.id(), g);
     askChild(t, s, g);
   }
@@ -110,11 +118,13 @@ public final class Sys {
   }
 
   /**
-   * On the process whose group changes: EACCES if a parent asks after execve, EPERM outside the
-   * caller's session or for a session leader; the threads share the group (signal->pids).
+   * On the process whose group changes, in ksys_setpgid's order: EPERM outside the caller's session,
+   * EACCES if a parent asks after execve, EPERM for a session leader or when the caller found no
+   * group of its session with that number ({@code pgid} -1); the threads share the group (signal->pids).
    */
   public static void setPgidBy(Task t, TaskState s, TaskCmd.SetPgidBy c) {
-    Errno e = s.didExec && !c.self() ? Errno.EACCES : s.sid != c.callerSid() || s.sid == s.pid ? Errno.EPERM : null;
+    Errno e = s.sid != c.callerSid() ? Errno.EPERM : s.didExec && !c.self() ? Errno.EACCES
+        : s.sid == s.pid || c.pgid() < 0 ? Errno.EPERM : null;
     if (e == null) {
       PgidSet set = new PgidSet(c.id(), c.pgid(), s.sid);
       t.event(s, set);
@@ -128,15 +138,68 @@ public final class Sys {
     t.then(() -> reply.tell(new TaskCmd.TableOpDone(t.nextId(), 0, e, null)));
   }
 
-  /** setsid(2): EPERM for a group leader; else a new session and group led by the caller. */
+  /**
+   * setsid(2) → ksys_setsid (kernel/sys.c): EPERM for a session leader, and whenever a process group
+   * numbered like the caller exists ({@code pid_task(sid, PIDTYPE_PGID)}): the caller's own group if
+   * it leads it, or a group it left that still has members (a child it forked while leading it).
+   * The pid hash is asked; a caller that leads its group knows the answer itself.
+   */
   public static void setsid(Task t, TaskState s, MsgId cause) {
-    if (s.pgid == s.pid) {
+    if (s.pgid == s.tgid) {
       t.ret(s, cause, 0, Errno.EPERM, null);
       return;
     }
-    t.event(s, new PgidSet(cause, s.pid, s.pid));
+    t.enter(s, cause, new Frame.PgrpLookup(At.SETSID_FIND_PGRP));
+    int sid = s.tgid, caller = s.pid;
+    t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), PidAllocator.Scope.PGRP, sid, null, caller,
+        t.lookups, 0)));
+  }
+
+  /** ksys_setsid after the pid hash answered: a new session and group led by the caller, or EPERM. */
+  static void setsidFound(Task t, TaskState s, PidAllocator.Found f) {
+    if (!f.targets().isEmpty()) {
+      t.ret(s, f.id(), 0, Errno.EPERM, null);
+      return;
+    }
+    t.event(s, new PgidSet(f.id(), s.pid, s.pid));
     notifyParent(t, s);
-    t.ret(s, cause, s.vpid, null, null);      // pid_vnr(sid): the number in the caller's namespace
+    t.ret(s, f.id(), s.vpid, null, null);      // pid_vnr(sid): the number in the caller's namespace
+  }
+
+  /**
+   * getpgid(2), getpgrp(2) and getsid(2) (kernel/sys.c do_getpgid, getsid): pid 0 is the caller
+   * (task_pgrp(current)); otherwise find_task_by_vpid in the caller's namespace (a zombie is found
+   * until it is reaped; a thread's tid finds its process's group): ESRCH for nobody. The answer is
+   * pid_vnr of the group or session: its number in the caller's namespace, 0 if it has none there.
+   */
+  public static void getpgid(Task t, TaskState s, MsgId cause, Step st) {
+    boolean session = st.op().equals("getsid");
+    Long pid = st.op().equals("getpgrp") ? Long.valueOf(0) : st.has("pid") ? t.resolve(s, st.args().get("pid")) : 0L;
+    if (pid == null) {
+      t.ret(s, cause, 0, Errno.EINVAL, null);      // a "$var" that was never saved, as for kill
+      return;
+    }
+    if (pid == 0 && s.nsId == 0) {
+      t.ret(s, cause, session ? s.sid : s.pgid, null, null);   // the init namespace's numbers are global
+      return;
+    }
+    if (pid < 0 || pid > Integer.MAX_VALUE) {
+      t.ret(s, cause, 0, Errno.ESRCH, null);       // find_task_by_vpid finds nobody
+      return;
+    }
+    t.enter(s, cause, new Frame.PgrpLookup(At.GETPGID_FIND_TASK));
+    int nr = pid == 0 ? s.vpid : pid.intValue(), caller = s.pid, ns = s.nsId;
+    t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), PidAllocator.Scope.PID, nr, null, caller,
+        t.lookups, ns)));
+  }
+
+  static void getpgidFound(Task t, TaskState s, PidAllocator.Found f) {
+    if (f.targets().isEmpty()) {
+      t.ret(s, f.id(), 0, Errno.ESRCH, null);
+      return;
+    }
+    PidAllocator.Target p = f.targets().get(0);
+    t.ret(s, f.id(), s.op.equals("getsid") ? p.vsid() : p.vpgid(), null, null);
   }
 
   /**

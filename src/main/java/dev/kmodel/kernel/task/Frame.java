@@ -209,6 +209,9 @@ public sealed interface Frame {
     }
   }
 
+  /** setsid, getpgid, getpgrp, getsid (kernel/sys.c): waiting for the pid hash's answer. */
+  record PgrpLookup(Sys.At step) implements Frame {}
+
   /** A system call that asks one actor one question (the MMU, the file table, SysV IPC, ...). */
   record Calling(Syscall step) implements Frame {}
 

@@ -416,6 +416,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "getpid" -> ret(s, cause, s.vtgid, null, null);     // task_tgid_vnr
       case "gettid" -> ret(s, cause, s.vpid, null, null);      // task_pid_vnr
       case "getppid" -> ret(s, cause, s.vppid, null, null);    // the real parent's tgid in our namespace
+      case "getpgid", "getpgrp", "getsid" -> Sys.getpgid(this, s, cause, st);
       default -> ret(s, cause, 0, Errno.ENOSYS, null);
     }
   }
