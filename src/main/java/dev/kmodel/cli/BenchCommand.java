@@ -11,6 +11,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.kmodel.journal.JournalFile;
+import dev.kmodel.replay.Inspect;
+import dev.kmodel.replay.Rerun;
+import java.io.File;
+import java.util.List;
 
 /**
  * {@code kmodel bench}: full lifecycles per second (fork → exit → wait4 → RCU free), measured in
@@ -86,19 +91,19 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** Export, import, time travel to the last event, and a re-run, each timed. */
-  private static void replayCosts(Scenario sc, String source, java.util.List<JournalEntry> journal, int total,
+  private static void replayCosts(Scenario sc, String source, List<JournalEntry> journal, int total,
       double recordSecs) throws Exception {
-    java.io.File f = java.io.File.createTempFile("kmodel-bench", ".kmj");
+    File f = File.createTempFile("kmodel-bench", ".kmj");
     f.deleteOnExit();
     long n = journal.size();
     long t0 = System.nanoTime();
-    dev.kmodel.journal.JournalFile.write(f, sc, source, RunCommand.knobs(), journal);
+    JournalFile.write(f, sc, source, RunCommand.knobs(), journal);
     long t1 = System.nanoTime();
-    dev.kmodel.journal.JournalFile.Loaded l = dev.kmodel.journal.JournalFile.read(f);
+    JournalFile.Loaded l = JournalFile.read(f);
     long t2 = System.nanoTime();
-    dev.kmodel.replay.Inspect.at(l, sc, n, null);
+    Inspect.at(l, sc, n, null);
     long t3 = System.nanoTime();
-    dev.kmodel.replay.Rerun.Outcome o = dev.kmodel.replay.Rerun.run(l);
+    Rerun.Outcome o = Rerun.run(l);
     long t4 = System.nanoTime();
     System.out.printf("journal file: %d events, %.1f MB%n", n, f.length() / 1e6);
     System.out.printf("export: %.3f s (%d events/s)   import: %.3f s (%d events/s)   replay --at end: %.3f s (%d events/s)%n",

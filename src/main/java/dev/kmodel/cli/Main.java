@@ -2,6 +2,7 @@ package dev.kmodel.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import dev.kmodel.log.LogbackWithoutMdc;
 
 /** The {@code kmodel} command line (contract §1). Exit status: 0 ok, 1 violation, 2 bad input. */
 @Command(name = "kmodel", mixinStandardHelpOptions = true, version = "kmodel 0.1.0",
@@ -17,7 +18,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    dev.kmodel.log.LogbackWithoutMdc.install();
+    LogbackWithoutMdc.install();
     System.exit(execute(args));
   }
 

@@ -14,6 +14,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** {@code kmodel run SCENARIO.conf}: one scenario to quiescence, a summary, the report and journal. */
 @Command(name = "run", description = "Run a scenario to quiescence and report what was freed when.")
@@ -55,8 +59,8 @@ public final class RunCommand implements Callable<Integer> {
     try {
       if (report != null) ReportJson.write(result.report(), report);
       if (journal != null) {
-        String source = new String(java.nio.file.Files.readAllBytes(scenario.toPath()),
-            java.nio.charset.StandardCharsets.UTF_8);   // (malformed bytes become U+FFFD, as the parser read them)
+        String source = new String(Files.readAllBytes(scenario.toPath()),
+            StandardCharsets.UTF_8);   // (malformed bytes become U+FFFD, as the parser read them)
         JournalFile.write(journal, sc, source, knobs(), result.journal());
       }
     } catch (IOException e) {
@@ -67,9 +71,9 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   /** The config knobs that shape a run, for the journal's header. */
-  static java.util.Map<String, Object> knobs() {
+  static Map<String, Object> knobs() {
     var cfg = Machine.config();
-    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    Map<String, Object> m = new LinkedHashMap<>();
     for (String k : JournalFile.KNOBS) m.put(k, cfg.getAnyRef(k));
     return m;
   }

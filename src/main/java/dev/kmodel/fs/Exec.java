@@ -26,6 +26,11 @@ import dev.kmodel.scenario.Step;
 import java.util.List;
 
 import static dev.kmodel.kernel.task.PathStep.Continue.on;
+import dev.kmodel.kernel.fork.Shared;
+import dev.kmodel.kernel.task.TaskEvent;
+import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.ObjType;
+import java.util.Objects;
 
 /**
  * fs/exec.c: de_thread for a thread group, then bprm_execve → begin_new_exec → exec_mmap. The new address
@@ -173,11 +178,11 @@ public final class Exec {
     String table = s.objects.sighand();
     if (table == null || !s.sharedNow(table)) return;
     String k = t.key();
-    String copy = dev.kmodel.ledger.ObjType.SIGHAND_STRUCT.kernelName + "#" + k + ".exec";
+    String copy = ObjType.SIGHAND_STRUCT.kernelName + "#" + k + ".exec";
     Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread/unshare_sighand");
-    dev.kmodel.kernel.fork.Shared.put(t, s, cause, table, ctx.in("__cleanup_sighand"));
-    t.event(s, new dev.kmodel.kernel.task.TaskEvent.SighandUnshared(cause, copy, java.util.List.of(
-        dev.kmodel.ledger.LedgerEntry.of(copy, dev.kmodel.ledger.ObjType.SIGHAND_STRUCT, k, "alloc", 1, k,
+    Shared.put(t, s, cause, table, ctx.in("__cleanup_sighand"));
+    t.event(s, new TaskEvent.SighandUnshared(cause, copy, List.of(
+        LedgerEntry.of(copy, ObjType.SIGHAND_STRUCT, k, "alloc", 1, k,
             ctx.in("kmem_cache_alloc")))));
   }
 
@@ -189,13 +194,13 @@ public final class Exec {
     String table = s.objects.filesStruct();
     if (table == null || !s.sharedNow(table)) return;     // files->count == 1: nothing to unshare
     String k = t.key();
-    String copy = dev.kmodel.ledger.ObjType.FILES_STRUCT.kernelName + "#" + k + ".exec";
+    String copy = ObjType.FILES_STRUCT.kernelName + "#" + k + ".exec";
     Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/unshare_files");
-    java.util.List<String> files = s.fds.stream().filter(java.util.Objects::nonNull).toList();
+    List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
     // Others hold the old table, so this put is never its last.
-    dev.kmodel.kernel.fork.Shared.put(t, s, cause, table, ctx.in("put_files_struct"));
-    t.event(s, new FilesUnshared(cause, copy, java.util.List.of(dev.kmodel.ledger.LedgerEntry.of(copy,
-        dev.kmodel.ledger.ObjType.FILES_STRUCT, k, "alloc", 1, k, ctx.in("dup_fd")))));
+    Shared.put(t, s, cause, table, ctx.in("put_files_struct"));
+    t.event(s, new FilesUnshared(cause, copy, List.of(LedgerEntry.of(copy,
+        ObjType.FILES_STRUCT, k, "alloc", 1, k, ctx.in("dup_fd")))));
     if (!files.isEmpty()) {
       t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), files, copy, ctx.in("dup_fd"))));
     }

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import akka.actor.typed.javadsl.ActorContext;
 
 /**
  * Open file descriptions (struct file, fs/file_table.c). A file is shared by every fd table that
@@ -81,7 +82,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
     return Behaviors.setup(FileTable::new);
   }
 
-  private FileTable(akka.actor.typed.javadsl.ActorContext<Cmd> ctx) {
+  private FileTable(ActorContext<Cmd> ctx) {
     super("files", ctx);
   }
 

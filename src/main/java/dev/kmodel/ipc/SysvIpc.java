@@ -7,7 +7,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
 import dev.kmodel.kernel.Ctx;
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.MsgId;

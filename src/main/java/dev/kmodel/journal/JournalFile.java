@@ -28,6 +28,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+import com.fasterxml.jackson.databind.jsontype.TypeResolverBuilder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.NoSuchFileException;
 
 /**
  * A run's journal as a file (format {@value #FORMAT}, version {@value #VERSION}): JSON Lines with a
@@ -66,18 +73,18 @@ public final class JournalFile {
    * A field typed by one of the model's sealed interfaces (e.g. an Mmu op) carries its record's class
    * name ("@type"), so that it can be read back; other values are written plainly.
    */
-  private static com.fasterxml.jackson.databind.jsontype.TypeResolverBuilder<?> sealedTyping() {
+  private static TypeResolverBuilder<?> sealedTyping() {
     ObjectMapper.DefaultTypeResolverBuilder b = new ObjectMapper.DefaultTypeResolverBuilder(ObjectMapper.DefaultTyping.NON_FINAL,
-        com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator.builder()
+        BasicPolymorphicTypeValidator.builder()
             .allowIfSubType("dev.kmodel.").build()) {
       @Override
-      public boolean useForType(com.fasterxml.jackson.databind.JavaType t) {
+      public boolean useForType(JavaType t) {
         Class<?> c = t.getRawClass();
         return c.isInterface() && c.isSealed() && c.getName().startsWith("dev.kmodel.");
       }
     };
-    return b.init(com.fasterxml.jackson.annotation.JsonTypeInfo.Id.CLASS, null)
-        .inclusion(com.fasterxml.jackson.annotation.JsonTypeInfo.As.PROPERTY).typeProperty("@type");
+    return b.init(JsonTypeInfo.Id.CLASS, null)
+        .inclusion(JsonTypeInfo.As.PROPERTY).typeProperty("@type");
   }
 
   /** The header line. */
@@ -202,9 +209,9 @@ public final class JournalFile {
         sha.update((byte) '\n');
         events.add(event(f, lineNo, n, events.size() + 1));
       }
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       throw new BadJournal(f, 0, "no such file");
-    } catch (java.nio.charset.CharacterCodingException e) {
+    } catch (CharacterCodingException e) {
       throw new BadJournal(f, lineNo + 1, "not UTF-8 text: not a kmodel journal");
     } catch (IOException e) {
       throw new BadJournal(f, lineNo, "cannot read: " + e.getMessage());
@@ -258,7 +265,7 @@ public final class JournalFile {
       JsonNode n = MAPPER.readTree(text);
       if (n == null || !n.isObject()) throw new BadJournal(f, line, "corrupt line: not a JSON object");
       return n;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new BadJournal(f, line, "corrupt line: " + e.getOriginalMessage());
     }
   }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.StepBatch;
+import dev.kmodel.replay.ReplayPlan;
 
 /**
  * The memory behind {@link RunJournal}: per persistence id an append-only list, plus the run's global
@@ -39,9 +40,9 @@ public final class JournalStore {
    * Appends one journal entry; O(1) amortized. A {@link StepBatch} stays one entry of its actor's
    * history (that is what recovery replays) but each of its events gets its own ordinal in the run.
    */
-  private volatile dev.kmodel.replay.ReplayPlan plan;   // a re-run compares what it journals
+  private volatile ReplayPlan plan;   // a re-run compares what it journals
 
-  public void compareWith(dev.kmodel.replay.ReplayPlan p) {
+  public void compareWith(ReplayPlan p) {
     plan = p;
   }
 

@@ -8,6 +8,8 @@ import akka.persistence.JournalProtocol;
 import akka.persistence.PersistentEnvelope;
 import akka.persistence.PersistentRepr;
 import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The run journal: an in-memory Akka Persistence journal plugin that speaks the journal protocol
@@ -39,7 +41,7 @@ public final class RunJournal extends AbstractActor {
   private void write(JournalProtocol.WriteMessages w) {
     ActorRef to = w.persistentActor();
     scala.collection.Iterator<PersistentEnvelope> it = w.messages().iterator();
-    java.util.List<Object> acks = new java.util.ArrayList<>();
+    List<Object> acks = new ArrayList<>();
     while (it.hasNext()) {
       PersistentEnvelope env = it.next();
       if (env instanceof AtomicWrite aw) {

@@ -11,13 +11,14 @@ import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Scenario;
 import java.util.List;
+import dev.kmodel.ipc.SysvIpc;
 
 /** The machine a task lives in: the subsystem actors it talks to and the scenario it runs. */
 public record Env(
     Scenario scenario, Config config, ActorRef<KernelCmd> kernel, ActorRef<MmuCmd> mmu,
     ActorRef<PidAllocator.Cmd> pids, ActorRef<TasklistLock.Cmd> tasklist, ActorRef<RcuManager.Cmd> rcu,
     ActorRef<FileTable.Cmd> files, List<ActorRef<Cpu.Cmd>> cpus, ActorRef<TaskCmd> init,
-    ActorRef<dev.kmodel.ipc.SysvIpc.Cmd> ipc) {
+    ActorRef<SysvIpc.Cmd> ipc) {
 
   public Env withInit(ActorRef<TaskCmd> initRef) {
     return new Env(scenario, config, kernel, mmu, pids, tasklist, rcu, files, cpus, initRef, ipc);

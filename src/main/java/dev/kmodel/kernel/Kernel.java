@@ -25,6 +25,9 @@ import dev.kmodel.scenario.Scenario;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.kmodel.ipc.SysvIpc;
+import dev.kmodel.kernel.task.SigAction;
+import dev.kmodel.uapi.Sig;
 
 /**
  * The machine (init/main.c and the slab caches of kernel/fork.c): it starts the subsystem actors and
@@ -86,7 +89,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
     ActorRef<TimeKeeper.Cmd> time = ctx.spawn(TimeKeeper.create(), "time");
     List<ActorRef<Cpu.Cmd>> cpus = new ArrayList<>();
     for (int i = 0; i < scenario.cpus(); i++) cpus.add(ctx.spawn(Cpu.create(i, slice, jiffy, rcu, mmu, time), "cpu" + i));
-    ActorRef<dev.kmodel.ipc.SysvIpc.Cmd> ipc = ctx.spawn(dev.kmodel.ipc.SysvIpc.create(), "ipc");
+    ActorRef<SysvIpc.Cmd> ipc = ctx.spawn(SysvIpc.create(), "ipc");
     this.env = new Env(scenario, config, ctx.getSelf(), mmu, pids, lock, rcu, files, List.copyOf(cpus), null, ipc);
     this.mmReplies = ctx.messageAdapter(MmuCmd.MmReply.class, KernelCmd.MmDone::new);
     this.pidReplies = ctx.messageAdapter(PidAllocator.PidReply.class, KernelCmd.PidDone::new);
@@ -156,7 +159,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
     emit(s, new BootStep(cause, "init-copy"));
     ActorRef<TaskCmd> init = spawn(s, cause, "swapper");
     TaskInit ti = new TaskInit(INIT_KEY, "", 0, null, "init", INIT_PROGRAM, Map.of(), Map.of(), List.of(), 0, 0,
-        false, 0, "rest_init/user_mode_thread/kernel_clone/copy_process", false, dev.kmodel.kernel.signal.Sig.SIGCHLD);
+        false, 0, "rest_init/user_mode_thread/kernel_clone/copy_process", false, Sig.SIGCHLD);
     later(() -> init.tell(new TaskCmd.Start(send.next(), ti, copied)));
     return commit();
   }
@@ -204,10 +207,10 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
       ActorRef<TaskCmd> kthreadd = spawn(s, cause, "swapper");
       // kthreadd ignores every signal (ignore_signals): its children, the kernel threads, release
       // themselves when they exit.
-      Map<Integer, dev.kmodel.kernel.task.SigAction> ignored = Map.of(dev.kmodel.kernel.signal.Sig.SIGCHLD,
-          new dev.kmodel.kernel.task.SigAction("SIG_IGN", false, false));
+      Map<Integer, SigAction> ignored = Map.of(Sig.SIGCHLD,
+          new SigAction("SIG_IGN", false, false));
       TaskInit ti = new TaskInit(KTHREADD_KEY, "", 0, null, "kthreadd", "", Map.of(), ignored, List.of(), 0, 0,
-          true, 0, "rest_init/kernel_thread/kernel_clone/copy_process", false, dev.kmodel.kernel.signal.Sig.SIGCHLD);
+          true, 0, "rest_init/kernel_thread/kernel_clone/copy_process", false, Sig.SIGCHLD);
       later(() -> kthreadd.tell(new TaskCmd.Start(send.next(), ti, copied)));
     } else if (s.boot.equals("kthreadd-pid")) {
       ActorRef<TaskCmd> kthreadd = tasks.get(1);

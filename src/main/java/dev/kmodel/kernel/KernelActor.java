@@ -10,6 +10,9 @@ import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.SignalHandler;
 import java.util.ArrayList;
 import java.util.List;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.persistence.typed.javadsl.EffectBuilder;
+import dev.kmodel.replay.ReplayPlan;
 
 /**
  * An event-sourced model actor whose command handlers decide step by step: each {@link #emit} applies
@@ -31,13 +34,13 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   protected final Send send;
 
   private final boolean recover;
-  private final dev.kmodel.replay.ReplayPlan plan;   // a re-run's receive order, or null
+  private final ReplayPlan plan;   // a re-run's receive order, or null
 
-  protected KernelActor(String persistenceId, akka.actor.typed.javadsl.ActorContext<?> ctx) {
+  protected KernelActor(String persistenceId, ActorContext<?> ctx) {
     super(PersistenceId.ofUniqueId(persistenceId));
     this.send = new Send(persistenceId, Activity.of(ctx.getSystem().name()));
     this.recover = ctx.getSystem().settings().config().getBoolean("kmodel.recover");
-    this.plan = dev.kmodel.replay.ReplayPlan.forSystem(ctx.getSystem().name());
+    this.plan = ReplayPlan.forSystem(ctx.getSystem().name());
   }
 
   /**
@@ -71,8 +74,8 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
       // A handler that returned without a step of its own still journals the message it handled:
       // whether a message changes anything depends on when it comes, so a re-run must know its turn.
       if (!committed && handling != MsgId.NONE) effect = finish(false);
-      if (plan != null && effect instanceof akka.persistence.typed.javadsl.EffectBuilder<?, ?> b) {
-        return ((akka.persistence.typed.javadsl.EffectBuilder<KEvent, S>) b).thenUnstashAll();
+      if (plan != null && effect instanceof EffectBuilder<?, ?> b) {
+        return ((EffectBuilder<KEvent, S>) b).thenUnstashAll();
       }
       return effect;
     };

@@ -2,6 +2,9 @@ package dev.kmodel.kernel;
 
 import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.task.TaskCmd;
+import dev.kmodel.kernel.pid.PidAllocator;
+import dev.kmodel.mm.MmuCmd;
+import java.util.List;
 
 /** Messages to the Kernel actor. */
 public sealed interface KernelCmd {
@@ -18,13 +21,13 @@ public sealed interface KernelCmd {
   /** rest_init: boot pid 1 and pid 2 (sent to itself once recovery is done). */
   record StartKernel(MsgId id) implements KernelCmd {}
 
-  record MmDone(dev.kmodel.mm.MmuCmd.MmReply reply) implements KernelCmd {}
+  record MmDone(MmuCmd.MmReply reply) implements KernelCmd {}
 
-  record PidDone(dev.kmodel.kernel.pid.PidAllocator.PidReply reply) implements KernelCmd {}
+  record PidDone(PidAllocator.PidReply reply) implements KernelCmd {}
 
   /** The machine as the driver sees it. */
   record GetEnv(ActorRef<Env> replyTo) implements KernelCmd, Probe {}
 
   /** All Task actors spawned so far (for quiescence probes and the audit). */
-  record ListTasks(MsgId id, ActorRef<java.util.List<ActorRef<TaskCmd>>> replyTo) implements KernelCmd, Probe {}
+  record ListTasks(MsgId id, ActorRef<List<ActorRef<TaskCmd>>> replyTo) implements KernelCmd, Probe {}
 }

@@ -3,6 +3,7 @@ package dev.kmodel.kernel;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Method;
 
 /**
  * Finds the {@link MsgId} of a model message: a component of the message record, or of the reply
@@ -36,8 +37,8 @@ public final class MsgIds {
   };
 
   /** Package-private message records (a CPU's Tick, RCU's GpKick) are model messages too. */
-  private static java.lang.reflect.Method open(RecordComponent rc) {
-    java.lang.reflect.Method m = rc.getAccessor();
+  private static Method open(RecordComponent rc) {
+    Method m = rc.getAccessor();
     m.setAccessible(true);
     return m;
   }

@@ -1,7 +1,7 @@
 package dev.kmodel.mm;
 
 import dev.kmodel.kernel.Ctx;
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.Task;

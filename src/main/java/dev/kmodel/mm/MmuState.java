@@ -6,12 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import dev.kmodel.kernel.KernelActor;
 
 /**
  * All memory objects of the machine. Owned by the Mmu actor alone; mutated only by
  * {@link #apply(MmOp)} from the event handler.
  */
-final class MmuState implements dev.kmodel.kernel.KernelActor.Folds<MmuEvent> {
+final class MmuState implements KernelActor.Folds<MmuEvent> {
   /** A virtual memory area (struct vm_area_struct). */
   static final class Vma {
     final String id;

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import dev.kmodel.kernel.Handled;
+import java.util.Objects;
 
 /**
  * Time travel over a recorded journal, with no re-execution: every actor's state at a point of the
@@ -50,7 +52,7 @@ public final class Inspect {
     Report r = report(l, sc, seq, "at seq " + seq);
     JournalFile.Recorded ev = l.events().get((int) seq - 1);
     out.add("journal " + sc.name() + "  seed " + sc.seed() + "  cpus " + sc.cpus() + "   at seq " + seq + " of " + total);
-    out.add(ev.event() instanceof dev.kmodel.kernel.Handled h
+    out.add(ev.event() instanceof Handled h
         ? "the event: " + ev.pid() + " handled message " + h.cause() + " and changed nothing"
         : "the event: " + ev.pid() + " " + ev.type().replaceFirst(".*\\$", "") + " " + ev.json());
     out.add("");
@@ -162,7 +164,7 @@ public final class Inspect {
     out.add("  children " + s.children.values().stream().map(c -> c.pid() + (c.exitState() == ExitState.NONE ? ""
         : ":" + c.exitState())).toList() + (s.threads.isEmpty() ? "" : "  threads " + s.threads.values().stream()
         .map(t -> t.tid() + (t.exiting() ? ":exiting" : "")).toList()));
-    out.add("  pending signals " + s.pending + "  fds " + s.fds.stream().filter(java.util.Objects::nonNull).count());
+    out.add("  pending signals " + s.pending + "  fds " + s.fds.stream().filter(Objects::nonNull).count());
     out.add("  objects it owns or holds:");
     Map<String, Owned> last = new LinkedHashMap<>();
     for (Owned o : ledgerOf(l, seq, row.key())) last.put(o.e().object(), o);

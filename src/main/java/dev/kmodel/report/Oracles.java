@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.kmodel.kernel.Kernel;
 
 /**
  * The oracles of design §5, judged on the journal's causal order: no leak, no double free, no use
@@ -171,11 +172,11 @@ final class Oracles {
               + ") has parent " + t.parentKey + " which is no longer alive", List.of(t.pid)));
         }
       }
-      if (t.state.equals("zombie") && t.parentKey.equals(dev.kmodel.kernel.Kernel.INIT_KEY)) {
+      if (t.state.equals("zombie") && t.parentKey.equals(Kernel.INIT_KEY)) {
         v.add(new ViolationRow(end, "unreaped-zombie", "pid " + t.pid + " (" + t.comm
             + ") is a zombie child of init, which reaps forever", List.of(t.pid)));
       }
-      if (t.blockedInWait && !t.key.equals(dev.kmodel.kernel.Kernel.INIT_KEY)) {
+      if (t.blockedInWait && !t.key.equals(Kernel.INIT_KEY)) {
         v.add(new ViolationRow(end, "deadlock", "pid " + t.pid + " (" + t.comm
             + ") sleeps in wait4 and nothing can wake it", List.of(t.pid)));
       }

@@ -1,7 +1,7 @@
 package dev.kmodel.report;
 
-import dev.kmodel.kernel.task.Siginfo;
-import dev.kmodel.kernel.task.WaitStatus;
+import dev.kmodel.uapi.Siginfo;
+import dev.kmodel.uapi.WaitStatus;
 import java.util.List;
 
 /**

@@ -31,6 +31,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import akka.japi.function.Function;
+import dev.kmodel.kernel.time.TimeKeeper;
+import dev.kmodel.log.LogbackWithoutMdc;
+import dev.kmodel.replay.ReplayPlan;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one scenario on a fresh actor system until quiescence: all CPUs idle with empty runqueues and
@@ -70,10 +75,10 @@ public final class Machine {
 
   /** Boots a machine that re-runs a recording: each actor follows {@code plan}'s receive order. */
   public static Running start(Scenario scenario, Config config, boolean keepJournal,
-      dev.kmodel.replay.ReplayPlan plan) {
+      ReplayPlan plan) {
     // Initialize logging before Akka's threads log concurrently (avoids slf4j's replay warning).
-    dev.kmodel.log.LogbackWithoutMdc.install();
-    org.slf4j.LoggerFactory.getILoggerFactory();
+    LogbackWithoutMdc.install();
+    LoggerFactory.getILoggerFactory();
     return new Running(Boot.withInit(scenario), config, keepJournal, plan);
   }
 
@@ -88,9 +93,9 @@ public final class Machine {
 
     private final Activity activity;
 
-    private final dev.kmodel.replay.ReplayPlan plan;
+    private final ReplayPlan plan;
 
-    Running(Scenario sc, Config config, boolean keepJournal, dev.kmodel.replay.ReplayPlan plan) {
+    Running(Scenario sc, Config config, boolean keepJournal, ReplayPlan plan) {
       this.sc = sc;
       this.name = "kmodel-" + RUNS.incrementAndGet();
       this.cfg = config.withValue("kmodel.journal.store", ConfigValueFactory.fromAnyRef(keepJournal));
@@ -169,8 +174,8 @@ public final class Machine {
       }
       JournalStore.release(name);
       Activity.release(name);
-      dev.kmodel.replay.ReplayPlan.release(name);
-      dev.kmodel.kernel.time.TimeKeeper.release(name);
+      ReplayPlan.release(name);
+      TimeKeeper.release(name);
     }
   }
 
@@ -198,11 +203,11 @@ public final class Machine {
     return rcuIdle && lockFree;
   }
 
-  private static <R> R ask(ActorSystem<KernelCmd> system, akka.japi.function.Function<ActorRef<R>, KernelCmd> f) {
+  private static <R> R ask(ActorSystem<KernelCmd> system, Function<ActorRef<R>, KernelCmd> f) {
     return ask(system, system, f);
   }
 
-  private static <T, R> R ask(ActorSystem<?> system, ActorRef<T> to, akka.japi.function.Function<ActorRef<R>, T> f) {
+  private static <T, R> R ask(ActorSystem<?> system, ActorRef<T> to, Function<ActorRef<R>, T> f) {
     try {
       return AskPattern.ask(to, f, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture()
           .get(15, TimeUnit.SECONDS);

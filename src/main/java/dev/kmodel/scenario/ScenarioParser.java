@@ -9,14 +9,15 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import dev.kmodel.kernel.exit.WaitOptions;
-import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.uapi.WaitOptions;
+import dev.kmodel.uapi.Sig;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.kmodel.uapi.CloneFlags;
 
 /** Reads a HOCON scenario (contract §2) and checks it; every problem names the file and line. */
 public final class ScenarioParser {
@@ -166,14 +167,14 @@ public final class ScenarioParser {
     // Check that every fork names a program.
     for (Program p : programs.values()) {
       for (Step s : p.steps()) {
-        if (java.util.Set.of("fork", "vfork", "clone", "thread", "kthread_run").contains(s.op())
+        if (Set.of("fork", "vfork", "clone", "thread", "kthread_run").contains(s.op())
             && !programs.containsKey(s.str("run", ""))) {
           throw new ScenarioException(file, s.line(), s.op() + " runs unknown program '" + s.str("run", "") + "'");
         }
         if (s.op().equals("kthread_run")) {
           // threadfn loops until kthread_stop: it must let time pass, or end by itself.
           Program k = programs.get(s.str("run", ""));
-          if (k.steps().stream().noneMatch(x -> java.util.Set.of("sleep", "compute", "exit").contains(x.op()))) {
+          if (k.steps().stream().noneMatch(x -> Set.of("sleep", "compute", "exit").contains(x.op()))) {
             throw new ScenarioException(file, s.line(), "kernel thread program '" + k.name()
                 + "' loops until kthread_stop: it needs a sleep, compute or exit step");
           }
@@ -235,14 +236,14 @@ public final class ScenarioParser {
         if (!args.containsKey("run")) throw bad(o, "clone needs 'run' (the program the child runs)");
         int flags = 0;
         for (String f : Step.names(args.get("flags"))) {
-          int b = dev.kmodel.kernel.fork.CloneFlags.bit(f);
+          int b = CloneFlags.bit(f);
           if (b == 0) throw bad(o.get("flags"), "unknown clone flag '" + f + "'");
           flags |= b;
         }
         // A valid combination that needs what this version does not model yet is refused here; an
         // invalid one is left to copy_process, which answers EINVAL as Linux does.
-        if (dev.kmodel.kernel.fork.CloneFlags.check(flags, false) == null
-            && (flags & ~dev.kmodel.kernel.fork.CloneFlags.MODELLED) != 0) {
+        if (CloneFlags.check(flags, false) == null
+            && (flags & ~CloneFlags.MODELLED) != 0) {
           throw bad(o.get("flags"), "mount and user namespaces (CLONE_NEWNS, CLONE_NEWUSER) are not modelled in this "
               + "version yet");
         }

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Contract §1 and §3: exit statuses, one-line errors, and the report's shape. */
 class CliTest {
@@ -157,27 +159,27 @@ class CliTest {
   void badJournalsAreRefusedWithOneLine() throws Exception {
     File j = tmp.resolve("good.kmj").toFile();
     assertEquals(0, cli("run", "conf/scenarios/zombie-reap.conf", "--journal", j.getPath()).status());
-    java.util.List<String> lines = Files.readAllLines(j.toPath());
+    List<String> lines = Files.readAllLines(j.toPath());
     Path truncated = tmp.resolve("truncated.kmj");
     Files.write(truncated, lines.subList(0, lines.size() / 2));
     assertBadInput(cli("replay", truncated.toString(), "--at", "1"), "truncated.kmj", "truncated");
-    java.util.List<String> changed = new java.util.ArrayList<>(lines);
+    List<String> changed = new ArrayList<>(lines);
     changed.set(5, changed.get(5).replaceFirst("\"nr\":\\d+", "\"nr\":99"));
     assertNotEquals(lines.get(5), changed.get(5));
     Path corrupted = tmp.resolve("corrupted.kmj");
     Files.write(corrupted, changed);
     assertBadInput(cli("explain", corrupted.toString(), "--pid", "4"), "corrupted.kmj", "checksum");
-    java.util.List<String> garbled = new java.util.ArrayList<>(lines);
+    List<String> garbled = new ArrayList<>(lines);
     garbled.set(7, garbled.get(7).substring(0, 20));
     Path broken = tmp.resolve("broken.kmj");
     Files.write(broken, garbled);
     assertBadInput(cli("replay", broken.toString(), "--rerun"), "broken.kmj:8", "corrupt");
-    java.util.List<String> future = new java.util.ArrayList<>(lines);
+    List<String> future = new ArrayList<>(lines);
     future.set(0, future.get(0).replace("\"version\":3", "\"version\":99"));
     Path newer = tmp.resolve("newer.kmj");
     Files.write(newer, future);
     assertBadInput(cli("replay", newer.toString()), "newer.kmj:1", "newer");
-    java.util.List<String> header = new java.util.ArrayList<>(lines);
+    List<String> header = new ArrayList<>(lines);
     header.set(0, header.get(0).replaceFirst("\"cpus\":\\d+", "\"cpus\":0"));
     assertNotEquals(lines.get(0), header.get(0));
     Path edited = tmp.resolve("edited.kmj");

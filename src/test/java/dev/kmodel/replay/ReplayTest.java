@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Journals written to files and read back: the report folded from the file is the run's report,
@@ -64,7 +66,7 @@ class ReplayTest {
   void aRaceReRunsExactlyOverAHundredSeeds() throws Exception {
     Path p = Path.of("conf/scenarios/two-waiters.conf");
     String source = Files.readString(p);
-    java.util.Set<Long> winners = new java.util.TreeSet<>();
+    Set<Long> winners = new TreeSet<>();
     for (long seed = 1; seed <= 100; seed++) {
       Scenario sc = ScenarioParser.parseFile(p.toFile()).withSeed(seed);
       JournalFile.Loaded l = record(sc, source, "race-" + seed);

@@ -13,6 +13,7 @@ import dev.kmodel.scenario.ScenarioParser;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import dev.kmodel.kernel.rcu.RcuManager;
 
 /** The oracles judge hand-made journals: each kind of bug they exist for is found. */
 class OraclesTest {
@@ -79,7 +80,7 @@ class OraclesTest {
   void aTaskStructFreedUnderAnOlderReaderIsFlagged() throws Exception {
     // CPU 1 enters rcu_read_lock, call_rcu queues the free, the free happens, then the reader leaves.
     journal.add(new JournalEntry(1, "cpu1", 1, new Cpu.RcuReadLocked(MsgId.NONE, "task-3", 3)));
-    journal.add(new JournalEntry(2, "rcu", 1, new dev.kmodel.kernel.rcu.RcuManager.CallbackQueued(MsgId.NONE,
+    journal.add(new JournalEntry(2, "rcu", 1, new RcuManager.CallbackQueued(MsgId.NONE,
         "delayed_put_task_struct", "task_struct#task-9", null, ctx)));
     LedgerEntry alloc = LedgerEntry.of("task_struct#task-9", ObjType.TASK_STRUCT, "task-9", "alloc", 1, "task-9", ctx);
     LedgerEntry free = LedgerEntry.of("task_struct#task-9", ObjType.TASK_STRUCT, "task-9", "free", 0, "task-9", ctx);

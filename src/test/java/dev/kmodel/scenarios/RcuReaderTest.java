@@ -7,6 +7,8 @@ import dev.kmodel.Runs;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.Report.RcuSectionRow;
 import org.junit.jupiter.api.Test;
+import dev.kmodel.scenario.ScenarioParser;
+import java.io.File;
 
 /** An rcu_read_lock section that began before call_rcu delays free_task until it ends. */
 class RcuReaderTest {
@@ -41,8 +43,8 @@ class RcuReaderTest {
   @Test
   void noTaskStructIsEverFreedUnderAnOlderReader() throws Exception {
     for (long seed = 1; seed <= 4; seed++) {
-      Report r = Runs.run(dev.kmodel.scenario.ScenarioParser.parseFile(
-          new java.io.File("conf/scenarios/rcu-reader.conf")).withSeed(seed));
+      Report r = Runs.run(ScenarioParser.parseFile(
+          new File("conf/scenarios/rcu-reader.conf")).withSeed(seed));
       assertEquals("completed", r.outcome(), "seed " + seed + ": " + r.violations());
       for (var cb : r.rcuCallbacks()) {
         if (!cb.function().equals("delayed_put_task_struct")) continue;

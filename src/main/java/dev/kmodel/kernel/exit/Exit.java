@@ -9,7 +9,7 @@ import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
-import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.uapi.Sig;
 import dev.kmodel.kernel.signal.Signals;
 import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
@@ -30,6 +30,9 @@ import java.util.List;
 import java.util.Objects;
 
 import static dev.kmodel.kernel.task.PathStep.Continue.on;
+import dev.kmodel.ipc.Sem;
+import dev.kmodel.kernel.Kernel;
+import dev.kmodel.kernel.kthread.Kthread;
 
 /**
  * kernel/exit.c: do_exit in the kernel's order, exit_notify (reparenting is in {@link Reparent}) with
@@ -38,7 +41,7 @@ import static dev.kmodel.kernel.task.PathStep.Continue.on;
  */
 public final class Exit {
   /** The init task's key and pid: the child reaper of the init pid namespace. */
-  public static final String INIT_KEY = dev.kmodel.kernel.Kernel.INIT_KEY;
+  public static final String INIT_KEY = Kernel.INIT_KEY;
   public static final int INIT_PID = 1;
 
   private Exit() {}
@@ -117,7 +120,7 @@ public final class Exit {
 
   private static void exitSignalsDone(Task t, TaskState s, MsgId cause) {
     // exit_mm_release → complete_vfork_done: a kernel thread's kthread->exited (kthread_stop waits on it).
-    if (s.kthread) dev.kmodel.kernel.kthread.Kthread.exited(t, s, s.exitCode);
+    if (s.kthread) Kthread.exited(t, s, s.exitCode);
     if (s.mm != null) {
       exitMm(t, s, cause);
       return;
@@ -154,7 +157,7 @@ public final class Exit {
         return;
       }
       boolean last = Shared.put(t, s, cause, s.semUndo, ctx);
-      if (last) dev.kmodel.ipc.Sem.applyUndo(t, s.semUndo, ctx);
+      if (last) Sem.applyUndo(t, s.semUndo, ctx);
       t.event(s, new SemUndoReleased(cause, last ? List.of(LedgerEntry.of(s.semUndo, ObjType.SEM_UNDO_LIST, k, "free",
           0, k, ctx)) : List.of()));
     }
@@ -163,7 +166,7 @@ public final class Exit {
 
   /** The owner of our undo list answered; the last user applies the adjustments now. */
   static void semPutDone(Task t, TaskState s, TaskCmd.SharedPutDone c) {
-    if (c.last()) dev.kmodel.ipc.Sem.applyUndo(t, c.object(), t.ctx(s, "do_exit/exit_sem"));
+    if (c.last()) Sem.applyUndo(t, c.object(), t.ctx(s, "do_exit/exit_sem"));
     t.event(s, new SemUndoReleased(c.id(), List.of()));
     exitShmAndFiles(t, s, c.id());
   }
@@ -171,7 +174,7 @@ public final class Exit {
   /** exit_shm, exit_files, exit_fs. */
   private static void exitShmAndFiles(Task t, TaskState s, MsgId cause) {
     // exit_shm (ipc/shm.c): segments this task created are orphaned (destroyed with shm_rmid_forced).
-    if (s.shmCreated > 0) dev.kmodel.ipc.Sem.exitShm(t, s, t.ctx(s, "do_exit/exit_shm"));
+    if (s.shmCreated > 0) Sem.exitShm(t, s, t.ctx(s, "do_exit/exit_shm"));
     String table = s.objects.filesStruct();
     if (table == null) {
       afterFiles(t, s, cause);

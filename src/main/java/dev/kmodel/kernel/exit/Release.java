@@ -16,7 +16,7 @@ import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.fork.Shared;
-import dev.kmodel.kernel.task.WaitStatus;
+import dev.kmodel.uapi.WaitStatus;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.ObjType;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.pid.PidAllocator;
-import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.uapi.Sig;
 import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.task.Frame;

@@ -3,7 +3,7 @@ package dev.kmodel.kernel.exit;
 import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
-import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.uapi.Sig;
 import dev.kmodel.kernel.signal.Signals;
 import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
@@ -15,6 +15,7 @@ import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.task.ThreadInfo;
 import java.util.ArrayList;
 import java.util.List;
+import dev.kmodel.uapi.Errno;
 
 /**
  * Thread groups (kernel/exit.c, kernel/signal.c): the leader's actor keeps what signal_struct holds
@@ -238,7 +239,7 @@ public final class Threads {
   public static void deThread(Task t, TaskState s, TaskCmd.DeThread c) {
     ActorRef<TaskCmd> reply = c.replyTo();
     if (s.groupExit || s.groupExecKey != null || s.pfExiting && c.key().equals(t.key())) {
-      t.then(() -> reply.tell(new TaskCmd.DeThreadDone(t.nextId(), dev.kmodel.kernel.Errno.EAGAIN, null)));
+      t.then(() -> reply.tell(new TaskCmd.DeThreadDone(t.nextId(), Errno.EAGAIN, null)));
       return;
     }
     t.event(s, new GroupExecStarted(c.id(), c.key(), reply));

@@ -1,12 +1,13 @@
 package dev.kmodel.kernel.exit;
 
+import dev.kmodel.uapi.WaitOptions;
 import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Ctx;
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.sched.Cpu;
-import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.uapi.Sig;
 import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.pid.PidAllocator;
@@ -17,9 +18,9 @@ import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskEvent.ContinueReported;
 import dev.kmodel.kernel.task.TaskEvent.StopReported;
-import dev.kmodel.kernel.task.Siginfo;
+import dev.kmodel.uapi.Siginfo;
 import dev.kmodel.kernel.task.TaskState;
-import dev.kmodel.kernel.task.WaitStatus;
+import dev.kmodel.uapi.WaitStatus;
 import dev.kmodel.scenario.Step;
 import java.util.ArrayList;
 import java.util.List;

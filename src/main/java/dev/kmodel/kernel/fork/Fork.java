@@ -1,15 +1,16 @@
 package dev.kmodel.kernel.fork;
 
+import dev.kmodel.uapi.CloneFlags;
 import akka.actor.typed.ActorRef;
 import dev.kmodel.fs.FileTable;
 import dev.kmodel.kernel.Ctx;
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.KernelCmd;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
-import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.uapi.Sig;
 import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.kthread.Kthread;
@@ -32,6 +33,10 @@ import java.util.List;
 import java.util.Objects;
 
 import static dev.kmodel.kernel.task.PathStep.Continue.on;
+import dev.kmodel.ipc.Sem;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * kernel/fork.c: kernel_clone → copy_process → wake_up_new_task, for fork = clone(SIGCHLD). The
@@ -143,7 +148,7 @@ public final class Fork {
     boolean sibling = thread || f.has(CloneFlags.CLONE_PARENT);
     int exitSignal = sibling && !thread ? s.exitSignal : f.exitSignal();
     // copy_files, copy_fs, copy_sighand, copy_signal, copy_semundo: with the flag, one more reference.
-    java.util.Map<String, TaskInit.SharedRef> shared = new java.util.TreeMap<>();
+    Map<String, TaskInit.SharedRef> shared = new TreeMap<>();
     Ctx copy = t.ctx(s, copyPath(s));
     share(t, s, c, shared, flags, CloneFlags.CLONE_FILES, s.objects.filesStruct(), copy.in("copy_files"));
     share(t, s, c, shared, flags, CloneFlags.CLONE_FS, s.objects.fsStruct(), copy.in("copy_fs"));
@@ -151,23 +156,23 @@ public final class Fork {
     share(t, s, c, shared, flags, CloneFlags.CLONE_THREAD, s.objects.signal(), copy.in("copy_signal"));
     if ((flags & CloneFlags.CLONE_SYSVSEM) != 0) {
       // copy_semundo → get_undo_list: the list is allocated now if the caller has none yet.
-      if (s.semUndo == null) dev.kmodel.ipc.Sem.getUndoList(t, s, c.id(), copy.in("copy_semundo/get_undo_list"));
+      if (s.semUndo == null) Sem.getUndoList(t, s, c.id(), copy.in("copy_semundo/get_undo_list"));
       share(t, s, c, shared, flags, CloneFlags.CLONE_SYSVSEM, s.semUndo, copy.in("copy_semundo"));
     }
     TaskInit.Group group = thread ? new TaskInit.Group(s.leaderKey, Threads.leader(t, s), s.tgid) : null;
     TaskInit init = new TaskInit(c.key(), sibling ? s.parentKey : t.key(), sibling ? s.ppid : s.tgid,
         sibling ? s.parent : t.self, thread ? s.comm : program, program,
-        java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(s.vars)),
-        java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(s.sigactions)),
+        Collections.unmodifiableMap(new TreeMap<>(s.vars)),
+        Collections.unmodifiableMap(new TreeMap<>(s.sigactions)),
         s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, s.kthread, s.cpu, copyPath(s),
-        s.hasChildSubreaper || s.isChildSubreaper, exitSignal, group, java.util.Map.copyOf(shared));
+        s.hasChildSubreaper || s.isChildSubreaper, exitSignal, group, Map.copyOf(shared));
     ActorRef<TaskCmd> child = c.ref();
     ActorRef<TaskCmd.Copied> reply = t.self.narrow();
     t.then(() -> child.tell(new TaskCmd.Start(t.nextId(), init, reply)));
   }
 
   /** With {@code flag}, the child shares {@code object}: the creator takes the child's reference now. */
-  private static void share(Task t, TaskState s, TaskCmd.Spawned c, java.util.Map<String, TaskInit.SharedRef> shared,
+  private static void share(Task t, TaskState s, TaskCmd.Spawned c, Map<String, TaskInit.SharedRef> shared,
       int flags, int flag, String object, Ctx ctx) {
     if ((flags & flag) == 0 || object == null) return;
     shared.put(Shared.typeOf(object).kernelName, new TaskInit.SharedRef(object, Shared.owner(t, s, object)));

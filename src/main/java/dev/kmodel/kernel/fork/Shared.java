@@ -6,6 +6,7 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
+import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.ledger.LedgerEntry;
@@ -14,6 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import dev.kmodel.ipc.Sem;
+import dev.kmodel.uapi.Errno;
+import java.util.LinkedHashMap;
 
 /**
  * The objects clone flags share: files_struct (CLONE_FILES, fs/file.c), fs_struct (CLONE_FS,
@@ -109,7 +113,7 @@ public final class Shared {
       case FS_STRUCT -> t.event(s, new FsReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0,
           c.holder(), at.in("free_fs_struct")))));
       case SEM_UNDO_LIST -> {
-        if (reply == null) dev.kmodel.ipc.Sem.applyUndo(t, object, at);   // else the putter applies it
+        if (reply == null) Sem.applyUndo(t, object, at);   // else the putter applies it
         t.event(s, new SemUndoReleased(c.id(), List.of(LedgerEntry.of(object, type, k, "free", 0,
             c.holder(), at.in("kfree_rcu")))));
       }
@@ -129,10 +133,10 @@ public final class Shared {
   }
 
   /** The owner applies a change to a shared table and sends it to every other holder, in order. */
-  public static void change(Task t, TaskState s, dev.kmodel.kernel.task.TaskEvent change, String object) {
+  public static void change(Task t, TaskState s, TaskEvent change, String object) {
     boolean kept = s.keptFds.containsKey(object) || s.keptSigactions.containsKey(object);
     t.event(s, kept ? new KeptTableChanged(change.cause(), object, change) : change);
-    Map<String, ActorRef<TaskCmd>> holders = s.sharers.getOrDefault(object, new java.util.LinkedHashMap<>());
+    Map<String, ActorRef<TaskCmd>> holders = s.sharers.getOrDefault(object, new LinkedHashMap<>());
     List<ActorRef<TaskCmd>> to = new ArrayList<>(holders.values());
     t.then(() -> {
       for (ActorRef<TaskCmd> h : to) h.tell(new TaskCmd.ApplyShared(t.nextId(), change));
@@ -165,7 +169,7 @@ public final class Shared {
     int fd = c.fd();
     List<String> fds = fdsOf(s, c.table());
     if (fd < 0 || fd >= fds.size() || fds.get(fd) == null) {
-      reply(t, c.replyTo(), 0, dev.kmodel.kernel.Errno.EBADF, null);
+      reply(t, c.replyTo(), 0, Errno.EBADF, null);
       return;
     }
     String file = fds.get(fd);
@@ -184,7 +188,7 @@ public final class Shared {
     return s.keptFds.getOrDefault(table, s.fds);
   }
 
-  private static void reply(Task t, ActorRef<TaskCmd> to, long ret, dev.kmodel.kernel.Errno errno, String file) {
+  private static void reply(Task t, ActorRef<TaskCmd> to, long ret, Errno errno, String file) {
     t.then(() -> to.tell(new TaskCmd.TableOpDone(t.nextId(), ret, errno, file)));
   }
 }

@@ -2,13 +2,13 @@ package dev.kmodel.kernel.kthread;
 
 import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Ctx;
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.MsgId;
-import dev.kmodel.kernel.fork.CloneFlags;
+import dev.kmodel.uapi.CloneFlags;
 import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
-import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.uapi.Sig;
 import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.RunState;
 import dev.kmodel.kernel.task.Frame;
@@ -17,7 +17,7 @@ import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
-import dev.kmodel.kernel.task.WaitStatus;
+import dev.kmodel.uapi.WaitStatus;
 import dev.kmodel.scenario.Step;
 
 import static dev.kmodel.kernel.task.PathStep.Continue.on;

@@ -16,6 +16,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import akka.actor.typed.javadsl.ActorContext;
+import dev.kmodel.kernel.Probe;
 
 /**
  * The holder of tasklist_lock, a queued reader-writer spinlock (kernel/locking/qrwlock.c): readers
@@ -35,7 +37,7 @@ public final class TasklistLock
   /** read_unlock / write_unlock. */
   public record Unlock(MsgId id, Mode mode, Ctx ctx) implements Cmd {}
 
-  public record Query(MsgId id, ActorRef<Boolean> free) implements Cmd, dev.kmodel.kernel.Probe {}
+  public record Query(MsgId id, ActorRef<Boolean> free) implements Cmd, Probe {}
 
   public record Granted(MsgId id, Mode mode) {}
 
@@ -88,7 +90,7 @@ public final class TasklistLock
     return Behaviors.setup(TasklistLock::new);
   }
 
-  private TasklistLock(akka.actor.typed.javadsl.ActorContext<Cmd> ctx) {
+  private TasklistLock(ActorContext<Cmd> ctx) {
     super("tasklist_lock", ctx);
   }
 

@@ -10,7 +10,7 @@ import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import dev.kmodel.kernel.Ctx;
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.KernelActor;
@@ -22,6 +22,9 @@ import dev.kmodel.ledger.ObjType;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import dev.kmodel.kernel.task.TaskCmd;
+import java.util.ArrayList;
+import java.util.Set;
 
 /**
  * kernel/pid.c: the pid map of the init namespace (an IDR allocated cyclically), struct pid objects
@@ -390,7 +393,7 @@ public final class PidAllocator
     int nr = findFree(s.used.keySet(), Math.max(s.cursor, pidMin), s.pidMax);
     if (nr < 0 && s.cursor > pidMin) nr = findFree(s.used.keySet(), pidMin, s.pidMax);
     if (nr < 0) return allocFailed(s, c, Errno.EAGAIN);   // idr_alloc_cyclic's -ENOSPC becomes -EAGAIN
-    List<PidNamespace> chain = new java.util.ArrayList<>();      // the task's namespace first, then its ancestors
+    List<PidNamespace> chain = new ArrayList<>();      // the task's namespace first, then its ancestors
     if (c.newNs()) ns = createNs(s, c.id(), ns);
     for (PidNamespace n = ns == 0 ? null : s.namespaces.get(ns); n != null; n = n.parent == 0 ? null : s.namespaces.get(n.parent)) {
       chain.add(n);
@@ -433,8 +436,8 @@ public final class PidAllocator
   private Effect<KEvent, State> zapPidNs(State s, ZapPidNs c) {
     PidNamespace n = s.namespaces.get(c.ns());
     if (n == null) return Effect().none();
-    List<Integer> killed = new java.util.ArrayList<>();
-    List<ActorRef<?>> refs = new java.util.ArrayList<>();
+    List<Integer> killed = new ArrayList<>();
+    List<ActorRef<?>> refs = new ArrayList<>();
     int init = s.global(c.ns(), 1);
     for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
       Entry en = e.getValue();
@@ -447,14 +450,14 @@ public final class PidAllocator
     later(() -> {
       for (ActorRef<?> r : refs) {
         @SuppressWarnings("unchecked")
-        ActorRef<dev.kmodel.kernel.task.TaskCmd> t = (ActorRef<dev.kmodel.kernel.task.TaskCmd>) r;
-        t.tell(new dev.kmodel.kernel.task.TaskCmd.Signal(send.next(), 9, c.fromPid(), ctx));
+        ActorRef<TaskCmd> t = (ActorRef<TaskCmd>) r;
+        t.tell(new TaskCmd.Signal(send.next(), 9, c.fromPid(), ctx));
       }
     });
     return commit();
   }
 
-  private static int findFree(java.util.Set<Integer> used, int from, int to) {
+  private static int findFree(Set<Integer> used, int from, int to) {
     for (int n = from; n < to; n++) {
       if (!used.contains(n)) return n;
     }
@@ -518,7 +521,7 @@ public final class PidAllocator
     int pgrp = tsk.pgid;
     if (parent.pgid == pgrp || parent.sid != tsk.sid) return Effect().none();
     if (!willBeOrphaned(s, pgrp, c.ignored())) return Effect().none();
-    List<Integer> members = new java.util.ArrayList<>();
+    List<Integer> members = new ArrayList<>();
     boolean stoppedJobs = false;
     for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
       Entry p = e.getValue();
@@ -534,8 +537,8 @@ public final class PidAllocator
       for (int sig : new int[] {1, 18}) {   // SIGHUP, then SIGCONT
         for (ActorRef<?> r : refs) {
           @SuppressWarnings("unchecked")
-          ActorRef<dev.kmodel.kernel.task.TaskCmd> t = (ActorRef<dev.kmodel.kernel.task.TaskCmd>) r;
-          t.tell(new dev.kmodel.kernel.task.TaskCmd.Signal(send.next(), sig, c.fromPid(), ctx));
+          ActorRef<TaskCmd> t = (ActorRef<TaskCmd>) r;
+          t.tell(new TaskCmd.Signal(send.next(), sig, c.fromPid(), ctx));
         }
       }
     });
@@ -544,7 +547,7 @@ public final class PidAllocator
 
   /** find_task_by_vpid, a process group (do_each_pid_task), or every process for kill(-1). */
   private Effect<KEvent, State> lookup(State s, Lookup c) {
-    List<Target> out = new java.util.ArrayList<>();
+    List<Target> out = new ArrayList<>();
     int callerNs = c.callerNs();
     // Numbers are read in the caller's namespace (find_vpid); tasks outside it are not seen.
     int wanted = c.scope() == Scope.PID || c.scope() == Scope.PGRP ? s.global(callerNs, c.pid()) : -1;

@@ -16,6 +16,8 @@ import dev.kmodel.kernel.sched.Cpu;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import akka.actor.typed.javadsl.ActorContext;
+import dev.kmodel.kernel.Probe;
 
 /**
  * Tree RCU reduced to its contract (kernel/rcu/tree.c): call_rcu queues a callback; a grace period
@@ -41,7 +43,7 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
   record GpKick(MsgId id) implements Cmd {}
 
   /** Quiescence probe (read-only): callbacks pending, grace period in progress. */
-  public record Query(MsgId id, ActorRef<Boolean> idle) implements Cmd, dev.kmodel.kernel.Probe {}
+  public record Query(MsgId id, ActorRef<Boolean> idle) implements Cmd, Probe {}
 
   /** Sent to every CPU when a grace period begins (rcu_gp_init). */
   public record GpStarted(MsgId id, long gp) {}
@@ -110,7 +112,7 @@ public final class RcuManager extends KernelActor<RcuManager.Cmd, RcuManager.Eve
 
   private final ActorRef<Cmd> self;
 
-  private RcuManager(akka.actor.typed.javadsl.ActorContext<Cmd> ctx) {
+  private RcuManager(ActorContext<Cmd> ctx) {
     super("rcu", ctx);
     this.self = ctx.getSelf();
   }

@@ -19,6 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import dev.kmodel.kernel.Probe;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One processor (kernel/sched/core.c): its runqueue, {@code current}, its virtual clock, its timers,
@@ -67,7 +70,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
   /** rcu_gp_init told this CPU a grace period began. */
   public record GpStart(RcuManager.GpStarted gp) implements Cmd {}
 
-  public record Query(MsgId id, ActorRef<CpuSummary> replyTo) implements Cmd, dev.kmodel.kernel.Probe {}
+  public record Query(MsgId id, ActorRef<CpuSummary> replyTo) implements Cmd, Probe {}
 
   /** What the quiescence probe sees. */
   public record CpuSummary(int cpu, boolean idle, long clock, int runnable, int timers, String lazyMm) {}
@@ -135,7 +138,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
   private final long ticksPerJiffy;
   private final ActorRef<TimeKeeper.Cmd> time;
   private final ActorRef<TimeKeeper.TimeReached> timeReplies;
-  private final java.util.concurrent.atomic.AtomicLong jiffies;
+  private final AtomicLong jiffies;
   private final ActorRef<RcuManager.Cmd> rcu;
   private final ActorRef<MmuCmd> mmu;
   private final ActorRef<Cmd> self;
@@ -194,7 +197,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
   private Effect<KEvent, CpuState> stepDone(CpuState s, StepDone c) {
     if (s.current == null || !s.current.key().equals(c.task())) return Effect().none();
     MsgId cause = c.id();
-    if (c.how() != Yield.DEAD && !java.util.Objects.equals(c.mm(), s.current.mm())) {
+    if (c.how() != Yield.DEAD && !Objects.equals(c.mm(), s.current.mm())) {
       emit(s, new CurrentMm(cause, c.mm()));
     }
     long before = s.clock;

@@ -1,8 +1,9 @@
 package dev.kmodel.kernel.signal;
 
+import dev.kmodel.uapi.Sig;
 import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Ctx;
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Exit;
 import dev.kmodel.kernel.pid.PidAllocator;
@@ -23,6 +24,9 @@ import dev.kmodel.kernel.task.ChildInfo;
 import java.util.List;
 
 import static dev.kmodel.kernel.task.PathStep.Continue.on;
+import dev.kmodel.kernel.exit.Threads;
+import dev.kmodel.kernel.fork.Shared;
+import dev.kmodel.kernel.sched.Cpu;
 
 /**
  * kernel/signal.c, as much as the lifecycle needs: kill, sigaction, send_signal's ignore check,
@@ -65,15 +69,15 @@ public final class Signals {
     SigAction a = new SigAction(st.str("handler", "SIG_DFL"), flags.contains("SA_NOCLDWAIT"),
         flags.contains("SA_NOCLDSTOP"));
     String sighand = s.objects.sighand();
-    if (dev.kmodel.kernel.fork.Shared.tableShared(s, sighand)) {
+    if (Shared.tableShared(s, sighand)) {
       if (!s.counts(sighand)) {
         // CLONE_SIGHAND: the table is changed under its siglock, by the actor that counts it.
         t.enter(s, cause, new Frame.Signalling(At.SIGACTION_SHARED, sig));
-        var owner = dev.kmodel.kernel.fork.Shared.owner(t, s, sighand);
+        var owner = Shared.owner(t, s, sighand);
         t.then(() -> owner.tell(new TaskCmd.SetSigaction(t.nextId(), sighand, sig, a, t.self)));
         return;
       }
-      dev.kmodel.kernel.fork.Shared.change(t, s, new SigactionSet(cause, sig, a), sighand);
+      Shared.change(t, s, new SigactionSet(cause, sig, a), sighand);
     } else {
       t.event(s, new SigactionSet(cause, sig, a));
     }
@@ -198,7 +202,7 @@ public final class Signals {
     switch (d) {
       case "fatal" -> {
         t.event(s, new GroupExitSet(c.id(), sig, "signal " + Sig.name(sig)));
-        dev.kmodel.kernel.exit.Threads.zapOtherThreads(t, s, c.id(), sig, "", ctx);
+        Threads.zapOtherThreads(t, s, c.id(), sig, "", ctx);
       }
       case "stop", "continue" -> {
         if (leaderAlive) receiveOwn(t, s, c);
@@ -245,14 +249,14 @@ public final class Signals {
         // stops; a stopped sleep goes on after SIGCONT with the time it had left (restart_block).
         var cpu = t.cpu(s.cpu);
         String k = t.key();
-        t.then(() -> cpu.tell(new dev.kmodel.kernel.sched.Cpu.WakeSleeper(t.nextId(), k)));
+        t.then(() -> cpu.tell(new Cpu.WakeSleeper(t.nextId(), k)));
       } else if (s.stopped && c.sig() == Sig.SIGKILL) {
         t.wakeStopped(s, c.id());                  // SIGKILL wakes a stopped task, which then dies
       } else if (s.at(Frame.Syscall.USER_WORK) && s.state != RunState.SLEEPING) {
         // Computing on its CPU: the CPU interrupts the computation so the signal is taken now.
         var cpu = t.cpu(s.cpu);
         String k = t.key();
-        t.then(() -> cpu.tell(new dev.kmodel.kernel.sched.Cpu.SignalPending(t.nextId(), k)));
+        t.then(() -> cpu.tell(new Cpu.SignalPending(t.nextId(), k)));
       } else {
         // wait4 sleeps interruptibly (any signal with an action wakes it); wait_for_vfork_done is
         // TASK_KILLABLE: only a fatal signal.
@@ -340,7 +344,7 @@ public final class Signals {
     SigAction a = s.sigaction(Sig.SIGCHLD);
     if (!a.ignored() && !a.noCldStop()) received(t, s, c.id(), Sig.SIGCHLD, child.pid());
     t.wake(s, c.id(), "__wake_up_parent", Wait.At.SLEEP);
-    dev.kmodel.kernel.exit.Threads.wakeGroupWaiters(t, s);
+    Threads.wakeGroupWaiters(t, s);
   }
 
   /** has_stopped_jobs reads this through the pid hash. */
@@ -405,7 +409,7 @@ public final class Signals {
         t.then(() -> leader.tell(new TaskCmd.ThreadStopped(t.nextId(), k, sig)));
       }
       stoppedFlag(t, s, true);
-      t.yieldCpu(s, dev.kmodel.kernel.sched.Cpu.Yield.BLOCK, 0);
+      t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
       return true;
     }
     return false;

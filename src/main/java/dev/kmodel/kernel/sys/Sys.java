@@ -1,7 +1,7 @@
 package dev.kmodel.kernel.sys;
 
 import akka.actor.typed.ActorRef;
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.task.ExitState;
@@ -19,6 +19,9 @@ import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.scenario.Step;
 
 import static dev.kmodel.kernel.task.PathStep.Continue.on;
+import dev.kmodel.kernel.exit.Threads;
+import dev.kmodel.uapi.CloneFlags;
+import java.util.List;
 
 /** kernel/sys.c: process groups and sessions (setpgid, setsid). */
 public final class Sys {
@@ -70,7 +73,7 @@ public final class Sys {
     ActorRef<TaskCmd> targetRef;
     int targetPid;
     if (self) {
-      targetRef = dev.kmodel.kernel.exit.Threads.leader(t, s);
+      targetRef = Threads.leader(t, s);
       targetPid = s.tgid;
     } else {
       ChildInfo child = s.children.values().stream().filter(c -> c.vpid() == pid && c.exitState() != ExitState.DEAD)
@@ -129,7 +132,7 @@ public final class Sys {
       PgidSet set = new PgidSet(c.id(), c.pgid(), s.sid);
       t.event(s, set);
       notifyParent(t, s);
-      java.util.List<ActorRef<TaskCmd>> threads = s.threads.values().stream().map(x -> x.ref()).toList();
+      List<ActorRef<TaskCmd>> threads = s.threads.values().stream().map(x -> x.ref()).toList();
       t.then(() -> {
         for (ActorRef<TaskCmd> th : threads) th.tell(new TaskCmd.ApplyShared(t.nextId(), set));
       });
@@ -209,8 +212,8 @@ public final class Sys {
    * this version does not model.
    */
   public static void unshare(Task t, TaskState s, MsgId cause, Step st) {
-    int flags = dev.kmodel.kernel.fork.CloneFlags.of(st.list("flags"));
-    if (flags != dev.kmodel.kernel.fork.CloneFlags.CLONE_NEWPID || s.childNs >= 0) {
+    int flags = CloneFlags.of(st.list("flags"));
+    if (flags != CloneFlags.CLONE_NEWPID || s.childNs >= 0) {
       t.ret(s, cause, 0, Errno.EINVAL, null);
       return;
     }

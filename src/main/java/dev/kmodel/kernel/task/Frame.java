@@ -2,16 +2,23 @@ package dev.kmodel.kernel.task;
 
 import akka.actor.typed.ActorRef;
 import dev.kmodel.fs.Exec;
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.exit.Exit;
 import dev.kmodel.kernel.exit.Release;
 import dev.kmodel.kernel.exit.Wait;
-import dev.kmodel.kernel.fork.CloneFlags;
+import dev.kmodel.uapi.CloneFlags;
 import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.signal.Signals;
 import dev.kmodel.kernel.sys.Sys;
 import java.util.List;
+import dev.kmodel.fs.FileSyscalls;
+import dev.kmodel.fs.FileTable;
+import dev.kmodel.ipc.Sem;
+import dev.kmodel.ipc.SysvIpc;
+import dev.kmodel.kernel.pid.PidAllocator;
+import dev.kmodel.mm.MmSyscalls;
+import dev.kmodel.mm.MmuCmd;
 
 /**
  * The locals of the kernel path a task is in, one record per path: what the kernel keeps on the
@@ -218,17 +225,17 @@ public sealed interface Frame {
   /** Where a system call of {@link Calling} waits. */
   enum Syscall implements PathStep {
     /** mmap / a page fault: the MMU's answer. */
-    MM_CALL(PathStep.Continue.on(dev.kmodel.mm.MmuCmd.MmReply.class, dev.kmodel.mm.MmSyscalls::done)),
+    MM_CALL(PathStep.Continue.on(MmuCmd.MmReply.class, MmSyscalls::done)),
     /** semop, semctl, shmget: the SysV IPC actor's answer. */
-    IPC_CALL(PathStep.Continue.on(dev.kmodel.ipc.SysvIpc.Reply.class, dev.kmodel.ipc.Sem::done)),
+    IPC_CALL(PathStep.Continue.on(SysvIpc.Reply.class, Sem::done)),
     /** open / close: the file table's answer. */
-    FILE_CALL(PathStep.Continue.on(dev.kmodel.fs.FileTable.Files.class, dev.kmodel.fs.FileSyscalls::done)),
+    FILE_CALL(PathStep.Continue.on(FileTable.Files.class, FileSyscalls::done)),
     /** fd_install / close in an fd table another task counts: its owner's answer. */
-    FILE_SHARED(PathStep.Continue.on(TaskCmd.TableOpDone.class, dev.kmodel.fs.FileSyscalls::tableOpDone)),
+    FILE_SHARED(PathStep.Continue.on(TaskCmd.TableOpDone.class, FileSyscalls::tableOpDone)),
     /** sysctl kernel.pid_max: the pid allocator's answer. */
-    SYSCTL(PathStep.Continue.on(dev.kmodel.kernel.pid.PidAllocator.PidReply.class, Sys::sysctlDone)),
+    SYSCTL(PathStep.Continue.on(PidAllocator.PidReply.class, Sys::sysctlDone)),
     /** unshare(CLONE_NEWPID): the new namespace. */
-    UNSHARE(PathStep.Continue.on(dev.kmodel.kernel.pid.PidAllocator.PidReply.class, Sys::unshareDone)),
+    UNSHARE(PathStep.Continue.on(PidAllocator.PidReply.class, Sys::unshareDone)),
     /** nanosleep, or user-mode work the CPU runs: over when the task runs again. */
     USER_WORK(PathStep.Continue.on(TaskCmd.RunStep.class, Interpreter::userWorkDone));
 

@@ -1,6 +1,8 @@
 package dev.kmodel.kernel.task;
 
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Siginfo;
+import dev.kmodel.uapi.WaitStatus;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.task.TaskEvent.Looped;

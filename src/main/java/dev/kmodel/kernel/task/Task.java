@@ -1,5 +1,7 @@
 package dev.kmodel.kernel.task;
 
+import dev.kmodel.uapi.Siginfo;
+import dev.kmodel.uapi.WaitStatus;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
@@ -11,7 +13,7 @@ import dev.kmodel.fs.FileSyscalls;
 import dev.kmodel.fs.FileTable;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.Env;
-import dev.kmodel.kernel.Errno;
+import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.KernelCmd;
@@ -29,7 +31,7 @@ import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuCallback;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
-import dev.kmodel.kernel.signal.Sig;
+import dev.kmodel.uapi.Sig;
 import dev.kmodel.kernel.signal.Signals;
 import dev.kmodel.kernel.sys.Sys;
 import dev.kmodel.kernel.task.TaskCmd.*;
@@ -41,6 +43,7 @@ import dev.kmodel.scenario.Step;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import dev.kmodel.ipc.SysvIpc;
 
 /**
  * One task_struct and its kernel context. It runs its program one step at a time while it holds a
@@ -58,7 +61,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   public final ActorRef<TasklistLock.Granted> grants;
   public final ActorRef<FileTable.Files> fileReplies;
   public final ActorRef<RcuCallback> rcuCallbacks;
-  public final ActorRef<dev.kmodel.ipc.SysvIpc.Reply> ipcReplies;
+  public final ActorRef<SysvIpc.Reply> ipcReplies;
   private final String key;
   private final SplittableRandom rng;
 
@@ -77,7 +80,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     this.grants = ctx.messageAdapter(TasklistLock.Granted.class, FromLock::new);
     this.fileReplies = ctx.messageAdapter(FileTable.Files.class, FromFiles::new);
     this.rcuCallbacks = ctx.messageAdapter(RcuCallback.class, FromRcu::new);
-    this.ipcReplies = ctx.messageAdapter(dev.kmodel.ipc.SysvIpc.Reply.class, FromIpc::new);
+    this.ipcReplies = ctx.messageAdapter(SysvIpc.Reply.class, FromIpc::new);
     // One seeded generator per actor (design §2): derived from the scenario seed and the task's identity.
     this.rng = new SplittableRandom(env.scenario().seed() * 0x9E3779B97F4A7C15L ^ key.hashCode());
   }

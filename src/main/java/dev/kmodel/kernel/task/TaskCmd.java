@@ -9,6 +9,9 @@ import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuCallback;
 import dev.kmodel.mm.MmuCmd;
 import java.util.List;
+import dev.kmodel.ipc.SysvIpc;
+import dev.kmodel.kernel.Probe;
+import dev.kmodel.uapi.Errno;
 
 /** Messages a task receives: from its CPU, from other tasks, and replies from the subsystems. */
 public sealed interface TaskCmd {
@@ -218,7 +221,7 @@ public sealed interface TaskCmd {
   record ApplyShared(MsgId id, TaskEvent change) implements TaskCmd {}
 
   /** The owner's answer to a table operation: a return value, an errno, or the file closed. */
-  record TableOpDone(MsgId id, long ret, dev.kmodel.kernel.Errno errno, String file) implements TaskCmd {}
+  record TableOpDone(MsgId id, long ret, Errno errno, String file) implements TaskCmd {}
 
 
   // ---- kernel threads (kernel/kthread.c) -----------------------------------------------------
@@ -227,13 +230,13 @@ public sealed interface TaskCmd {
   record KthreadCreate(MsgId id, String program, ActorRef<TaskCmd> requester, Ctx ctx) implements TaskCmd {}
 
   /** complete(&create->done): the new kernel thread's pid, or an errno. */
-  record KthreadCreated(MsgId id, long pid, dev.kmodel.kernel.Errno errno) implements TaskCmd {}
+  record KthreadCreated(MsgId id, long pid, Errno errno) implements TaskCmd {}
 
   /** kthread_stop: set KTHREAD_SHOULD_STOP, wake the thread, wait for it to exit. */
   record KthreadStop(MsgId id, ActorRef<TaskCmd> stopper, Ctx ctx) implements TaskCmd {}
 
   /** The kernel thread exited (kthread->exited): its result, or an errno (not a kernel thread). */
-  record KthreadStopped(MsgId id, long result, dev.kmodel.kernel.Errno errno) implements TaskCmd {}
+  record KthreadStopped(MsgId id, long result, Errno errno) implements TaskCmd {}
 
   // ---- execve in a thread group: de_thread (fs/exec.c) ---------------------------------------
 
@@ -241,7 +244,7 @@ public sealed interface TaskCmd {
   record DeThread(MsgId id, String key, ActorRef<TaskCmd> replyTo, Ctx ctx) implements TaskCmd {}
 
   /** The group is down to the exec'ing thread (and, if it is not the leader, a zombie leader to take over from). */
-  record DeThreadDone(MsgId id, dev.kmodel.kernel.Errno errno, Takeover takeover) implements TaskCmd {}
+  record DeThreadDone(MsgId id, Errno errno, Takeover takeover) implements TaskCmd {}
 
   /** What a non-leader exec'ing thread takes from its zombie leader: the pid, the parent, the exit signal. */
   record Takeover(String leaderKey, ActorRef<TaskCmd> leader, int tgid, String pidObject, String parentKey, int ppid,
@@ -271,8 +274,8 @@ public sealed interface TaskCmd {
 
   record FromRcu(RcuCallback callback) implements TaskCmd {}
 
-  record FromIpc(dev.kmodel.ipc.SysvIpc.Reply reply) implements TaskCmd {}
+  record FromIpc(SysvIpc.Reply reply) implements TaskCmd {}
 
   /** Quiescence and audit probe (read-only, never journaled). */
-  record Query(MsgId id, ActorRef<TaskSummary> replyTo) implements TaskCmd, dev.kmodel.kernel.Probe {}
+  record Query(MsgId id, ActorRef<TaskSummary> replyTo) implements TaskCmd, Probe {}
 }

@@ -1,11 +1,14 @@
 package dev.kmodel.kernel.task;
 
+import dev.kmodel.uapi.Siginfo;
+import dev.kmodel.uapi.WaitStatus;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.Ledgered;
 import java.util.List;
+import akka.actor.typed.ActorRef;
 
 /** What happened to one task, in the past tense and kernel words (design §3). */
 public sealed interface TaskEvent extends KEvent, Ledgered {
@@ -26,7 +29,7 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
 
   /** Linked into the tree under tasklist_lock: pid, address space, process group. */
   record Attached(MsgId cause, int pid, int tgid, TaskCmd.NsView ns, String pidObject, String mm, int pgid, int sid,
-      akka.actor.typed.ActorRef<TaskCmd> vforkParent) implements TaskEvent {}
+      ActorRef<TaskCmd> vforkParent) implements TaskEvent {}
 
   /** mm_release: the vfork parent was told (complete(vfork_done)). */
   record VforkReleased(MsgId cause) implements TaskEvent {}
@@ -154,7 +157,7 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
 
   /** Reparented by the exit of the old parent (reparent_leader); the report's reparent record. */
   record Reparented(MsgId cause, String fromKey, int from, String toKey, int to, String why,
-      akka.actor.typed.ActorRef<TaskCmd> toRef, String childState, int toVpid) implements TaskEvent {}
+      ActorRef<TaskCmd> toRef, String childState, int toVpid) implements TaskEvent {}
 
   record BecameZombie(MsgId cause, int status) implements TaskEvent {}
 
@@ -212,12 +215,12 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   record LeaderDelayed(MsgId cause, List<String> threads) implements TaskEvent {}
 
   /** The last thread's release_task notifies our parent now; {@code releaser} waits for the answer. */
-  record LeaderNotifying(MsgId cause, String thread, akka.actor.typed.ActorRef<TaskCmd> releaser) implements TaskEvent {}
+  record LeaderNotifying(MsgId cause, String thread, ActorRef<TaskCmd> releaser) implements TaskEvent {}
 
   // ---- shared objects ------------------------------------------------------------------------
 
   /** Another task took a reference on an object this task allocated. */
-  record SharedTaken(MsgId cause, String object, String holder, akka.actor.typed.ActorRef<TaskCmd> holderRef, int refs,
+  record SharedTaken(MsgId cause, String object, String holder, ActorRef<TaskCmd> holderRef, int refs,
       List<LedgerEntry> ledger) implements TaskEvent {}
 
   /** A reference on an object this task allocated was dropped; {@code refs} 0: the object is freed. */
@@ -227,7 +230,7 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   // ---- de_thread -----------------------------------------------------------------------------
 
   /** signal->group_exec_task: a thread of the group is in execve; the others are being killed. */
-  record GroupExecStarted(MsgId cause, String key, akka.actor.typed.ActorRef<TaskCmd> requester) implements TaskEvent {}
+  record GroupExecStarted(MsgId cause, String key, ActorRef<TaskCmd> requester) implements TaskEvent {}
 
   /** unshare_files: this task's own copy of a files_struct it shared; the old one keeps its other users. */
   record FilesUnshared(MsgId cause, String object, List<LedgerEntry> ledger) implements TaskEvent {}
@@ -236,18 +239,18 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   record PidNsUnshared(MsgId cause, int ns) implements TaskEvent {}
 
   /** Our first child in that namespace became its init (pid 1, its child reaper). */
-  record ChildNsReaperSet(MsgId cause, String key, akka.actor.typed.ActorRef<TaskCmd> ref, int pid)
+  record ChildNsReaperSet(MsgId cause, String key, ActorRef<TaskCmd> ref, int pid)
       implements TaskEvent {}
 
   /** kthreadd: a kthread_create request is queued (kthread_create_list). */
-  record KthreadRequested(MsgId cause, String program, akka.actor.typed.ActorRef<TaskCmd> requester, Ctx ctx)
+  record KthreadRequested(MsgId cause, String program, ActorRef<TaskCmd> requester, Ctx ctx)
       implements TaskEvent {}
 
   /** kthreadd took the first request off the list and creates its thread. */
   record KthreadDequeued(MsgId cause) implements TaskEvent {}
 
   /** kthread_stop: KTHREAD_SHOULD_STOP is set; {@code stopper} waits for the exit. */
-  record KthreadStopRequested(MsgId cause, akka.actor.typed.ActorRef<TaskCmd> stopper) implements TaskEvent {}
+  record KthreadStopRequested(MsgId cause, ActorRef<TaskCmd> stopper) implements TaskEvent {}
 
   /** shmget: this task created a segment (exit_shm will look at it). */
   record ShmSegmentCreated(MsgId cause, int shmid) implements TaskEvent {}
@@ -268,6 +271,6 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   record TookLeadership(MsgId cause, TaskCmd.Takeover from) implements TaskEvent {}
 
   /** exchange_tids: this old leader now has the exec'ing thread's pid and is a thread, to be released. */
-  record Demoted(MsgId cause, String leaderKey, akka.actor.typed.ActorRef<TaskCmd> leader, int tid, int vtid,
+  record Demoted(MsgId cause, String leaderKey, ActorRef<TaskCmd> leader, int tid, int vtid,
       String pidObject) implements TaskEvent {}
 }

@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import dev.kmodel.ledger.ObjType;
+import dev.kmodel.uapi.Sig;
+import java.util.Set;
 
 /**
  * struct task_struct as one Task actor owns it. Fields are changed only by {@link #apply}. The
@@ -48,7 +51,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public boolean groupExit;            // leader: SIGNAL_GROUP_EXIT (siglock)
   public int groupExitCode;            // signal->group_exit_code (a zapped thread keeps its copy)
   public boolean leaderDelayed;        // leader: EXIT_ZOMBIE, parent not told until the group is empty
-  public final java.util.Set<String> stoppedThreads = new java.util.TreeSet<>();  // exited leader: threads stopped
+  public final Set<String> stoppedThreads = new TreeSet<>();  // exited leader: threads stopped
   public boolean groupStopped;         // exited leader: SIGNAL_STOP_STOPPED for the group
   public ActorRef<TaskCmd> releaser;   // leader: the release_task waiting for our parent's answer
   public String releasedThread;
@@ -199,7 +202,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
         leaderKey = key;
       }
       for (TaskInit.SharedRef r : i.shared().values()) objOwner.put(r.object(), r.owner());
-      TaskInit.SharedRef undo = i.shared().get(dev.kmodel.ledger.ObjType.SEM_UNDO_LIST.kernelName);
+      TaskInit.SharedRef undo = i.shared().get(ObjType.SEM_UNDO_LIST.kernelName);
       if (undo != null) semUndo = undo.object();
       taskStructLive = stackLive = credLive = signalLive = true;
       if (kthread) state = RunState.SLEEPING;   // kthreadd waits for kthread_create requests
@@ -337,7 +340,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       parent = r.toRef();
       vppid = r.toVpid();
       // reparent_leader: "we don't want people slaying init" (a thread's -1 and a threaded reparent stay).
-      if (exitSignal >= 0 && !r.why().equals("thread-group")) exitSignal = dev.kmodel.kernel.signal.Sig.SIGCHLD;
+      if (exitSignal >= 0 && !r.why().equals("thread-group")) exitSignal = Sig.SIGCHLD;
     } else if (e instanceof BecameZombie z) {
       exitState = ExitState.ZOMBIE;
       exitCode = z.status();

@@ -1,5 +1,6 @@
 package dev.kmodel.kernel.task;
 
+import dev.kmodel.uapi.WaitStatus;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.kmodel.journal.JournalEntry;

@@ -1,4 +1,4 @@
-package dev.kmodel.kernel.exit;
+package dev.kmodel.uapi;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.kmodel.kernel.task;
+package dev.kmodel.uapi;
 
 /**
  * A wait status as the report shows it (contract §3, plus {@code stopped} / {@code continued}):

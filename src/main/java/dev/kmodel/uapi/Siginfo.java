@@ -1,4 +1,4 @@
-package dev.kmodel.kernel.task;
+package dev.kmodel.uapi;
 
 /**
  * The siginfo_t that waitid(2) fills: the child's pid, si_code (CLD_EXITED, CLD_KILLED, CLD_DUMPED)

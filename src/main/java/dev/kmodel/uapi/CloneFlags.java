@@ -1,6 +1,5 @@
-package dev.kmodel.kernel.fork;
+package dev.kmodel.uapi;
 
-import dev.kmodel.kernel.Errno;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,4 +1,4 @@
-package dev.kmodel.kernel.signal;
+package dev.kmodel.uapi;
 
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,4 +1,4 @@
-package dev.kmodel.kernel;
+package dev.kmodel.uapi;
 
 /** The errno values the model returns, with Linux's numbers (include/uapi/asm-generic/errno-base.h). */
 public enum Errno {
