@@ -1,10 +1,14 @@
 package dev.kmodel.journal;
 
+import akka.actor.AbstractExtensionId;
+import akka.actor.ActorSystem;
+import akka.actor.ExtendedActorSystem;
+import akka.actor.Extension;
+import akka.actor.setup.Setup;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.StepBatch;
 import dev.kmodel.replay.ReplayPlan;
@@ -17,19 +21,41 @@ import dev.kmodel.replay.ReplayPlan;
  * same monitor, so this is infrastructure, not model state shared between model actors.
  */
 public final class JournalStore {
-  private static final Map<String, JournalStore> STORES = new ConcurrentHashMap<>();
-
   private final List<JournalEntry> all = new ArrayList<>();              // guarded by this
   private final Map<String, Long> highest = new HashMap<>();             // guarded by this
   private long accepted;                                                 // guarded by this
   private volatile boolean keep = true;
 
-  public static JournalStore forSystem(String systemName) {
-    return STORES.computeIfAbsent(systemName, n -> new JournalStore());
+  /** The store of the run whose actor system this is (an extension; see {@link StoreSetup}). */
+  public static JournalStore of(ActorSystem system) {
+    return Id.INSTANCE.get(system).store;
   }
 
-  public static void release(String systemName) {
-    STORES.remove(systemName);
+  /** Passed to ActorSystem.create: the run's store (a system without one gets a fresh one). */
+  public static final class StoreSetup extends Setup {
+    final JournalStore store;
+
+    public StoreSetup(JournalStore store) {
+      this.store = store;
+    }
+  }
+
+  /** One store per actor system, held by the system itself (several runs can share a JVM). */
+  static final class Ext implements Extension {
+    final JournalStore store;
+
+    Ext(JournalStore store) {
+      this.store = store;
+    }
+  }
+
+  static final class Id extends AbstractExtensionId<Ext> {
+    static final Id INSTANCE = new Id();
+
+    @Override
+    public Ext createExtension(ExtendedActorSystem system) {
+      return new Ext(system.settings().setup().get(StoreSetup.class).map(s -> s.store).orElseGet(JournalStore::new));
+    }
   }
 
   void setKeep(boolean keep) {

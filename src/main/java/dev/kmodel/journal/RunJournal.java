@@ -22,7 +22,7 @@ public final class RunJournal extends AbstractActor {
   private final JournalStore store;
 
   public RunJournal(Config config) {
-    this.store = JournalStore.forSystem(getContext().getSystem().name());
+    this.store = JournalStore.of(getContext().getSystem());
     this.store.setKeep(!config.hasPath("store") || config.getBoolean("store"));
   }
 

@@ -53,7 +53,7 @@ public final class RunReadJournal implements ReadJournal, CurrentEventsByPersist
     private final RunReadJournal javadsl;
 
     public Provider(ExtendedActorSystem system, Config config) {
-      this.javadsl = new RunReadJournal(JournalStore.forSystem(system.name()));
+      this.javadsl = new RunReadJournal(JournalStore.of(system));
     }
 
     @Override

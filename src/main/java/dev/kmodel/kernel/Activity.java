@@ -3,29 +3,18 @@ package dev.kmodel.kernel;
 import akka.persistence.typed.javadsl.CommandHandler;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Termination detection for one run (instrumentation, not model state): the number of model messages
  * sent and not yet fully handled, including journal writes whose follow-up sends have not run yet.
  * The run is quiescent when this is zero and every CPU is idle. Read-only probes are not counted.
+ * One per run, in its {@link RunContext}.
  */
 public final class Activity {
-  private static final Map<String, Activity> RUNS = new ConcurrentHashMap<>();
-
   private final AtomicLong inFlight = new AtomicLong();
   private final AtomicLong handled = new AtomicLong();
   private final List<String> deadLetters = new ArrayList<>();   // guarded by this
-
-  public static Activity of(String systemName) {
-    return RUNS.computeIfAbsent(systemName, n -> new Activity());
-  }
-
-  public static void release(String systemName) {
-    RUNS.remove(systemName);
-  }
 
   public void sent() {
     inFlight.incrementAndGet();

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.persistence.typed.javadsl.EffectBuilder;
-import dev.kmodel.replay.ReplayPlan;
 
 /**
  * An event-sourced model actor whose command handlers decide step by step: each {@link #emit} applies
@@ -34,13 +33,14 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
   protected final Send send;
 
   private final boolean recover;
-  private final ReplayPlan plan;   // a re-run's receive order, or null
+  private final ReceiveGate plan;   // a re-run's receive order, or null
 
   protected KernelActor(String persistenceId, ActorContext<?> ctx) {
     super(PersistenceId.ofUniqueId(persistenceId));
-    this.send = new Send(persistenceId, Activity.of(ctx.getSystem().name()));
+    RunContext run = RunContext.of(ctx.getSystem());
+    this.send = new Send(persistenceId, run.activity());
     this.recover = ctx.getSystem().settings().config().getBoolean("kmodel.recover");
-    this.plan = ReplayPlan.forSystem(ctx.getSystem().name());
+    this.plan = run.gate();
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.kmodel.replay;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kmodel.journal.JournalFile;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.ReceiveGate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -10,15 +11,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What a re-run follows: for each actor, the messages it handled in the recorded order, and the
  * events it journaled. An actor's gate (in KernelActor) holds back a message that is due later; the
  * run journal compares every event with the recorded one and keeps the first difference.
  */
-public final class ReplayPlan {
-  private static final Map<String, ReplayPlan> PLANS = new ConcurrentHashMap<>();
+public final class ReplayPlan implements ReceiveGate {
 
   /** One actor's recorded receive order and events; touched by that actor (gate) and the journal (check). */
   static final class Actor {
@@ -55,24 +54,12 @@ public final class ReplayPlan {
     return p;
   }
 
-  public void install(String systemName) {
-    PLANS.put(systemName, this);
-  }
-
-  public static void release(String systemName) {
-    PLANS.remove(systemName);
-  }
-
-  /** The plan a re-run of this actor system follows, or null in a live run. */
-  public static ReplayPlan forSystem(String systemName) {
-    return PLANS.get(systemName);
-  }
-
   /**
    * The gate: may {@code actor} handle message {@code id} now? Yes if it is the next one it handled in
    * the recording; a message the recording never had (the run already diverged) goes through so
    * that the difference shows. A message handled now is taken off the order.
    */
+  @Override
   public boolean admit(String actor, MsgId id) {
     if (id == null || id.equals(MsgId.NONE)) return true;
     Actor a = actors.get(actor);

@@ -11,7 +11,10 @@ import akka.actor.typed.Props;
 import akka.actor.typed.eventstream.EventStream;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.kmodel.journal.JournalEntry;
+import akka.actor.BootstrapSetup;
+import akka.actor.setup.ActorSystemSetup;
 import dev.kmodel.kernel.Activity;
+import dev.kmodel.kernel.RunContext;
 import dev.kmodel.kernel.Probe;
 import java.lang.reflect.RecordComponent;
 import dev.kmodel.journal.JournalStore;
@@ -100,13 +103,13 @@ public final class Machine {
       this.name = "kmodel-" + RUNS.incrementAndGet();
       this.cfg = config.withValue("kmodel.journal.store", ConfigValueFactory.fromAnyRef(keepJournal));
       this.plan = plan;
-      this.store = JournalStore.forSystem(name);
-      if (plan != null) {
-        plan.install(name);
-        store.compareWith(plan);
-      }
-      this.activity = Activity.of(name);
-      this.system = ActorSystem.create(Kernel.create(sc, cfg), name, cfg);
+      // The run's journal store and context travel in its actor system (extensions built from these setups).
+      this.store = new JournalStore();
+      if (plan != null) store.compareWith(plan);
+      RunContext run = new RunContext(plan);
+      this.activity = run.activity();
+      this.system = ActorSystem.create(Kernel.create(sc, cfg), name, ActorSystemSetup.create(BootstrapSetup.create(cfg))
+          .withSetup(new RunContext.RunSetup(run)).withSetup(new JournalStore.StoreSetup(store)));
       ActorRef<AllDeadLetters> listener = system.systemActorOf(Behaviors.receiveMessage((AllDeadLetters d) -> {
         if (isModelMessage(d.message())) {
           activity.deadLetter(d.message().getClass().getSimpleName() + " to " + d.recipient().path().name());
@@ -172,10 +175,6 @@ public final class Machine {
       } catch (Exception ignored) {
         // the system is going away either way
       }
-      JournalStore.release(name);
-      Activity.release(name);
-      ReplayPlan.release(name);
-      TimeKeeper.release(name);
     }
   }
 

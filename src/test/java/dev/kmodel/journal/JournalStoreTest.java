@@ -14,8 +14,8 @@ class JournalStoreTest {
 
   @Test
   void batchesGetOneOrdinalPerEventAndReplayAsOneEntry() {
-    JournalStore store = JournalStore.forSystem("journal-store-test");
-    try {
+    JournalStore store = new JournalStore();
+    {
       MsgId m = new MsgId("a", 1);
       store.append("a", 1, new E(m, 1));
       store.append("b", 1, new E(m, 2));
@@ -35,8 +35,6 @@ class JournalStoreTest {
       assertEquals(List.of(new E(m, 3), new E(m, 4)), b.events());
       assertEquals(1, store.eventsOf("a", 2, 2, 10).size());
       assertEquals(1, store.eventsOf("a", 1, 2, 1).size(), "max is honoured");
-    } finally {
-      JournalStore.release("journal-store-test");
     }
   }
 }

@@ -10,6 +10,7 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.RunContext;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.time.TimeKeeper;
@@ -156,7 +157,7 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
     this.ticksPerJiffy = Math.max(1, ticksPerJiffy);
     this.time = time;
     this.timeReplies = ctx.messageAdapter(TimeKeeper.TimeReached.class, Tick::new);
-    this.jiffies = TimeKeeper.jiffies(ctx.getSystem().name());
+    this.jiffies = RunContext.of(ctx.getSystem()).jiffies();
     this.rcu = rcu;
     this.mmu = mmu;
     this.self = ctx.getSelf();

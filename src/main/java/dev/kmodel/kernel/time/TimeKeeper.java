@@ -10,6 +10,7 @@ import dev.kmodel.kernel.Activity;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.RunContext;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,17 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * on every CPU, and before a computation of 20 ends elsewhere — the order Linux would give.
  */
 public final class TimeKeeper extends KernelActor<TimeKeeper.Cmd, TimeKeeper.Event, TimeKeeper.State> {
-  private static final Map<String, AtomicLong> JIFFIES = new ConcurrentHashMap<>();
-
-  /** The current time of one run's machine (read like jiffies: no lock; it moves only at quiescence). */
-  public static AtomicLong jiffies(String systemName) {
-    return JIFFIES.computeIfAbsent(systemName, n -> new AtomicLong());
-  }
-
-  public static void release(String systemName) {
-    JIFFIES.remove(systemName);
-  }
-
   public sealed interface Cmd {}
 
   /** A CPU needs the clock to reach {@code at} (-1: it needs nothing). */
@@ -85,7 +75,7 @@ public final class TimeKeeper extends KernelActor<TimeKeeper.Cmd, TimeKeeper.Eve
 
   private TimeKeeper(ActorContext<Cmd> ctx) {
     super("time", ctx);
-    this.jiffies = jiffies(ctx.getSystem().name());
+    this.jiffies = RunContext.of(ctx.getSystem()).jiffies();
     this.activity = send.activity();
     ActorRef<Cmd> self = ctx.getSelf();
     activity.onQuiet(() -> {
