@@ -37,6 +37,7 @@ public final class Fork {
     String call = switch (s.op) {
       case "vfork" -> "__x64_sys_vfork";
       case "clone", "thread" -> "__x64_sys_clone";
+      case "clone3" -> "__x64_sys_clone3";
       case "create_kthread" -> "kthreadd/create_kthread/kernel_thread";
       default -> "__x64_sys_fork";
     };
@@ -50,13 +51,19 @@ public final class Fork {
    * flags and exit signal): copy_process checks the flags, then starts with a task_struct.
    */
   public static void kernelClone(Task t, TaskState s, MsgId cause, Step st) {
+    boolean clone3 = st.op().equals("clone3");
+    long flags3 = clone3 ? CloneFlags.clone3Flags(st.list("flags")) : 0;
+    long exitSignal3 = clone3 ? clone3ExitSignal(t, s, st) : 0;
     int flags = switch (st.op()) {
       case "vfork" -> CloneFlags.CLONE_VFORK | CloneFlags.CLONE_VM;
       case "clone" -> CloneFlags.of(st.list("flags"));
+      case "clone3" -> (int) flags3;     // CLONE_CLEAR_SIGHAND (bit 32) is read again by spawned
       case "thread" -> CloneFlags.THREAD;
       default -> 0;
     };
-    Errno bad = CloneFlags.check(flags, s.vpid == 1);   // SIGNAL_UNKILLABLE: the init of its namespace
+    // clone3: copy_clone_args_from_user and clone3_args_valid first, then kernel_clone's copy_process.
+    Errno bad = clone3 ? CloneFlags.clone3ArgsValid(flags3, exitSignal3) : null;
+    if (bad == null) bad = CloneFlags.check(flags, s.vpid == 1);   // SIGNAL_UNKILLABLE: the init of its namespace
     // copy_process: a thread must be in the namespace its creator's children go to.
     if (bad == null && (flags & CloneFlags.CLONE_THREAD) != 0 && s.childNs >= 0 && s.childNs != s.nsId) {
       bad = Errno.EINVAL;
@@ -66,8 +73,27 @@ public final class Fork {
       return;
     }
     String es = st.str("exit-signal", "SIGCHLD");
-    int exitSignal = st.op().equals("clone") ? (es.equals("none") ? 0 : Sig.parse(es)) : Sig.SIGCHLD;
+    int exitSignal = clone3 ? (int) exitSignal3
+        : st.op().equals("clone") ? (es.equals("none") ? 0 : Sig.parse(es)) : Sig.SIGCHLD;
     clone(t, s, cause, flags, exitSignal, st.str("run", ""));
+  }
+
+  /**
+   * struct clone_args.exit_signal as a scenario writes it: a signal name, a number, "$var", or none; 0
+   * when absent (the structure is zeroed: no signal to the parent, a "clone" child for wait).
+   */
+  private static long clone3ExitSignal(Task t, TaskState s, Step st) {
+    Object v = st.args().get("exit-signal");
+    if (v == null || "none".equals(v)) return 0;
+    if (v instanceof String name && !name.startsWith("$")) return Sig.parse(name);
+    return t.resolveOr(s, st, "exit-signal", 0);
+  }
+
+  /** clone3's CLONE_CLEAR_SIGHAND (copy_sighand → flush_signal_handlers(p, 0)) for the step in progress. */
+  private static boolean clearSighand(Task t, TaskState s) {
+    Step st = t.currentStep(s);
+    return s.op.equals("clone3") && st != null && st.op().equals("clone3")
+        && (CloneFlags.clone3Flags(st.list("flags")) & CloneFlags.CLONE_CLEAR_SIGHAND) != 0;
   }
 
   /** copy_process with checked flags: the child runs {@code program} (kernel_clone, or kthreadd's kernel_thread). */
@@ -109,12 +135,26 @@ public final class Fork {
     TaskInit init = new TaskInit(c.key(), sibling ? s.parentKey : t.key(), sibling ? s.ppid : s.tgid,
         sibling ? s.parent : t.self, thread ? s.comm : program, program,
         java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(s.vars)),
-        java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(s.sigactions)),
+        java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(clearSighand(t, s)
+            ? flushSignalHandlers(s.sigactions) : s.sigactions)),
         s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, s.kthread, s.cpu, copyPath(s),
-        s.hasChildSubreaper || s.isChildSubreaper, exitSignal, group, java.util.Map.copyOf(shared));
+        s.hasChildSubreaper || s.isChildSubreaper, exitSignal, group, java.util.Map.copyOf(shared),
+        s.rlimitCore, s.rlimitCoreMax);
     ActorRef<TaskCmd> child = c.ref();
     ActorRef<TaskCmd.Copied> reply = t.self.narrow();
     t.then(() -> child.tell(new TaskCmd.Start(t.nextId(), init, reply)));
+  }
+
+  /**
+   * flush_signal_handlers(p, 0) (kernel/signal.c): every handler but SIG_IGN back to SIG_DFL, and
+   * every sa_flags cleared (SA_NOCLDWAIT, SA_NOCLDSTOP too).
+   */
+  private static java.util.Map<Integer, dev.kmodel.kernel.task.SigAction> flushSignalHandlers(
+      java.util.Map<Integer, dev.kmodel.kernel.task.SigAction> actions) {
+    java.util.Map<Integer, dev.kmodel.kernel.task.SigAction> m = new java.util.TreeMap<>();
+    actions.forEach((sig, a) -> m.put(sig, new dev.kmodel.kernel.task.SigAction(
+        a.ignored() ? a.handler() : "SIG_DFL", false, false)));
+    return m;
   }
 
   /** With {@code flag}, the child shares {@code object}: the creator takes the child's reference now. */

@@ -483,7 +483,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     Step st = steps.get(s.pc);
     event(s, new SyscallEntered(cause, st.index(), st.op()));
     switch (st.op()) {
-      case "fork", "vfork", "clone", "thread" -> Fork.kernelClone(this, s, cause, st);
+      case "fork", "vfork", "clone", "clone3", "thread" -> Fork.kernelClone(this, s, cause, st);
       case "exec" -> dev.kmodel.fs.Exec.execve(this, s, cause, st);
       case "exit" -> Exit.doExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)));
       case "exit_group" -> Threads.doGroupExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)),
@@ -495,6 +495,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "setpgid" -> Sys.setpgid(this, s, cause, st);
       case "setsid" -> Sys.setsid(this, s, cause);
       case "prctl" -> Sys.prctl(this, s, cause, st);
+      case "setrlimit" -> Sys.setrlimit(this, s, cause, st);
       case "kthread_run" -> Kthread.kthreadRun(this, s, cause, st);
       case "kthread_stop" -> Kthread.kthreadStop(this, s, cause, st);
       case "unshare" -> Sys.unshare(this, s, cause, st);
