@@ -69,6 +69,27 @@ class CoredumpTest {
   }
 
   @Test
+  void aThreadsSetrlimitIsTheWholeProcesss() throws Exception {
+    // signal->rlim is shared: a thread raises RLIMIT_CORE; the process, killed through its leader, dumps.
+    Report t = Runs.text("""
+        programs {
+          main = [
+            { op = fork, run = proc, save = p }
+            { op = sleep, ticks = 5 }
+            { op = kill, pid = "$p", sig = SIGSEGV }
+            { op = wait4, pid = "$p", save = st }
+          ]
+          proc = [ { op = thread, run = raiser }, { op = sleep, ticks = 1000 } ]
+          raiser = [ { op = setrlimit, resource = RLIMIT_CORE, value = unlimited }, { op = sleep, ticks = 1000 } ]
+        }
+        boot = [ main ]
+        """);
+    assertEquals("completed", t.outcome(), () -> t.violations().toString());
+    assertNull(call(t, "proc", "setrlimit", 0).errno(), "a thread keeps its creator's comm");
+    assertEquals(0x80 | 11, call(t, "main", "wait4", 0).status().raw());
+  }
+
+  @Test
   void setrlimitChecks() {
     assertEquals("EINVAL", reap(23).errno(), "soft above hard");
     assertNull(reap(24).errno(), "the hard limit lowered to 4096");
