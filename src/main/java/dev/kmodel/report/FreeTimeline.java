@@ -49,6 +49,13 @@ public final class FreeTimeline {
     out.add("finish_task_switch()   (the CPU switches away from the dead task)");
     out.add(rule);
     stage(out, mine, l -> l.path().contains("finish_task_switch"), "  ");
+    Report.RcuCallbackRow putTask = queued(r, mine, "task_struct", "delayed_put_task_struct");
+    if (putTask != null) {
+      out.add(putTask.pid() == 0
+          ? "  │     put_task_struct_rcu_user: rcu_users 1 → 0, call_rcu(delayed_put_task_struct)   seq "
+              + putTask.seq() + ", CPU " + putTask.cpu()
+          : "  │     put_task_struct_rcu_user: rcu_users 2 → 1 (release_task drops the last)");
+    }
     out.add("");
     if (reap != null) {
       out.add("PARENT CALLS wait4()   pid " + reap.pid() + " \"" + reap.comm() + "\"   seq " + reap.start() + "–"
@@ -59,7 +66,7 @@ public final class FreeTimeline {
       out.add("RELEASED WITHOUT wait4()");
       out.add(rule);
     }
-    stage(out, mine, l -> l.path().contains("/release_task/"), "  release_task()");
+    releaseTask(out, pid, mine, queued(r, mine, "pid", "delayed_put_pid"), putTask);
     out.add("");
     List<LedgerRow> rcuTask = mine.stream().filter(l -> l.path().contains("delayed_put_task_struct")).toList();
     if (!rcuTask.isEmpty()) {
@@ -145,6 +152,37 @@ public final class FreeTimeline {
     }
     out.add(rule);
     return out;
+  }
+
+  /**
+   * release_task (kernel/exit.c) in mainline's order: under write_lock(tasklist_lock) __exit_signal
+   * (__unhash_process, __exit_sighand → __cleanup_sighand); then free_pids, release_thread (an
+   * architecture hook, empty by default since v6.1) and put_task_struct_rcu_user, whose last
+   * rcu_users reference queues call_rcu(delayed_put_task_struct).
+   */
+  private static void releaseTask(List<String> out, int pid, List<LedgerRow> mine, Report.RcuCallbackRow putPid,
+      Report.RcuCallbackRow putTask) {
+    out.add("  release_task()");
+    out.add("  ├── __exit_signal → __unhash_process (detach_pid), __exit_sighand → __cleanup_sighand");
+    stage(out, mine, l -> l.path().contains("/release_task/__exit_signal"), "");
+    out.add("  ├── free_pids → free_pid: pid " + pid + " can be allocated again"
+        + (putPid == null ? "" : "; call_rcu(delayed_put_pid)   seq " + putPid.seq() + ", CPU " + putPid.cpu()));
+    out.add("  ├── release_thread()   an architecture hook, empty on x86-64 (__weak in kernel/exit.c)");
+    if (putTask != null && putTask.pid() != 0) {
+      out.add("  └── put_task_struct_rcu_user: rcu_users 1 → 0, call_rcu(delayed_put_task_struct)   seq "
+          + putTask.seq() + ", CPU " + putTask.cpu());
+    } else {
+      out.add("  └── put_task_struct_rcu_user: rcu_users 2 → 1 (finish_task_switch "
+          + (putTask == null ? "drops the last)" : "dropped the last, and queued call_rcu(delayed_put_task_struct))"));
+    }
+  }
+
+  /** The call_rcu of {@code function} for this task's object of {@code type}, or null. */
+  private static Report.RcuCallbackRow queued(Report r, List<LedgerRow> mine, String type, String function) {
+    String object = mine.stream().filter(l -> l.type().equals(type) && l.event().equals("alloc"))
+        .map(LedgerRow::object).reduce((a, b) -> b).orElse(null);
+    return object == null ? null : r.rcuCallbacks().stream()
+        .filter(c -> c.function().equals(function) && c.object().equals(object)).reduce((a, b) -> b).orElse(null);
   }
 
   private static String heldLazily(Report r, String mm) {

@@ -5,10 +5,10 @@ import java.util.TreeMap;
 
 /** Signal numbers of x86 Linux (arch/x86/include/uapi/asm/signal.h) and their names. */
 public final class Sig {
-  public static final int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGABRT = 6, SIGKILL = 9,
-      SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15,
+  public static final int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7,
+      SIGFPE = 8, SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15,
       SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23,
-      SIGWINCH = 28;
+      SIGXCPU = 24, SIGXFSZ = 25, SIGWINCH = 28, SIGSYS = 31;
   public static final int NSIG = 64;
 
   private static final Map<String, Integer> BY_NAME = new TreeMap<>();
@@ -17,7 +17,11 @@ public final class Sig {
     BY_NAME.put("SIGHUP", SIGHUP);
     BY_NAME.put("SIGINT", SIGINT);
     BY_NAME.put("SIGQUIT", SIGQUIT);
+    BY_NAME.put("SIGILL", SIGILL);
+    BY_NAME.put("SIGTRAP", SIGTRAP);
     BY_NAME.put("SIGABRT", SIGABRT);
+    BY_NAME.put("SIGBUS", SIGBUS);
+    BY_NAME.put("SIGFPE", SIGFPE);
     BY_NAME.put("SIGKILL", SIGKILL);
     BY_NAME.put("SIGUSR1", SIGUSR1);
     BY_NAME.put("SIGSEGV", SIGSEGV);
@@ -32,7 +36,10 @@ public final class Sig {
     BY_NAME.put("SIGTTIN", SIGTTIN);
     BY_NAME.put("SIGTTOU", SIGTTOU);
     BY_NAME.put("SIGURG", SIGURG);
+    BY_NAME.put("SIGXCPU", SIGXCPU);
+    BY_NAME.put("SIGXFSZ", SIGXFSZ);
     BY_NAME.put("SIGWINCH", SIGWINCH);
+    BY_NAME.put("SIGSYS", SIGSYS);
   }
 
   private Sig() {}

@@ -150,13 +150,33 @@ public final class Reparent {
     t.then(() -> reply.tell(new TaskCmd.Adopted(t.nextId(), autoreap)));
   }
 
+  /**
+   * forget_original_parent (kernel/exit.c), for each thread t of each child: "if (t->pdeath_signal)
+   * group_send_sig_info(t->pdeath_signal, SEND_SIG_NOINFO, t, PIDTYPE_TGID)" — to t's whole process,
+   * from the exiting father, whichever the new parent is (a thread of the father's own group too: the
+   * "parent" is the thread that created the child).
+   */
+  private static void pdeathSignal(Task t, TaskState s, TaskCmd.Reparented c, int father) {
+    if (s.pdeathSignal == 0) return;
+    int sig = s.pdeathSignal;
+    ActorRef<TaskCmd> process = Threads.leader(t, s);
+    Ctx at = c.ctx();
+    String path = at.path().endsWith("/reparent_leader")
+        ? at.path().substring(0, at.path().length() - "/reparent_leader".length()) : at.path();
+    Ctx ctx = new Ctx(at.task(), at.pid(), at.cpu(), path).in("group_send_sig_info");
+    int fromNs = c.reaperNs();     // the father's namespace (SEND_SIG_NOINFO: si_pid of current)
+    t.then(() -> process.tell(new TaskCmd.Signal(t.nextId(), sig, father, ctx, fromNs, false)));
+  }
+
   /** reparent_leader, on the child: its real_parent is now the reaper. */
   public static void reparented(Task t, TaskState s, TaskCmd.Reparented c) {
     String state = s.exitState == ExitState.NONE ? (s.pfExiting ? "exiting" : "alive") : s.exitState.toString();
     // getppid: the new parent's number if it is in our pid namespace, else 0.
     int toVpid = c.reaperNs() == s.nsId ? c.reaperVtgid() : 0;
+    int father = s.ppid;
     t.event(s, new Reparented(c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent(), state,
         toVpid));
+    pdeathSignal(t, s, c, father);
     // for_each_thread(p, t): every thread of the child's group gets the new real_parent.
     if (s.isLeader() && !s.threads.isEmpty()) {
       List<ActorRef<TaskCmd>> threads = s.threads.values().stream().map(ThreadInfo::ref).toList();

@@ -16,6 +16,7 @@ import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.signal.Signals;
 import dev.kmodel.kernel.task.Frame;
+import dev.kmodel.kernel.task.Interpreter;
 import dev.kmodel.kernel.task.PathStep;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
@@ -37,6 +38,7 @@ import dev.kmodel.ipc.Sem;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
+import dev.kmodel.kernel.task.SigAction;
 
 /**
  * kernel/fork.c: kernel_clone → copy_process → wake_up_new_task, for fork = clone(SIGCHLD). The
@@ -48,6 +50,7 @@ public final class Fork {
     String call = switch (s.op) {
       case "vfork" -> "__x64_sys_vfork";
       case "clone", "thread" -> "__x64_sys_clone";
+      case "clone3" -> "__x64_sys_clone3";
       case "create_kthread" -> "kthreadd/create_kthread/kernel_thread";
       default -> "__x64_sys_fork";
     };
@@ -93,9 +96,13 @@ public final class Fork {
    * flags and exit signal): copy_process checks the flags, then starts with a task_struct.
    */
   public static void kernelClone(Task t, TaskState s, MsgId cause, Step st) {
+    boolean clone3 = st.op().equals("clone3");
+    long flags3 = clone3 ? CloneFlags.clone3Flags(st.list("flags")) : 0;
+    long exitSignal3 = clone3 ? clone3ExitSignal(t, s, st) : 0;
     int flags = switch (st.op()) {
       case "vfork" -> CloneFlags.CLONE_VFORK | CloneFlags.CLONE_VM;
       case "clone" -> CloneFlags.of(st.list("flags"));
+      case "clone3" -> (int) flags3;     // CLONE_CLEAR_SIGHAND (bit 32) is read again by spawned
       case "thread" -> CloneFlags.THREAD;
       default -> 0;
     };
@@ -113,7 +120,10 @@ public final class Fork {
       }
       exitSignal = arg;
     }
-    Errno bad = CloneFlags.check(flags, s.vpid == 1);   // SIGNAL_UNKILLABLE: the init of its namespace
+    if (clone3) exitSignal = (int) exitSignal3;
+    // clone3: copy_clone_args_from_user and clone3_args_valid first, then kernel_clone's copy_process.
+    Errno bad = clone3 ? CloneFlags.clone3ArgsValid(flags3, exitSignal3) : null;
+    if (bad == null) bad = CloneFlags.check(flags, s.vpid == 1);   // SIGNAL_UNKILLABLE: the init of its namespace
     // copy_process: a thread must be in the namespace its creator's children go to.
     if (bad == null && (flags & CloneFlags.CLONE_THREAD) != 0 && s.childNs >= 0 && s.childNs != s.nsId) {
       bad = Errno.EINVAL;
@@ -123,6 +133,24 @@ public final class Fork {
       return;
     }
     clone(t, s, cause, flags, exitSignal, st.str("run", ""), null);
+  }
+
+  /**
+   * struct clone_args.exit_signal as a scenario writes it: a signal name, a number, "$var", or none; 0
+   * when absent (the structure is zeroed: no signal to the parent, a "clone" child for wait).
+   */
+  private static long clone3ExitSignal(Task t, TaskState s, Step st) {
+    Object v = st.args().get("exit-signal");
+    if (v == null || "none".equals(v)) return 0;
+    if (v instanceof String name && !name.startsWith("$")) return Sig.parse(name);
+    return t.resolveOr(s, st, "exit-signal", 0);
+  }
+
+  /** clone3's CLONE_CLEAR_SIGHAND (copy_sighand → flush_signal_handlers(p, 0)) for the step in progress. */
+  private static boolean clearSighand(Task t, TaskState s) {
+    Step st = Interpreter.currentStep(t, s);
+    return s.op.equals("clone3") && st != null && st.op().equals("clone3")
+        && (CloneFlags.clone3Flags(st.list("flags")) & CloneFlags.CLONE_CLEAR_SIGHAND) != 0;
   }
 
   /** copy_process with checked flags: the child runs {@code program} (kernel_clone, or kthreadd's kernel_thread). */
@@ -163,12 +191,26 @@ public final class Fork {
     TaskInit init = new TaskInit(c.key(), sibling ? s.parentKey : t.key(), sibling ? s.ppid : s.tgid,
         sibling ? s.parent : t.self, thread ? s.comm : program, program,
         Collections.unmodifiableMap(new TreeMap<>(s.vars)),
-        Collections.unmodifiableMap(new TreeMap<>(s.sigactions)),
+        Collections.unmodifiableMap(new TreeMap<>(clearSighand(t, s) ? flushSignalHandlers(s.sigactions)
+            : s.sigactions)),
         s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, s.kthread, s.cpu, copyPath(s),
-        s.hasChildSubreaper || s.isChildSubreaper, exitSignal, group, Map.copyOf(shared));
+        s.hasChildSubreaper || s.isChildSubreaper, exitSignal, group, Map.copyOf(shared),
+        s.rlimitCore, s.rlimitCoreMax);
     ActorRef<TaskCmd> child = c.ref();
     ActorRef<TaskCmd.Copied> reply = t.self.narrow();
     t.then(() -> child.tell(new TaskCmd.Start(t.nextId(), init, reply)));
+  }
+
+  /**
+   * flush_signal_handlers(p, 0) (kernel/signal.c): every handler but SIG_IGN back to SIG_DFL, and
+   * every sa_flags cleared (SA_NOCLDWAIT, SA_NOCLDSTOP too).
+   */
+  private static Map<Integer, SigAction> flushSignalHandlers(
+      Map<Integer, SigAction> actions) {
+    Map<Integer, SigAction> m = new TreeMap<>();
+    actions.forEach((sig, a) -> m.put(sig, new SigAction(
+        a.ignored() ? a.handler() : "SIG_DFL", false, false)));
+    return m;
   }
 
   /** With {@code flag}, the child shares {@code object}: the creator takes the child's reference now. */

@@ -154,6 +154,15 @@ public final class Shared {
       t.event(s, new SigactionSet(cause, a.sig(), a.action()));
     } else if (c.change() instanceof PgidSet g) {
       t.event(s, new PgidSet(cause, g.pgid(), g.sid()));   // the group's pgid, shared by its threads
+    } else if (c.change() instanceof RlimitSet r) {
+      // signal->rlim, shared by the threads: a thread's setrlimit reaches the leader, which tells the rest.
+      t.event(s, new RlimitSet(cause, r.resource(), r.cur(), r.max()));
+      if (s.isLeader()) {
+        List<ActorRef<TaskCmd>> to = s.threads.values().stream().map(x -> x.ref()).toList();
+        t.then(() -> {
+          for (ActorRef<TaskCmd> th : to) th.tell(new TaskCmd.ApplyShared(t.nextId(), r));
+        });
+      }
     }
   }
 

@@ -199,7 +199,13 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
     if (s.current == null || !s.current.key().equals(c.task())) return Effect().none();
     MsgId cause = c.id();
     if (c.how() != Yield.DEAD && !Objects.equals(c.mm(), s.current.mm())) {
+      if (c.mm() == null) exitMmLazy(s, cause, s.current.mm(), c.mmHolder());
       emit(s, new CurrentMm(cause, c.mm()));
+    } else if (c.how() == Yield.DEAD && s.current.mm() != null) {
+      // The dead task went from exit_mm to do_task_dead without leaving the CPU: its active_mm is
+      // still the mm it lost, held by the reference exit_mm took (c.mm(), c.mmHolder()).
+      exitMmLazy(s, cause, c.mm(), c.mmHolder());
+      emit(s, new CurrentMm(cause, null));
     }
     long before = s.clock;
     if (c.how() != Yield.COMPUTE && c.how() != Yield.RCU_WALK) advance(s, cause, 1);   // a system call: one tick
@@ -375,23 +381,23 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
     noteQs(s, cause, "context-switch");
     Ctx fts = Ctx.cpu(id, "__schedule/context_switch");
     boolean prevDead = dead != null && prev != null;
-    String prevActive = prevDead ? dead.mm() : null;
+    // A prev without an mm (idle, a kernel thread, a task past exit_mm — a dead one too) runs on the
+    // active_mm this CPU holds lazily (s.lazyMm); a user prev on its own mm.
     if (next == null || next.mm() == null) {
-      // To idle or a kernel thread (no mm of its own): it borrows prev's mm as active_mm
-      // (mmgrab_lazy_tlb), or keeps the one already borrowed, or a dead prev's.
-      if (prevDead) {
-        if (prevActive != null) emit(s, new LazyMm(cause, prevActive, dead.mmHolder()));
-      } else if (prev != null && prev.mm() != null && s.lazyMm == null) {
+      // To idle or a kernel thread (no mm of its own): next->active_mm = prev->active_mm, with
+      // mmgrab_lazy_tlb if prev is a user task, else the lazy reference passes from prev to next.
+      if (prev != null && prev.mm() != null && s.lazyMm == null) {
         String holder = "lazy:cpu" + id;
         emit(s, new LazyMm(cause, prev.mm(), holder));
         String mm = prev.mm();
         later(() -> mmu.tell(new MmuCmd.Mmgrab(send.next(), mm, holder, fts.in("mmgrab_lazy_tlb"))));
       }
     } else if (next.mm() != null) {
-      // To a user task: the mm held lazily (rq->prev_mm) is dropped in finish_task_switch.
-      String drop = prevDead ? prevActive : s.lazyMm;
-      String holder = prevDead ? dead.mmHolder() : s.lazyHolder;
-      if (!prevDead && s.lazyMm != null) emit(s, new LazyMm(cause, null, null));
+      // To a user task from one without an mm: rq->prev_mm = prev->active_mm, dropped in
+      // finish_task_switch (mmdrop_lazy_tlb).
+      String drop = s.lazyMm;
+      String holder = s.lazyHolder;
+      if (s.lazyMm != null) emit(s, new LazyMm(cause, null, null));
       if (drop != null) {
         later(() -> mmu.tell(new MmuCmd.Mmdrop(send.next(), drop, holder,
             Ctx.cpu(id, "__schedule/finish_task_switch/mmdrop_lazy_tlb"))));
@@ -407,6 +413,15 @@ public final class Cpu extends KernelActor<Cpu.Cmd, Cpu.Event, CpuState> {
       });
     }
     if (next != null) runCurrent(s);
+  }
+
+  /**
+   * exit_mm (kernel/exit.c) left the current task without an mm: its active_mm is the old mm, held by
+   * the lazy reference exit_mm took (mmgrab_lazy_tlb). From now on it is this CPU's lazy active_mm,
+   * which context_switch hands on (to idle or a kernel thread) or drops (finish_task_switch).
+   */
+  private void exitMmLazy(CpuState s, MsgId cause, String mm, String holder) {
+    if (mm != null) emit(s, new LazyMm(cause, mm, holder));
   }
 
   /** Lets the current task take its next step, or resumes its preempted computation. */

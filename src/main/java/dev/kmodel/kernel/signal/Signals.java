@@ -201,8 +201,11 @@ public final class Signals {
     boolean leaderAlive = !s.pfExiting && s.exitState == ExitState.NONE;
     switch (d) {
       case "fatal" -> {
-        t.event(s, new GroupExitSet(c.id(), sig, "signal " + Sig.name(sig)));
-        Threads.zapOtherThreads(t, s, c.id(), sig, "", ctx);
+        // A core-dumping signal: do_coredump's coredump_wait zaps the other threads; the group's code
+        // carries 0x80 if the core was written (coredump_finish).
+        int code = Coredump.doCoredump(t, s, c.id(), sig);
+        t.event(s, new GroupExitSet(c.id(), code, "signal " + Sig.name(sig)));
+        Threads.zapOtherThreads(t, s, c.id(), code, "", ctx);
       }
       case "stop", "continue" -> {
         if (leaderAlive) receiveOwn(t, s, c);
@@ -392,7 +395,8 @@ public final class Signals {
     if (fatal != 0) {
       t.event(s, new SignalsDelivered(cause, List.of(fatal)));
       if (s.step < 0 || s.op.isEmpty()) t.event(s, new SyscallEntered(cause, -1, "signal"));
-      Exit.doExit(t, s, cause, fatal);   // WIFSIGNALED, WTERMSIG = sig
+      // WIFSIGNALED, WTERMSIG = sig; WCOREDUMP if do_coredump wrote a core.
+      Exit.doExit(t, s, cause, Coredump.doCoredump(t, s, cause, fatal));
       return true;
     }
     if (stop != 0) {

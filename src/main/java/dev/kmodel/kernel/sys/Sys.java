@@ -22,6 +22,9 @@ import static dev.kmodel.kernel.task.PathStep.Continue.on;
 import dev.kmodel.kernel.exit.Threads;
 import dev.kmodel.uapi.CloneFlags;
 import java.util.List;
+import dev.kmodel.kernel.task.TaskEvent;
+import dev.kmodel.uapi.Sig;
+import java.util.Map;
 
 /** kernel/sys.c: process groups and sessions (setpgid, setsid). */
 public final class Sys {
@@ -246,7 +249,13 @@ public final class Sys {
   }
 
   /** prctl(2) options (include/uapi/linux/prctl.h). */
-  public static final int PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
+  public static final int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2,
+      PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
+
+  /** The option names a scenario may use. */
+  public static final Map<String, Integer> PRCTL_OPTIONS = Map.of(
+      "PR_SET_PDEATHSIG", PR_SET_PDEATHSIG, "PR_GET_PDEATHSIG", PR_GET_PDEATHSIG,
+      "PR_SET_CHILD_SUBREAPER", PR_SET_CHILD_SUBREAPER, "PR_GET_CHILD_SUBREAPER", PR_GET_CHILD_SUBREAPER);
 
   /**
    * prctl(2): PR_SET_CHILD_SUBREAPER marks the caller (signal->is_child_subreaper, not inherited by
@@ -254,10 +263,13 @@ public final class Sys {
    */
   public static void prctl(Task t, TaskState s, MsgId cause, Step st) {
     String option = st.str("option", "");
-    int op = option.equals("PR_SET_CHILD_SUBREAPER") ? PR_SET_CHILD_SUBREAPER
-        : option.equals("PR_GET_CHILD_SUBREAPER") ? PR_GET_CHILD_SUBREAPER : (int) t.resolveOr(s, st, "option", -1);
+    int op = PRCTL_OPTIONS.containsKey(option) ? PRCTL_OPTIONS.get(option) : (int) t.resolveOr(s, st, "option", -1);
     if (op == PR_GET_CHILD_SUBREAPER) {
       t.ret(s, cause, s.isChildSubreaper ? 1 : 0, null, null);
+      return;
+    }
+    if (op == PR_SET_PDEATHSIG || op == PR_GET_PDEATHSIG) {
+      prctlPdeathsig(t, s, cause, st, op);
       return;
     }
     if (op != PR_SET_CHILD_SUBREAPER) {
@@ -268,6 +280,68 @@ public final class Sys {
     t.event(s, new SubreaperSet(cause, on));
     if (on) propagateToChildren(t, s);   // walk_process_tree(me, propagate_has_child_subreaper)
     t.ret(s, cause, 0, null, null);
+  }
+
+  /**
+   * prctl(PR_SET_PDEATHSIG, sig) / prctl(PR_GET_PDEATHSIG, &sig) (kernel/sys.c): the signal this
+   * thread gets when the thread that created it exits (forget_original_parent sends it). EINVAL unless
+   * valid_signal (0 … _NSIG; 0 clears it). PR_GET_ stores it through its pointer and returns 0; the
+   * model returns it (so {@code save} gets it), as for PR_GET_CHILD_SUBREAPER.
+   */
+  private static void prctlPdeathsig(Task t, TaskState s, MsgId cause, Step st, int op) {
+    if (op == PR_GET_PDEATHSIG) {
+      t.ret(s, cause, s.pdeathSignal, null, null);
+      return;
+    }
+    Object v = st.args().get("value");
+    long sig = v instanceof String name && !name.startsWith("$") ? Sig.parse(name)
+        : t.resolveOr(s, st, "value", 0);
+    if (sig < 0 || sig > Sig.NSIG) {   // !valid_signal(arg2)
+      t.ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    t.event(s, new TaskEvent.PdeathSignalSet(cause, (int) sig));
+    t.ret(s, cause, 0, null, null);
+  }
+
+  /** getrlimit(2) resources (include/uapi/asm-generic/resource.h); RLIM_INFINITY is ~0UL, -1 here. */
+  public static final int RLIMIT_CORE = 4, RLIM_NLIMITS = 16;
+  public static final long RLIM_INFINITY = -1;
+
+  /**
+   * setrlimit(2) → do_prlimit (kernel/sys.c) on the caller's process (signal->rlim, shared by its
+   * threads, copied by fork): EINVAL for a resource ≥ RLIM_NLIMITS or a soft limit above the hard one
+   * (compared unsigned: RLIM_INFINITY is the largest). Raising the hard limit needs CAP_SYS_RESOURCE,
+   * which the model's tasks have (they run as root). Only RLIMIT_CORE is modelled; {@code max}
+   * defaults to the current hard limit.
+   */
+  public static void setrlimit(Task t, TaskState s, MsgId cause, Step st) {
+    long resource = t.resolveOr(s, st, "resource", RLIMIT_CORE);
+    if (st.str("resource", "").equals("RLIMIT_CORE")) resource = RLIMIT_CORE;
+    long cur = rlim(t, s, st, "value", s.rlimitCore);
+    long max = rlim(t, s, st, "max", s.rlimitCoreMax);
+    if (resource < 0 || resource >= RLIM_NLIMITS || resource != RLIMIT_CORE || Long.compareUnsigned(cur, max) > 0) {
+      t.ret(s, cause, 0, Errno.EINVAL, null);
+      return;
+    }
+    TaskEvent.RlimitSet set = new TaskEvent.RlimitSet(cause,
+        RLIMIT_CORE, cur, max);
+    t.event(s, set);
+    // One signal_struct for the process: its other threads see the new limit (the leader passes it on).
+    List<ActorRef<TaskCmd>> to = s.isLeader() ? s.threads.values().stream().map(x -> x.ref()).toList()
+        : List.of(s.leader);
+    t.then(() -> {
+      for (ActorRef<TaskCmd> th : to) th.tell(new TaskCmd.ApplyShared(t.nextId(), set));
+    });
+    t.ret(s, cause, 0, null, null);
+  }
+
+  /** A limit as a scenario writes it: a number, "$var", or RLIM_INFINITY / unlimited. */
+  private static long rlim(Task t, TaskState s, Step st, String field, long dflt) {
+    String v = st.str(field, null);
+    if (v == null) return dflt;
+    if (v.equals("RLIM_INFINITY") || v.equals("unlimited")) return RLIM_INFINITY;
+    return t.resolveOr(s, st, field, dflt);
   }
 
   /** propagate_has_child_subreaper: stops where the flag is already set (the subtree knows). */

@@ -389,7 +389,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
   /** The system call table (arch/x86/entry/syscalls/syscall_64.tbl, as far as the model goes). */
   private void syscall(TaskState s, MsgId cause, Step st) {
     switch (st.op()) {
-      case "fork", "vfork", "clone", "thread" -> Fork.kernelClone(this, s, cause, st);
+      case "fork", "vfork", "clone", "clone3", "thread" -> Fork.kernelClone(this, s, cause, st);
       case "exec" -> Exec.execve(this, s, cause, st);
       case "exit" -> Exit.doExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)));
       case "exit_group" -> Threads.doGroupExit(this, s, cause, WaitStatus.exited(resolveOr(s, st, "code", 0)),
@@ -401,6 +401,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
       case "setpgid" -> Sys.setpgid(this, s, cause, st);
       case "setsid" -> Sys.setsid(this, s, cause);
       case "prctl" -> Sys.prctl(this, s, cause, st);
+      case "setrlimit" -> Sys.setrlimit(this, s, cause, st);
       case "kthread_run" -> Kthread.kthreadRun(this, s, cause, st);
       case "kthread_stop" -> Kthread.kthreadStop(this, s, cause, st);
       case "unshare" -> Sys.unshare(this, s, cause, st);

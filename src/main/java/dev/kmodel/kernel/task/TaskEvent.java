@@ -109,6 +109,18 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
   /** propagate_has_child_subreaper: an ancestor became a subreaper. */
   record HasChildSubreaperSet(MsgId cause) implements TaskEvent {}
 
+  /** prctl(PR_SET_PDEATHSIG): task->pdeath_signal (0 clears it). */
+  record PdeathSignalSet(MsgId cause, int sig) implements TaskEvent {}
+
+  /** setrlimit / prlimit64: signal->rlim[resource] (soft {@code cur}, hard {@code max}; -1 = RLIM_INFINITY). */
+  record RlimitSet(MsgId cause, int resource, long cur, long max) implements TaskEvent {}
+
+  /**
+   * do_coredump (fs/coredump.c) for a fatal {@code sig} of sig_kernel_coredump: {@code dumped} when
+   * RLIMIT_CORE ({@code limit}, -1 = RLIM_INFINITY) is at least the ELF binfmt's min_coredump.
+   */
+  record CoreDumped(MsgId cause, int sig, long limit, boolean dumped) implements TaskEvent {}
+
   record SemUndoAllocated(MsgId cause, String object, List<LedgerEntry> ledger) implements TaskEvent {}
 
   // ---- signals ------------------------------------------------------------------------------

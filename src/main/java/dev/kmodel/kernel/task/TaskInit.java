@@ -15,12 +15,24 @@ import java.util.Map;
  * @param group    CLONE_THREAD: the group the new thread joins; null for a new thread group (process)
  * @param shared   the objects shared with the creator (CLONE_FILES, CLONE_FS, CLONE_SIGHAND,
  *                 CLONE_THREAD, CLONE_SYSVSEM), by kernel type name
+ * @param rlimitCore    copy_signal: the creator's RLIMIT_CORE soft limit (-1 = RLIM_INFINITY)
+ * @param rlimitCoreMax and hard limit
  */
 public record TaskInit(
     String key, String parentKey, int ppid, ActorRef<TaskCmd> parent, String comm, String program,
     Map<String, Long> vars, Map<Integer, SigAction> sigactions, List<String> files, int pgid, int sid,
     boolean kernelThread, int cpu, String path, boolean hasChildSubreaper, int exitSignal, Group group,
-    Map<String, SharedRef> shared) {
+    Map<String, SharedRef> shared, long rlimitCore, long rlimitCoreMax) {
+
+  /** INIT_RLIMITS (include/asm-generic/resource.h): RLIMIT_CORE = { 0, RLIM_INFINITY }. */
+  public TaskInit(
+      String key, String parentKey, int ppid, ActorRef<TaskCmd> parent, String comm, String program,
+      Map<String, Long> vars, Map<Integer, SigAction> sigactions, List<String> files, int pgid, int sid,
+      boolean kernelThread, int cpu, String path, boolean hasChildSubreaper, int exitSignal, Group group,
+      Map<String, SharedRef> shared) {
+    this(key, parentKey, ppid, parent, comm, program, vars, sigactions, files, pgid, sid, kernelThread, cpu, path,
+        hasChildSubreaper, exitSignal, group, shared, 0, -1);
+  }
 
   /** A process's first (and so far only) thread. */
   public TaskInit(

@@ -41,6 +41,9 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
   public boolean isChildSubreaper;     // signal->is_child_subreaper (prctl; not inherited)
   public boolean hasChildSubreaper;    // signal->has_child_subreaper (an ancestor is one)
   public int sid;
+  public int pdeathSignal;             // task->pdeath_signal (prctl; 0 after fork)
+  public long rlimitCore;              // signal->rlim[RLIMIT_CORE].rlim_cur: INIT_RLIMITS 0; -1 = RLIM_INFINITY
+  public long rlimitCoreMax = -1;      // .rlim_max: INIT_RLIMITS RLIM_INFINITY
 
   // ---- the thread group (signal_struct: the leader's actor keeps the list and the counters) --
   public int tgid;                     // task->tgid: the group leader's pid
@@ -193,6 +196,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       cpu = i.cpu();
       hasChildSubreaper = i.hasChildSubreaper();
       exitSignal = i.exitSignal();
+      rlimitCore = i.rlimitCore();
+      rlimitCoreMax = i.rlimitCoreMax();
       objects = c.objects();
       if (i.group() != null) {
         leaderKey = i.group().leaderKey();
@@ -297,6 +302,11 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
       isChildSubreaper = r.on();
     } else if (e instanceof HasChildSubreaperSet) {
       hasChildSubreaper = true;
+    } else if (e instanceof PdeathSignalSet x) {
+      pdeathSignal = x.sig();
+    } else if (e instanceof RlimitSet x) {
+      rlimitCore = x.cur();
+      rlimitCoreMax = x.max();
     } else if (e instanceof SemUndoAllocated s) {
       semUndo = s.object();
     } else if (e instanceof SignalReceived s) {
