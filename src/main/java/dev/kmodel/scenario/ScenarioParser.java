@@ -1,5 +1,6 @@
 package dev.kmodel.scenario;
 
+import dev.kmodel.uapi.Prctl;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import dev.kmodel.uapi.CloneFlags;
-import dev.kmodel.kernel.sys.Sys;
 
 /** Reads a HOCON scenario (contract §2) and checks it; every problem names the file and line. */
 public final class ScenarioParser {
@@ -331,7 +331,7 @@ public final class ScenarioParser {
       }
       case "prctl" -> {
         String opt = String.valueOf(args.getOrDefault("option", ""));
-        if (!Sys.PRCTL_OPTIONS.containsKey(opt) && !(args.get("option") instanceof Number)) {
+        if (!Prctl.OPTIONS.containsKey(opt) && !(args.get("option") instanceof Number)) {
           throw bad(o.get("option") == null ? o : o.get("option"),
               "prctl option must be PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, "
               + "PR_GET_PDEATHSIG or a number, got '" + opt + "'");

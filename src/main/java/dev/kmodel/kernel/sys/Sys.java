@@ -2,6 +2,7 @@ package dev.kmodel.kernel.sys;
 
 import akka.actor.typed.ActorRef;
 import dev.kmodel.uapi.Errno;
+import dev.kmodel.uapi.Prctl;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.task.ExitState;
@@ -248,31 +249,22 @@ public final class Sys {
     t.ret(s, r.id(), 0, r.errno(), null);
   }
 
-  /** prctl(2) options (include/uapi/linux/prctl.h). */
-  public static final int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2,
-      PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
-
-  /** The option names a scenario may use. */
-  public static final Map<String, Integer> PRCTL_OPTIONS = Map.of(
-      "PR_SET_PDEATHSIG", PR_SET_PDEATHSIG, "PR_GET_PDEATHSIG", PR_GET_PDEATHSIG,
-      "PR_SET_CHILD_SUBREAPER", PR_SET_CHILD_SUBREAPER, "PR_GET_CHILD_SUBREAPER", PR_GET_CHILD_SUBREAPER);
-
   /**
-   * prctl(2): PR_SET_CHILD_SUBREAPER marks the caller (signal->is_child_subreaper, not inherited by
+   * prctl(2): Prctl.PR_SET_CHILD_SUBREAPER marks the caller (signal->is_child_subreaper, not inherited by
    * fork) and tells its descendants that a subreaper exists above them; PR_GET_ returns the flag.
    */
   public static void prctl(Task t, TaskState s, MsgId cause, Step st) {
     String option = st.str("option", "");
-    int op = PRCTL_OPTIONS.containsKey(option) ? PRCTL_OPTIONS.get(option) : (int) t.resolveOr(s, st, "option", -1);
-    if (op == PR_GET_CHILD_SUBREAPER) {
+    int op = Prctl.OPTIONS.containsKey(option) ? Prctl.OPTIONS.get(option) : (int) t.resolveOr(s, st, "option", -1);
+    if (op == Prctl.PR_GET_CHILD_SUBREAPER) {
       t.ret(s, cause, s.isChildSubreaper ? 1 : 0, null, null);
       return;
     }
-    if (op == PR_SET_PDEATHSIG || op == PR_GET_PDEATHSIG) {
+    if (op == Prctl.PR_SET_PDEATHSIG || op == Prctl.PR_GET_PDEATHSIG) {
       prctlPdeathsig(t, s, cause, st, op);
       return;
     }
-    if (op != PR_SET_CHILD_SUBREAPER) {
+    if (op != Prctl.PR_SET_CHILD_SUBREAPER) {
       t.ret(s, cause, 0, Errno.EINVAL, null);
       return;
     }
@@ -283,13 +275,13 @@ public final class Sys {
   }
 
   /**
-   * prctl(PR_SET_PDEATHSIG, sig) / prctl(PR_GET_PDEATHSIG, &sig) (kernel/sys.c): the signal this
+   * prctl(Prctl.PR_SET_PDEATHSIG, sig) / prctl(Prctl.PR_GET_PDEATHSIG, &sig) (kernel/sys.c): the signal this
    * thread gets when the thread that created it exits (forget_original_parent sends it). EINVAL unless
    * valid_signal (0 … _NSIG; 0 clears it). PR_GET_ stores it through its pointer and returns 0; the
-   * model returns it (so {@code save} gets it), as for PR_GET_CHILD_SUBREAPER.
+   * model returns it (so {@code save} gets it), as for Prctl.PR_GET_CHILD_SUBREAPER.
    */
   private static void prctlPdeathsig(Task t, TaskState s, MsgId cause, Step st, int op) {
-    if (op == PR_GET_PDEATHSIG) {
+    if (op == Prctl.PR_GET_PDEATHSIG) {
       t.ret(s, cause, s.pdeathSignal, null, null);
       return;
     }
@@ -304,28 +296,24 @@ public final class Sys {
     t.ret(s, cause, 0, null, null);
   }
 
-  /** getrlimit(2) resources (include/uapi/asm-generic/resource.h); RLIM_INFINITY is ~0UL, -1 here. */
-  public static final int RLIMIT_CORE = 4, RLIM_NLIMITS = 16;
-  public static final long RLIM_INFINITY = -1;
-
   /**
    * setrlimit(2) → do_prlimit (kernel/sys.c) on the caller's process (signal->rlim, shared by its
-   * threads, copied by fork): EINVAL for a resource ≥ RLIM_NLIMITS or a soft limit above the hard one
-   * (compared unsigned: RLIM_INFINITY is the largest). Raising the hard limit needs CAP_SYS_RESOURCE,
-   * which the model's tasks have (they run as root). Only RLIMIT_CORE is modelled; {@code max}
+   * threads, copied by fork): EINVAL for a resource ≥ Prctl.RLIM_NLIMITS or a soft limit above the hard one
+   * (compared unsigned: Prctl.RLIM_INFINITY is the largest). Raising the hard limit needs CAP_SYS_RESOURCE,
+   * which the model's tasks have (they run as root). Only Prctl.RLIMIT_CORE is modelled; {@code max}
    * defaults to the current hard limit.
    */
   public static void setrlimit(Task t, TaskState s, MsgId cause, Step st) {
-    long resource = t.resolveOr(s, st, "resource", RLIMIT_CORE);
-    if (st.str("resource", "").equals("RLIMIT_CORE")) resource = RLIMIT_CORE;
+    long resource = t.resolveOr(s, st, "resource", Prctl.RLIMIT_CORE);
+    if (st.str("resource", "").equals("Prctl.RLIMIT_CORE")) resource = Prctl.RLIMIT_CORE;
     long cur = rlim(t, s, st, "value", s.rlimitCore);
     long max = rlim(t, s, st, "max", s.rlimitCoreMax);
-    if (resource < 0 || resource >= RLIM_NLIMITS || resource != RLIMIT_CORE || Long.compareUnsigned(cur, max) > 0) {
+    if (resource < 0 || resource >= Prctl.RLIM_NLIMITS || resource != Prctl.RLIMIT_CORE || Long.compareUnsigned(cur, max) > 0) {
       t.ret(s, cause, 0, Errno.EINVAL, null);
       return;
     }
     TaskEvent.RlimitSet set = new TaskEvent.RlimitSet(cause,
-        RLIMIT_CORE, cur, max);
+        Prctl.RLIMIT_CORE, cur, max);
     t.event(s, set);
     // One signal_struct for the process: its other threads see the new limit (the leader passes it on).
     List<ActorRef<TaskCmd>> to = s.isLeader() ? s.threads.values().stream().map(x -> x.ref()).toList()
@@ -336,11 +324,11 @@ public final class Sys {
     t.ret(s, cause, 0, null, null);
   }
 
-  /** A limit as a scenario writes it: a number, "$var", or RLIM_INFINITY / unlimited. */
+  /** A limit as a scenario writes it: a number, "$var", or Prctl.RLIM_INFINITY / unlimited. */
   private static long rlim(Task t, TaskState s, Step st, String field, long dflt) {
     String v = st.str(field, null);
     if (v == null) return dflt;
-    if (v.equals("RLIM_INFINITY") || v.equals("unlimited")) return RLIM_INFINITY;
+    if (v.equals("Prctl.RLIM_INFINITY") || v.equals("unlimited")) return Prctl.RLIM_INFINITY;
     return t.resolveOr(s, st, field, dflt);
   }
 

@@ -38,7 +38,7 @@ class FoldTest {
       assertEquals(t.pid(), s.pid, t.key());
       assertEquals(t.ppid(), s.ppid, t.key());
       assertEquals(t.comm(), s.comm, t.key());
-      assertEquals(t.state(), s.state, t.key() + " state");
+      assertEquals(t.state(), s.state.toString(), t.key() + " state");
     }
     TaskState child = folded.get(r.tasks().stream().filter(t -> t.comm().equals("child")).findFirst()
         .orElseThrow().key());
