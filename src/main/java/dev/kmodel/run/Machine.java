@@ -120,6 +120,11 @@ public final class Machine {
       this.env = ask(system, r -> new KernelCmd.GetEnv(r));
     }
 
+    /** The machine's actors (to talk to the model from outside, as a test does). */
+    public Env env() {
+      return env;
+    }
+
     public Activity activity() {
       return activity;
     }
