@@ -1,0 +1,93 @@
+package dev.kmodel;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.persistence.query.EventEnvelope;
+import akka.persistence.query.PersistenceQuery;
+import akka.persistence.query.Sequence;
+import akka.stream.javadsl.Sink;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.kmodel.journal.JournalStore;
+import dev.kmodel.journal.RunReadJournal;
+import dev.kmodel.kernel.Activity;
+import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.time.TimeKeeper;
+import dev.kmodel.run.Machine;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Test helpers for testing one model actor alone with Akka's ActorTestKit: a kit configured as a run
+ * is (the run journal plugin, recovery off), the run's per-system registries released at shutdown,
+ * and the events an actor journaled read back through the run's read journal.
+ */
+public final class ActorTests {
+  private ActorTests() {}
+
+  /** Generous: the build machine has two cores and other builds run beside it. */
+  public static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  /** How long "nothing else arrives" is checked, always after a barrier that makes it exact. */
+  public static final Duration NOTHING = Duration.ofMillis(100);
+
+  /** A test kit whose actor system is configured like a run's (Machine.config()). */
+  public static ActorTestKit kit(String name) {
+    dev.kmodel.log.LogbackWithoutMdc.install();
+    org.slf4j.LoggerFactory.getILoggerFactory();   // before Akka's threads log (as Machine.start does)
+    Config testkit = ConfigFactory.parseString(
+        "akka.actor.testkit.typed.single-expect-default = 10s\n"
+            + "akka.actor.testkit.typed.default-timeout = 10s\n"
+            + "akka.actor.testkit.typed.system-shutdown-default = 20s\n");
+    return ActorTestKit.create(name, testkit.withFallback(Machine.config()));
+  }
+
+  /** Shuts the kit down and forgets what the run registries kept for its system. */
+  public static void shutdown(ActorTestKit kit) {
+    String name = kit.system().name();
+    kit.shutdownTestKit();
+    JournalStore.release(name);
+    Activity.release(name);
+    TimeKeeper.release(name);
+  }
+
+  /** How many events the system's journal has accepted so far (a mark to read events after). */
+  public static long mark(ActorTestKit kit) {
+    return JournalStore.forSystem(kit.system().name()).accepted();
+  }
+
+  /**
+   * The events {@code persistenceId} journaled after {@code mark}, in order, read through the run's
+   * Akka Persistence Query read journal ({@link RunReadJournal}).
+   */
+  public static List<Object> events(ActorTestKit kit, String persistenceId, long mark) {
+    RunReadJournal rj = PersistenceQuery.get(kit.system())
+        .getReadJournalFor(RunReadJournal.class, RunReadJournal.IDENTIFIER);
+    try {
+      List<EventEnvelope> all = rj.currentEventsByPersistenceId(persistenceId, 0, Long.MAX_VALUE)
+          .runWith(Sink.seq(), kit.system()).toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return all.stream().filter(e -> ((Sequence) e.offset()).value() > mark).map(EventEnvelope::event).toList();
+    } catch (Exception e) {
+      throw new AssertionError("the read journal did not answer: " + e, e);
+    }
+  }
+
+  /** The events of type {@code type} that {@code persistenceId} journaled after {@code mark}. */
+  public static <T> List<T> events(ActorTestKit kit, String persistenceId, long mark, Class<T> type) {
+    return events(kit, persistenceId, mark).stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  /** Message ids for what a test sends, as if from one model actor. */
+  public static final class Ids {
+    private final String from;
+    private long n;
+
+    public Ids(String from) {
+      this.from = from;
+    }
+
+    public synchronized MsgId next() {
+      return new MsgId(from, ++n);
+    }
+  }
+}
