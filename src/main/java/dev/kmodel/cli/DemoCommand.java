@@ -16,26 +16,32 @@ import picocli.CommandLine.Command;
 @Command(name = "demo", description = "Run the built-in fork/exit/wait4 lifecycle and show what is freed when.")
 public final class DemoCommand implements Callable<Integer> {
 
-  public static Scenario scenario() throws IOException, ScenarioException {
-    try (InputStream in = DemoCommand.class.getResourceAsStream("/dev/kmodel/demo.conf")) {
-      return ScenarioParser.parseString("demo.conf", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    public static Scenario scenario() throws IOException, ScenarioException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream("/dev/kmodel/demo.conf")) {
+            return ScenarioParser.parseString("demo.conf", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
     }
-  }
 
-  @Override
-  public Integer call() throws Exception {
-    Machine.Result result = Machine.run(scenario());
-    Report r = result.report();
-    RunCommand.summary(r, System.out);
-    System.out.println();
-    int child = r.tasks().stream().filter(t -> t.comm().equals("child")).mapToInt(Report.TaskRow::pid).findFirst()
-        .orElse(-1);
-    for (String line : FreeTimeline.render(r, child)) System.out.println(line);
-    // The thread group: what its threads share, and when the last reference goes.
-    r.tasks().stream().filter(t -> t.comm().equals("threads") && t.pid() == t.tgid()).findFirst().ifPresent(g -> {
-      System.out.println();
-      for (String line : FreeTimeline.renderGroup(r, g.pid())) System.out.println(line);
-    });
-    return RunCommand.exitStatus(r);
-  }
+    @Override
+    public Integer call() throws Exception {
+        Machine.Result result = Machine.run(scenario());
+        Report r = result.report();
+        RunCommand.summary(r, System.out);
+        System.out.println();
+        int child = r.tasks().stream()
+                .filter(t -> t.comm().equals("child"))
+                .mapToInt(Report.TaskRow::pid)
+                .findFirst()
+                .orElse(-1);
+        for (String line : FreeTimeline.render(r, child)) System.out.println(line);
+        // The thread group: what its threads share, and when the last reference goes.
+        r.tasks().stream()
+                .filter(t -> t.comm().equals("threads") && t.pid() == t.tgid())
+                .findFirst()
+                .ifPresent(g -> {
+                    System.out.println();
+                    for (String line : FreeTimeline.renderGroup(r, g.pid())) System.out.println(line);
+                });
+        return RunCommand.exitStatus(r);
+    }
 }

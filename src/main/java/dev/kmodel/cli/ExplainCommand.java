@@ -10,17 +10,17 @@ import picocli.CommandLine.Parameters;
 /** {@code kmodel explain J --pid P}: one task's life from a recorded journal, and what was freed when. */
 @Command(name = "explain", description = "Show one task's life from a recorded journal: calls, objects, frees.")
 public final class ExplainCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "JOURNAL", description = "a journal written by run --journal")
-  File journal;
+    @Parameters(index = "0", paramLabel = "JOURNAL", description = "a journal written by run --journal")
+    File journal;
 
-  @Option(names = "--pid", paramLabel = "P", required = true, description = "the task (its pid in the run)")
-  int pid;
+    @Option(names = "--pid", paramLabel = "P", required = true, description = "the task (its pid in the run)")
+    int pid;
 
-  @Override
-  public Integer call() {
-    ReplayCommand.Opened o = ReplayCommand.open(journal);
-    if (o == null) return Main.BAD_INPUT;
-    for (String line : Inspect.explain(o.loaded(), o.scenario(), pid)) System.out.println(line);
-    return Main.OK;
-  }
+    @Override
+    public Integer call() {
+        ReplayCommand.Opened o = ReplayCommand.open(journal);
+        if (o == null) return Main.BAD_INPUT;
+        for (String line : Inspect.explain(o.loaded(), o.scenario(), pid)) System.out.println(line);
+        return Main.OK;
+    }
 }

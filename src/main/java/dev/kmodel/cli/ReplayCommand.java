@@ -19,74 +19,79 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "replay", description = "Inspect a recorded journal at a point (--at), or re-run it exactly (--rerun).")
 public final class ReplayCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "JOURNAL", description = "a journal written by run --journal")
-  File journal;
+    @Parameters(index = "0", paramLabel = "JOURNAL", description = "a journal written by run --journal")
+    File journal;
 
-  @Option(names = "--at", paramLabel = "SEQ", description = "the point of the run (default: its end)")
-  Long at;
+    @Option(names = "--at", paramLabel = "SEQ", description = "the point of the run (default: its end)")
+    Long at;
 
-  @Option(names = "--pid", paramLabel = "P", description = "also show this task's own state")
-  Integer pid;
+    @Option(names = "--pid", paramLabel = "P", description = "also show this task's own state")
+    Integer pid;
 
-  @Option(names = "--rerun", description = "re-execute with real actors in the recorded receive order")
-  boolean rerun;
+    @Option(names = "--rerun", description = "re-execute with real actors in the recorded receive order")
+    boolean rerun;
 
-  @Override
-  public Integer call() {
-    Opened o = open(journal);
-    if (o == null) return Main.BAD_INPUT;
-    JournalFile.Loaded l = o.loaded();
-    Scenario sc = o.scenario();
-    if (rerun) return rerun(l);
-    long n = l.events().size();
-    long seq = at == null ? n : at;
-    if (seq < 1 || seq > n) {
-      System.err.println("kmodel: --at must be between 1 and " + n + ", got " + seq);
-      return Main.BAD_INPUT;
+    @Override
+    public Integer call() {
+        Opened o = open(journal);
+        if (o == null) return Main.BAD_INPUT;
+        JournalFile.Loaded l = o.loaded();
+        Scenario sc = o.scenario();
+        if (rerun) return rerun(l);
+        long n = l.events().size();
+        long seq = at == null ? n : at;
+        if (seq < 1 || seq > n) {
+            System.err.println("kmodel: --at must be between 1 and " + n + ", got " + seq);
+            return Main.BAD_INPUT;
+        }
+        for (String line : Inspect.at(l, sc, seq, pid)) System.out.println(line);
+        return Main.OK;
     }
-    for (String line : Inspect.at(l, sc, seq, pid)) System.out.println(line);
-    return Main.OK;
-  }
 
-  /** A journal read back with its recorded scenario. */
-  record Opened(JournalFile.Loaded loaded, Scenario scenario) {}
+    /** A journal read back with its recorded scenario. */
+    record Opened(JournalFile.Loaded loaded, Scenario scenario) {}
 
-  /** Reads {@code f}; a bad journal or a scenario that no longer loads is one line on stderr (null). */
-  static Opened open(File f) {
-    try {
-      JournalFile.Loaded l = JournalFile.read(f);
-      return new Opened(l, Rerun.scenario(l.header()));
-    } catch (JournalFile.BadJournal e) {
-      System.err.println("kmodel: " + e.getMessage());
-    } catch (ScenarioException e) {
-      System.err.println("kmodel: " + f + ": the recorded scenario no longer loads: " + e.getMessage());
+    /** Reads {@code f}; a bad journal or a scenario that no longer loads is one line on stderr (null). */
+    static Opened open(File f) {
+        try {
+            JournalFile.Loaded l = JournalFile.read(f);
+            return new Opened(l, Rerun.scenario(l.header()));
+        } catch (JournalFile.BadJournal e) {
+            System.err.println("kmodel: " + e.getMessage());
+        } catch (ScenarioException e) {
+            System.err.println("kmodel: " + f + ": the recorded scenario no longer loads: " + e.getMessage());
+        }
+        return null;
     }
-    return null;
-  }
 
-  private int rerun(JournalFile.Loaded l) {
-    Rerun.Outcome o;
-    try {
-      o = Rerun.run(l);
-    } catch (ScenarioException e) {
-      System.err.println("kmodel: " + journal + ": " + e.getMessage());
-      return Main.BAD_INPUT;
+    private int rerun(JournalFile.Loaded l) {
+        Rerun.Outcome o;
+        try {
+            o = Rerun.run(l);
+        } catch (ScenarioException e) {
+            System.err.println("kmodel: " + journal + ": " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        if (o.identical()) {
+            System.out.printf(
+                    "re-run identical: %d events of %d actors, each in its recorded order (outcome %s, %d violations)%n",
+                    o.compared(),
+                    o.actors(),
+                    o.report().outcome(),
+                    o.report().violations().size());
+            return Main.OK;
+        }
+        ReplayPlan.Divergence d = o.divergence();
+        if (d == null) {
+            System.out.println("re-run did not finish (" + o.status() + "): no differing event; " + o.compared()
+                    + " of the recording's events were journaled again");
+        } else {
+            System.out.println("re-run DIVERGED at " + d.actor() + "'s event #" + (d.index() + 1));
+            System.out.println(
+                    "  recorded: " + (d.expected() == null ? "(nothing)" : d.expectedType() + " " + d.expected()));
+            System.out.println("  re-run:   "
+                    + (d.actual() == null ? "(nothing: it stopped short)" : d.actualType() + " " + d.actual()));
+        }
+        return Main.VIOLATION;
     }
-    if (o.identical()) {
-      System.out.printf("re-run identical: %d events of %d actors, each in its recorded order (outcome %s, %d violations)%n",
-          o.compared(), o.actors(), o.report().outcome(), o.report().violations().size());
-      return Main.OK;
-    }
-    ReplayPlan.Divergence d = o.divergence();
-    if (d == null) {
-      System.out.println("re-run did not finish (" + o.status() + "): no differing event; " + o.compared()
-          + " of the recording's events were journaled again");
-    } else {
-      System.out.println("re-run DIVERGED at " + d.actor() + "'s event #" + (d.index() + 1));
-      System.out.println("  recorded: " + (d.expected() == null ? "(nothing)" : d.expectedType() + " " + d.expected()));
-      System.out.println("  re-run:   " + (d.actual() == null ? "(nothing: it stopped short)" : d.actualType() + " "
-          + d.actual()));
-    }
-    return Main.VIOLATION;
-  }
 }

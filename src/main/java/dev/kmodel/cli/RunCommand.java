@@ -10,93 +10,108 @@ import dev.kmodel.scenario.ScenarioParser;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code kmodel run SCENARIO.conf}: one scenario to quiescence, a summary, the report and journal. */
 @Command(name = "run", description = "Run a scenario to quiescence and report what was freed when.")
 public final class RunCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "SCENARIO.conf", description = "the scenario (HOCON)")
-  File scenario;
+    @Parameters(index = "0", paramLabel = "SCENARIO.conf", description = "the scenario (HOCON)")
+    File scenario;
 
-  @Option(names = "--report", paramLabel = "R.json", description = "write the JSON report here")
-  File report;
+    @Option(names = "--report", paramLabel = "R.json", description = "write the JSON report here")
+    File report;
 
-  @Option(names = "--journal", paramLabel = "J", description = "write the run's journal here (JSON Lines)")
-  File journal;
+    @Option(names = "--journal", paramLabel = "J", description = "write the run's journal here (JSON Lines)")
+    File journal;
 
-  @Option(names = "--cpus", paramLabel = "N", description = "override the scenario's CPU count")
-  Integer cpus;
+    @Option(names = "--cpus", paramLabel = "N", description = "override the scenario's CPU count")
+    Integer cpus;
 
-  @Option(names = "--seed", paramLabel = "S", description = "override the scenario's seed")
-  Long seed;
+    @Option(names = "--seed", paramLabel = "S", description = "override the scenario's seed")
+    Long seed;
 
-  @Override
-  public Integer call() {
-    Scenario sc;
-    try {
-      sc = ScenarioParser.parseFile(scenario);
-    } catch (ScenarioException e) {
-      System.err.println("kmodel: " + e.getMessage());
-      return Main.BAD_INPUT;
+    @Override
+    public Integer call() {
+        Scenario sc;
+        try {
+            sc = ScenarioParser.parseFile(scenario);
+        } catch (ScenarioException e) {
+            System.err.println("kmodel: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        if (cpus != null) {
+            if (cpus < 1 || cpus > 256) {
+                System.err.println("kmodel: --cpus must be between 1 and 256, got " + cpus);
+                return Main.BAD_INPUT;
+            }
+            sc = sc.withCpus(cpus);
+        }
+        if (seed != null) sc = sc.withSeed(seed);
+        Machine.Result result = Machine.run(sc);
+        summary(result.report(), System.out);
+        try {
+            if (report != null) ReportJson.write(result.report(), report);
+            if (journal != null) {
+                String source = new String(
+                        Files.readAllBytes(scenario.toPath()),
+                        StandardCharsets.UTF_8); // (malformed bytes become U+FFFD, as the parser read them)
+                JournalFile.write(journal, sc, source, knobs(), result.journal());
+            }
+        } catch (IOException e) {
+            System.err.println("kmodel: cannot write output: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        return exitStatus(result.report());
     }
-    if (cpus != null) {
-      if (cpus < 1 || cpus > 256) {
-        System.err.println("kmodel: --cpus must be between 1 and 256, got " + cpus);
-        return Main.BAD_INPUT;
-      }
-      sc = sc.withCpus(cpus);
-    }
-    if (seed != null) sc = sc.withSeed(seed);
-    Machine.Result result = Machine.run(sc);
-    summary(result.report(), System.out);
-    try {
-      if (report != null) ReportJson.write(result.report(), report);
-      if (journal != null) {
-        String source = new String(Files.readAllBytes(scenario.toPath()),
-            StandardCharsets.UTF_8);   // (malformed bytes become U+FFFD, as the parser read them)
-        JournalFile.write(journal, sc, source, knobs(), result.journal());
-      }
-    } catch (IOException e) {
-      System.err.println("kmodel: cannot write output: " + e.getMessage());
-      return Main.BAD_INPUT;
-    }
-    return exitStatus(result.report());
-  }
 
-  /** The config knobs that shape a run, for the journal's header. */
-  static Map<String, Object> knobs() {
-    var cfg = Machine.config();
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (String k : JournalFile.KNOBS) m.put(k, cfg.getAnyRef(k));
-    return m;
-  }
-
-  static int exitStatus(Report r) {
-    return r.outcome().equals("completed") ? Main.OK : Main.VIOLATION;
-  }
-
-  /** The human summary: outcome, the tasks, the system calls, and any violations. */
-  static void summary(Report r, PrintStream out) {
-    out.printf("scenario %s  seed %d  cpus %d  outcome %s  (%d events)%n", r.scenario(), r.seed(), r.cpus(),
-        r.outcome(), r.journal().events());
-    out.println("tasks:");
-    for (Report.TaskRow t : r.tasks()) {
-      out.printf("  pid %-5d ppid %-5d %-12s %-8s%s%n", t.pid(), t.ppid(), t.comm(), t.state(),
-          t.exitCode() != null ? " exit " + t.exitCode() : t.exitSignal() != null ? " killed by " + t.exitSignal() : "");
+    /** The config knobs that shape a run, for the journal's header. */
+    static Map<String, Object> knobs() {
+        var cfg = Machine.config();
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String k : JournalFile.KNOBS) m.put(k, cfg.getAnyRef(k));
+        return m;
     }
-    long contended = r.locks().stream().filter(Report.LockRow::contended).count();
-    out.printf("system calls: %d   ledger entries: %d   grace periods: %d   tasklist_lock: %d taken, %d contended%n",
-        r.results().size(), r.ledger().size(), r.graces().size(), r.locks().size(), contended);
-    if (!r.violations().isEmpty()) {
-      out.println("violations:");
-      for (Report.ViolationRow v : r.violations()) out.printf("  [seq %d] %s: %s%n", v.seq(), v.kind(), v.detail());
+
+    static int exitStatus(Report r) {
+        return r.outcome().equals("completed") ? Main.OK : Main.VIOLATION;
     }
-  }
+
+    /** The human summary: outcome, the tasks, the system calls, and any violations. */
+    static void summary(Report r, PrintStream out) {
+        out.printf(
+                "scenario %s  seed %d  cpus %d  outcome %s  (%d events)%n",
+                r.scenario(), r.seed(), r.cpus(), r.outcome(), r.journal().events());
+        out.println("tasks:");
+        for (Report.TaskRow t : r.tasks()) {
+            out.printf(
+                    "  pid %-5d ppid %-5d %-12s %-8s%s%n",
+                    t.pid(),
+                    t.ppid(),
+                    t.comm(),
+                    t.state(),
+                    t.exitCode() != null
+                            ? " exit " + t.exitCode()
+                            : t.exitSignal() != null ? " killed by " + t.exitSignal() : "");
+        }
+        long contended = r.locks().stream().filter(Report.LockRow::contended).count();
+        out.printf(
+                "system calls: %d   ledger entries: %d   grace periods: %d   tasklist_lock: %d taken, %d contended%n",
+                r.results().size(),
+                r.ledger().size(),
+                r.graces().size(),
+                r.locks().size(),
+                contended);
+        if (!r.violations().isEmpty()) {
+            out.println("violations:");
+            for (Report.ViolationRow v : r.violations())
+                out.printf("  [seq %d] %s: %s%n", v.seq(), v.kind(), v.detail());
+        }
+    }
 }

@@ -1,35 +1,35 @@
 package dev.kmodel.fs;
 
+import static dev.kmodel.kernel.task.PathStep.Continue.on;
+
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.exit.Release;
+import dev.kmodel.kernel.exit.Threads;
 import dev.kmodel.kernel.fork.Fork;
-import dev.kmodel.kernel.pid.PidAllocator;
+import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
+import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.PathStep;
+import dev.kmodel.kernel.task.Task;
+import dev.kmodel.kernel.task.TaskCmd;
+import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskEvent.ChildAdded;
 import dev.kmodel.kernel.task.TaskEvent.ChildRemoved;
-import dev.kmodel.kernel.task.Task;
-import dev.kmodel.kernel.exit.Release;
-import dev.kmodel.kernel.exit.Threads;
-import dev.kmodel.kernel.task.ChildInfo;
-import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.Execed;
 import dev.kmodel.kernel.task.TaskEvent.FilesUnshared;
 import dev.kmodel.kernel.task.TaskEvent.Slept;
 import dev.kmodel.kernel.task.TaskEvent.TookLeadership;
 import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Step;
 import java.util.List;
-
-import static dev.kmodel.kernel.task.PathStep.Continue.on;
-import dev.kmodel.kernel.fork.Shared;
-import dev.kmodel.kernel.task.TaskEvent;
-import dev.kmodel.ledger.LedgerEntry;
-import dev.kmodel.ledger.ObjType;
 import java.util.Objects;
 
 /**
@@ -39,201 +39,216 @@ import java.util.Objects;
  * SIG_DFL; comm becomes the new program's name, which then starts at its first step.
  */
 public final class Exec {
-  private static final String PATH = "__x64_sys_execve/do_execveat_common/bprm_execve";
+    private static final String PATH = "__x64_sys_execve/do_execveat_common/bprm_execve";
 
-  private Exec() {}
+    private Exec() {}
 
-  /** Where execve waits, for which answer, and the function that goes on with it. */
-  public enum At implements PathStep {
-    /** de_thread: the group's answer, then (woken) the task runs again. */
-    DE_THREAD(on(TaskCmd.DeThreadDone.class, Exec::deThreadDone).or(TaskCmd.RunStep.class,
-        (t, s, r) -> deThreadResume(t, s, r.id()))),
-    /** de_thread: write_lock_irq(&tasklist_lock) for the leader switch. */
-    TAKEOVER_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> takeoverLocked(t, s, g.id()))),
-    /** exchange_tids: the old leader answers with its parent, read under the lock. */
-    EXCHANGE_TIDS(on(TaskCmd.Demoted.class, Exec::demoted)),
-    /** bprm_mm_init → mm_alloc: the new address space. */
-    BPRM_MM_INIT(on(MmuCmd.MmReply.class, Exec::newMm)),
-    /** exec_mmap → mmput of the old address space. */
-    EXEC_MMAP(on(MmuCmd.MmReply.class, (t, s, r) -> finish(t, s, r.id())));
+    /** Where execve waits, for which answer, and the function that goes on with it. */
+    public enum At implements PathStep {
+        /** de_thread: the group's answer, then (woken) the task runs again. */
+        DE_THREAD(on(TaskCmd.DeThreadDone.class, Exec::deThreadDone)
+                .or(TaskCmd.RunStep.class, (t, s, r) -> deThreadResume(t, s, r.id()))),
+        /** de_thread: write_lock_irq(&tasklist_lock) for the leader switch. */
+        TAKEOVER_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> takeoverLocked(t, s, g.id()))),
+        /** exchange_tids: the old leader answers with its parent, read under the lock. */
+        EXCHANGE_TIDS(on(TaskCmd.Demoted.class, Exec::demoted)),
+        /** bprm_mm_init → mm_alloc: the new address space. */
+        BPRM_MM_INIT(on(MmuCmd.MmReply.class, Exec::newMm)),
+        /** exec_mmap → mmput of the old address space. */
+        EXEC_MMAP(on(MmuCmd.MmReply.class, (t, s, r) -> finish(t, s, r.id())));
 
-    private final PathStep.Continue next;
+        private final PathStep.Continue next;
 
-    At(PathStep.Continue next) {
-      this.next = next;
+        At(PathStep.Continue next) {
+            this.next = next;
+        }
+
+        @Override
+        public PathStep.Continue next() {
+            return next;
+        }
     }
 
-    @Override
-    public PathStep.Continue next() {
-      return next;
+    private static Frame.Execing frame(TaskState s) {
+        return (Frame.Execing) s.frame;
     }
-  }
 
-  private static Frame.Execing frame(TaskState s) {
-    return (Frame.Execing) s.frame;
-  }
-
-  /** execve: in a thread group, de_thread first; then bprm_mm_init → mm_alloc for the new image. */
-  public static void execve(Task t, TaskState s, MsgId cause, Step st) {
-    String image = st.str("image", "");
-    int pages = (int) t.resolveOr(s, st, "pages", 0);
-    if (Threads.multiThreaded(s)) {
-      t.enter(s, cause, new Frame.Execing(At.DE_THREAD, image, pages, null, null));
-      Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
-      var leader = Threads.leader(t, s);
-      String k = t.key();
-      t.then(() -> leader.tell(new TaskCmd.DeThread(t.nextId(), k, t.self, ctx)));
-      // de_thread sleeps (killably) until the other threads are gone.
-      t.event(s, new Slept(cause, "de_thread"));
-      t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
-      return;
+    /** execve: in a thread group, de_thread first; then bprm_mm_init → mm_alloc for the new image. */
+    public static void execve(Task t, TaskState s, MsgId cause, Step st) {
+        String image = st.str("image", "");
+        int pages = (int) t.resolveOr(s, st, "pages", 0);
+        if (Threads.multiThreaded(s)) {
+            t.enter(s, cause, new Frame.Execing(At.DE_THREAD, image, pages, null, null));
+            Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
+            var leader = Threads.leader(t, s);
+            String k = t.key();
+            t.then(() -> leader.tell(new TaskCmd.DeThread(t.nextId(), k, t.self, ctx)));
+            // de_thread sleeps (killably) until the other threads are gone.
+            t.event(s, new Slept(cause, "de_thread"));
+            t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
+            return;
+        }
+        unshareSighand(t, s, cause);
+        unshareFiles(t, s, cause);
+        t.enter(s, cause, new Frame.Execing(At.BPRM_MM_INIT, image, pages, null, null));
+        newImage(t, s, pages);
     }
-    unshareSighand(t, s, cause);
-    unshareFiles(t, s, cause);
-    t.enter(s, cause, new Frame.Execing(At.BPRM_MM_INIT, image, pages, null, null));
-    newImage(t, s, pages);
-  }
 
-  private static void newImage(Task t, TaskState s, int pages) {
-    Ctx ctx = t.ctx(s, PATH + "/bprm_mm_init");
-    t.then(() -> t.env.mmu().tell(new MmuCmd.MmAlloc(t.nextId(), pages, ctx, t.mmReplies)));
-  }
-
-  /**
-   * de_thread's answer: EAGAIN (the group is exiting), or the group is ours alone. A thread that is
-   * not the leader first takes the leader's place: its pid (exchange_tids), its parent and exit
-   * signal (the parent's children list names this task now), and releases the old leader silently.
-   */
-  static void deThreadDone(Task t, TaskState s, TaskCmd.DeThreadDone c) {
-    t.enter(s, c.id(), frame(s).deThread(c));
-    t.wake(s, c.id(), "de_thread", At.DE_THREAD);
-  }
-
-  /** Back on a CPU in de_thread: the answer came, or (woken by a signal that did not kill) sleep on. */
-  static void deThreadResume(Task t, TaskState s, MsgId cause) {
-    Frame.Execing f = frame(s);
-    TaskCmd.DeThreadDone c = f.deThread();
-    if (c == null) {
-      t.event(s, new Slept(cause, "de_thread"));
-      t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
-      return;
+    private static void newImage(Task t, TaskState s, int pages) {
+        Ctx ctx = t.ctx(s, PATH + "/bprm_mm_init");
+        t.then(() -> t.env.mmu().tell(new MmuCmd.MmAlloc(t.nextId(), pages, ctx, t.mmReplies)));
     }
-    if (c.errno() != null) {
-      t.ret(s, cause, 0, c.errno(), null);
-      return;
+
+    /**
+     * de_thread's answer: EAGAIN (the group is exiting), or the group is ours alone. A thread that is
+     * not the leader first takes the leader's place: its pid (exchange_tids), its parent and exit
+     * signal (the parent's children list names this task now), and releases the old leader silently.
+     */
+    static void deThreadDone(Task t, TaskState s, TaskCmd.DeThreadDone c) {
+        t.enter(s, c.id(), frame(s).deThread(c));
+        t.wake(s, c.id(), "de_thread", At.DE_THREAD);
     }
-    if (c.takeover() == null) {
-      afterDeThread(t, s, cause, f);
-      return;
+
+    /** Back on a CPU in de_thread: the answer came, or (woken by a signal that did not kill) sleep on. */
+    static void deThreadResume(Task t, TaskState s, MsgId cause) {
+        Frame.Execing f = frame(s);
+        TaskCmd.DeThreadDone c = f.deThread();
+        if (c == null) {
+            t.event(s, new Slept(cause, "de_thread"));
+            t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
+            return;
+        }
+        if (c.errno() != null) {
+            t.ret(s, cause, 0, c.errno(), null);
+            return;
+        }
+        if (c.takeover() == null) {
+            afterDeThread(t, s, cause, f);
+            return;
+        }
+        // The switch happens under write_lock_irq(&tasklist_lock): the leader's parent is read there.
+        t.enter(s, cause, f.takeover(c.takeover()));
+        Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
+        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
     }
-    // The switch happens under write_lock_irq(&tasklist_lock): the leader's parent is read there.
-    t.enter(s, cause, f.takeover(c.takeover()));
-    Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
-    t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
-  }
 
-  /** Holding the lock: the old leader takes our pid (exchange_tids) and tells us its parent as it is now. */
-  static void takeoverLocked(Task t, TaskState s, MsgId cause) {
-    Frame.Execing f = frame(s);
-    t.enter(s, cause, f.at(At.EXCHANGE_TIDS));
-    TaskCmd.Takeover k = f.takeover();
-    int oldTid = s.pid, oldVtid = s.vpid;
-    String oldPidObject = s.pidObject, key = t.key();
-    t.then(() -> k.leader().tell(new TaskCmd.Demote(t.nextId(), key, t.self, oldTid, oldVtid, oldPidObject)));
-  }
-
-  /** The leader's parent and exit signal, read under the lock: we become the leader, it is released. */
-  static void demoted(Task t, TaskState s, TaskCmd.Demoted c) {
-    Frame.Execing f = frame(s);
-    TaskCmd.Takeover old = f.takeover();
-    TaskCmd.Takeover k = new TaskCmd.Takeover(old.leaderKey(), old.leader(), old.tgid(), old.pidObject(),
-        c.parentKey(), c.ppid(), c.parent(), c.exitSignal());
-    int oldTid = s.pid;
-    t.event(s, new TookLeadership(c.id(), k));
-    Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
-    ChildInfo me = new ChildInfo(t.key(), k.tgid(), t.self, s.pgid, k.exitSignal(), ExitState.NONE, 0);
-    t.then(() -> {
-      if (k.parent() != null) k.parent().tell(new TaskCmd.ChildReplaced(t.nextId(), k.leaderKey(), me));
-      t.env.pids().tell(new PidAllocator.ExchangePids(t.nextId(), k.tgid(), oldTid, ctx));
-      t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
-    });
-    // release_task(leader): exit_signal is -1 now, nobody is told.
-    ChildInfo gone = new ChildInfo(k.leaderKey(), oldTid, k.leader(), s.pgid, -1, ExitState.DEAD, 0);
-    Release.releaseAll(t, s, c.id(), List.of(gone), PATH + "/begin_new_exec/de_thread", f);
-  }
-
-  /** The group is ours alone: unshare_files, then the new image. */
-  public static void afterDeThread(Task t, TaskState s, MsgId cause, Frame.Execing f) {
-    unshareSighand(t, s, cause);
-    unshareFiles(t, s, cause);
-    t.enter(s, cause, f.at(At.BPRM_MM_INIT));
-    newImage(t, s, f.pages());
-  }
-
-  /**
-   * unshare_sighand (de_thread): signal actions shared with another process (CLONE_SIGHAND without
-   * CLONE_THREAD) are copied, so its later sigaction calls no longer reach the new program.
-   */
-  static void unshareSighand(Task t, TaskState s, MsgId cause) {
-    String table = s.objects.sighand();
-    if (table == null || !s.sharedNow(table)) return;
-    String k = t.key();
-    String copy = ObjType.SIGHAND_STRUCT.kernelName + "#" + k + ".exec";
-    Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread/unshare_sighand");
-    Shared.put(t, s, cause, table, ctx.in("__cleanup_sighand"));
-    t.event(s, new TaskEvent.SighandUnshared(cause, copy, List.of(
-        LedgerEntry.of(copy, ObjType.SIGHAND_STRUCT, k, "alloc", 1, k,
-            ctx.in("kmem_cache_alloc")))));
-  }
-
-  /**
-   * unshare_files (begin_new_exec): a files_struct shared with another process (CLONE_FILES) is
-   * copied, so the new program's descriptors are its own; the shared one loses a reference.
-   */
-  static void unshareFiles(Task t, TaskState s, MsgId cause) {
-    String table = s.objects.filesStruct();
-    if (table == null || !s.sharedNow(table)) return;     // files->count == 1: nothing to unshare
-    String k = t.key();
-    String copy = ObjType.FILES_STRUCT.kernelName + "#" + k + ".exec";
-    Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/unshare_files");
-    List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
-    // Others hold the old table, so this put is never its last.
-    Shared.put(t, s, cause, table, ctx.in("put_files_struct"));
-    t.event(s, new FilesUnshared(cause, copy, List.of(LedgerEntry.of(copy,
-        ObjType.FILES_STRUCT, k, "alloc", 1, k, ctx.in("dup_fd")))));
-    if (!files.isEmpty()) {
-      t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), files, copy, ctx.in("dup_fd"))));
+    /** Holding the lock: the old leader takes our pid (exchange_tids) and tells us its parent as it is now. */
+    static void takeoverLocked(Task t, TaskState s, MsgId cause) {
+        Frame.Execing f = frame(s);
+        t.enter(s, cause, f.at(At.EXCHANGE_TIDS));
+        TaskCmd.Takeover k = f.takeover();
+        int oldTid = s.pid, oldVtid = s.vpid;
+        String oldPidObject = s.pidObject, key = t.key();
+        t.then(() -> k.leader().tell(new TaskCmd.Demote(t.nextId(), key, t.self, oldTid, oldVtid, oldPidObject)));
     }
-  }
 
-  /** begin_new_exec → exec_mmap: switch to the new mm, release the old one. */
-  static void newMm(Task t, TaskState s, MmuCmd.MmReply r) {
-    Frame.Execing f = frame(s);
-    String image = f.image();
-    String old = s.mm;
-    Fork.mmRelease(t, s, r.id());          // exec_mm_release → mm_release: a vfork parent may go on
-    t.event(s, new Execed(r.id(), image, image, r.mm(), old));
-    int pid = s.pid;
-    t.then(() -> t.env.pids().tell(new PidAllocator.SetComm(t.nextId(), pid, image)));
-    if (old == null) {
-      finish(t, s, r.id());
-      return;
+    /** The leader's parent and exit signal, read under the lock: we become the leader, it is released. */
+    static void demoted(Task t, TaskState s, TaskCmd.Demoted c) {
+        Frame.Execing f = frame(s);
+        TaskCmd.Takeover old = f.takeover();
+        TaskCmd.Takeover k = new TaskCmd.Takeover(
+                old.leaderKey(),
+                old.leader(),
+                old.tgid(),
+                old.pidObject(),
+                c.parentKey(),
+                c.ppid(),
+                c.parent(),
+                c.exitSignal());
+        int oldTid = s.pid;
+        t.event(s, new TookLeadership(c.id(), k));
+        Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
+        ChildInfo me = new ChildInfo(t.key(), k.tgid(), t.self, s.pgid, k.exitSignal(), ExitState.NONE, 0);
+        t.then(() -> {
+            if (k.parent() != null) k.parent().tell(new TaskCmd.ChildReplaced(t.nextId(), k.leaderKey(), me));
+            t.env.pids().tell(new PidAllocator.ExchangePids(t.nextId(), k.tgid(), oldTid, ctx));
+            t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
+        });
+        // release_task(leader): exit_signal is -1 now, nobody is told.
+        ChildInfo gone = new ChildInfo(k.leaderKey(), oldTid, k.leader(), s.pgid, -1, ExitState.DEAD, 0);
+        Release.releaseAll(t, s, c.id(), List.of(gone), PATH + "/begin_new_exec/de_thread", f);
     }
-    t.enter(s, r.id(), f.at(At.EXEC_MMAP));
-    Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/exec_mmap");
-    String k = t.key();
-    t.then(() -> t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), old, "users:" + k, ctx, t.mmReplies)));
-  }
 
-  /** execve "returns" into the new program: its first step runs next. */
-  public static void finish(Task t, TaskState s, MsgId cause) {
-    t.returnTo(s, cause, 0, 0);
-  }
+    /** The group is ours alone: unshare_files, then the new image. */
+    public static void afterDeThread(Task t, TaskState s, MsgId cause, Frame.Execing f) {
+        unshareSighand(t, s, cause);
+        unshareFiles(t, s, cause);
+        t.enter(s, cause, f.at(At.BPRM_MM_INIT));
+        newImage(t, s, f.pages());
+    }
 
-  /** On the old leader's parent: its children list names the thread that took the leader's place. */
-  public static void childReplaced(Task t, TaskState s, TaskCmd.ChildReplaced c) {
-    ChildInfo old = s.children.get(c.oldKey());
-    if (old != null) t.event(s, new ChildRemoved(c.id(), c.oldKey()));
-    t.event(s, new ChildAdded(c.id(), old == null ? c.now() : c.now().withVpid(old.vpid())));
-  }
+    /**
+     * unshare_sighand (de_thread): signal actions shared with another process (CLONE_SIGHAND without
+     * CLONE_THREAD) are copied, so its later sigaction calls no longer reach the new program.
+     */
+    static void unshareSighand(Task t, TaskState s, MsgId cause) {
+        String table = s.objects.sighand();
+        if (table == null || !s.sharedNow(table)) return;
+        String k = t.key();
+        String copy = ObjType.SIGHAND_STRUCT.kernelName + "#" + k + ".exec";
+        Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread/unshare_sighand");
+        Shared.put(t, s, cause, table, ctx.in("__cleanup_sighand"));
+        t.event(
+                s,
+                new TaskEvent.SighandUnshared(
+                        cause,
+                        copy,
+                        List.of(LedgerEntry.of(
+                                copy, ObjType.SIGHAND_STRUCT, k, "alloc", 1, k, ctx.in("kmem_cache_alloc")))));
+    }
+
+    /**
+     * unshare_files (begin_new_exec): a files_struct shared with another process (CLONE_FILES) is
+     * copied, so the new program's descriptors are its own; the shared one loses a reference.
+     */
+    static void unshareFiles(Task t, TaskState s, MsgId cause) {
+        String table = s.objects.filesStruct();
+        if (table == null || !s.sharedNow(table)) return; // files->count == 1: nothing to unshare
+        String k = t.key();
+        String copy = ObjType.FILES_STRUCT.kernelName + "#" + k + ".exec";
+        Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/unshare_files");
+        List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
+        // Others hold the old table, so this put is never its last.
+        Shared.put(t, s, cause, table, ctx.in("put_files_struct"));
+        t.event(
+                s,
+                new FilesUnshared(
+                        cause,
+                        copy,
+                        List.of(LedgerEntry.of(copy, ObjType.FILES_STRUCT, k, "alloc", 1, k, ctx.in("dup_fd")))));
+        if (!files.isEmpty()) {
+            t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), files, copy, ctx.in("dup_fd"))));
+        }
+    }
+
+    /** begin_new_exec → exec_mmap: switch to the new mm, release the old one. */
+    static void newMm(Task t, TaskState s, MmuCmd.MmReply r) {
+        Frame.Execing f = frame(s);
+        String image = f.image();
+        String old = s.mm;
+        Fork.mmRelease(t, s, r.id()); // exec_mm_release → mm_release: a vfork parent may go on
+        t.event(s, new Execed(r.id(), image, image, r.mm(), old));
+        int pid = s.pid;
+        t.then(() -> t.env.pids().tell(new PidAllocator.SetComm(t.nextId(), pid, image)));
+        if (old == null) {
+            finish(t, s, r.id());
+            return;
+        }
+        t.enter(s, r.id(), f.at(At.EXEC_MMAP));
+        Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/exec_mmap");
+        String k = t.key();
+        t.then(() -> t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), old, "users:" + k, ctx, t.mmReplies)));
+    }
+
+    /** execve "returns" into the new program: its first step runs next. */
+    public static void finish(Task t, TaskState s, MsgId cause) {
+        t.returnTo(s, cause, 0, 0);
+    }
+
+    /** On the old leader's parent: its children list names the thread that took the leader's place. */
+    public static void childReplaced(Task t, TaskState s, TaskCmd.ChildReplaced c) {
+        ChildInfo old = s.children.get(c.oldKey());
+        if (old != null) t.event(s, new ChildRemoved(c.id(), c.oldKey()));
+        t.event(s, new ChildAdded(c.id(), old == null ? c.now() : c.now().withVpid(old.vpid())));
+    }
 }

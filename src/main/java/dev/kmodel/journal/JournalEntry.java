@@ -14,7 +14,7 @@ import dev.kmodel.kernel.MsgId;
  * @param msg           the message whose handling wrote it (the actor's receive order), or null
  */
 public record JournalEntry(long ordinal, String persistenceId, long sequenceNr, Object event, MsgId msg) {
-  public JournalEntry(long ordinal, String persistenceId, long sequenceNr, Object event) {
-    this(ordinal, persistenceId, sequenceNr, event, null);
-  }
+    public JournalEntry(long ordinal, String persistenceId, long sequenceNr, Object event) {
+        this(ordinal, persistenceId, sequenceNr, event, null);
+    }
 }

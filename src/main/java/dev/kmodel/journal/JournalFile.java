@@ -1,15 +1,20 @@
 package dev.kmodel.journal;
 
 import akka.actor.typed.ActorRef;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+import com.fasterxml.jackson.databind.jsontype.TypeResolverBuilder;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmodel.kernel.KEvent;
@@ -19,8 +24,10 @@ import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -28,13 +35,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JavaType;
-import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
-import com.fasterxml.jackson.databind.jsontype.TypeResolverBuilder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.NoSuchFileException;
 
 /**
  * A run's journal as a file (format {@value #FORMAT}, version {@value #VERSION}): JSON Lines with a
@@ -45,263 +45,306 @@ import java.nio.file.NoSuchFileException;
  * Reading checks all of it, so a truncated, corrupted or newer file is refused with one line.
  */
 public final class JournalFile {
-  public static final String FORMAT = "kmodel-journal";
-  public static final int VERSION = 3;
-  /** The config knobs that change a run's behaviour, kept in the header for a re-run. */
-  public static final List<String> KNOBS = List.of("kmodel.timeslice-ticks", "kmodel.ticks-per-jiffy");
+    public static final String FORMAT = "kmodel-journal";
+    public static final int VERSION = 4;
+    /** The config knobs that change a run's behaviour, kept in the header for a re-run. */
+    public static final List<String> KNOBS = List.of("kmodel.timeslice-ticks", "kmodel.ticks-per-jiffy");
 
-  /** The mapper for events: actor references become their paths (no system name), and are not read back. */
-  public static final ObjectMapper MAPPER = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-      .setDefaultTyping(sealedTyping())
-      .registerModule(new SimpleModule()
-          .addSerializer(ActorRef.class, new JsonSerializer<>() {
-            @Override
-            public void serialize(ActorRef ref, JsonGenerator gen, SerializerProvider p) throws IOException {
-              gen.writeString(ref.path().toStringWithoutAddress());
-            }
-          })
-          .addDeserializer(ActorRef.class, new JsonDeserializer<>() {
-            @Override
-            public ActorRef<?> deserialize(JsonParser p, DeserializationContext c) throws IOException {
-              p.skipChildren();
-              return null;   // a recorded reference names an actor of a run that is gone
-            }
-          }));
+    /** The mapper for events: actor references become their paths (no system name), and are not read back. */
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .setDefaultTyping(sealedTyping())
+            .registerModule(new SimpleModule()
+                    .addSerializer(ActorRef.class, new JsonSerializer<>() {
+                        @Override
+                        public void serialize(ActorRef ref, JsonGenerator gen, SerializerProvider p)
+                                throws IOException {
+                            gen.writeString(ref.path().toStringWithoutAddress());
+                        }
+                    })
+                    .addDeserializer(ActorRef.class, new JsonDeserializer<>() {
+                        @Override
+                        public ActorRef<?> deserialize(JsonParser p, DeserializationContext c) throws IOException {
+                            p.skipChildren();
+                            return null; // a recorded reference names an actor of a run that is gone
+                        }
+                    }));
 
-  /**
-   * A field typed by one of the model's sealed interfaces (e.g. an Mmu op) carries its record's class
-   * name ("@type"), so that it can be read back; other values are written plainly.
-   */
-  private static TypeResolverBuilder<?> sealedTyping() {
-    ObjectMapper.DefaultTypeResolverBuilder b = new ObjectMapper.DefaultTypeResolverBuilder(ObjectMapper.DefaultTyping.NON_FINAL,
-        BasicPolymorphicTypeValidator.builder()
-            .allowIfSubType("dev.kmodel.").build()) {
-      @Override
-      public boolean useForType(JavaType t) {
-        Class<?> c = t.getRawClass();
-        return c.isInterface() && c.isSealed() && c.getName().startsWith("dev.kmodel.");
-      }
-    };
-    return b.init(JsonTypeInfo.Id.CLASS, null)
-        .inclusion(JsonTypeInfo.As.PROPERTY).typeProperty("@type");
-  }
-
-  /** The header line. */
-  public record Header(String scenario, String file, String source, long seed, int cpus, Map<String, Object> config,
-      long events) {}
-
-  /** One recorded event: where it is in the run, which step wrote it, and the event itself. */
-  public record Recorded(long seq, String pid, long nr, MsgId msg, String type, JsonNode json, KEvent event) {}
-
-  /** A journal read back. */
-  public record Loaded(Header header, List<Recorded> events) {
-    /** The events as the report and the folds take them. */
-    public List<JournalEntry> entries() {
-      List<JournalEntry> out = new ArrayList<>(events.size());
-      for (Recorded r : events) out.add(new JournalEntry(r.seq(), r.pid(), r.nr(), r.event(), r.msg()));
-      return out;
+    /**
+     * A field typed by one of the model's sealed interfaces (e.g. an Mmu op) carries its record's class
+     * name ("@type"), so that it can be read back; other values are written plainly.
+     */
+    private static TypeResolverBuilder<?> sealedTyping() {
+        ObjectMapper.DefaultTypeResolverBuilder b =
+                new ObjectMapper.DefaultTypeResolverBuilder(
+                        ObjectMapper.DefaultTyping.NON_FINAL,
+                        BasicPolymorphicTypeValidator.builder()
+                                .allowIfSubType("dev.kmodel.")
+                                .build()) {
+                    @Override
+                    public boolean useForType(JavaType t) {
+                        Class<?> c = t.getRawClass();
+                        return c.isInterface() && c.isSealed() && c.getName().startsWith("dev.kmodel.");
+                    }
+                };
+        return b.init(JsonTypeInfo.Id.CLASS, null)
+                .inclusion(JsonTypeInfo.As.PROPERTY)
+                .typeProperty("@type");
     }
-  }
 
-  /** Bad journal: the one line the user sees. */
-  public static final class BadJournal extends Exception {
-    public BadJournal(File f, long line, String problem) {
-      super(f.getPath() + (line > 0 ? ":" + line : "") + ": " + problem);
-    }
-  }
+    /** The header line. */
+    public record Header(
+            String scenario,
+            String file,
+            String source,
+            long seed,
+            int cpus,
+            Map<String, Object> config,
+            long events) {}
 
-  private JournalFile() {}
+    /** One recorded event: where it is in the run, which step wrote it, and the event itself. */
+    public record Recorded(long seq, String pid, long nr, MsgId msg, String type, JsonNode json, KEvent event) {}
 
-  /** The event as the file writes it (also what a re-run compares). */
-  public static JsonNode json(Object event) {
-    return MAPPER.valueToTree(event);
-  }
-
-  /** The event as it reads back from the file (numbers as the parser types them), for comparisons. */
-  public static JsonNode asRead(Object event) {
-    try {
-      return MAPPER.readTree(MAPPER.writeValueAsString(event));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** The type name written for an event class (its name below dev.kmodel). */
-  public static String typeName(Object event) {
-    return event.getClass().getName().replaceFirst("^dev\\.kmodel\\.", "");
-  }
-
-  public static void write(File f, Scenario sc, String source, Map<String, Object> config, List<JournalEntry> journal)
-      throws IOException {
-    MessageDigest sha = sha256();
-    try (BufferedWriter w = Files.newBufferedWriter(f.toPath(), StandardCharsets.UTF_8)) {
-      ObjectNode h = MAPPER.createObjectNode();
-      h.put("format", FORMAT);
-      h.put("version", VERSION);
-      h.put("kmodel", "0.1.0");
-      h.put("scenario", sc.name());
-      h.put("file", sc.file());
-      h.put("seed", sc.seed());
-      h.put("cpus", sc.cpus());
-      h.set("config", MAPPER.valueToTree(config));
-      h.put("events", journal.size());
-      h.put("source", source);
-      String head = MAPPER.writeValueAsString(h);
-      sha.update(head.getBytes(StandardCharsets.UTF_8));
-      sha.update((byte) '\n');
-      w.write(head);
-      w.newLine();
-      for (JournalEntry e : journal) {
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("seq", e.ordinal());
-        n.put("pid", e.persistenceId());
-        n.put("nr", e.sequenceNr());
-        if (e.msg() != null) n.set("msg", MAPPER.valueToTree(e.msg()));
-        n.put("type", typeName(e.event()));
-        n.set("event", json(e.event()));
-        String line = MAPPER.writeValueAsString(n);
-        sha.update(line.getBytes(StandardCharsets.UTF_8));
-        sha.update((byte) '\n');
-        w.write(line);
-        w.newLine();
-      }
-      ObjectNode end = MAPPER.createObjectNode();
-      end.put("end", true);
-      end.put("events", journal.size());
-      end.put("sha256", HexFormat.of().formatHex(sha.digest()));
-      w.write(MAPPER.writeValueAsString(end));
-      w.newLine();
-    }
-  }
-
-  public static Loaded read(File f) throws BadJournal {
-    List<Recorded> events = new ArrayList<>();
-    MessageDigest sha = sha256();
-    Header header;
-    long lineNo = 0;
-    boolean ended = false;
-    try (BufferedReader r = Files.newBufferedReader(f.toPath(), StandardCharsets.UTF_8)) {
-      String first = r.readLine();
-      lineNo = 1;
-      if (first == null) throw new BadJournal(f, 1, "empty file: not a kmodel journal");
-      header = header(f, first);
-      sha.update(first.getBytes(StandardCharsets.UTF_8));
-      sha.update((byte) '\n');
-      String line;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (ended) throw new BadJournal(f, lineNo, "text after the end line");
-        JsonNode n = parse(f, lineNo, line);
-        if (n.has("end")) {
-          long count = n.path("events").asLong(-1);
-          if (count != events.size()) {
-            throw new BadJournal(f, lineNo, "the end line counts " + count + " events but the file has " + events.size());
-          }
-          String want = n.path("sha256").asText("");
-          if (!want.equals(HexFormat.of().formatHex(sha.digest()))) {
-            throw new BadJournal(f, lineNo, "checksum mismatch: the header or the event lines were changed");
-          }
-          ended = true;
-          continue;
+    /** A journal read back. */
+    public record Loaded(Header header, List<Recorded> events) {
+        /** The events as the report and the folds take them. */
+        public List<JournalEntry> entries() {
+            List<JournalEntry> out = new ArrayList<>(events.size());
+            for (Recorded r : events) out.add(new JournalEntry(r.seq(), r.pid(), r.nr(), r.event(), r.msg()));
+            return out;
         }
-        sha.update(line.getBytes(StandardCharsets.UTF_8));
-        sha.update((byte) '\n');
-        events.add(event(f, lineNo, n, events.size() + 1));
-      }
-    } catch (NoSuchFileException e) {
-      throw new BadJournal(f, 0, "no such file");
-    } catch (CharacterCodingException e) {
-      throw new BadJournal(f, lineNo + 1, "not UTF-8 text: not a kmodel journal");
-    } catch (IOException e) {
-      throw new BadJournal(f, lineNo, "cannot read: " + e.getMessage());
     }
-    if (!ended) {
-      throw new BadJournal(f, lineNo, "truncated journal: no end line after " + events.size() + " of "
-          + header.events() + " events");
-    }
-    if (events.size() != header.events()) {
-      throw new BadJournal(f, 1, "the header announces " + header.events() + " events but the file has " + events.size());
-    }
-    return new Loaded(header, events);
-  }
 
-  private static Header header(File f, String line) throws BadJournal {
-    JsonNode h = parse(f, 1, line);
-    if (!FORMAT.equals(h.path("format").asText())) {
-      throw new BadJournal(f, 1, "not a kmodel journal (no \"format\": \"" + FORMAT + "\" header)");
+    /** Bad journal: the one line the user sees. */
+    public static final class BadJournal extends Exception {
+        public BadJournal(File f, long line, String problem) {
+            super(f.getPath() + (line > 0 ? ":" + line : "") + ": " + problem);
+        }
     }
-    int version = h.path("version").asInt(-1);
-    if (version > VERSION) {
-      throw new BadJournal(f, 1, "journal format version " + version + " is newer than this kmodel reads ("
-          + VERSION + "); use a newer kmodel");
-    }
-    if (version < VERSION) {
-      throw new BadJournal(f, 1, "journal format version " + version + " is older than this kmodel reads ("
-          + VERSION + "); record the run again");
-    }
-    for (String k : List.of("scenario", "source", "seed", "cpus", "events")) {
-      if (!h.has(k)) throw new BadJournal(f, 1, "the header lacks \"" + k + "\"");
-    }
-    if (!h.get("seed").isIntegralNumber() || !h.get("events").isIntegralNumber() || !h.get("cpus").isIntegralNumber()
-        || h.get("cpus").asInt() < 1 || h.get("cpus").asInt() > 256 || !h.get("source").isTextual()) {
-      throw new BadJournal(f, 1, "the header's seed, cpus (1-256), events or source is not valid");
-    }
-    Map<String, Object> config = new LinkedHashMap<>();
-    var knobs = h.path("config").fields();
-    while (knobs.hasNext()) {
-      var e = knobs.next();
-      if (!KNOBS.contains(e.getKey()) || !e.getValue().isIntegralNumber() || e.getValue().asLong() < 1) {
-        throw new BadJournal(f, 1, "the header's config has an unknown or invalid knob '" + e.getKey() + "'");
-      }
-      config.put(e.getKey(), e.getValue().asInt());
-    }
-    return new Header(h.get("scenario").asText(), h.path("file").asText(""), h.get("source").asText(),
-        h.get("seed").asLong(), h.get("cpus").asInt(), config, h.get("events").asLong());
-  }
 
-  private static JsonNode parse(File f, long line, String text) throws BadJournal {
-    try {
-      JsonNode n = MAPPER.readTree(text);
-      if (n == null || !n.isObject()) throw new BadJournal(f, line, "corrupt line: not a JSON object");
-      return n;
-    } catch (JsonProcessingException e) {
-      throw new BadJournal(f, line, "corrupt line: " + e.getOriginalMessage());
-    }
-  }
+    private JournalFile() {}
 
-  private static Recorded event(File f, long line, JsonNode n, long expectSeq) throws BadJournal {
-    for (String k : List.of("seq", "pid", "nr", "type", "event")) {
-      if (!n.has(k)) throw new BadJournal(f, line, "corrupt event line: no \"" + k + "\"");
+    /** The event as the file writes it (also what a re-run compares). */
+    public static JsonNode json(Object event) {
+        return MAPPER.valueToTree(event);
     }
-    if (!n.get("seq").isIntegralNumber() || !n.get("nr").isIntegralNumber() || !n.get("pid").isTextual()
-        || !n.get("event").isObject()) {
-      throw new BadJournal(f, line, "corrupt event line: seq, nr, pid or event has the wrong type");
-    }
-    long seq = n.get("seq").asLong();
-    if (seq != expectSeq) throw new BadJournal(f, line, "corrupt event line: seq " + seq + ", expected " + expectSeq);
-    String type = n.get("type").asText();
-    Class<?> cls;
-    try {
-      cls = Class.forName("dev.kmodel." + type);
-    } catch (ClassNotFoundException e) {
-      throw new BadJournal(f, line, "unknown event type '" + type + "'");
-    }
-    if (!KEvent.class.isAssignableFrom(cls)) throw new BadJournal(f, line, "'" + type + "' is not an event type");
-    try {
-      KEvent ev = (KEvent) MAPPER.treeToValue(n.get("event"), cls);
-      MsgId msg = n.has("msg") ? MAPPER.treeToValue(n.get("msg"), MsgId.class) : null;
-      return new Recorded(seq, n.get("pid").asText(), n.get("nr").asLong(), msg, type, n.get("event"), ev);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new BadJournal(f, line, "corrupt " + type + " event: " + e.getMessage().lines().findFirst().orElse(""));
-    }
-  }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    /** The event as it reads back from the file (numbers as the parser types them), for comparisons. */
+    public static JsonNode asRead(Object event) {
+        try {
+            return MAPPER.readTree(MAPPER.writeValueAsString(event));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
-  }
+
+    /** The type name written for an event class (its name below dev.kmodel). */
+    public static String typeName(Object event) {
+        return event.getClass().getName().replaceFirst("^dev\\.kmodel\\.", "");
+    }
+
+    public static void write(File f, Scenario sc, String source, Map<String, Object> config, List<JournalEntry> journal)
+            throws IOException {
+        MessageDigest sha = sha256();
+        try (BufferedWriter w = Files.newBufferedWriter(f.toPath(), StandardCharsets.UTF_8)) {
+            ObjectNode h = MAPPER.createObjectNode();
+            h.put("format", FORMAT);
+            h.put("version", VERSION);
+            h.put("kmodel", "0.1.0");
+            h.put("scenario", sc.name());
+            h.put("file", sc.file());
+            h.put("seed", sc.seed());
+            h.put("cpus", sc.cpus());
+            h.set("config", MAPPER.valueToTree(config));
+            h.put("events", journal.size());
+            h.put("source", source);
+            String head = MAPPER.writeValueAsString(h);
+            sha.update(head.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) '\n');
+            w.write(head);
+            w.newLine();
+            for (JournalEntry e : journal) {
+                ObjectNode n = MAPPER.createObjectNode();
+                n.put("seq", e.ordinal());
+                n.put("pid", e.persistenceId());
+                n.put("nr", e.sequenceNr());
+                if (e.msg() != null) n.set("msg", MAPPER.valueToTree(e.msg()));
+                n.put("type", typeName(e.event()));
+                n.set("event", json(e.event()));
+                String line = MAPPER.writeValueAsString(n);
+                sha.update(line.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) '\n');
+                w.write(line);
+                w.newLine();
+            }
+            ObjectNode end = MAPPER.createObjectNode();
+            end.put("end", true);
+            end.put("events", journal.size());
+            end.put("sha256", HexFormat.of().formatHex(sha.digest()));
+            w.write(MAPPER.writeValueAsString(end));
+            w.newLine();
+        }
+    }
+
+    public static Loaded read(File f) throws BadJournal {
+        List<Recorded> events = new ArrayList<>();
+        MessageDigest sha = sha256();
+        Header header;
+        long lineNo = 0;
+        boolean ended = false;
+        try (BufferedReader r = Files.newBufferedReader(f.toPath(), StandardCharsets.UTF_8)) {
+            String first = r.readLine();
+            lineNo = 1;
+            if (first == null) throw new BadJournal(f, 1, "empty file: not a kmodel journal");
+            header = header(f, first);
+            sha.update(first.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) '\n');
+            String line;
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                if (ended) throw new BadJournal(f, lineNo, "text after the end line");
+                JsonNode n = parse(f, lineNo, line);
+                if (n.has("end")) {
+                    long count = n.path("events").asLong(-1);
+                    if (count != events.size()) {
+                        throw new BadJournal(
+                                f,
+                                lineNo,
+                                "the end line counts " + count + " events but the file has " + events.size());
+                    }
+                    String want = n.path("sha256").asText("");
+                    if (!want.equals(HexFormat.of().formatHex(sha.digest()))) {
+                        throw new BadJournal(
+                                f, lineNo, "checksum mismatch: the header or the event lines were changed");
+                    }
+                    ended = true;
+                    continue;
+                }
+                sha.update(line.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) '\n');
+                events.add(event(f, lineNo, n, events.size() + 1));
+            }
+        } catch (NoSuchFileException e) {
+            throw new BadJournal(f, 0, "no such file");
+        } catch (CharacterCodingException e) {
+            throw new BadJournal(f, lineNo + 1, "not UTF-8 text: not a kmodel journal");
+        } catch (IOException e) {
+            throw new BadJournal(f, lineNo, "cannot read: " + e.getMessage());
+        }
+        if (!ended) {
+            throw new BadJournal(
+                    f,
+                    lineNo,
+                    "truncated journal: no end line after " + events.size() + " of " + header.events() + " events");
+        }
+        if (events.size() != header.events()) {
+            throw new BadJournal(
+                    f, 1, "the header announces " + header.events() + " events but the file has " + events.size());
+        }
+        return new Loaded(header, events);
+    }
+
+    private static Header header(File f, String line) throws BadJournal {
+        JsonNode h = parse(f, 1, line);
+        if (!FORMAT.equals(h.path("format").asText())) {
+            throw new BadJournal(f, 1, "not a kmodel journal (no \"format\": \"" + FORMAT + "\" header)");
+        }
+        int version = h.path("version").asInt(-1);
+        if (version > VERSION) {
+            throw new BadJournal(
+                    f,
+                    1,
+                    "journal format version " + version + " is newer than this kmodel reads (" + VERSION
+                            + "); use a newer kmodel");
+        }
+        if (version < VERSION) {
+            throw new BadJournal(
+                    f,
+                    1,
+                    "journal format version " + version + " is older than this kmodel reads (" + VERSION
+                            + "); record the run again");
+        }
+        for (String k : List.of("scenario", "source", "seed", "cpus", "events")) {
+            if (!h.has(k)) throw new BadJournal(f, 1, "the header lacks \"" + k + "\"");
+        }
+        if (!h.get("seed").isIntegralNumber()
+                || !h.get("events").isIntegralNumber()
+                || !h.get("cpus").isIntegralNumber()
+                || h.get("cpus").asInt() < 1
+                || h.get("cpus").asInt() > 256
+                || !h.get("source").isTextual()) {
+            throw new BadJournal(f, 1, "the header's seed, cpus (1-256), events or source is not valid");
+        }
+        Map<String, Object> config = new LinkedHashMap<>();
+        var knobs = h.path("config").fields();
+        while (knobs.hasNext()) {
+            var e = knobs.next();
+            if (!KNOBS.contains(e.getKey())
+                    || !e.getValue().isIntegralNumber()
+                    || e.getValue().asLong() < 1) {
+                throw new BadJournal(f, 1, "the header's config has an unknown or invalid knob '" + e.getKey() + "'");
+            }
+            config.put(e.getKey(), e.getValue().asInt());
+        }
+        return new Header(
+                h.get("scenario").asText(),
+                h.path("file").asText(""),
+                h.get("source").asText(),
+                h.get("seed").asLong(),
+                h.get("cpus").asInt(),
+                config,
+                h.get("events").asLong());
+    }
+
+    private static JsonNode parse(File f, long line, String text) throws BadJournal {
+        try {
+            JsonNode n = MAPPER.readTree(text);
+            if (n == null || !n.isObject()) throw new BadJournal(f, line, "corrupt line: not a JSON object");
+            return n;
+        } catch (JsonProcessingException e) {
+            throw new BadJournal(f, line, "corrupt line: " + e.getOriginalMessage());
+        }
+    }
+
+    private static Recorded event(File f, long line, JsonNode n, long expectSeq) throws BadJournal {
+        for (String k : List.of("seq", "pid", "nr", "type", "event")) {
+            if (!n.has(k)) throw new BadJournal(f, line, "corrupt event line: no \"" + k + "\"");
+        }
+        if (!n.get("seq").isIntegralNumber()
+                || !n.get("nr").isIntegralNumber()
+                || !n.get("pid").isTextual()
+                || !n.get("event").isObject()) {
+            throw new BadJournal(f, line, "corrupt event line: seq, nr, pid or event has the wrong type");
+        }
+        long seq = n.get("seq").asLong();
+        if (seq != expectSeq)
+            throw new BadJournal(f, line, "corrupt event line: seq " + seq + ", expected " + expectSeq);
+        String type = n.get("type").asText();
+        Class<?> cls;
+        try {
+            cls = Class.forName("dev.kmodel." + type);
+        } catch (ClassNotFoundException e) {
+            throw new BadJournal(f, line, "unknown event type '" + type + "'");
+        }
+        if (!KEvent.class.isAssignableFrom(cls)) throw new BadJournal(f, line, "'" + type + "' is not an event type");
+        try {
+            KEvent ev = (KEvent) MAPPER.treeToValue(n.get("event"), cls);
+            MsgId msg = n.has("msg") ? MAPPER.treeToValue(n.get("msg"), MsgId.class) : null;
+            return new Recorded(seq, n.get("pid").asText(), n.get("nr").asLong(), msg, type, n.get("event"), ev);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BadJournal(
+                    f,
+                    line,
+                    "corrupt " + type + " event: "
+                            + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -5,13 +5,13 @@ import akka.actor.ActorSystem;
 import akka.actor.ExtendedActorSystem;
 import akka.actor.Extension;
 import akka.actor.setup.Setup;
+import dev.kmodel.kernel.KEvent;
+import dev.kmodel.kernel.StepBatch;
+import dev.kmodel.replay.ReplayPlan;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import dev.kmodel.kernel.KEvent;
-import dev.kmodel.kernel.StepBatch;
-import dev.kmodel.replay.ReplayPlan;
 
 /**
  * The memory behind {@link RunJournal}: per persistence id an append-only list, plus the run's global
@@ -21,113 +21,117 @@ import dev.kmodel.replay.ReplayPlan;
  * same monitor, so this is infrastructure, not model state shared between model actors.
  */
 public final class JournalStore {
-  private final List<JournalEntry> all = new ArrayList<>();              // guarded by this
-  private final Map<String, Long> highest = new HashMap<>();             // guarded by this
-  private long accepted;                                                 // guarded by this
-  private volatile boolean keep = true;
+    private final List<JournalEntry> all = new ArrayList<>(); // guarded by this
+    private final Map<String, Long> highest = new HashMap<>(); // guarded by this
+    private long accepted; // guarded by this
+    private volatile boolean keep = true;
 
-  /** The store of the run whose actor system this is (an extension; see {@link StoreSetup}). */
-  public static JournalStore of(ActorSystem system) {
-    return Id.INSTANCE.get(system).store;
-  }
-
-  /** Passed to ActorSystem.create: the run's store (a system without one gets a fresh one). */
-  public static final class StoreSetup extends Setup {
-    final JournalStore store;
-
-    public StoreSetup(JournalStore store) {
-      this.store = store;
+    /** The store of the run whose actor system this is (an extension; see {@link StoreSetup}). */
+    public static JournalStore of(ActorSystem system) {
+        return Id.INSTANCE.get(system).store;
     }
-  }
 
-  /** One store per actor system, held by the system itself (several runs can share a JVM). */
-  static final class Ext implements Extension {
-    final JournalStore store;
+    /** Passed to ActorSystem.create: the run's store (a system without one gets a fresh one). */
+    public static final class StoreSetup extends Setup {
+        final JournalStore store;
 
-    Ext(JournalStore store) {
-      this.store = store;
+        public StoreSetup(JournalStore store) {
+            this.store = store;
+        }
     }
-  }
 
-  static final class Id extends AbstractExtensionId<Ext> {
-    static final Id INSTANCE = new Id();
+    /** One store per actor system, held by the system itself (several runs can share a JVM). */
+    static final class Ext implements Extension {
+        final JournalStore store;
 
-    @Override
-    public Ext createExtension(ExtendedActorSystem system) {
-      return new Ext(system.settings().setup().get(StoreSetup.class).map(s -> s.store).orElseGet(JournalStore::new));
+        Ext(JournalStore store) {
+            this.store = store;
+        }
     }
-  }
 
-  void setKeep(boolean keep) {
-    this.keep = keep;
-  }
+    static final class Id extends AbstractExtensionId<Ext> {
+        static final Id INSTANCE = new Id();
 
-  /**
-   * Appends one journal entry; O(1) amortized. A {@link StepBatch} stays one entry of its actor's
-   * history (that is what recovery replays) but each of its events gets its own ordinal in the run.
-   */
-  private volatile ReplayPlan plan;   // a re-run compares what it journals
-
-  public void compareWith(ReplayPlan p) {
-    plan = p;
-  }
-
-  synchronized void append(String persistenceId, long sequenceNr, Object event) {
-    if (event instanceof StepBatch b) {
-      for (Object part : b.events()) {
-        if (plan != null) plan.check(persistenceId, part);
-        long ordinal = ++accepted;
-        if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, part, b.cause()));
-      }
-    } else {
-      long ordinal = ++accepted;
-      if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, event));
+        @Override
+        public Ext createExtension(ExtendedActorSystem system) {
+            return new Ext(system.settings()
+                    .setup()
+                    .get(StoreSetup.class)
+                    .map(s -> s.store)
+                    .orElseGet(JournalStore::new));
+        }
     }
-    if (keep) highest.put(persistenceId, sequenceNr);
-  }
 
-  /**
-   * One actor's journal entries in [from, to] for recovery, the events of one write batched again as
-   * they were written. A scan of the run's list: recovery is off for live runs, so this is rare.
-   */
-  synchronized List<JournalEntry> eventsOf(String persistenceId, long from, long to, long max) {
-    List<JournalEntry> out = new ArrayList<>();
-    List<KEvent> batch = new ArrayList<>();
-    JournalEntry first = null;
-    for (JournalEntry e : all) {
-      if (!e.persistenceId().equals(persistenceId) || e.sequenceNr() < from || e.sequenceNr() > to) continue;
-      if (first != null && e.sequenceNr() != first.sequenceNr()) {
-        out.add(rebatch(first, batch));
-        batch.clear();
-        if (out.size() >= max) return out;
-      }
-      if (batch.isEmpty()) first = e;
-      batch.add((KEvent) e.event());
+    void setKeep(boolean keep) {
+        this.keep = keep;
     }
-    if (first != null && out.size() < max) out.add(rebatch(first, batch));
-    return out;
-  }
 
-  private static JournalEntry rebatch(JournalEntry first, List<KEvent> events) {
-    Object event = new StepBatch(first.msg() == null ? events.get(0).cause() : first.msg(), List.copyOf(events));
-    return new JournalEntry(first.ordinal(), first.persistenceId(), first.sequenceNr(), event);
-  }
+    /**
+     * Appends one journal entry; O(1) amortized. A {@link StepBatch} stays one entry of its actor's
+     * history (that is what recovery replays) but each of its events gets its own ordinal in the run.
+     */
+    private volatile ReplayPlan plan; // a re-run compares what it journals
 
-  synchronized long highestSequenceNr(String persistenceId) {
-    return highest.getOrDefault(persistenceId, 0L);
-  }
+    public void compareWith(ReplayPlan p) {
+        plan = p;
+    }
 
-  /** A copy of every kept event in the run's total order. */
-  public synchronized List<JournalEntry> snapshot() {
-    return new ArrayList<>(all);
-  }
+    synchronized void append(String persistenceId, long sequenceNr, Object event) {
+        if (event instanceof StepBatch b) {
+            for (Object part : b.events()) {
+                if (plan != null) plan.check(persistenceId, part);
+                long ordinal = ++accepted;
+                if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, part, b.cause()));
+            }
+        } else {
+            long ordinal = ++accepted;
+            if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, event));
+        }
+        if (keep) highest.put(persistenceId, sequenceNr);
+    }
 
-  /** How many events the journal has accepted (kept or not), counting each event of a batch. */
-  public synchronized long accepted() {
-    return accepted;
-  }
+    /**
+     * One actor's journal entries in [from, to] for recovery, the events of one write batched again as
+     * they were written. A scan of the run's list: recovery is off for live runs, so this is rare.
+     */
+    synchronized List<JournalEntry> eventsOf(String persistenceId, long from, long to, long max) {
+        List<JournalEntry> out = new ArrayList<>();
+        List<KEvent> batch = new ArrayList<>();
+        JournalEntry first = null;
+        for (JournalEntry e : all) {
+            if (!e.persistenceId().equals(persistenceId) || e.sequenceNr() < from || e.sequenceNr() > to) continue;
+            if (first != null && e.sequenceNr() != first.sequenceNr()) {
+                out.add(rebatch(first, batch));
+                batch.clear();
+                if (out.size() >= max) return out;
+            }
+            if (batch.isEmpty()) first = e;
+            batch.add((KEvent) e.event());
+        }
+        if (first != null && out.size() < max) out.add(rebatch(first, batch));
+        return out;
+    }
 
-  public synchronized int persistenceIds() {
-    return highest.size();
-  }
+    private static JournalEntry rebatch(JournalEntry first, List<KEvent> events) {
+        Object event = new StepBatch(first.msg() == null ? events.get(0).cause() : first.msg(), List.copyOf(events));
+        return new JournalEntry(first.ordinal(), first.persistenceId(), first.sequenceNr(), event);
+    }
+
+    synchronized long highestSequenceNr(String persistenceId) {
+        return highest.getOrDefault(persistenceId, 0L);
+    }
+
+    /** A copy of every kept event in the run's total order. */
+    public synchronized List<JournalEntry> snapshot() {
+        return new ArrayList<>(all);
+    }
+
+    /** How many events the journal has accepted (kept or not), counting each event of a batch. */
+    public synchronized long accepted() {
+        return accepted;
+    }
+
+    public synchronized int persistenceIds() {
+        return highest.size();
+    }
 }

@@ -20,50 +20,54 @@ import java.util.List;
  * (the events of one step share its sequence number); the offset is the event's position in the
  * run's total order.
  */
-public final class RunReadJournal implements ReadJournal, CurrentEventsByPersistenceIdQuery, CurrentPersistenceIdsQuery {
-  public static final String IDENTIFIER = "kmodel.read-journal";
+public final class RunReadJournal
+        implements ReadJournal, CurrentEventsByPersistenceIdQuery, CurrentPersistenceIdsQuery {
+    public static final String IDENTIFIER = "kmodel.read-journal";
 
-  private final JournalStore store;
+    private final JournalStore store;
 
-  RunReadJournal(JournalStore store) {
-    this.store = store;
-  }
-
-  @Override
-  public Source<EventEnvelope, NotUsed> currentEventsByPersistenceId(String persistenceId, long fromSequenceNr,
-      long toSequenceNr) {
-    List<EventEnvelope> out = new ArrayList<>();
-    for (JournalEntry e : store.snapshot()) {
-      if (e.persistenceId().equals(persistenceId) && e.sequenceNr() >= fromSequenceNr && e.sequenceNr() <= toSequenceNr) {
-        out.add(EventEnvelope.apply(Offset.sequence(e.ordinal()), persistenceId, e.sequenceNr(), e.event(), 0L));
-      }
-    }
-    return Source.from(out);
-  }
-
-  @Override
-  public Source<String, NotUsed> currentPersistenceIds() {
-    LinkedHashSet<String> ids = new LinkedHashSet<>();
-    for (JournalEntry e : store.snapshot()) ids.add(e.persistenceId());
-    return Source.from(List.copyOf(ids));
-  }
-
-  /** Registered under {@value RunReadJournal#IDENTIFIER} in reference.conf. */
-  public static final class Provider implements ReadJournalProvider {
-    private final RunReadJournal javadsl;
-
-    public Provider(ExtendedActorSystem system, Config config) {
-      this.javadsl = new RunReadJournal(JournalStore.of(system));
+    RunReadJournal(JournalStore store) {
+        this.store = store;
     }
 
     @Override
-    public akka.persistence.query.scaladsl.ReadJournal scaladslReadJournal() {
-      return new akka.persistence.query.scaladsl.ReadJournal() { };
+    public Source<EventEnvelope, NotUsed> currentEventsByPersistenceId(
+            String persistenceId, long fromSequenceNr, long toSequenceNr) {
+        List<EventEnvelope> out = new ArrayList<>();
+        for (JournalEntry e : store.snapshot()) {
+            if (e.persistenceId().equals(persistenceId)
+                    && e.sequenceNr() >= fromSequenceNr
+                    && e.sequenceNr() <= toSequenceNr) {
+                out.add(EventEnvelope.apply(
+                        Offset.sequence(e.ordinal()), persistenceId, e.sequenceNr(), e.event(), 0L));
+            }
+        }
+        return Source.from(out);
     }
 
     @Override
-    public ReadJournal javadslReadJournal() {
-      return javadsl;
+    public Source<String, NotUsed> currentPersistenceIds() {
+        LinkedHashSet<String> ids = new LinkedHashSet<>();
+        for (JournalEntry e : store.snapshot()) ids.add(e.persistenceId());
+        return Source.from(List.copyOf(ids));
     }
-  }
+
+    /** Registered under {@value RunReadJournal#IDENTIFIER} in reference.conf. */
+    public static final class Provider implements ReadJournalProvider {
+        private final RunReadJournal javadsl;
+
+        public Provider(ExtendedActorSystem system, Config config) {
+            this.javadsl = new RunReadJournal(JournalStore.of(system));
+        }
+
+        @Override
+        public akka.persistence.query.scaladsl.ReadJournal scaladslReadJournal() {
+            return new akka.persistence.query.scaladsl.ReadJournal() {};
+        }
+
+        @Override
+        public ReadJournal javadslReadJournal() {
+            return javadsl;
+        }
+    }
 }

@@ -12,64 +12,64 @@ import java.util.concurrent.atomic.AtomicLong;
  * One per run, in its {@link RunContext}.
  */
 public final class Activity {
-  private final AtomicLong inFlight = new AtomicLong();
-  private final AtomicLong handled = new AtomicLong();
-  private final List<String> deadLetters = new ArrayList<>();   // guarded by this
+    private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong handled = new AtomicLong();
+    private final List<String> deadLetters = new ArrayList<>(); // guarded by this
 
-  public void sent() {
-    inFlight.incrementAndGet();
-  }
+    public void sent() {
+        inFlight.incrementAndGet();
+    }
 
-  public void done() {
-    if (inFlight.decrementAndGet() == 0) quiet();
-  }
+    public void done() {
+        if (inFlight.decrementAndGet() == 0) quiet();
+    }
 
-  private volatile Runnable onQuiet;
+    private volatile Runnable onQuiet;
 
-  /** {@code r} runs whenever the count of messages in flight drops to zero (the clock may move). */
-  public void onQuiet(Runnable r) {
-    onQuiet = r;
-  }
+    /** {@code r} runs whenever the count of messages in flight drops to zero (the clock may move). */
+    public void onQuiet(Runnable r) {
+        onQuiet = r;
+    }
 
-  private void quiet() {
-    Runnable r = onQuiet;
-    if (r != null) r.run();
-  }
+    private void quiet() {
+        Runnable r = onQuiet;
+        if (r != null) r.run();
+    }
 
-  /** Model messages handled so far (for benchmarks). */
-  public long handled() {
-    return handled.get();
-  }
+    /** Model messages handled so far (for benchmarks). */
+    public long handled() {
+        return handled.get();
+    }
 
-  public long inFlight() {
-    return inFlight.get();
-  }
+    public long inFlight() {
+        return inFlight.get();
+    }
 
-  /** A model message reached an actor that had stopped (a task whose objects were all freed). */
-  public synchronized void deadLetter(String what) {
-    deadLetters.add(what);
-    if (inFlight.decrementAndGet() == 0) quiet();
-  }
+    /** A model message reached an actor that had stopped (a task whose objects were all freed). */
+    public synchronized void deadLetter(String what) {
+        deadLetters.add(what);
+        if (inFlight.decrementAndGet() == 0) quiet();
+    }
 
-  public synchronized List<String> deadLetters() {
-    return List.copyOf(deadLetters);
-  }
+    public synchronized List<String> deadLetters() {
+        return List.copyOf(deadLetters);
+    }
 
-  /** Wraps a command handler so that each model message counts as handled once its handler returns. */
-  public <C, E, S> CommandHandler<C, E, S> counting(CommandHandler<C, E, S> inner) {
-    return (state, cmd) -> {
-      try {
-        return inner.apply(state, cmd);
-      } catch (RuntimeException | Error e) {
-        System.err.println("kmodel: model actor failed on " + cmd + ": " + e);
-        e.printStackTrace();
-        throw e;
-      } finally {
-        if (!(cmd instanceof Probe)) {
-          done();
-          handled.incrementAndGet();
-        }
-      }
-    };
-  }
+    /** Wraps a command handler so that each model message counts as handled once its handler returns. */
+    public <C, E, S> CommandHandler<C, E, S> counting(CommandHandler<C, E, S> inner) {
+        return (state, cmd) -> {
+            try {
+                return inner.apply(state, cmd);
+            } catch (RuntimeException | Error e) {
+                System.err.println("kmodel: model actor failed on " + cmd + ": " + e);
+                e.printStackTrace();
+                throw e;
+            } finally {
+                if (!(cmd instanceof Probe)) {
+                    done();
+                    handled.incrementAndGet();
+                }
+            }
+        };
+    }
 }

@@ -13,32 +13,34 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param path slash-separated kernel functions, outermost first
  */
 public record Ctx(String task, int pid, int cpu, String path) {
-  /**
-   * Call paths and function names repeat in every lifecycle and are kept by the journal for the whole
-   * run, so each distinct one is stored once (there are a few hundred). Paths are canonical strings,
-   * whose hash codes are cached, so the lookups below build no new string once a path is known.
-   */
-  private static final ConcurrentHashMap<String, ConcurrentHashMap<String, String>> CHILDREN =
-      new ConcurrentHashMap<>();
-  private static final ConcurrentHashMap<String, String> FUNCTIONS = new ConcurrentHashMap<>();
+    /**
+     * Call paths and function names repeat in every lifecycle and are kept by the journal for the whole
+     * run, so each distinct one is stored once (there are a few hundred). Paths are canonical strings,
+     * whose hash codes are cached, so the lookups below build no new string once a path is known.
+     */
+    private static final ConcurrentHashMap<String, ConcurrentHashMap<String, String>> CHILDREN =
+            new ConcurrentHashMap<>();
 
-  /** The same context one call deeper. */
-  public Ctx in(String function) {
-    String p = path.isEmpty() ? function
-        : CHILDREN.computeIfAbsent(path, k -> new ConcurrentHashMap<>())
-            .computeIfAbsent(function, f -> path + "/" + f);
-    return new Ctx(task, pid, cpu, p);
-  }
+    private static final ConcurrentHashMap<String, String> FUNCTIONS = new ConcurrentHashMap<>();
 
-  /** The innermost kernel function. */
-  public String function() {
-    return FUNCTIONS.computeIfAbsent(path, p -> {
-      int i = p.lastIndexOf('/');
-      return i < 0 ? p : p.substring(i + 1);
-    });
-  }
+    /** The same context one call deeper. */
+    public Ctx in(String function) {
+        String p = path.isEmpty()
+                ? function
+                : CHILDREN.computeIfAbsent(path, k -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(function, f -> path + "/" + f);
+        return new Ctx(task, pid, cpu, p);
+    }
 
-  public static Ctx cpu(int cpu, String path) {
-    return new Ctx("cpu" + cpu, 0, cpu, path);
-  }
+    /** The innermost kernel function. */
+    public String function() {
+        return FUNCTIONS.computeIfAbsent(path, p -> {
+            int i = p.lastIndexOf('/');
+            return i < 0 ? p : p.substring(i + 1);
+        });
+    }
+
+    public static Ctx cpu(int cpu, String path) {
+        return new Ctx("cpu" + cpu, 0, cpu, path);
+    }
 }

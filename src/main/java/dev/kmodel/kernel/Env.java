@@ -3,6 +3,7 @@ package dev.kmodel.kernel;
 import akka.actor.typed.ActorRef;
 import com.typesafe.config.Config;
 import dev.kmodel.fs.FileTable;
+import dev.kmodel.ipc.SysvIpc;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuManager;
@@ -11,16 +12,22 @@ import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Scenario;
 import java.util.List;
-import dev.kmodel.ipc.SysvIpc;
 
 /** The machine a task lives in: the subsystem actors it talks to and the scenario it runs. */
 public record Env(
-    Scenario scenario, Config config, ActorRef<KernelCmd> kernel, ActorRef<MmuCmd> mmu,
-    ActorRef<PidAllocator.Cmd> pids, ActorRef<TasklistLock.Cmd> tasklist, ActorRef<RcuManager.Cmd> rcu,
-    ActorRef<FileTable.Cmd> files, List<ActorRef<Cpu.Cmd>> cpus, ActorRef<TaskCmd> init,
-    ActorRef<SysvIpc.Cmd> ipc) {
+        Scenario scenario,
+        Config config,
+        ActorRef<KernelCmd> kernel,
+        ActorRef<MmuCmd> mmu,
+        ActorRef<PidAllocator.Cmd> pids,
+        ActorRef<TasklistLock.Cmd> tasklist,
+        ActorRef<RcuManager.Cmd> rcu,
+        ActorRef<FileTable.Cmd> files,
+        List<ActorRef<Cpu.Cmd>> cpus,
+        ActorRef<TaskCmd> init,
+        ActorRef<SysvIpc.Cmd> ipc) {
 
-  public Env withInit(ActorRef<TaskCmd> initRef) {
-    return new Env(scenario, config, kernel, mmu, pids, tasklist, rcu, files, cpus, initRef, ipc);
-  }
+    public Env withInit(ActorRef<TaskCmd> initRef) {
+        return new Env(scenario, config, kernel, mmu, pids, tasklist, rcu, files, cpus, initRef, ipc);
+    }
 }

@@ -6,10 +6,10 @@ package dev.kmodel.kernel;
  * order (design §2, §3).
  */
 public record MsgId(String from, long n) {
-  public static final MsgId NONE = new MsgId("-", 0);
+    public static final MsgId NONE = new MsgId("-", 0);
 
-  @Override
-  public String toString() {
-    return from + "#" + n;
-  }
+    @Override
+    public String toString() {
+        return from + "#" + n;
+    }
 }

@@ -6,6 +6,6 @@ package dev.kmodel.kernel;
  * actor stashes a message that came early. The replay package implements it; the kernel only asks.
  */
 public interface ReceiveGate {
-  /** May {@code actor} (its persistence id) handle message {@code id} now? */
-  boolean admit(String actor, MsgId id);
+    /** May {@code actor} (its persistence id) handle message {@code id} now? */
+    boolean admit(String actor, MsgId id);
 }

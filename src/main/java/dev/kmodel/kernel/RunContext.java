@@ -14,50 +14,54 @@ import java.util.concurrent.atomic.AtomicLong;
  * from the {@link RunSetup} the machine boots the system with, so runs in one JVM never share it.
  */
 public final class RunContext implements Extension {
-  private final Activity activity;
-  private final AtomicLong jiffies = new AtomicLong();
-  private final ReceiveGate gate;   // null in a live run
+    private final Activity activity;
+    private final AtomicLong jiffies = new AtomicLong();
+    private final ReceiveGate gate; // null in a live run
 
-  public RunContext(ReceiveGate gate) {
-    this.activity = new Activity();
-    this.gate = gate;
-  }
-
-  public Activity activity() {
-    return activity;
-  }
-
-  /** The machine clock (read like jiffies: no lock; the TimeKeeper moves it only at quiescence). */
-  public AtomicLong jiffies() {
-    return jiffies;
-  }
-
-  /** A re-run's receive order, or null. */
-  public ReceiveGate gate() {
-    return gate;
-  }
-
-  /** The run context of {@code system}. */
-  public static RunContext of(ActorSystem<?> system) {
-    return Id.INSTANCE.apply(system);
-  }
-
-  /** Passed to ActorSystem.create: the run's context (a system without one gets a fresh one). */
-  public static final class RunSetup extends Setup {
-    final RunContext context;
-
-    public RunSetup(RunContext context) {
-      this.context = context;
+    public RunContext(ReceiveGate gate) {
+        this.activity = new Activity();
+        this.gate = gate;
     }
-  }
 
-  static final class Id extends ExtensionId<RunContext> {
-    static final Id INSTANCE = new Id();
-
-    @Override
-    public RunContext createExtension(ActorSystem<?> system) {
-      return Adapter.toClassic(system).settings().setup().get(RunSetup.class)
-          .map(s -> s.context).orElseGet(() -> new RunContext(null));
+    public Activity activity() {
+        return activity;
     }
-  }
+
+    /** The machine clock (read like jiffies: no lock; the TimeKeeper moves it only at quiescence). */
+    public AtomicLong jiffies() {
+        return jiffies;
+    }
+
+    /** A re-run's receive order, or null. */
+    public ReceiveGate gate() {
+        return gate;
+    }
+
+    /** The run context of {@code system}. */
+    public static RunContext of(ActorSystem<?> system) {
+        return Id.INSTANCE.apply(system);
+    }
+
+    /** Passed to ActorSystem.create: the run's context (a system without one gets a fresh one). */
+    public static final class RunSetup extends Setup {
+        final RunContext context;
+
+        public RunSetup(RunContext context) {
+            this.context = context;
+        }
+    }
+
+    static final class Id extends ExtensionId<RunContext> {
+        static final Id INSTANCE = new Id();
+
+        @Override
+        public RunContext createExtension(ActorSystem<?> system) {
+            return Adapter.toClassic(system)
+                    .settings()
+                    .setup()
+                    .get(RunSetup.class)
+                    .map(s -> s.context)
+                    .orElseGet(() -> new RunContext(null));
+        }
+    }
 }

@@ -6,30 +6,30 @@ package dev.kmodel.kernel;
  * reproduced by a replay. Every id issued is a model message in flight until its receiver handles it.
  */
 public final class Send {
-  private final String self;
-  private final Activity activity;
-  private long sent;
+    private final String self;
+    private final Activity activity;
+    private long sent;
 
-  public Send(String self, Activity activity) {
-    this.self = self;
-    this.activity = activity;
-  }
+    public Send(String self, Activity activity) {
+        this.self = self;
+        this.activity = activity;
+    }
 
-  public MsgId next() {
-    activity.sent();
-    return new MsgId(self, ++sent);
-  }
+    public MsgId next() {
+        activity.sent();
+        return new MsgId(self, ++sent);
+    }
 
-  /** Messages sent so far. */
-  public long count() {
-    return sent;
-  }
+    /** Messages sent so far. */
+    public long count() {
+        return sent;
+    }
 
-  public String self() {
-    return self;
-  }
+    public String self() {
+        return self;
+    }
 
-  public Activity activity() {
-    return activity;
-  }
+    public Activity activity() {
+        return activity;
+    }
 }

@@ -16,12 +16,19 @@ import dev.kmodel.kernel.Ctx;
  * @param cpu      the CPU it happened on
  */
 public record LedgerEntry(
-    String object, String type, String owner, String event, int refcount, String holder,
-    String function, String path, int cpu) {
+        String object,
+        String type,
+        String owner,
+        String event,
+        int refcount,
+        String holder,
+        String function,
+        String path,
+        int cpu) {
 
-  public static LedgerEntry of(String object, ObjType type, String owner, String event, int refcount,
-      String holder, Ctx ctx) {
-    return new LedgerEntry(object, type.kernelName, owner, event, refcount, holder,
-        ctx.function(), ctx.path(), ctx.cpu());
-  }
+    public static LedgerEntry of(
+            String object, ObjType type, String owner, String event, int refcount, String holder, Ctx ctx) {
+        return new LedgerEntry(
+                object, type.kernelName, owner, event, refcount, holder, ctx.function(), ctx.path(), ctx.cpu());
+    }
 }

@@ -4,5 +4,5 @@ import java.util.List;
 
 /** An event that allocates, references, drops or frees kernel objects. */
 public interface Ledgered {
-  List<LedgerEntry> ledger();
+    List<LedgerEntry> ledger();
 }

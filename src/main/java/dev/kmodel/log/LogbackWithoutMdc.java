@@ -14,42 +14,42 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * MDC values, so the facade's MDC is a no-op; logging itself is Logback's, unchanged.
  */
 public final class LogbackWithoutMdc implements SLF4JServiceProvider {
-  private final LogbackServiceProvider logback = new LogbackServiceProvider();
-  private final MDCAdapter mdc = new NOPMDCAdapter();
+    private final LogbackServiceProvider logback = new LogbackServiceProvider();
+    private final MDCAdapter mdc = new NOPMDCAdapter();
 
-  /** Makes slf4j use this provider; call before anything logs. */
-  public static void install() {
-    if (System.getProperty("slf4j.provider") == null) {
-      System.setProperty("slf4j.provider", LogbackWithoutMdc.class.getName());
-      // slf4j announces an explicitly chosen provider at INFO; keep its own chatter to warnings.
-      if (System.getProperty("slf4j.internal.verbosity") == null) {
-        System.setProperty("slf4j.internal.verbosity", "WARN");
-      }
+    /** Makes slf4j use this provider; call before anything logs. */
+    public static void install() {
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", LogbackWithoutMdc.class.getName());
+            // slf4j announces an explicitly chosen provider at INFO; keep its own chatter to warnings.
+            if (System.getProperty("slf4j.internal.verbosity") == null) {
+                System.setProperty("slf4j.internal.verbosity", "WARN");
+            }
+        }
     }
-  }
 
-  @Override
-  public ILoggerFactory getLoggerFactory() {
-    return logback.getLoggerFactory();
-  }
+    @Override
+    public ILoggerFactory getLoggerFactory() {
+        return logback.getLoggerFactory();
+    }
 
-  @Override
-  public IMarkerFactory getMarkerFactory() {
-    return logback.getMarkerFactory();
-  }
+    @Override
+    public IMarkerFactory getMarkerFactory() {
+        return logback.getMarkerFactory();
+    }
 
-  @Override
-  public MDCAdapter getMDCAdapter() {
-    return mdc;
-  }
+    @Override
+    public MDCAdapter getMDCAdapter() {
+        return mdc;
+    }
 
-  @Override
-  public String getRequestedApiVersion() {
-    return logback.getRequestedApiVersion();
-  }
+    @Override
+    public String getRequestedApiVersion() {
+        return logback.getRequestedApiVersion();
+    }
 
-  @Override
-  public void initialize() {
-    logback.initialize();
-  }
+    @Override
+    public void initialize() {
+        logback.initialize();
+    }
 }

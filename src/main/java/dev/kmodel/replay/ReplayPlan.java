@@ -19,105 +19,110 @@ import java.util.Set;
  */
 public final class ReplayPlan implements ReceiveGate {
 
-  /** One actor's recorded receive order and events; touched by that actor (gate) and the journal (check). */
-  static final class Actor {
-    final ArrayDeque<MsgId> order = new ArrayDeque<>();      // handled messages still to come (the gate's)
-    final Set<MsgId> recorded = new HashSet<>();             // all it handled in the recording
-    final List<JsonNode> events = new ArrayList<>();         // what it journaled, in order
-    int checked;                                             // events of the re-run compared so far (journal's)
-  }
-
-  /** The first event of the re-run that differs from the recording. */
-  public record Divergence(String actor, int index, JsonNode expected, JsonNode actual, String expectedType,
-      String actualType) {}
-
-  private final Map<String, Actor> actors = new LinkedHashMap<>();
-  private final Map<String, List<String>> types = new LinkedHashMap<>();
-  private volatile Divergence first;
-  private long compared;
-
-  /** Builds the plan from a journal read back. */
-  public static ReplayPlan of(JournalFile.Loaded loaded) {
-    ReplayPlan p = new ReplayPlan();
-    Map<String, Long> lastNr = new LinkedHashMap<>();
-    for (JournalFile.Recorded r : loaded.events()) {
-      Actor a = p.actors.computeIfAbsent(r.pid(), k -> new Actor());
-      p.types.computeIfAbsent(r.pid(), k -> new ArrayList<>()).add(r.type());
-      a.events.add(r.json());
-      Long nr = lastNr.put(r.pid(), r.nr());
-      // One journal write per handled message: its first event names the message.
-      if ((nr == null || nr != r.nr()) && r.msg() != null && !r.msg().equals(MsgId.NONE)) {
-        a.order.addLast(r.msg());
-        a.recorded.add(r.msg());
-      }
+    /** One actor's recorded receive order and events; touched by that actor (gate) and the journal (check). */
+    static final class Actor {
+        final ArrayDeque<MsgId> order = new ArrayDeque<>(); // handled messages still to come (the gate's)
+        final Set<MsgId> recorded = new HashSet<>(); // all it handled in the recording
+        final List<JsonNode> events = new ArrayList<>(); // what it journaled, in order
+        int checked; // events of the re-run compared so far (journal's)
     }
-    return p;
-  }
 
-  /**
-   * The gate: may {@code actor} handle message {@code id} now? Yes if it is the next one it handled in
-   * the recording; a message the recording never had (the run already diverged) goes through so
-   * that the difference shows. A message handled now is taken off the order.
-   */
-  @Override
-  public boolean admit(String actor, MsgId id) {
-    if (id == null || id.equals(MsgId.NONE)) return true;
-    Actor a = actors.get(actor);
-    if (a == null || !a.recorded.contains(id)) return true;
-    if (id.equals(a.order.peekFirst())) {
-      a.order.pollFirst();
-      return true;
+    /** The first event of the re-run that differs from the recording. */
+    public record Divergence(
+            String actor, int index, JsonNode expected, JsonNode actual, String expectedType, String actualType) {}
+
+    private final Map<String, Actor> actors = new LinkedHashMap<>();
+    private final Map<String, List<String>> types = new LinkedHashMap<>();
+    private volatile Divergence first;
+    private long compared;
+
+    /** Builds the plan from a journal read back. */
+    public static ReplayPlan of(JournalFile.Loaded loaded) {
+        ReplayPlan p = new ReplayPlan();
+        Map<String, Long> lastNr = new LinkedHashMap<>();
+        for (JournalFile.Recorded r : loaded.events()) {
+            Actor a = p.actors.computeIfAbsent(r.pid(), k -> new Actor());
+            p.types.computeIfAbsent(r.pid(), k -> new ArrayList<>()).add(r.type());
+            a.events.add(r.json());
+            Long nr = lastNr.put(r.pid(), r.nr());
+            // One journal write per handled message: its first event names the message.
+            if ((nr == null || nr != r.nr()) && r.msg() != null && !r.msg().equals(MsgId.NONE)) {
+                a.order.addLast(r.msg());
+                a.recorded.add(r.msg());
+            }
+        }
+        return p;
     }
-    return false;
-  }
 
-  /** The run journal compares each event the re-run journals with the recorded one. */
-  public synchronized void check(String actor, Object event) {
-    Actor a = actors.get(actor);
-    JsonNode actual = JournalFile.asRead(event);
-    int i = a == null ? 0 : a.checked++;
-    compared++;
-    if (first != null) return;
-    JsonNode expected = a == null || i >= a.events.size() ? null : a.events.get(i);
-    if (expected == null || !expected.equals(actual)) {
-      String et = expected == null ? null : types.get(actor).get(i);
-      first = new Divergence(actor, i, expected, actual, et, JournalFile.typeName(event));
+    /**
+     * The gate: may {@code actor} handle message {@code id} now? Yes if it is the next one it handled in
+     * the recording; a message the recording never had (the run already diverged) goes through so
+     * that the difference shows. A message handled now is taken off the order.
+     */
+    @Override
+    public boolean admit(String actor, MsgId id) {
+        if (id == null || id.equals(MsgId.NONE)) return true;
+        Actor a = actors.get(actor);
+        if (a == null || !a.recorded.contains(id)) return true;
+        if (id.equals(a.order.peekFirst())) {
+            a.order.pollFirst();
+            return true;
+        }
+        return false;
     }
-  }
 
-  /** After the re-run: the first difference, or an actor that journaled fewer events than recorded. */
-  public synchronized Divergence divergence() {
-    if (first != null) return first;
-    for (Map.Entry<String, Actor> e : actors.entrySet()) {
-      Actor a = e.getValue();
-      if (a.checked < a.events.size()) {
-        return new Divergence(e.getKey(), a.checked, a.events.get(a.checked), null, types.get(e.getKey()).get(a.checked),
-            null);
-      }
+    /** The run journal compares each event the re-run journals with the recorded one. */
+    public synchronized void check(String actor, Object event) {
+        Actor a = actors.get(actor);
+        JsonNode actual = JournalFile.asRead(event);
+        int i = a == null ? 0 : a.checked++;
+        compared++;
+        if (first != null) return;
+        JsonNode expected = a == null || i >= a.events.size() ? null : a.events.get(i);
+        if (expected == null || !expected.equals(actual)) {
+            String et = expected == null ? null : types.get(actor).get(i);
+            first = new Divergence(actor, i, expected, actual, et, JournalFile.typeName(event));
+        }
     }
-    return null;
-  }
 
-  /** The first mismatching event so far (during the run), or null. */
-  public Divergence mismatch() {
-    return first;
-  }
+    /** After the re-run: the first difference, or an actor that journaled fewer events than recorded. */
+    public synchronized Divergence divergence() {
+        if (first != null) return first;
+        for (Map.Entry<String, Actor> e : actors.entrySet()) {
+            Actor a = e.getValue();
+            if (a.checked < a.events.size()) {
+                return new Divergence(
+                        e.getKey(),
+                        a.checked,
+                        a.events.get(a.checked),
+                        null,
+                        types.get(e.getKey()).get(a.checked),
+                        null);
+            }
+        }
+        return null;
+    }
 
-  public synchronized long compared() {
-    return compared;
-  }
+    /** The first mismatching event so far (during the run), or null. */
+    public Divergence mismatch() {
+        return first;
+    }
 
-  public int actors() {
-    return actors.size();
-  }
+    public synchronized long compared() {
+        return compared;
+    }
 
-  /** Messages some actor still waits for (the next one of each), for a re-run that got stuck. */
-  public Map<String, MsgId> waiting() {
-    Map<String, MsgId> w = new LinkedHashMap<>();
-    actors.forEach((k, a) -> {
-      MsgId next = a.order.peekFirst();
-      if (next != null) w.put(k, next);
-    });
-    return w;
-  }
+    public int actors() {
+        return actors.size();
+    }
+
+    /** Messages some actor still waits for (the next one of each), for a re-run that got stuck. */
+    public Map<String, MsgId> waiting() {
+        Map<String, MsgId> w = new LinkedHashMap<>();
+        actors.forEach((k, a) -> {
+            MsgId next = a.order.peekFirst();
+            if (next != null) w.put(k, next);
+        });
+        return w;
+    }
 }

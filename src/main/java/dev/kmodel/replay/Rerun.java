@@ -17,40 +17,40 @@ import java.util.Map;
  * the recording; the first difference is reported with both sides.
  */
 public final class Rerun {
-  private Rerun() {}
+    private Rerun() {}
 
-  /** What a re-run found. */
-  public record Outcome(Report report, ReplayPlan.Divergence divergence, long compared, int actors, String status) {
-    public boolean identical() {
-      return divergence == null && status.equals("completed");
+    /** What a re-run found. */
+    public record Outcome(Report report, ReplayPlan.Divergence divergence, long compared, int actors, String status) {
+        public boolean identical() {
+            return divergence == null && status.equals("completed");
+        }
     }
-  }
 
-  /** The recorded scenario, with the seed and CPU count the recording used. */
-  public static Scenario scenario(JournalFile.Header h) throws ScenarioException {
-    String name = h.file().isEmpty() ? h.scenario() + ".conf" : h.file();
-    return ScenarioParser.parseString(name, h.source()).withSeed(h.seed()).withCpus(h.cpus());
-  }
-
-  /** The config the recording ran with (the knobs in its header). */
-  public static Config config(JournalFile.Header h) {
-    Config c = Machine.config();
-    for (Map.Entry<String, Object> e : h.config().entrySet()) {
-      c = c.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue()));
+    /** The recorded scenario, with the seed and CPU count the recording used. */
+    public static Scenario scenario(JournalFile.Header h) throws ScenarioException {
+        String name = h.file().isEmpty() ? h.scenario() + ".conf" : h.file();
+        return ScenarioParser.parseString(name, h.source()).withSeed(h.seed()).withCpus(h.cpus());
     }
-    return c;
-  }
 
-  public static Outcome run(JournalFile.Loaded loaded) throws ScenarioException {
-    ReplayPlan plan = ReplayPlan.of(loaded);
-    Scenario sc = scenario(loaded.header());
-    try (Machine.Running r = Machine.start(sc, config(loaded.header()), true, plan)) {
-      String status = r.awaitQuiescence();
-      Report report = r.result(status).report();
-      // A run that stopped moving without a differing event did not finish: that is not a divergence.
-      ReplayPlan.Divergence d = plan.mismatch() != null ? plan.mismatch()
-          : status.equals("completed") ? plan.divergence() : null;
-      return new Outcome(report, d, plan.compared(), plan.actors(), status);
+    /** The config the recording ran with (the knobs in its header). */
+    public static Config config(JournalFile.Header h) {
+        Config c = Machine.config();
+        for (Map.Entry<String, Object> e : h.config().entrySet()) {
+            c = c.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue()));
+        }
+        return c;
     }
-  }
+
+    public static Outcome run(JournalFile.Loaded loaded) throws ScenarioException {
+        ReplayPlan plan = ReplayPlan.of(loaded);
+        Scenario sc = scenario(loaded.header());
+        try (Machine.Running r = Machine.start(sc, config(loaded.header()), true, plan)) {
+            String status = r.awaitQuiescence();
+            Report report = r.result(status).report();
+            // A run that stopped moving without a differing event did not finish: that is not a divergence.
+            ReplayPlan.Divergence d =
+                    plan.mismatch() != null ? plan.mismatch() : status.equals("completed") ? plan.divergence() : null;
+            return new Outcome(report, d, plan.compared(), plan.actors(), status);
+        }
+    }
 }

@@ -9,61 +9,110 @@ import java.util.List;
  * row carries {@code seq}: the position of its event in the run's total order (the journal's).
  */
 public record Report(
-    String scenario, long seed, int cpus, String outcome, Journal journal,
-    List<TaskRow> tasks, List<ResultRow> results, List<LedgerRow> ledger, List<ReparentRow> reparent,
-    List<SignalRow> signals, List<ViolationRow> violations,
-    List<LockRow> locks, List<GraceRow> graces, List<RcuCallbackRow> rcuCallbacks,
-    List<RcuSectionRow> rcuSections, List<CpuRow> cpuStats, List<GroupRow> threadGroups) {
+        String scenario,
+        long seed,
+        int cpus,
+        String outcome,
+        Journal journal,
+        List<TaskRow> tasks,
+        List<ResultRow> results,
+        List<LedgerRow> ledger,
+        List<ReparentRow> reparent,
+        List<SignalRow> signals,
+        List<ViolationRow> violations,
+        List<LockRow> locks,
+        List<GraceRow> graces,
+        List<RcuCallbackRow> rcuCallbacks,
+        List<RcuSectionRow> rcuSections,
+        List<CpuRow> cpuStats,
+        List<GroupRow> threadGroups) {
 
-  public record Journal(long events, int persistenceIds) {}
+    public record Journal(long events, int persistenceIds) {}
 
-  /** A task's final state: running, sleeping, zombie, dead or freed. */
-  /** {@code ns}: the task's pid namespace (0: the init namespace); {@code nsPid}: its number there. */
-  public record TaskRow(long seq, int pid, int tgid, int ppid, String comm, String state, Integer exitCode,
-      Integer exitSignal, String key, int ns, int nsPid) {}
+    /** A task's final state: running, sleeping, zombie, dead or freed. */
+    /** {@code ns}: the task's pid namespace (0: the init namespace); {@code nsPid}: its number there. */
+    public record TaskRow(
+            long seq,
+            int pid,
+            int tgid,
+            int ppid,
+            String comm,
+            String state,
+            Integer exitCode,
+            Integer exitSignal,
+            String key,
+            int ns,
+            int nsPid) {}
 
-  /**
-   * One executed step. {@code seq} null: it never returned (exit). {@code cpu}: where it entered.
-   * {@code siginfo}: what waitid filled in (null for other calls).
-   */
-  public record ResultRow(int pid, String comm, int step, String op, long start, Long seq, Long ret, String errno,
-      WaitStatus status, String var, int cpu, Siginfo siginfo) {}
+    /**
+     * One executed step. {@code seq} null: it never returned (exit). {@code cpu}: where it entered.
+     * {@code siginfo}: what waitid filled in (null for other calls).
+     */
+    public record ResultRow(
+            int pid,
+            String comm,
+            int step,
+            String op,
+            long start,
+            Long seq,
+            Long ret,
+            String errno,
+            WaitStatus status,
+            String var,
+            int cpu,
+            Siginfo siginfo) {}
 
-  public record LedgerRow(long seq, String object, String type, int owner, String event, int refcount,
-      String holder, String function, String path, int cpu) {}
+    public record LedgerRow(
+            long seq,
+            String object,
+            String type,
+            int owner,
+            String event,
+            int refcount,
+            String holder,
+            String function,
+            String path,
+            int cpu) {}
 
-  /** {@code childState}: alive, exiting, zombie or dead when the reparent happened. */
-  public record ReparentRow(long seq, int child, int from, int to, String why, String childState) {}
+    /** {@code childState}: alive, exiting, zombie or dead when the reparent happened. */
+    public record ReparentRow(long seq, int child, int from, int to, String why, String childState) {}
 
-  public record SignalRow(long seq, int from, int to, String sig, String disposition) {}
+    public record SignalRow(long seq, int from, int to, String sig, String disposition) {}
 
-  public record ViolationRow(long seq, String kind, String detail, List<Integer> pids) {}
+    public record ViolationRow(long seq, String kind, String detail, List<Integer> pids) {}
 
-  /** tasklist_lock: one row per acquisition; waited rows have {@code requested} &lt; {@code seq}. */
-  public record LockRow(long seq, long requested, String mode, int pid, int cpu, String path, boolean contended,
-      List<Integer> heldBy) {}
+    /** tasklist_lock: one row per acquisition; waited rows have {@code requested} &lt; {@code seq}. */
+    public record LockRow(
+            long seq,
+            long requested,
+            String mode,
+            int pid,
+            int cpu,
+            String path,
+            boolean contended,
+            List<Integer> heldBy) {}
 
-  /** An RCU grace period: when it started and ended, and how many callbacks it ran. */
-  public record GraceRow(long gp, long start, Long end, int callbacks) {}
+    /** An RCU grace period: when it started and ended, and how many callbacks it ran. */
+    public record GraceRow(long gp, long start, Long end, int callbacks) {}
 
-  /** call_rcu: which callback, for which object, queued when and from which CPU. */
-  public record RcuCallbackRow(long seq, String function, String object, int cpu, int pid) {}
+    /** call_rcu: which callback, for which object, queued when and from which CPU. */
+    public record RcuCallbackRow(long seq, String function, String object, int cpu, int pid) {}
 
-  /** An rcu_read_lock … rcu_read_unlock section on one CPU ({@code unlock} null: still inside). */
-  public record RcuSectionRow(int cpu, int pid, long lock, Long unlock) {}
+    /** An rcu_read_lock … rcu_read_unlock section on one CPU ({@code unlock} null: still inside). */
+    public record RcuSectionRow(int cpu, int pid, long lock, Long unlock) {}
 
-  /**
-   * What happened to a thread group: {@code leader-delayed} (its leader exited while threads lived:
-   * a zombie its parent is not told of; {@code pids} the threads), {@code leader-notified} (the last
-   * thread's release_task told the parent; {@code pids} that thread), {@code group-exit} (the first
-   * exit_group or fatal signal; {@code detail} says which, with the code), {@code exec-took-leadership}
-   * (a thread that is not the leader exec'd: it now has the leader's pid; {@code pids} its old tid).
-   */
-  public record GroupRow(long seq, int tgid, int pid, String event, List<Integer> pids, String detail) {}
+    /**
+     * What happened to a thread group: {@code leader-delayed} (its leader exited while threads lived:
+     * a zombie its parent is not told of; {@code pids} the threads), {@code leader-notified} (the last
+     * thread's release_task told the parent; {@code pids} that thread), {@code group-exit} (the first
+     * exit_group or fatal signal; {@code detail} says which, with the code), {@code exec-took-leadership}
+     * (a thread that is not the leader exec'd: it now has the leader's pid; {@code pids} its old tid).
+     */
+    public record GroupRow(long seq, int tgid, int pid, String event, List<Integer> pids, String detail) {}
 
-  public record CpuRow(int cpu, long clock, int switches, String lazyMm) {}
+    public record CpuRow(int cpu, long clock, int switches, String lazyMm) {}
 
-  public boolean hasViolations() {
-    return !violations.isEmpty();
-  }
+    public boolean hasViolations() {
+        return !violations.isEmpty();
+    }
 }

@@ -5,14 +5,14 @@ import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
-import dev.kmodel.uapi.Sig;
 import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskEvent.*;
-import dev.kmodel.uapi.WaitStatus;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.report.Report.*;
 import dev.kmodel.scenario.Scenario;
+import dev.kmodel.uapi.Sig;
+import dev.kmodel.uapi.WaitStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -27,285 +27,372 @@ import java.util.TreeMap;
  * own bookkeeping.
  */
 public final class ReportBuilder {
-  /** What the fold knows of one task. */
-  static final class T {
-    final String key;
-    int pid;
-    int tgid;
-    int ns;
-    int nsPid;
-    int ppid;
-    String parentKey = "";
-    String comm = "";
-    String state = "running";
-    Integer exitCode;
-    Integer exitSignal;
-    long lastSeq;
-    int cpu;
-    String mm;
-    boolean freed;
-    boolean dead;         // TaskDead: never runs again
-    boolean blockedInWait;
-    int reaps;
-    boolean autoreaped;
-    String taskStruct;
+    /** What the fold knows of one task. */
+    static final class T {
+        final String key;
+        int pid;
+        int tgid;
+        int ns;
+        int nsPid;
+        int ppid;
+        String parentKey = "";
+        String comm = "";
+        String state = "running";
+        Integer exitCode;
+        Integer exitSignal;
+        long lastSeq;
+        int cpu;
+        String mm;
+        boolean freed;
+        boolean dead; // TaskDead: never runs again
+        boolean blockedInWait;
+        int reaps;
+        boolean autoreaped;
+        String taskStruct;
 
-    T(String key) {
-      this.key = key;
+        T(String key) {
+            this.key = key;
+        }
     }
-  }
 
-  /** An RCU read-side section on one CPU. */
-  record Section(int cpu, long lock, Long unlock, int pid) {}
+    /** An RCU read-side section on one CPU. */
+    record Section(int cpu, long lock, Long unlock, int pid) {}
 
-  final Map<String, T> tasks = new LinkedHashMap<>();
-  final List<LedgerEntryAt> ledger = new ArrayList<>();
-  final List<Section> sections = new ArrayList<>();
-  final Map<String, Long> callRcuSeq = new HashMap<>();   // object → seq of its latest call_rcu
-  final Map<Integer, String> cpuLazy = new TreeMap<>();   // cpu → "mm|holder"
-  final Map<Integer, long[]> cpuStats = new TreeMap<>();  // cpu → {clock, switches}
-  final List<ViolationRow> violations = new ArrayList<>();
-  final Map<Integer, String> pidsInUse = new HashMap<>();
+    final Map<String, T> tasks = new LinkedHashMap<>();
+    final List<LedgerEntryAt> ledger = new ArrayList<>();
+    final List<Section> sections = new ArrayList<>();
+    final Map<String, Long> callRcuSeq = new HashMap<>(); // object → seq of its latest call_rcu
+    final Map<Integer, String> cpuLazy = new TreeMap<>(); // cpu → "mm|holder"
+    final Map<Integer, long[]> cpuStats = new TreeMap<>(); // cpu → {clock, switches}
+    final List<ViolationRow> violations = new ArrayList<>();
+    final Map<Integer, String> pidsInUse = new HashMap<>();
 
-  /** A ledger entry with its sequence number. */
-  public record LedgerEntryAt(long seq, LedgerEntry e) {}
+    /** A ledger entry with its sequence number. */
+    public record LedgerEntryAt(long seq, LedgerEntry e) {}
 
-  private final List<ResultRow> results = new ArrayList<>();
-  private final Map<String, ResultRow> open = new HashMap<>();
-  private final List<ReparentRow> reparent = new ArrayList<>();
-  private final List<GroupRow> groups = new ArrayList<>();
-  private final List<SignalRow> signals = new ArrayList<>();
-  private final List<LockRow> locks = new ArrayList<>();
-  private final Map<String, Long> lockRequested = new HashMap<>();
-  private final Map<String, List<String>> lockHeldBy = new HashMap<>();
-  private final Map<Long, GraceRow> graces = new TreeMap<>();
-  private final List<RcuCallbackRow> callbacks = new ArrayList<>();
-  private final Map<Integer, Long> openSection = new HashMap<>();
-  private final Map<Integer, Integer> openSectionPid = new HashMap<>();
+    private final List<ResultRow> results = new ArrayList<>();
+    private final Map<String, ResultRow> open = new HashMap<>();
+    private final List<ReparentRow> reparent = new ArrayList<>();
+    private final List<GroupRow> groups = new ArrayList<>();
+    private final List<SignalRow> signals = new ArrayList<>();
+    private final List<LockRow> locks = new ArrayList<>();
+    private final Map<String, Long> lockRequested = new HashMap<>();
+    private final Map<String, List<String>> lockHeldBy = new HashMap<>();
+    private final Map<Long, GraceRow> graces = new TreeMap<>();
+    private final List<RcuCallbackRow> callbacks = new ArrayList<>();
+    private final Map<Integer, Long> openSection = new HashMap<>();
+    private final Map<Integer, Integer> openSectionPid = new HashMap<>();
 
-  public static Report build(Scenario sc, List<JournalEntry> journal, long accepted, int persistenceIds,
-      String outcome, List<String> deadLetters) {
-    ReportBuilder b = new ReportBuilder();
-    for (JournalEntry e : journal) b.fold(e);
-    long end = journal.isEmpty() ? 0 : journal.get(journal.size() - 1).ordinal();
-    for (String d : deadLetters) {
-      b.violations.add(new ViolationRow(end, "use-after-free", "message " + d + ", whose task_struct was freed",
-          List.of()));
+    public static Report build(
+            Scenario sc,
+            List<JournalEntry> journal,
+            long accepted,
+            int persistenceIds,
+            String outcome,
+            List<String> deadLetters) {
+        ReportBuilder b = new ReportBuilder();
+        for (JournalEntry e : journal) b.fold(e);
+        long end = journal.isEmpty() ? 0 : journal.get(journal.size() - 1).ordinal();
+        for (String d : deadLetters) {
+            b.violations.add(new ViolationRow(
+                    end, "use-after-free", "message " + d + ", whose task_struct was freed", List.of()));
+        }
+        return b.finish(sc, accepted, persistenceIds, outcome);
     }
-    return b.finish(sc, accepted, persistenceIds, outcome);
-  }
 
-  private T task(String key) {
-    return tasks.computeIfAbsent(key, T::new);
-  }
+    private T task(String key) {
+        return tasks.computeIfAbsent(key, T::new);
+    }
 
-  int pidOf(String key) {
-    T t = tasks.get(key);
-    return t == null ? 0 : t.pid;
-  }
+    int pidOf(String key) {
+        T t = tasks.get(key);
+        return t == null ? 0 : t.pid;
+    }
 
-  private void fold(JournalEntry je) {
-    long seq = je.ordinal();
-    Object ev = je.event();
-    String pid = je.persistenceId();
-    if (ev instanceof Ledgered l) {
-      for (LedgerEntry e : l.ledger()) ledger.add(new LedgerEntryAt(seq, e));
+    private void fold(JournalEntry je) {
+        long seq = je.ordinal();
+        Object ev = je.event();
+        String pid = je.persistenceId();
+        if (ev instanceof Ledgered l) {
+            for (LedgerEntry e : l.ledger()) ledger.add(new LedgerEntryAt(seq, e));
+        }
+        if (ev instanceof TaskEvent te) foldTask(seq, task(pid), te);
+        else if (ev instanceof Cpu.Event ce) foldCpu(seq, Integer.parseInt(pid.substring(3)), ce);
+        else if (ev instanceof TasklistLock.Event le) foldLock(seq, le);
+        else if (ev instanceof RcuManager.Event re) foldRcu(seq, re);
+        else if (ev instanceof PidAllocator.PidAllocated pa) {
+            String holder = pidsInUse.get(pa.pid());
+            if (holder != null) {
+                violations.add(new ViolationRow(
+                        seq,
+                        "pid-in-use-twice",
+                        "pid " + pa.pid() + " allocated to " + pa.forTask() + " while still used by " + holder,
+                        List.of(pa.pid())));
+            }
+            pidsInUse.put(pa.pid(), pa.forTask());
+        } else if (ev instanceof PidAllocator.PidFreed pf) {
+            pidsInUse.remove(pf.pid());
+        }
     }
-    if (ev instanceof TaskEvent te) foldTask(seq, task(pid), te);
-    else if (ev instanceof Cpu.Event ce) foldCpu(seq, Integer.parseInt(pid.substring(3)), ce);
-    else if (ev instanceof TasklistLock.Event le) foldLock(seq, le);
-    else if (ev instanceof RcuManager.Event re) foldRcu(seq, re);
-    else if (ev instanceof PidAllocator.PidAllocated pa) {
-      String holder = pidsInUse.get(pa.pid());
-      if (holder != null) {
-        violations.add(new ViolationRow(seq, "pid-in-use-twice",
-            "pid " + pa.pid() + " allocated to " + pa.forTask() + " while still used by " + holder, List.of(pa.pid())));
-      }
-      pidsInUse.put(pa.pid(), pa.forTask());
-    } else if (ev instanceof PidAllocator.PidFreed pf) {
-      pidsInUse.remove(pf.pid());
-    }
-  }
 
-  private void foldTask(long seq, T t, TaskEvent e) {
-    t.lastSeq = seq;
-    if (e instanceof Warned w) {
-      // A kernel check (WARN_ON / BUG_ON) that failed, or an answer no path waited for ("protocol").
-      String kind = w.check().equals("protocol") ? "protocol" : w.check().toLowerCase().replace('_', '-');
-      violations.add(new ViolationRow(seq, kind, w.function() + ": " + w.detail(), t.pid == 0 ? List.of()
-          : List.of(t.pid)));
-    } else if (e instanceof Created c) {
-      t.comm = c.init().comm();
-      t.ppid = c.init().ppid();
-      t.parentKey = c.init().parentKey();
-      t.taskStruct = c.objects().taskStruct();
-      if (c.init().kernelThread()) t.state = "sleeping";
-    } else if (e instanceof Attached a) {
-      t.pid = a.pid();
-      t.tgid = a.tgid() == 0 ? a.pid() : a.tgid();
-      t.ns = a.ns() == null ? 0 : a.ns().ns();
-      t.nsPid = a.ns() == null ? a.pid() : a.ns().vpid();
-      t.mm = a.mm();
-    } else if (e instanceof RanOn r) {
-      t.cpu = r.cpu();
-      if (t.state.equals("sleeping")) t.state = "running";
-    } else if (e instanceof SyscallEntered s) {
-      open.put(t.key, new ResultRow(t.pid, t.comm, s.step(), s.op(), seq, null, null, null, null, null, t.cpu, null));
-    } else if (e instanceof SyscallReturned r) {
-      ResultRow o = open.remove(t.key);
-      if (o != null) {
-        results.add(new ResultRow(o.pid(), o.comm(), o.step(), o.op(), o.start(), seq, r.ret(), r.errno(), r.status(),
-            r.var(), o.cpu(), r.siginfo()));
-      }
-      t.blockedInWait = false;
-    } else if (e instanceof Slept s) {
-      t.state = "sleeping";
-      t.blockedInWait = s.in().equals("do_wait");
-    } else if (e instanceof Woken) {
-      t.state = "running";
-      t.blockedInWait = false;
-    } else if (e instanceof SignalReceived s) {
-      signals.add(new SignalRow(seq, s.from(), t.pid, Sig.name(s.sig()), s.disposition()));
-    } else if (e instanceof PfExitingSet p) {
-      WaitStatus ws = WaitStatus.of(p.status());
-      t.exitCode = ws.code();
-      t.exitSignal = ws.signal();
-    } else if (e instanceof MmReleased) {
-      t.mm = null;
-    } else if (e instanceof Execed x) {
-      t.comm = x.comm();
-      t.mm = x.mm();
-    } else if (e instanceof Reparented r) {
-      reparent.add(new ReparentRow(seq, t.pid, r.from(), r.to(), r.why(), r.childState()));
-      t.ppid = r.to();
-      t.parentKey = r.toKey();
-    } else if (e instanceof TookLeadership x) {
-      int oldTid = t.pid;
-      t.pid = x.from().tgid();
-      t.ppid = x.from().ppid();
-      t.parentKey = x.from().parentKey();
-      groups.add(new GroupRow(seq, t.tgid, t.pid, "exec-took-leadership", List.of(oldTid),
-          "de_thread: the exec'ing thread (pids: its old tid) takes the leader's pid; the old leader is released"
-          + " silently"));
-    } else if (e instanceof Demoted x) {
-      t.pid = x.tid();
-      t.nsPid = x.vtid();
-    } else if (e instanceof LeaderDelayed d) {
-      groups.add(new GroupRow(seq, t.tgid, t.pid, "leader-delayed", d.threads().stream().map(this::pidOf).toList(),
-          "exit_notify: thread_group_empty() is false, the parent is not told"));
-    } else if (e instanceof LeaderNotifying n && n.thread() != null) {
-      groups.add(new GroupRow(seq, t.tgid, t.pid, "leader-notified", List.of(pidOf(n.thread())),
-          "release_task of the group's last thread: do_notify_parent(leader)"));
-    } else if (e instanceof GroupExitSet g) {
-      WaitStatus ws = WaitStatus.of(g.code());
-      groups.add(new GroupRow(seq, t.tgid, t.pid, "group-exit", List.of(), (g.by().startsWith("signal")
-          ? g.by() : "exit_group by pid " + pidOf(g.by())) + ", group_exit_code "
-          + (ws.exited() ? "exited " + ws.code() : "signaled " + ws.signal())));
-    } else if (e instanceof Stopped) {
-      t.state = "stopped";
-    } else if (e instanceof Continued) {
-      t.state = "running";
-    } else if (e instanceof BecameZombie) {
-      t.state = "zombie";
-    } else if (e instanceof BecameDead) {
-      t.state = "dead";
-      t.autoreaped = true;
-    } else if (e instanceof TaskDead) {
-      t.dead = true;
-      t.blockedInWait = false;
-    } else if (e instanceof ReapedBy) {
-      t.reaps++;
-      t.state = "dead";
-      if (t.reaps > 1 || t.autoreaped) {
-        violations.add(new ViolationRow(seq, "double-reap", t.key + " (pid " + t.pid + ") reaped again", List.of(t.pid)));
-      }
-    } else if (e instanceof TaskStructFreed || e instanceof ForkUndone) {
-      t.state = "freed";
-      t.freed = true;
+    private void foldTask(long seq, T t, TaskEvent e) {
+        t.lastSeq = seq;
+        if (e instanceof Warned w) {
+            // A kernel check (WARN_ON / BUG_ON) that failed, or an answer no path waited for ("protocol").
+            String kind = w.check().equals("protocol")
+                    ? "protocol"
+                    : w.check().toLowerCase().replace('_', '-');
+            violations.add(new ViolationRow(
+                    seq, kind, w.function() + ": " + w.detail(), t.pid == 0 ? List.of() : List.of(t.pid)));
+        } else if (e instanceof Created c) {
+            t.comm = c.init().comm();
+            t.ppid = c.init().ppid();
+            t.parentKey = c.init().parentKey();
+            t.taskStruct = c.objects().taskStruct();
+            if (c.init().kernelThread()) t.state = "sleeping";
+        } else if (e instanceof Attached a) {
+            t.pid = a.pid();
+            t.tgid = a.tgid() == 0 ? a.pid() : a.tgid();
+            t.ns = a.ns() == null ? 0 : a.ns().ns();
+            t.nsPid = a.ns() == null ? a.pid() : a.ns().vpid();
+            t.mm = a.mm();
+        } else if (e instanceof RanOn r) {
+            t.cpu = r.cpu();
+            if (t.state.equals("sleeping")) t.state = "running";
+        } else if (e instanceof SyscallEntered s) {
+            open.put(
+                    t.key,
+                    new ResultRow(t.pid, t.comm, s.step(), s.op(), seq, null, null, null, null, null, t.cpu, null));
+        } else if (e instanceof SyscallReturned r) {
+            ResultRow o = open.remove(t.key);
+            if (o != null) {
+                results.add(new ResultRow(
+                        o.pid(),
+                        o.comm(),
+                        o.step(),
+                        o.op(),
+                        o.start(),
+                        seq,
+                        r.ret(),
+                        r.errno(),
+                        r.status(),
+                        r.var(),
+                        o.cpu(),
+                        r.siginfo()));
+            }
+            t.blockedInWait = false;
+        } else if (e instanceof Slept s) {
+            t.state = "sleeping";
+            t.blockedInWait = s.in().equals("do_wait");
+        } else if (e instanceof Woken) {
+            t.state = "running";
+            t.blockedInWait = false;
+        } else if (e instanceof SignalReceived s) {
+            signals.add(new SignalRow(seq, s.from(), t.pid, Sig.name(s.sig()), s.disposition()));
+        } else if (e instanceof PfExitingSet p) {
+            WaitStatus ws = WaitStatus.of(p.status());
+            t.exitCode = ws.code();
+            t.exitSignal = ws.signal();
+        } else if (e instanceof MmReleased) {
+            t.mm = null;
+        } else if (e instanceof Execed x) {
+            t.comm = x.comm();
+            t.mm = x.mm();
+        } else if (e instanceof Reparented r) {
+            reparent.add(new ReparentRow(seq, t.pid, r.from(), r.to(), r.why(), r.childState()));
+            t.ppid = r.to();
+            t.parentKey = r.toKey();
+        } else if (e instanceof TookLeadership x) {
+            int oldTid = t.pid;
+            t.pid = x.from().tgid();
+            t.ppid = x.from().ppid();
+            t.parentKey = x.from().parentKey();
+            groups.add(new GroupRow(
+                    seq,
+                    t.tgid,
+                    t.pid,
+                    "exec-took-leadership",
+                    List.of(oldTid),
+                    "de_thread: the exec'ing thread (pids: its old tid) takes the leader's pid; the old leader is released"
+                            + " silently"));
+        } else if (e instanceof Demoted x) {
+            t.pid = x.tid();
+            t.nsPid = x.vtid();
+        } else if (e instanceof LeaderDelayed d) {
+            groups.add(new GroupRow(
+                    seq,
+                    t.tgid,
+                    t.pid,
+                    "leader-delayed",
+                    d.threads().stream().map(this::pidOf).toList(),
+                    "exit_notify: thread_group_empty() is false, the parent is not told"));
+        } else if (e instanceof LeaderNotifying n && n.thread() != null) {
+            groups.add(new GroupRow(
+                    seq,
+                    t.tgid,
+                    t.pid,
+                    "leader-notified",
+                    List.of(pidOf(n.thread())),
+                    "release_task of the group's last thread: do_notify_parent(leader)"));
+        } else if (e instanceof GroupExitSet g) {
+            WaitStatus ws = WaitStatus.of(g.code());
+            groups.add(new GroupRow(
+                    seq,
+                    t.tgid,
+                    t.pid,
+                    "group-exit",
+                    List.of(),
+                    (g.by().startsWith("signal") ? g.by() : "exit_group by pid " + pidOf(g.by())) + ", group_exit_code "
+                            + (ws.exited() ? "exited " + ws.code() : "signaled " + ws.signal())));
+        } else if (e instanceof Stopped) {
+            t.state = "stopped";
+        } else if (e instanceof Continued) {
+            t.state = "running";
+        } else if (e instanceof BecameZombie) {
+            t.state = "zombie";
+        } else if (e instanceof BecameDead) {
+            t.state = "dead";
+            t.autoreaped = true;
+        } else if (e instanceof TaskDead) {
+            t.dead = true;
+            t.blockedInWait = false;
+        } else if (e instanceof ReapedBy) {
+            t.reaps++;
+            t.state = "dead";
+            if (t.reaps > 1 || t.autoreaped) {
+                violations.add(new ViolationRow(
+                        seq, "double-reap", t.key + " (pid " + t.pid + ") reaped again", List.of(t.pid)));
+            }
+        } else if (e instanceof TaskStructFreed || e instanceof ForkUndone) {
+            t.state = "freed";
+            t.freed = true;
+        }
     }
-  }
 
-  private void foldCpu(long seq, int cpu, Cpu.Event e) {
-    long[] st = cpuStats.computeIfAbsent(cpu, k -> new long[2]);
-    if (e instanceof Cpu.Switched s) {
-      st[1]++;
-      st[0] = s.clock();
-    } else if (e instanceof Cpu.Ticked tk) {
-      st[0] += tk.ticks();
-    } else if (e instanceof Cpu.ClockJumped j) {
-      st[0] = j.to();
-    } else if (e instanceof Cpu.LazyMm l) {
-      if (l.mm() == null) cpuLazy.remove(cpu); else cpuLazy.put(cpu, l.mm() + "|" + l.holder());
-    } else if (e instanceof Cpu.RcuReadLocked r) {
-      openSection.put(cpu, seq);
-      openSectionPid.put(cpu, r.pid());
-    } else if (e instanceof Cpu.RcuReadUnlocked) {
-      Long l = openSection.remove(cpu);
-      if (l != null) sections.add(new Section(cpu, l, seq, openSectionPid.getOrDefault(cpu, 0)));
+    private void foldCpu(long seq, int cpu, Cpu.Event e) {
+        long[] st = cpuStats.computeIfAbsent(cpu, k -> new long[2]);
+        if (e instanceof Cpu.Switched s) {
+            st[1]++;
+            st[0] = s.clock();
+        } else if (e instanceof Cpu.Ticked tk) {
+            st[0] += tk.ticks();
+        } else if (e instanceof Cpu.ClockJumped j) {
+            st[0] = j.to();
+        } else if (e instanceof Cpu.LazyMm l) {
+            if (l.mm() == null) cpuLazy.remove(cpu);
+            else cpuLazy.put(cpu, l.mm() + "|" + l.holder());
+        } else if (e instanceof Cpu.RcuReadLocked r) {
+            openSection.put(cpu, seq);
+            openSectionPid.put(cpu, r.pid());
+        } else if (e instanceof Cpu.RcuReadUnlocked) {
+            Long l = openSection.remove(cpu);
+            if (l != null) sections.add(new Section(cpu, l, seq, openSectionPid.getOrDefault(cpu, 0)));
+        }
     }
-  }
 
-  private void foldLock(long seq, TasklistLock.Event e) {
-    if (e instanceof TasklistLock.Contended c) {
-      lockRequested.put(c.task() + c.mode(), seq);
-      lockHeldBy.put(c.task() + c.mode(), c.heldBy());
-    } else if (e instanceof TasklistLock.Acquired a) {
-      Long req = a.waited() ? lockRequested.remove(a.task() + a.mode()) : null;
-      List<String> held = a.waited() ? lockHeldBy.remove(a.task() + a.mode()) : List.of();
-      locks.add(new LockRow(seq, req == null ? seq : req, a.mode().name().toLowerCase(), a.pid(), a.cpu(), a.path(),
-          a.waited(), held == null ? List.of() : held.stream().map(this::pidOf).toList()));
+    private void foldLock(long seq, TasklistLock.Event e) {
+        if (e instanceof TasklistLock.Contended c) {
+            lockRequested.put(c.task() + c.mode(), seq);
+            lockHeldBy.put(c.task() + c.mode(), c.heldBy());
+        } else if (e instanceof TasklistLock.Acquired a) {
+            Long req = a.waited() ? lockRequested.remove(a.task() + a.mode()) : null;
+            List<String> held = a.waited() ? lockHeldBy.remove(a.task() + a.mode()) : List.of();
+            locks.add(new LockRow(
+                    seq,
+                    req == null ? seq : req,
+                    a.mode().name().toLowerCase(),
+                    a.pid(),
+                    a.cpu(),
+                    a.path(),
+                    a.waited(),
+                    held == null ? List.of() : held.stream().map(this::pidOf).toList()));
+        }
     }
-  }
 
-  private void foldRcu(long seq, RcuManager.Event e) {
-    if (e instanceof RcuManager.CallbackQueued q) {
-      callRcuSeq.put(q.object(), seq);
-      callbacks.add(new RcuCallbackRow(seq, q.function(), q.object(), q.ctx().cpu(), q.ctx().pid()));
-    } else if (e instanceof RcuManager.GracePeriodStarted g) {
-      graces.put(g.gp(), new GraceRow(g.gp(), seq, null, 0));
-    } else if (e instanceof RcuManager.GracePeriodEnded g) {
-      GraceRow r = graces.get(g.gp());
-      if (r != null) graces.put(g.gp(), new GraceRow(g.gp(), r.start(), seq, g.invoked()));
+    private void foldRcu(long seq, RcuManager.Event e) {
+        if (e instanceof RcuManager.CallbackQueued q) {
+            callRcuSeq.put(q.object(), seq);
+            callbacks.add(new RcuCallbackRow(
+                    seq, q.function(), q.object(), q.ctx().cpu(), q.ctx().pid()));
+        } else if (e instanceof RcuManager.GracePeriodStarted g) {
+            graces.put(g.gp(), new GraceRow(g.gp(), seq, null, 0));
+        } else if (e instanceof RcuManager.GracePeriodEnded g) {
+            GraceRow r = graces.get(g.gp());
+            if (r != null) graces.put(g.gp(), new GraceRow(g.gp(), r.start(), seq, g.invoked()));
+        }
     }
-  }
 
-  private Report finish(Scenario sc, long accepted, int persistenceIds, String outcome) {
-    for (Map.Entry<Integer, Long> o : openSection.entrySet()) {
-      sections.add(new Section(o.getKey(), o.getValue(), null, openSectionPid.getOrDefault(o.getKey(), 0)));
+    private Report finish(Scenario sc, long accepted, int persistenceIds, String outcome) {
+        for (Map.Entry<Integer, Long> o : openSection.entrySet()) {
+            sections.add(new Section(o.getKey(), o.getValue(), null, openSectionPid.getOrDefault(o.getKey(), 0)));
+        }
+        for (ResultRow o : open.values()) results.add(o);
+        results.sort(Comparator.comparingLong(ResultRow::start));
+        List<LedgerRow> rows = new ArrayList<>();
+        for (LedgerEntryAt la : ledger) {
+            LedgerEntry e = la.e();
+            if (e.event().equals("use")) continue; // uses of freed objects are reported as violations
+            rows.add(new LedgerRow(
+                    la.seq(),
+                    e.object(),
+                    e.type(),
+                    pidOf(e.owner()),
+                    e.event(),
+                    e.refcount(),
+                    e.holder(),
+                    e.function(),
+                    e.path(),
+                    e.cpu()));
+        }
+        Oracles.check(this);
+        List<TaskRow> taskRows = new ArrayList<>();
+        for (T t : tasks.values()) {
+            if (t.taskStruct == null) continue;
+            taskRows.add(new TaskRow(
+                    t.lastSeq,
+                    t.pid,
+                    t.tgid == 0 ? t.pid : t.tgid,
+                    t.ppid,
+                    t.comm,
+                    t.state,
+                    t.exitCode,
+                    t.exitSignal,
+                    t.key,
+                    t.ns,
+                    t.nsPid == 0 ? t.pid : t.nsPid));
+        }
+        String finalOutcome = outcome;
+        if (outcome.equals("completed")) {
+            if (violations.stream().anyMatch(v -> v.kind().equals("deadlock"))) finalOutcome = "deadlock";
+            else if (!violations.isEmpty()) finalOutcome = "violation";
+        }
+        List<CpuRow> cpuRows = new ArrayList<>();
+        for (int i = 0; i < sc.cpus(); i++) {
+            long[] st = cpuStats.getOrDefault(i, new long[2]);
+            String lazy = cpuLazy.get(i);
+            cpuRows.add(new CpuRow(i, st[0], (int) st[1], lazy == null ? null : lazy.substring(0, lazy.indexOf('|'))));
+        }
+        violations.sort(Comparator.comparingLong(ViolationRow::seq));
+        return new Report(
+                sc.name(),
+                sc.seed(),
+                sc.cpus(),
+                finalOutcome,
+                new Journal(accepted, persistenceIds),
+                taskRows,
+                List.copyOf(results),
+                rows,
+                List.copyOf(reparent),
+                List.copyOf(signals),
+                List.copyOf(violations),
+                List.copyOf(locks),
+                List.copyOf(graces.values()),
+                List.copyOf(callbacks),
+                sections.stream()
+                        .sorted(Comparator.comparingLong(Section::lock))
+                        .map(x -> new RcuSectionRow(x.cpu(), x.pid(), x.lock(), x.unlock()))
+                        .toList(),
+                cpuRows,
+                List.copyOf(groups));
     }
-    for (ResultRow o : open.values()) results.add(o);
-    results.sort(Comparator.comparingLong(ResultRow::start));
-    List<LedgerRow> rows = new ArrayList<>();
-    for (LedgerEntryAt la : ledger) {
-      LedgerEntry e = la.e();
-      if (e.event().equals("use")) continue;   // uses of freed objects are reported as violations
-      rows.add(new LedgerRow(la.seq(), e.object(), e.type(), pidOf(e.owner()), e.event(), e.refcount(), e.holder(),
-          e.function(), e.path(), e.cpu()));
-    }
-    Oracles.check(this);
-    List<TaskRow> taskRows = new ArrayList<>();
-    for (T t : tasks.values()) {
-      if (t.taskStruct == null) continue;
-      taskRows.add(new TaskRow(t.lastSeq, t.pid, t.tgid == 0 ? t.pid : t.tgid, t.ppid, t.comm, t.state, t.exitCode, t.exitSignal, t.key,
-          t.ns, t.nsPid == 0 ? t.pid : t.nsPid));
-    }
-    String finalOutcome = outcome;
-    if (outcome.equals("completed")) {
-      if (violations.stream().anyMatch(v -> v.kind().equals("deadlock"))) finalOutcome = "deadlock";
-      else if (!violations.isEmpty()) finalOutcome = "violation";
-    }
-    List<CpuRow> cpuRows = new ArrayList<>();
-    for (int i = 0; i < sc.cpus(); i++) {
-      long[] st = cpuStats.getOrDefault(i, new long[2]);
-      String lazy = cpuLazy.get(i);
-      cpuRows.add(new CpuRow(i, st[0], (int) st[1], lazy == null ? null : lazy.substring(0, lazy.indexOf('|'))));
-    }
-    violations.sort(Comparator.comparingLong(ViolationRow::seq));
-    return new Report(sc.name(), sc.seed(), sc.cpus(), finalOutcome, new Journal(accepted, persistenceIds),
-        taskRows, List.copyOf(results), rows, List.copyOf(reparent), List.copyOf(signals), List.copyOf(violations),
-        List.copyOf(locks), List.copyOf(graces.values()), List.copyOf(callbacks),
-        sections.stream().sorted(Comparator.comparingLong(Section::lock))
-            .map(x -> new RcuSectionRow(x.cpu(), x.pid(), x.lock(), x.unlock())).toList(), cpuRows,
-        List.copyOf(groups));
-  }
 }

@@ -8,17 +8,17 @@ import java.io.IOException;
 
 /** Writes and reads reports as JSON with the contract's snake_case names. */
 public final class ReportJson {
-  public static final ObjectMapper MAPPER = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT);
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT);
 
-  private ReportJson() {}
+    private ReportJson() {}
 
-  public static void write(Report r, File f) throws IOException {
-    MAPPER.writeValue(f, r);
-  }
+    public static void write(Report r, File f) throws IOException {
+        MAPPER.writeValue(f, r);
+    }
 
-  public static String toJson(Report r) throws IOException {
-    return MAPPER.writeValueAsString(r);
-  }
+    public static String toJson(Report r) throws IOException {
+        return MAPPER.writeValueAsString(r);
+    }
 }

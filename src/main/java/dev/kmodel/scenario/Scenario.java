@@ -11,14 +11,20 @@ import java.util.Map;
  * @param shmRmidForced kernel.shm-rmid-forced (Linux default 0: exit_shm orphans segments)
  */
 public record Scenario(
-    String file, String name, int cpus, long seed, int pidMax, boolean shmRmidForced,
-    Map<String, Program> programs, List<String> boot) {
+        String file,
+        String name,
+        int cpus,
+        long seed,
+        int pidMax,
+        boolean shmRmidForced,
+        Map<String, Program> programs,
+        List<String> boot) {
 
-  public Scenario withCpus(int n) {
-    return new Scenario(file, name, n, seed, pidMax, shmRmidForced, programs, boot);
-  }
+    public Scenario withCpus(int n) {
+        return new Scenario(file, name, n, seed, pidMax, shmRmidForced, programs, boot);
+    }
 
-  public Scenario withSeed(long s) {
-    return new Scenario(file, name, cpus, s, pidMax, shmRmidForced, programs, boot);
-  }
+    public Scenario withSeed(long s) {
+        return new Scenario(file, name, cpus, s, pidMax, shmRmidForced, programs, boot);
+    }
 }

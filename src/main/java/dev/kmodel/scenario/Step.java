@@ -14,28 +14,28 @@ import java.util.Map;
  */
 public record Step(int index, String op, Map<String, Object> args, int line, int bodyEnd) {
 
-  public boolean has(String key) {
-    return args.containsKey(key);
-  }
+    public boolean has(String key) {
+        return args.containsKey(key);
+    }
 
-  public String str(String key, String dflt) {
-    Object v = args.get(key);
-    return v == null ? dflt : String.valueOf(v);
-  }
+    public String str(String key, String dflt) {
+        Object v = args.get(key);
+        return v == null ? dflt : String.valueOf(v);
+    }
 
-  public long num(String key, long dflt) {
-    Object v = args.get(key);
-    return v instanceof Number n ? n.longValue() : dflt;
-  }
+    public long num(String key, long dflt) {
+        Object v = args.get(key);
+        return v instanceof Number n ? n.longValue() : dflt;
+    }
 
-  public List<String> list(String key) {
-    return names(args.get(key));
-  }
+    public List<String> list(String key) {
+        return names(args.get(key));
+    }
 
-  /** A list of names as a scenario may write it: [A, B], a single A, or "A|B". */
-  public static List<String> names(Object v) {
-    if (v == null) return List.of();
-    if (v instanceof List<?> l) return l.stream().map(String::valueOf).toList();
-    return List.of(String.valueOf(v).split("\\s*\\|\\s*"));
-  }
+    /** A list of names as a scenario may write it: [A, B], a single A, or "A|B". */
+    public static List<String> names(Object v) {
+        if (v == null) return List.of();
+        if (v instanceof List<?> l) return l.stream().map(String::valueOf).toList();
+        return List.of(String.valueOf(v).split("\\s*\\|\\s*"));
+    }
 }

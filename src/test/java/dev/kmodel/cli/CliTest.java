@@ -10,184 +10,215 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Contract §1 and §3: exit statuses, one-line errors, and the report's shape. */
 class CliTest {
-  @TempDir
-  Path tmp;
+    @TempDir
+    Path tmp;
 
-  /** Runs the CLI, capturing stdout and stderr. */
-  private record Out(int status, String out, String err) {}
+    /** Runs the CLI, capturing stdout and stderr. */
+    private record Out(int status, String out, String err) {}
 
-  private Out cli(String... args) {
-    PrintStream o = System.out, e = System.err;
-    ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
-    try {
-      int s = Main.execute(args);
-      return new Out(s, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(o);
-      System.setErr(e);
+    private Out cli(String... args) {
+        PrintStream o = System.out, e = System.err;
+        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
+        try {
+            int s = Main.execute(args);
+            return new Out(s, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(o);
+            System.setErr(e);
+        }
     }
-  }
 
-  private Path scenario(String text) throws Exception {
-    Path p = tmp.resolve("s.conf");
-    Files.writeString(p, text);
-    return p;
-  }
-
-  private void assertBadInput(Out r, String... mustContain) {
-    assertEquals(Main.BAD_INPUT, r.status(), r.err());
-    String line = r.err().strip();
-    assertEquals(1, line.lines().count(), "one line: " + line);
-    assertFalse(line.contains("Exception") || line.contains("\tat "), "no stack trace: " + line);
-    for (String m : mustContain) assertTrue(line.contains(m), line + " should mention " + m);
-  }
-
-  @Test
-  void runWritesTheReportAndJournalAndExitsZero() throws Exception {
-    File report = tmp.resolve("r.json").toFile();
-    File journal = tmp.resolve("j.kmj").toFile();
-    Out r = cli("run", "conf/scenarios/zombie-reap.conf", "--report", report.getPath(), "--journal",
-        journal.getPath(), "--cpus", "3", "--seed", "4");
-    assertEquals(0, r.status(), r.out() + r.err());
-    assertTrue(r.out().contains("outcome completed"));
-    JsonNode j = new ObjectMapper().readTree(report);
-    assertEquals("zombie-reap", j.get("scenario").asText());
-    assertEquals(4, j.get("seed").asInt());
-    assertEquals(3, j.get("cpus").asInt());
-    assertEquals("completed", j.get("outcome").asText());
-    assertTrue(j.get("journal").get("events").asLong() > 0);
-    assertTrue(j.get("journal").has("persistence_ids"));
-    for (String a : new String[] {"tasks", "results", "ledger", "reparent", "signals", "violations"}) {
-      assertTrue(j.get(a).isArray(), a);
-      for (JsonNode row : j.get(a)) assertTrue(row.has("seq"), a + " rows carry seq");
+    private Path scenario(String text) throws Exception {
+        Path p = tmp.resolve("s.conf");
+        Files.writeString(p, text);
+        return p;
     }
-    JsonNode led = j.get("ledger").get(0);
-    for (String f : new String[] {"object", "type", "owner", "event", "refcount", "function", "path", "cpu"}) {
-      assertTrue(led.has(f), f);
+
+    private void assertBadInput(Out r, String... mustContain) {
+        assertEquals(Main.BAD_INPUT, r.status(), r.err());
+        String line = r.err().strip();
+        assertEquals(1, line.lines().count(), "one line: " + line);
+        assertFalse(line.contains("Exception") || line.contains("\tat "), "no stack trace: " + line);
+        for (String m : mustContain) assertTrue(line.contains(m), line + " should mention " + m);
     }
-    JsonNode res = j.get("results").get(0);
-    for (String f : new String[] {"pid", "comm", "step", "op", "start", "seq", "ret", "errno", "status", "var"}) {
-      assertTrue(res.has(f), f);
+
+    @Test
+    void runWritesTheReportAndJournalAndExitsZero() throws Exception {
+        File report = tmp.resolve("r.json").toFile();
+        File journal = tmp.resolve("j.kmj").toFile();
+        Out r = cli(
+                "run",
+                "conf/scenarios/zombie-reap.conf",
+                "--report",
+                report.getPath(),
+                "--journal",
+                journal.getPath(),
+                "--cpus",
+                "3",
+                "--seed",
+                "4");
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("outcome completed"));
+        JsonNode j = new ObjectMapper().readTree(report);
+        assertEquals("zombie-reap", j.get("scenario").asText());
+        assertEquals(4, j.get("seed").asInt());
+        assertEquals(3, j.get("cpus").asInt());
+        assertEquals("completed", j.get("outcome").asText());
+        assertTrue(j.get("journal").get("events").asLong() > 0);
+        assertTrue(j.get("journal").has("persistence_ids"));
+        for (String a : new String[] {"tasks", "results", "ledger", "reparent", "signals", "violations"}) {
+            assertTrue(j.get(a).isArray(), a);
+            for (JsonNode row : j.get(a)) assertTrue(row.has("seq"), a + " rows carry seq");
+        }
+        JsonNode led = j.get("ledger").get(0);
+        for (String f : new String[] {"object", "type", "owner", "event", "refcount", "function", "path", "cpu"}) {
+            assertTrue(led.has(f), f);
+        }
+        JsonNode res = j.get("results").get(0);
+        for (String f : new String[] {"pid", "comm", "step", "op", "start", "seq", "ret", "errno", "status", "var"}) {
+            assertTrue(res.has(f), f);
+        }
+        JsonNode task = j.get("tasks").get(0);
+        for (String f : new String[] {"pid", "tgid", "ppid", "comm", "state", "exit_code"}) assertTrue(task.has(f), f);
+        String first = Files.readAllLines(journal.toPath()).get(0);
+        assertTrue(first.contains("\"format\":\"kmodel-journal\""), first);
     }
-    JsonNode task = j.get("tasks").get(0);
-    for (String f : new String[] {"pid", "tgid", "ppid", "comm", "state", "exit_code"}) assertTrue(task.has(f), f);
-    String first = Files.readAllLines(journal.toPath()).get(0);
-    assertTrue(first.contains("\"format\":\"kmodel-journal\""), first);
-  }
 
-  @Test
-  void malformedHoconNamesFileAndLine() throws Exception {
-    Path p = scenario("name = x\nprograms {\n  main = [ { op = exit \n");
-    assertBadInput(cli("run", p.toString()), p.toString() + ":");
-  }
-
-  @Test
-  void unknownOpNamesItsLine() throws Exception {
-    Path p = scenario("programs {\n  main = [\n    { op = frok }\n  ]\n}\nboot = [ main ]\n");
-    assertBadInput(cli("run", p.toString()), p + ":3", "frok");
-  }
-
-  @Test
-  void forkOfAnUnknownProgram() throws Exception {
-    Path p = scenario("programs {\n  main = [ { op = fork, run = nope } ]\n}\nboot = [ main ]\n");
-    assertBadInput(cli("run", p.toString()), ":2", "nope");
-  }
-
-  @Test
-  void pidMaxBelowLinuxMinimum() throws Exception {
-    Path p = scenario("kernel { pid-max = 100 }\nprograms { main = [] }\nboot = [ main ]\n");
-    assertBadInput(cli("run", p.toString()), ":1", "pid-max");
-  }
-
-  @Test
-  void missingFile() {
-    assertBadInput(cli("run", "no/such.conf"), "no/such.conf");
-  }
-
-  @Test
-  void unknownOption() {
-    assertBadInput(cli("run", "conf/scenarios/zombie-reap.conf", "--bogus"), "--bogus");
-  }
-
-  @Test
-  void badWaitOptionAndSignal() throws Exception {
-    Path p = scenario("programs {\n  main = [\n    { op = wait4, options = [ WSOMETIMES ] }\n  ]\n}\nboot = [ main ]\n");
-    assertBadInput(cli("run", p.toString()), ":3", "WSOMETIMES");
-    Path q = scenario("programs {\n  main = [\n    { op = kill, pid = 1, sig = SIGFOO }\n  ]\n}\nboot = [ main ]\n");
-    assertBadInput(cli("run", q.toString()), ":3", "SIGFOO");
-  }
-
-  @Test
-  void demoPrintsTheFilledInDiagram() {
-    Out r = cli("demo");
-    assertEquals(0, r.status(), r.err());
-    for (String s : new String[] {"CHILD CALLS exit()", "do_exit()", "exit_mm", "unmap_vmas", "finish_task_switch",
-        "PARENT CALLS wait4()", "__cleanup_sighand", "RCU GRACE PERIOD", "delayed_put_task_struct",
-        "free_task_struct", "put_cred_rcu"}) {
-      assertTrue(r.out().contains(s), "demo shows " + s);
+    @Test
+    void malformedHoconNamesFileAndLine() throws Exception {
+        Path p = scenario("name = x\nprograms {\n  main = [ { op = exit \n");
+        assertBadInput(cli("run", p.toString()), p.toString() + ":");
     }
-  }
 
-  @Test
-  void replayAndExplainReadAJournalFileWrittenBefore() throws Exception {
-    File j = tmp.resolve("z.kmj").toFile();
-    assertEquals(0, cli("run", "conf/scenarios/zombie-reap.conf", "--journal", j.getPath()).status());
-    Out at = cli("replay", j.getPath(), "--at", "120", "--pid", "4");
-    assertEquals(0, at.status(), at.err());
-    assertTrue(at.out().contains("at seq 120 of"), at.out());
-    assertTrue(at.out().contains("TASK pid 4"), at.out());
-    assertTrue(at.out().contains("TASKLIST_LOCK"), at.out());
-    Out ex = cli("explain", j.getPath(), "--pid", "4");
-    assertEquals(0, ex.status(), ex.err());
-    assertTrue(ex.out().contains("SYSTEM CALLS") && ex.out().contains("free") && ex.out().contains("CHILD CALLS exit()"),
-        ex.out());
-    Out rr = cli("replay", j.getPath(), "--rerun");
-    assertEquals(0, rr.status(), rr.out() + rr.err());
-    assertTrue(rr.out().startsWith("re-run identical"), rr.out());
-  }
+    @Test
+    void unknownOpNamesItsLine() throws Exception {
+        Path p = scenario("programs {\n  main = [\n    { op = frok }\n  ]\n}\nboot = [ main ]\n");
+        assertBadInput(cli("run", p.toString()), p + ":3", "frok");
+    }
 
-  @Test
-  void badJournalsAreRefusedWithOneLine() throws Exception {
-    File j = tmp.resolve("good.kmj").toFile();
-    assertEquals(0, cli("run", "conf/scenarios/zombie-reap.conf", "--journal", j.getPath()).status());
-    List<String> lines = Files.readAllLines(j.toPath());
-    Path truncated = tmp.resolve("truncated.kmj");
-    Files.write(truncated, lines.subList(0, lines.size() / 2));
-    assertBadInput(cli("replay", truncated.toString(), "--at", "1"), "truncated.kmj", "truncated");
-    List<String> changed = new ArrayList<>(lines);
-    changed.set(5, changed.get(5).replaceFirst("\"nr\":\\d+", "\"nr\":99"));
-    assertNotEquals(lines.get(5), changed.get(5));
-    Path corrupted = tmp.resolve("corrupted.kmj");
-    Files.write(corrupted, changed);
-    assertBadInput(cli("explain", corrupted.toString(), "--pid", "4"), "corrupted.kmj", "checksum");
-    List<String> garbled = new ArrayList<>(lines);
-    garbled.set(7, garbled.get(7).substring(0, 20));
-    Path broken = tmp.resolve("broken.kmj");
-    Files.write(broken, garbled);
-    assertBadInput(cli("replay", broken.toString(), "--rerun"), "broken.kmj:8", "corrupt");
-    List<String> future = new ArrayList<>(lines);
-    future.set(0, future.get(0).replace("\"version\":3", "\"version\":99"));
-    Path newer = tmp.resolve("newer.kmj");
-    Files.write(newer, future);
-    assertBadInput(cli("replay", newer.toString()), "newer.kmj:1", "newer");
-    List<String> header = new ArrayList<>(lines);
-    header.set(0, header.get(0).replaceFirst("\"cpus\":\\d+", "\"cpus\":0"));
-    assertNotEquals(lines.get(0), header.get(0));
-    Path edited = tmp.resolve("edited.kmj");
-    Files.write(edited, header);
-    assertBadInput(cli("replay", edited.toString(), "--rerun"), "edited.kmj");
-    Path notJournal = tmp.resolve("hello.kmj");
-    Files.writeString(notJournal, "hello\n");
-    assertBadInput(cli("replay", notJournal.toString()), "hello.kmj:1");
-    assertBadInput(cli("replay", j.getPath(), "--at", "0"), "--at");
-  }
+    @Test
+    void forkOfAnUnknownProgram() throws Exception {
+        Path p = scenario("programs {\n  main = [ { op = fork, run = nope } ]\n}\nboot = [ main ]\n");
+        assertBadInput(cli("run", p.toString()), ":2", "nope");
+    }
+
+    @Test
+    void pidMaxBelowLinuxMinimum() throws Exception {
+        Path p = scenario("kernel { pid-max = 100 }\nprograms { main = [] }\nboot = [ main ]\n");
+        assertBadInput(cli("run", p.toString()), ":1", "pid-max");
+    }
+
+    @Test
+    void missingFile() {
+        assertBadInput(cli("run", "no/such.conf"), "no/such.conf");
+    }
+
+    @Test
+    void unknownOption() {
+        assertBadInput(cli("run", "conf/scenarios/zombie-reap.conf", "--bogus"), "--bogus");
+    }
+
+    @Test
+    void badWaitOptionAndSignal() throws Exception {
+        Path p = scenario(
+                "programs {\n  main = [\n    { op = wait4, options = [ WSOMETIMES ] }\n  ]\n}\nboot = [ main ]\n");
+        assertBadInput(cli("run", p.toString()), ":3", "WSOMETIMES");
+        Path q =
+                scenario("programs {\n  main = [\n    { op = kill, pid = 1, sig = SIGFOO }\n  ]\n}\nboot = [ main ]\n");
+        assertBadInput(cli("run", q.toString()), ":3", "SIGFOO");
+    }
+
+    @Test
+    void demoPrintsTheFilledInDiagram() {
+        Out r = cli("demo");
+        assertEquals(0, r.status(), r.err());
+        for (String s : new String[] {
+            "CHILD CALLS exit()",
+            "do_exit()",
+            "exit_mm",
+            "unmap_vmas",
+            "finish_task_switch",
+            "PARENT CALLS wait4()",
+            "__cleanup_sighand",
+            "RCU GRACE PERIOD",
+            "delayed_put_task_struct",
+            "free_task_struct",
+            "put_cred_rcu"
+        }) {
+            assertTrue(r.out().contains(s), "demo shows " + s);
+        }
+    }
+
+    @Test
+    void replayAndExplainReadAJournalFileWrittenBefore() throws Exception {
+        File j = tmp.resolve("z.kmj").toFile();
+        assertEquals(
+                0,
+                cli("run", "conf/scenarios/zombie-reap.conf", "--journal", j.getPath())
+                        .status());
+        Out at = cli("replay", j.getPath(), "--at", "120", "--pid", "4");
+        assertEquals(0, at.status(), at.err());
+        assertTrue(at.out().contains("at seq 120 of"), at.out());
+        assertTrue(at.out().contains("TASK pid 4"), at.out());
+        assertTrue(at.out().contains("TASKLIST_LOCK"), at.out());
+        Out ex = cli("explain", j.getPath(), "--pid", "4");
+        assertEquals(0, ex.status(), ex.err());
+        assertTrue(
+                ex.out().contains("SYSTEM CALLS")
+                        && ex.out().contains("free")
+                        && ex.out().contains("CHILD CALLS exit()"),
+                ex.out());
+        Out rr = cli("replay", j.getPath(), "--rerun");
+        assertEquals(0, rr.status(), rr.out() + rr.err());
+        assertTrue(rr.out().startsWith("re-run identical"), rr.out());
+    }
+
+    @Test
+    void badJournalsAreRefusedWithOneLine() throws Exception {
+        File j = tmp.resolve("good.kmj").toFile();
+        assertEquals(
+                0,
+                cli("run", "conf/scenarios/zombie-reap.conf", "--journal", j.getPath())
+                        .status());
+        List<String> lines = Files.readAllLines(j.toPath());
+        Path truncated = tmp.resolve("truncated.kmj");
+        Files.write(truncated, lines.subList(0, lines.size() / 2));
+        assertBadInput(cli("replay", truncated.toString(), "--at", "1"), "truncated.kmj", "truncated");
+        List<String> changed = new ArrayList<>(lines);
+        changed.set(5, changed.get(5).replaceFirst("\"nr\":\\d+", "\"nr\":99"));
+        assertNotEquals(lines.get(5), changed.get(5));
+        Path corrupted = tmp.resolve("corrupted.kmj");
+        Files.write(corrupted, changed);
+        assertBadInput(cli("explain", corrupted.toString(), "--pid", "4"), "corrupted.kmj", "checksum");
+        List<String> garbled = new ArrayList<>(lines);
+        garbled.set(7, garbled.get(7).substring(0, 20));
+        Path broken = tmp.resolve("broken.kmj");
+        Files.write(broken, garbled);
+        assertBadInput(cli("replay", broken.toString(), "--rerun"), "broken.kmj:8", "corrupt");
+        List<String> future = new ArrayList<>(lines);
+        future.set(0, future.get(0).replaceFirst("\"version\":\\d+", "\"version\":99"));
+        assertNotEquals(lines.get(0), future.get(0));
+        Path newer = tmp.resolve("newer.kmj");
+        Files.write(newer, future);
+        assertBadInput(cli("replay", newer.toString()), "newer.kmj:1", "newer");
+        List<String> header = new ArrayList<>(lines);
+        header.set(0, header.get(0).replaceFirst("\"cpus\":\\d+", "\"cpus\":0"));
+        assertNotEquals(lines.get(0), header.get(0));
+        Path edited = tmp.resolve("edited.kmj");
+        Files.write(edited, header);
+        assertBadInput(cli("replay", edited.toString(), "--rerun"), "edited.kmj");
+        Path notJournal = tmp.resolve("hello.kmj");
+        Files.writeString(notJournal, "hello\n");
+        assertBadInput(cli("replay", notJournal.toString()), "hello.kmj:1");
+        assertBadInput(cli("replay", j.getPath(), "--at", "0"), "--at");
+    }
 }

@@ -10,31 +10,33 @@ import org.junit.jupiter.api.Test;
 
 /** The run journal: one ordinal per event, batches replayed as they were written. */
 class JournalStoreTest {
-  record E(MsgId cause, int n) implements KEvent {}
+    record E(MsgId cause, int n) implements KEvent {}
 
-  @Test
-  void batchesGetOneOrdinalPerEventAndReplayAsOneEntry() {
-    JournalStore store = new JournalStore();
-    {
-      MsgId m = new MsgId("a", 1);
-      store.append("a", 1, new E(m, 1));
-      store.append("b", 1, new E(m, 2));
-      store.append("a", 2, new StepBatch(m, List.of(new E(m, 3), new E(m, 4))));
-      assertEquals(4, store.accepted());
-      List<JournalEntry> all = store.snapshot();
-      assertEquals(List.of(1L, 2L, 3L, 4L), all.stream().map(JournalEntry::ordinal).toList());
-      assertEquals(new E(m, 4), all.get(3).event());
-      assertEquals(2, store.highestSequenceNr("a"));
-      assertEquals(2, store.persistenceIds());
-      List<JournalEntry> replay = store.eventsOf("a", 1, Long.MAX_VALUE, Long.MAX_VALUE);
-      assertEquals(2, replay.size());
-      // Recovery replays each write as the batch it was, with the message its step handled.
-      assertEquals(List.of(new E(m, 1)), ((StepBatch) replay.get(0).event()).events());
-      assertEquals(m, all.get(3).msg());
-      StepBatch b = (StepBatch) replay.get(1).event();
-      assertEquals(List.of(new E(m, 3), new E(m, 4)), b.events());
-      assertEquals(1, store.eventsOf("a", 2, 2, 10).size());
-      assertEquals(1, store.eventsOf("a", 1, 2, 1).size(), "max is honoured");
+    @Test
+    void batchesGetOneOrdinalPerEventAndReplayAsOneEntry() {
+        JournalStore store = new JournalStore();
+        {
+            MsgId m = new MsgId("a", 1);
+            store.append("a", 1, new E(m, 1));
+            store.append("b", 1, new E(m, 2));
+            store.append("a", 2, new StepBatch(m, List.of(new E(m, 3), new E(m, 4))));
+            assertEquals(4, store.accepted());
+            List<JournalEntry> all = store.snapshot();
+            assertEquals(
+                    List.of(1L, 2L, 3L, 4L),
+                    all.stream().map(JournalEntry::ordinal).toList());
+            assertEquals(new E(m, 4), all.get(3).event());
+            assertEquals(2, store.highestSequenceNr("a"));
+            assertEquals(2, store.persistenceIds());
+            List<JournalEntry> replay = store.eventsOf("a", 1, Long.MAX_VALUE, Long.MAX_VALUE);
+            assertEquals(2, replay.size());
+            // Recovery replays each write as the batch it was, with the message its step handled.
+            assertEquals(List.of(new E(m, 1)), ((StepBatch) replay.get(0).event()).events());
+            assertEquals(m, all.get(3).msg());
+            StepBatch b = (StepBatch) replay.get(1).event();
+            assertEquals(List.of(new E(m, 3), new E(m, 4)), b.events());
+            assertEquals(1, store.eventsOf("a", 2, 2, 10).size());
+            assertEquals(1, store.eventsOf("a", 1, 2, 1).size(), "max is honoured");
+        }
     }
-  }
 }

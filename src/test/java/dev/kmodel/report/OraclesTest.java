@@ -6,6 +6,7 @@ import dev.kmodel.fs.FileTable;
 import dev.kmodel.journal.JournalEntry;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.ObjType;
@@ -13,80 +14,84 @@ import dev.kmodel.scenario.ScenarioParser;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import dev.kmodel.kernel.rcu.RcuManager;
 
 /** The oracles judge hand-made journals: each kind of bug they exist for is found. */
 class OraclesTest {
-  private final List<JournalEntry> journal = new ArrayList<>();
-  private final Ctx ctx = new Ctx("task-9", 9, 0, "test/path");
+    private final List<JournalEntry> journal = new ArrayList<>();
+    private final Ctx ctx = new Ctx("task-9", 9, 0, "test/path");
 
-  private void file(String event, int refcount, String holder) {
-    LedgerEntry e = LedgerEntry.of("file#1", ObjType.FILE, "task-9", event, refcount, holder, ctx);
-    journal.add(new JournalEntry(journal.size() + 1, "files", journal.size() + 1,
-        new FileTable.Event(MsgId.NONE, 0, List.of(e))));
-  }
+    private void file(String event, int refcount, String holder) {
+        LedgerEntry e = LedgerEntry.of("file#1", ObjType.FILE, "task-9", event, refcount, holder, ctx);
+        journal.add(new JournalEntry(
+                journal.size() + 1, "files", journal.size() + 1, new FileTable.Event(MsgId.NONE, 0, List.of(e))));
+    }
 
-  private Report report() throws Exception {
-    var sc = ScenarioParser.parseString("t.conf", "programs { m = [] }\nboot = [ m ]");
-    return ReportBuilder.build(sc, journal, journal.size(), 1, "completed", List.of());
-  }
+    private Report report() throws Exception {
+        var sc = ScenarioParser.parseString("t.conf", "programs { m = [] }\nboot = [ m ]");
+        return ReportBuilder.build(sc, journal, journal.size(), 1, "completed", List.of());
+    }
 
-  private List<String> kinds() throws Exception {
-    return report().violations().stream().map(Report.ViolationRow::kind).toList();
-  }
+    private List<String> kinds() throws Exception {
+        return report().violations().stream().map(Report.ViolationRow::kind).toList();
+    }
 
-  @Test
-  void aCleanLifecycleHasNoViolation() throws Exception {
-    file("alloc", 1, "files_struct#a");
-    file("get", 2, "files_struct#b");
-    file("put", 1, "files_struct#a");
-    file("put", 0, "files_struct#b");
-    file("free", 0, "task_work");
-    assertEquals(List.of(), kinds());
-    assertEquals("completed", report().outcome());
-  }
+    @Test
+    void aCleanLifecycleHasNoViolation() throws Exception {
+        file("alloc", 1, "files_struct#a");
+        file("get", 2, "files_struct#b");
+        file("put", 1, "files_struct#a");
+        file("put", 0, "files_struct#b");
+        file("free", 0, "task_work");
+        assertEquals(List.of(), kinds());
+        assertEquals("completed", report().outcome());
+    }
 
-  @Test
-  void doubleFree() throws Exception {
-    file("alloc", 1, "files_struct#a");
-    file("free", 0, "x");
-    file("free", 0, "x");
-    assertTrue(kinds().contains("double-free"));
-    assertEquals("violation", report().outcome());
-  }
+    @Test
+    void doubleFree() throws Exception {
+        file("alloc", 1, "files_struct#a");
+        file("free", 0, "x");
+        file("free", 0, "x");
+        assertTrue(kinds().contains("double-free"));
+        assertEquals("violation", report().outcome());
+    }
 
-  @Test
-  void useAfterFree() throws Exception {
-    file("alloc", 1, "files_struct#a");
-    file("free", 0, "x");
-    file("get", 1, "files_struct#b");
-    assertTrue(kinds().contains("use-after-free"));
-  }
+    @Test
+    void useAfterFree() throws Exception {
+        file("alloc", 1, "files_struct#a");
+        file("free", 0, "x");
+        file("get", 1, "files_struct#b");
+        assertTrue(kinds().contains("use-after-free"));
+    }
 
-  @Test
-  void aFileNobodyHoldsAnyMoreIsALeak() throws Exception {
-    file("alloc", 1, "files_struct#gone");   // its holder never existed as a live object
-    assertTrue(kinds().contains("leak"));
-  }
+    @Test
+    void aFileNobodyHoldsAnyMoreIsALeak() throws Exception {
+        file("alloc", 1, "files_struct#gone"); // its holder never existed as a live object
+        assertTrue(kinds().contains("leak"));
+    }
 
-  @Test
-  void refcountThatDisagreesWithHoldersIsFlagged() throws Exception {
-    file("alloc", 1, "files_struct#a");
-    file("get", 5, "files_struct#b");
-    assertTrue(kinds().contains("refcount-mismatch"));
-  }
+    @Test
+    void refcountThatDisagreesWithHoldersIsFlagged() throws Exception {
+        file("alloc", 1, "files_struct#a");
+        file("get", 5, "files_struct#b");
+        assertTrue(kinds().contains("refcount-mismatch"));
+    }
 
-  @Test
-  void aTaskStructFreedUnderAnOlderReaderIsFlagged() throws Exception {
-    // CPU 1 enters rcu_read_lock, call_rcu queues the free, the free happens, then the reader leaves.
-    journal.add(new JournalEntry(1, "cpu1", 1, new Cpu.RcuReadLocked(MsgId.NONE, "task-3", 3)));
-    journal.add(new JournalEntry(2, "rcu", 1, new RcuManager.CallbackQueued(MsgId.NONE,
-        "delayed_put_task_struct", "task_struct#task-9", null, ctx)));
-    LedgerEntry alloc = LedgerEntry.of("task_struct#task-9", ObjType.TASK_STRUCT, "task-9", "alloc", 1, "task-9", ctx);
-    LedgerEntry free = LedgerEntry.of("task_struct#task-9", ObjType.TASK_STRUCT, "task-9", "free", 0, "task-9", ctx);
-    journal.add(0, new JournalEntry(0, "files", 1, new FileTable.Event(MsgId.NONE, 0, List.of(alloc))));
-    journal.add(new JournalEntry(3, "files", 2, new FileTable.Event(MsgId.NONE, 0, List.of(free))));
-    journal.add(new JournalEntry(4, "cpu1", 2, new Cpu.RcuReadUnlocked(MsgId.NONE, "task-3", 3)));
-    assertTrue(kinds().contains("rcu-free-under-reader"), kinds().toString());
-  }
+    @Test
+    void aTaskStructFreedUnderAnOlderReaderIsFlagged() throws Exception {
+        // CPU 1 enters rcu_read_lock, call_rcu queues the free, the free happens, then the reader leaves.
+        journal.add(new JournalEntry(1, "cpu1", 1, new Cpu.RcuReadLocked(MsgId.NONE, "task-3", 3)));
+        journal.add(new JournalEntry(
+                2,
+                "rcu",
+                1,
+                new RcuManager.CallbackQueued(MsgId.NONE, "delayed_put_task_struct", "task_struct#task-9", null, ctx)));
+        LedgerEntry alloc =
+                LedgerEntry.of("task_struct#task-9", ObjType.TASK_STRUCT, "task-9", "alloc", 1, "task-9", ctx);
+        LedgerEntry free =
+                LedgerEntry.of("task_struct#task-9", ObjType.TASK_STRUCT, "task-9", "free", 0, "task-9", ctx);
+        journal.add(0, new JournalEntry(0, "files", 1, new FileTable.Event(MsgId.NONE, 0, List.of(alloc))));
+        journal.add(new JournalEntry(3, "files", 2, new FileTable.Event(MsgId.NONE, 0, List.of(free))));
+        journal.add(new JournalEntry(4, "cpu1", 2, new Cpu.RcuReadUnlocked(MsgId.NONE, "task-3", 3)));
+        assertTrue(kinds().contains("rcu-free-under-reader"), kinds().toString());
+    }
 }

@@ -22,25 +22,30 @@ import org.junit.jupiter.api.Test;
  */
 class ExitVsReparentRaceTest {
 
-  @Test
-  void everyInterleavingEndsWithInitReapingEachChildOnce() throws Exception {
-    Set<String> seen = new TreeSet<>();
-    for (long seed = 1; seed <= 8; seed++) {
-      Report r = Runs.run(ScenarioParser.parseFile(new File("conf/scenarios/exit-vs-reparent.conf")).withSeed(seed));
-      assertEquals("completed", r.outcome(), "seed " + seed + ": " + r.violations());
-      List<TaskRow> kids = tasks(r, "child");
-      assertEquals(6, kids.size());
-      for (TaskRow k : kids) {
-        assertEquals("freed", k.state());
-        List<ResultRow> reaps = results(r, x -> x.comm().equals("init") && x.ret() != null && x.ret() == k.pid());
-        assertEquals(1, reaps.size(), "seed " + seed + ": pid " + k.pid() + " reaped once, by init");
-        assertEquals(1 << 8, reaps.get(0).status().raw());
-        ReparentRow rp = r.reparent().stream().filter(x -> x.child() == k.pid()).findFirst().orElseThrow();
-        assertEquals("child-reaper", rp.why());
-        seen.add(rp.childState());
-      }
+    @Test
+    void everyInterleavingEndsWithInitReapingEachChildOnce() throws Exception {
+        Set<String> seen = new TreeSet<>();
+        for (long seed = 1; seed <= 8; seed++) {
+            Report r = Runs.run(ScenarioParser.parseFile(new File("conf/scenarios/exit-vs-reparent.conf"))
+                    .withSeed(seed));
+            assertEquals("completed", r.outcome(), "seed " + seed + ": " + r.violations());
+            List<TaskRow> kids = tasks(r, "child");
+            assertEquals(6, kids.size());
+            for (TaskRow k : kids) {
+                assertEquals("freed", k.state());
+                List<ResultRow> reaps =
+                        results(r, x -> x.comm().equals("init") && x.ret() != null && x.ret() == k.pid());
+                assertEquals(1, reaps.size(), "seed " + seed + ": pid " + k.pid() + " reaped once, by init");
+                assertEquals(1 << 8, reaps.get(0).status().raw());
+                ReparentRow rp = r.reparent().stream()
+                        .filter(x -> x.child() == k.pid())
+                        .findFirst()
+                        .orElseThrow();
+                assertEquals("child-reaper", rp.why());
+                seen.add(rp.childState());
+            }
+        }
+        assertTrue(seen.size() >= 2, "the race showed more than one interleaving: " + seen);
+        assertTrue(Set.of("alive", "exiting", "zombie").containsAll(seen), seen.toString());
     }
-    assertTrue(seen.size() >= 2, "the race showed more than one interleaving: " + seen);
-    assertTrue(Set.of("alive", "exiting", "zombie").containsAll(seen), seen.toString());
-  }
 }

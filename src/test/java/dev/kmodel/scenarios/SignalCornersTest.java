@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 /** Corners a review found: each was a hang, a false violation or a wrong answer once. */
 class SignalCornersTest {
 
-  @Test
-  void twoSigkillsToAStoppedTaskWakeItOnce() throws Exception {
-    Report r = Runs.text("""
+    @Test
+    void twoSigkillsToAStoppedTaskWakeItOnce() throws Exception {
+        Report r = Runs.text("""
         cpus = 1
         programs {
           parent = [
@@ -25,14 +25,14 @@ class SignalCornersTest {
         }
         boot = [ parent ]
         """);
-    assertEquals("completed", r.outcome(), () -> r.violations().toString());
-    assertEquals(9, result(r, "parent", 6).status().signal());
-  }
+        assertEquals("completed", r.outcome(), () -> r.violations().toString());
+        assertEquals(9, result(r, "parent", 6).status().signal());
+    }
 
-  @Test
-  void aVforkParentKilledWhileWaitingIsNotCompletedAfterItIsFreed() throws Exception {
-    for (int run = 0; run < 3; run++) {
-      Report r = Runs.text("""
+    @Test
+    void aVforkParentKilledWhileWaitingIsNotCompletedAfterItIsFreed() throws Exception {
+        for (int run = 0; run < 3; run++) {
+            Report r = Runs.text("""
           cpus = 1
           programs {
             main = [
@@ -45,15 +45,15 @@ class SignalCornersTest {
           }
           boot = [ main ]
           """);
-      assertEquals("completed", r.outcome(), () -> r.violations().toString());
-      assertEquals(9, result(r, "main", 4).status().signal());
-      assertNull(result(r, "vparent", 0).seq(), "killed inside vfork");
+            assertEquals("completed", r.outcome(), () -> r.violations().toString());
+            assertEquals(9, result(r, "main", 4).status().signal());
+            assertNull(result(r, "vparent", 0).seq(), "killed inside vfork");
+        }
     }
-  }
 
-  @Test
-  void aZombieIsNotWaitableWithoutWexited() throws Exception {
-    Report r = Runs.text("""
+    @Test
+    void aZombieIsNotWaitableWithoutWexited() throws Exception {
+        Report r = Runs.text("""
         cpus = 1
         programs {
           main = [
@@ -66,14 +66,14 @@ class SignalCornersTest {
         }
         boot = [ main ]
         """);
-    assertEquals("completed", r.outcome(), () -> r.violations().toString());
-    assertEquals("ECHILD", result(r, "main", 2).errno());
-    assertEquals("ECHILD", result(r, "main", 3).errno());
-  }
+        assertEquals("completed", r.outcome(), () -> r.violations().toString());
+        assertEquals("ECHILD", result(r, "main", 2).errno());
+        assertEquals("ECHILD", result(r, "main", 3).errno());
+    }
 
-  @Test
-  void aStopInterruptsNanosleepWhichGoesOnAfterSigcont() throws Exception {
-    Report r = Runs.text("""
+    @Test
+    void aStopInterruptsNanosleepWhichGoesOnAfterSigcont() throws Exception {
+        Report r = Runs.text("""
         cpus = 1
         programs {
           parent = [
@@ -87,18 +87,18 @@ class SignalCornersTest {
         }
         boot = [ parent ]
         """);
-    assertEquals("completed", r.outcome(), () -> r.violations().toString());
-    var stopped = result(r, "parent", 4);
-    var sleep = result(r, "sleeper", 0);
-    assertEquals(0x137f, stopped.status().raw());
-    assertTrue(stopped.seq() < sleep.seq(), "stopped in the middle of its nanosleep, not after it");
-    assertEquals(0L, sleep.ret(), "the sleep went on after SIGCONT and completed");
-    assertEquals(6 << 8, result(r, "parent", 6).status().raw());
-  }
+        assertEquals("completed", r.outcome(), () -> r.violations().toString());
+        var stopped = result(r, "parent", 4);
+        var sleep = result(r, "sleeper", 0);
+        assertEquals(0x137f, stopped.status().raw());
+        assertTrue(stopped.seq() < sleep.seq(), "stopped in the middle of its nanosleep, not after it");
+        assertEquals(0L, sleep.ret(), "the sleep went on after SIGCONT and completed");
+        assertEquals(6 << 8, result(r, "parent", 6).status().raw());
+    }
 
-  @Test
-  void sigurgAndSigwinchAreIgnoredByDefault() throws Exception {
-    Report r = Runs.text("""
+    @Test
+    void sigurgAndSigwinchAreIgnoredByDefault() throws Exception {
+        Report r = Runs.text("""
         cpus = 1
         programs {
           main = [ { op = fork, run = child, save = c }, { op = kill, pid = "$c", sig = 23 }
@@ -107,6 +107,6 @@ class SignalCornersTest {
         }
         boot = [ main ]
         """);
-    assertEquals(4 << 8, result(r, "main", 3).status().raw(), "the child exits normally");
-  }
+        assertEquals(4 << 8, result(r, "main", 3).status().raw(), "the child exits normally");
+    }
 }

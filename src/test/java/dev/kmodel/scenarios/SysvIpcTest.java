@@ -11,28 +11,40 @@ import org.junit.jupiter.api.Test;
 /** SysV IPC at exit against semop(2), clone(2) CLONE_SYSVSEM, ipc/sem.c exit_sem and ipc/shm.c exit_shm. */
 class SysvIpcTest {
 
-  @Test
-  void exitSemAppliesTheUndoListOnceClampedAtZero() throws Exception {
-    Report r = scenario("sysv-ipc");
-    assertEquals("completed", r.outcome(), r.violations().toString());
-    assertEquals(5L, result(r, "main", 3).ret(), "the holder's +3 undone when it exited");
-    assertEquals(0L, result(r, "main", 6).ret(), "0 + semadj -2 is clamped at 0");
-    assertEquals("EAGAIN", result(r, "main", 7).errno());
-    assertEquals(5L, result(r, "sharer", 3).ret(), "the CLONE_SYSVSEM child's exit did not apply the shared list");
-    assertEquals(0L, result(r, "main", 10).ret(), "the list's last user applied both adjustments");
-    int sharer = task(r, "sharer").pid();
-    List<LedgerRow> list = r.ledger().stream().filter(l -> l.object().equals("sem_undo_list#" + task(r, "sharer").key()))
-        .toList();
-    assertEquals(List.of("alloc", "get", "put", "free"), list.stream().map(LedgerRow::event).toList());
-    assertEquals(sharer, list.get(3).owner());
-    // shm_rmid_forced = 0: the segment outlives its creator, and that is no leak.
-    assertEquals(1, r.ledger().stream().filter(l -> l.type().equals("shm") && l.event().equals("alloc")).count());
-    assertEquals(0, r.ledger().stream().filter(l -> l.type().equals("shm") && l.event().equals("free")).count());
-  }
+    @Test
+    void exitSemAppliesTheUndoListOnceClampedAtZero() throws Exception {
+        Report r = scenario("sysv-ipc");
+        assertEquals("completed", r.outcome(), r.violations().toString());
+        assertEquals(5L, result(r, "main", 3).ret(), "the holder's +3 undone when it exited");
+        assertEquals(0L, result(r, "main", 6).ret(), "0 + semadj -2 is clamped at 0");
+        assertEquals("EAGAIN", result(r, "main", 7).errno());
+        assertEquals(5L, result(r, "sharer", 3).ret(), "the CLONE_SYSVSEM child's exit did not apply the shared list");
+        assertEquals(0L, result(r, "main", 10).ret(), "the list's last user applied both adjustments");
+        int sharer = task(r, "sharer").pid();
+        List<LedgerRow> list = r.ledger().stream()
+                .filter(l ->
+                        l.object().equals("sem_undo_list#" + task(r, "sharer").key()))
+                .toList();
+        assertEquals(
+                List.of("alloc", "get", "put", "free"),
+                list.stream().map(LedgerRow::event).toList());
+        assertEquals(sharer, list.get(3).owner());
+        // shm_rmid_forced = 0: the segment outlives its creator, and that is no leak.
+        assertEquals(
+                1,
+                r.ledger().stream()
+                        .filter(l -> l.type().equals("shm") && l.event().equals("alloc"))
+                        .count());
+        assertEquals(
+                0,
+                r.ledger().stream()
+                        .filter(l -> l.type().equals("shm") && l.event().equals("free"))
+                        .count());
+    }
 
-  @Test
-  void shmRmidForcedDestroysTheCreatorsSegmentsAtExit() throws Exception {
-    Report r = text("""
+    @Test
+    void shmRmidForcedDestroysTheCreatorsSegmentsAtExit() throws Exception {
+        Report r = text("""
         name = "shm-forced", cpus = 1, seed = 1
         kernel { shm-rmid-forced = 1 }
         programs {
@@ -41,9 +53,12 @@ class SysvIpcTest {
         }
         boot = [ main ]
         """);
-    assertEquals("completed", r.outcome(), r.violations().toString());
-    List<LedgerRow> frees = r.ledger().stream().filter(l -> l.type().equals("shm") && l.event().equals("free")).toList();
-    assertEquals(2, frees.size());
-    assertTrue(frees.get(0).path().startsWith("do_exit/exit_shm"), frees.get(0).path());
-  }
+        assertEquals("completed", r.outcome(), r.violations().toString());
+        List<LedgerRow> frees = r.ledger().stream()
+                .filter(l -> l.type().equals("shm") && l.event().equals("free"))
+                .toList();
+        assertEquals(2, frees.size());
+        assertTrue(
+                frees.get(0).path().startsWith("do_exit/exit_shm"), frees.get(0).path());
+    }
 }

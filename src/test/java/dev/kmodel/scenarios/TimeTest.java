@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  */
 class TimeTest {
 
-  private static final String SCENARIO = """
+    private static final String SCENARIO = """
       name = "time", cpus = 2, seed = %d
       programs {
         main = [
@@ -33,17 +33,17 @@ class TimeTest {
       boot = [ main ]
       """;
 
-  @Test
-  void aShortSleepEndsBeforeLongSleepsAndComputationsOnOtherCpus() throws Exception {
-    for (long seed = 1; seed <= 4; seed++) {
-      Report r = text(SCENARIO.formatted(seed));
-      assertEquals("completed", r.outcome(), r.violations().toString());
-      ResultRow a = result(r, "main", 5);
-      ResultRow b = result(r, "main", 6);
-      assertTrue(a.status().signaled(), "seed " + seed + ": the sleeper was killed in its sleep: " + a.status());
-      assertEquals(9, a.status().signal());
-      assertTrue(b.status().signaled(), "seed " + seed + ": the computation was interrupted: " + b.status());
-      assertEquals(15, b.status().signal());
+    @Test
+    void aShortSleepEndsBeforeLongSleepsAndComputationsOnOtherCpus() throws Exception {
+        for (long seed = 1; seed <= 4; seed++) {
+            Report r = text(SCENARIO.formatted(seed));
+            assertEquals("completed", r.outcome(), r.violations().toString());
+            ResultRow a = result(r, "main", 5);
+            ResultRow b = result(r, "main", 6);
+            assertTrue(a.status().signaled(), "seed " + seed + ": the sleeper was killed in its sleep: " + a.status());
+            assertEquals(9, a.status().signal());
+            assertTrue(b.status().signaled(), "seed " + seed + ": the computation was interrupted: " + b.status());
+            assertEquals(15, b.status().signal());
+        }
     }
-  }
 }

@@ -1,28 +1,27 @@
 package dev.kmodel.kernel.exit;
 
+import static dev.kmodel.kernel.task.PathStep.Continue.on;
+
 import akka.actor.typed.ActorRef;
+import dev.kmodel.fs.Exec;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuCallback;
-import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
-import dev.kmodel.fs.Exec;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.PathStep;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
-import dev.kmodel.kernel.fork.Shared;
-import dev.kmodel.uapi.WaitStatus;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.ObjType;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.kmodel.kernel.task.PathStep.Continue.on;
 
 /**
  * release_task (kernel/exit.c) and the end of a task_struct: __exit_signal / __unhash_process under
@@ -30,202 +29,248 @@ import static dev.kmodel.kernel.task.PathStep.Continue.on;
  * → put_task_struct → __put_task_struct → free_task; and the scheduler's put_task_stack.
  */
 public final class Release {
-  private Release() {}
+    private Release() {}
 
-  /** Where release_task waits, for which answer, and the function that goes on with it. */
-  public enum At implements PathStep {
-    /** write_lock_irq(&tasklist_lock). */
-    TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> locked(t, s, g.id()))),
-    /** __exit_signal / __unhash_process, run on the released task's own fields. */
-    EXIT_SIGNAL(on(TaskCmd.ExitSignalDone.class, Release::exitSignalDone));
+    /** Where release_task waits, for which answer, and the function that goes on with it. */
+    public enum At implements PathStep {
+        /** write_lock_irq(&tasklist_lock). */
+        TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> locked(t, s, g.id()))),
+        /** __exit_signal / __unhash_process, run on the released task's own fields. */
+        EXIT_SIGNAL(on(TaskCmd.ExitSignalDone.class, Release::exitSignalDone));
 
-    private final PathStep.Continue next;
+        private final PathStep.Continue next;
 
-    At(PathStep.Continue next) {
-      this.next = next;
+        At(PathStep.Continue next) {
+            this.next = next;
+        }
+
+        @Override
+        public PathStep.Continue next() {
+            return next;
+        }
     }
 
-    @Override
-    public PathStep.Continue next() {
-      return next;
+    private static Frame.Releasing frame(TaskState s) {
+        return (Frame.Releasing) s.frame;
     }
-  }
 
-  private static Frame.Releasing frame(TaskState s) {
-    return (Frame.Releasing) s.frame;
-  }
-
-  /**
-   * Releases each task in {@code dead} in turn (the releaser may be one of them: autoreap), then
-   * returns to {@code caller}: do_exit goes on to do_task_dead, do_wait returns the reaped child,
-   * de_thread goes on with the exec.
-   */
-  public static void releaseAll(Task t, TaskState s, MsgId cause, List<ChildInfo> dead, String path, Frame caller) {
-    t.enter(s, cause, new Frame.Releasing(At.TASKLIST_LOCK, List.copyOf(dead), null, path, caller));
-    releaseNext(t, s, cause);
-  }
-
-  private static void releaseNext(Task t, TaskState s, MsgId cause) {
-    Frame.Releasing f = frame(s);
-    if (f.queue().isEmpty()) {
-      if (f.caller() instanceof Frame.Exiting e) {
-        Exit.doTaskDead(t, s, cause, e);
-      } else if (f.caller() instanceof Frame.Execing x) {
-        Exec.afterDeThread(t, s, cause, x);
-      } else if (f.caller() instanceof Frame.Waiting w) {
-        Wait.finish(t, s, cause, w, w.reaped());
-      } else {
-        t.warn(s, cause, "BUG_ON", "release_task", "no caller to return to from " + f.path());
-      }
-      return;
+    /**
+     * Releases each task in {@code dead} in turn (the releaser may be one of them: autoreap), then
+     * returns to {@code caller}: do_exit goes on to do_task_dead, do_wait returns the reaped child,
+     * de_thread goes on with the exec.
+     */
+    public static void releaseAll(Task t, TaskState s, MsgId cause, List<ChildInfo> dead, String path, Frame caller) {
+        t.enter(s, cause, new Frame.Releasing(At.TASKLIST_LOCK, List.copyOf(dead), null, path, caller));
+        releaseNext(t, s, cause);
     }
-    ChildInfo p = f.queue().get(0);
-    t.enter(s, cause, f.at(At.TASKLIST_LOCK, p));
-    Ctx ctx = releaseCtx(t, s);
-    t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
-  }
 
-  private static Ctx releaseCtx(Task t, TaskState s) {
-    return t.ctx(s, frame(s).path() + "/release_task");
-  }
-
-  /** Holding write_lock: __exit_signal runs on the released task's own fields. */
-  static void locked(Task t, TaskState s, MsgId cause) {
-    Frame.Releasing f = frame(s);
-    ChildInfo p = f.releasing();
-    t.enter(s, cause, f.at(At.EXIT_SIGNAL, p));
-    Ctx ctx = releaseCtx(t, s).in("__exit_signal");
-    t.then(() -> p.ref().tell(new TaskCmd.ExitSignal(t.nextId(), ctx, t.self)));
-  }
-
-  /**
-   * __exit_signal → __unhash_process (detach_pid, list_del_rcu(&p->tasks), list_del_init(&p->sibling))
-   * and __cleanup_sighand, which frees sighand_struct on its last reference.
-   */
-  public static void exitSignal(Task t, TaskState s, TaskCmd.ExitSignal c) {
-    String k = t.key();
-    Ctx at = c.ctx();
-    ActorRef<TaskCmd> reply = c.replyTo();
-    if (s.unhashed) {
-      // A second release_task of the same task: its pid and sighand would be put twice.
-      t.warn(s, c.id(), "BUG_ON", "release_task", k + " (pid " + s.pid + ") released twice");
-      t.then(() -> reply.tell(new TaskCmd.ExitSignalDone(t.nextId(), k, null)));
-      return;
+    private static void releaseNext(Task t, TaskState s, MsgId cause) {
+        Frame.Releasing f = frame(s);
+        if (f.queue().isEmpty()) {
+            if (f.caller() instanceof Frame.Exiting e) {
+                Exit.doTaskDead(t, s, cause, e);
+            } else if (f.caller() instanceof Frame.Execing x) {
+                Exec.afterDeThread(t, s, cause, x);
+            } else if (f.caller() instanceof Frame.Waiting w) {
+                Wait.finish(t, s, cause, w, w.reaped());
+            } else {
+                t.warn(s, cause, "BUG_ON", "release_task", "no caller to return to from " + f.path());
+            }
+            return;
+        }
+        ChildInfo p = f.queue().get(0);
+        t.enter(s, cause, f.at(At.TASKLIST_LOCK, p));
+        Ctx ctx = releaseCtx(t, s);
+        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
     }
-    if (s.exitState != ExitState.DEAD) {
-      // Only an EXIT_DEAD task is released: wait_task_zombie's cmpxchg, exit_notify's autoreap or
-      // de_thread set it first (kernel/exit.c, fs/exec.c).
-      t.warn(s, c.id(), "BUG_ON", "release_task", k + " (pid " + s.pid + ") released while its exit_state is "
-          + (s.exitState == ExitState.NONE ? "0 (alive)" : s.exitState));
-    }
-    if (s.children.values().stream().anyMatch(ch -> ch.exitState() != ExitState.DEAD)) {
-      // forget_original_parent moved every child to the new reaper before exit_state was set.
-      t.warn(s, c.id(), "WARN_ON", "release_task", k + " (pid " + s.pid + ") released with children still on its"
-          + " list: " + s.children.keySet());
-    }
-    List<LedgerEntry> l = new ArrayList<>();
-    Ctx cleanup = at.in("__exit_sighand/__cleanup_sighand");
-    if (Shared.put(t, s, c.id(), s.objects.sighand(), cleanup)) {
-      l.add(LedgerEntry.of(s.objects.sighand(), ObjType.SIGHAND_STRUCT, k, "free", 0, k, cleanup));
-    }
-    t.event(s, new Unhashed(c.id(), l));
-    int pid = s.pid;
-    ActorRef<TaskCmd> parent = s.parent;
-    boolean thread = !s.isLeader();
-    ActorRef<TaskCmd> leader = s.leader;
-    t.then(() -> {
-      t.env.pids().tell(new PidAllocator.DetachPid(t.nextId(), pid, at.in("__unhash_process/detach_pid")));
-      if (thread) {
-        // list_del_rcu(&p->thread_node); the leader then tells release_task whether it goes too.
-        leader.tell(new TaskCmd.ThreadUnlinked(t.nextId(), k, at, reply));
-      } else {
-        if (parent != null) parent.tell(new TaskCmd.ChildUnlinked(t.nextId(), k));
-        reply.tell(new TaskCmd.ExitSignalDone(t.nextId(), k, null));
-      }
-    });
-  }
 
-  /** write_unlock; free_pids; release_thread; put_task_struct_rcu_user — then the next one. */
-  static void exitSignalDone(Task t, TaskState s, TaskCmd.ExitSignalDone c) {
-    Frame.Releasing f = frame(s);
-    ChildInfo p = f.releasing();
-    Ctx ctx = releaseCtx(t, s);
-    t.then(() -> {
-      t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
-      t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), p.pid(), ctx.in("free_pids/free_pid")));
-      p.ref().tell(new TaskCmd.PutTaskStructRcuUser(t.nextId(), ctx.in("put_task_struct_rcu_user")));
-    });
-    List<ChildInfo> queue = new ArrayList<>(f.queue());
-    queue.remove(0);
-    // release_task: "p = leader; if (unlikely(zap_leader)) goto repeat;"
-    if (c.alsoRelease() != null) queue.add(0, c.alsoRelease());
-    t.enter(s, c.id(), f.queue(queue));
-    releaseNext(t, s, c.id());
-  }
-
-  /** put_task_struct_rcu_user (kernel/exit.c): the last of the two rcu_users queues the RCU free. */
-  public static void putTaskStructRcuUser(Task t, TaskState s, TaskCmd.PutTaskStructRcuUser c) {
-    if (s.rcuUsers <= 0) {
-      // refcount_dec_and_test on rcu_users at zero: lib/refcount.c "refcount_t: underflow; use-after-free".
-      t.warn(s, c.id(), "WARN_ON", "put_task_struct_rcu_user", t.key() + " rcu_users below zero ("
-          + c.ctx().path() + ")");
-      return;
+    private static Ctx releaseCtx(Task t, TaskState s) {
+        return t.ctx(s, frame(s).path() + "/release_task");
     }
-    int left = s.rcuUsers - 1;
-    t.event(s, new RcuUserDropped(c.id(), left, c.ctx().path()));
-    if (left == 0) t.callRcu("delayed_put_task_struct", s.objects.taskStruct(), c.ctx().in("call_rcu"));
-  }
 
-  /** finish_task_switch → put_task_stack → release_task_stack: the dead task's stack is freed now. */
-  public static void putTaskStack(Task t, TaskState s, TaskCmd.PutTaskStack c) {
-    if (!s.stackLive) {
-      // stack_refcount already zero: refcount_dec_and_test underflows (lib/refcount.c WARN).
-      t.warn(s, c.id(), "WARN_ON", "put_task_stack", t.key() + " kernel stack put after it was freed");
-      return;
+    /** Holding write_lock: __exit_signal runs on the released task's own fields. */
+    static void locked(Task t, TaskState s, MsgId cause) {
+        Frame.Releasing f = frame(s);
+        ChildInfo p = f.releasing();
+        t.enter(s, cause, f.at(At.EXIT_SIGNAL, p));
+        Ctx ctx = releaseCtx(t, s).in("__exit_signal");
+        t.then(() -> p.ref().tell(new TaskCmd.ExitSignal(t.nextId(), ctx, t.self)));
     }
-    String k = t.key();
-    t.event(s, new StackFreed(c.id(), List.of(LedgerEntry.of(s.objects.kernelStack(), ObjType.KERNEL_STACK, k,
-        "free", 0, k, c.ctx().in("release_task_stack/free_thread_stack")))));
-  }
 
-  /** The RCU callbacks of a task: delayed_put_task_struct, then (one more grace period) put_cred_rcu. */
-  public static void rcuCallback(Task t, TaskState s, RcuCallback cb) {
-    String k = t.key();
-    Ctx at = cb.ctx();
-    if (cb.function().equals("delayed_put_task_struct")) {
-      if (!s.taskStructLive) {
-        // put_task_struct with usage already zero (include/linux/sched/task.h, lib/refcount.c).
-        t.warn(s, cb.id(), "WARN_ON", "put_task_struct", t.key() + " task_struct put below zero");
-        return;
-      }
-      if (s.exitState == ExitState.NONE) {
-        // kernel/fork.c __put_task_struct: WARN_ON(!tsk->exit_state).
-        t.warn(s, cb.id(), "WARN_ON", "__put_task_struct", t.key() + " freed while its exit_state is 0");
-      }
-      // put_task_struct: usage 1 → 0 → __put_task_struct.
-      Ctx put = at.in("put_task_struct/__put_task_struct");
-      List<LedgerEntry> l = new ArrayList<>();
-      Ctx putSignal = put.in("put_signal_struct");
-      if (Shared.put(t, s, cb.id(), s.objects.signal(), putSignal)) {
-        l.add(LedgerEntry.of(s.objects.signal(), ObjType.SIGNAL_STRUCT, k, "free", 0, k, putSignal.in("free_signal_struct")));
-      }
-      if (s.stackLive) {
-        l.add(LedgerEntry.of(s.objects.kernelStack(), ObjType.KERNEL_STACK, k, "free", 0, k,
-            put.in("free_task/release_task_stack")));
-      }
-      l.add(LedgerEntry.of(s.objects.threadInfo(), ObjType.THREAD_INFO, k, "free", 0, k, put.in("free_task")));
-      l.add(LedgerEntry.of(s.objects.taskStruct(), ObjType.TASK_STRUCT, k, "free", 0, k,
-          put.in("free_task/free_task_struct")));
-      t.event(s, new TaskStructFreed(cb.id(), l));
-      // exit_creds → put_cred → __put_cred: the cred itself goes after another grace period.
-      t.callRcu("put_cred_rcu", s.objects.cred(), put.in("exit_creds/put_cred/__put_cred/call_rcu"));
-    } else if (cb.function().equals("put_cred_rcu")) {
-      t.event(s, new CredFreed(cb.id(), List.of(LedgerEntry.of(s.objects.cred(), ObjType.CRED, k, "free", 0, k, at))));
+    /**
+     * __exit_signal → __unhash_process (detach_pid, list_del_rcu(&p->tasks), list_del_init(&p->sibling))
+     * and __cleanup_sighand, which frees sighand_struct on its last reference.
+     */
+    public static void exitSignal(Task t, TaskState s, TaskCmd.ExitSignal c) {
+        String k = t.key();
+        Ctx at = c.ctx();
+        ActorRef<TaskCmd> reply = c.replyTo();
+        if (s.unhashed) {
+            // A second release_task of the same task: its pid and sighand would be put twice.
+            t.warn(s, c.id(), "BUG_ON", "release_task", k + " (pid " + s.pid + ") released twice");
+            t.then(() -> reply.tell(new TaskCmd.ExitSignalDone(t.nextId(), k, null)));
+            return;
+        }
+        if (s.exitState != ExitState.DEAD) {
+            // Only an EXIT_DEAD task is released: wait_task_zombie's cmpxchg, exit_notify's autoreap or
+            // de_thread set it first (kernel/exit.c, fs/exec.c).
+            t.warn(
+                    s,
+                    c.id(),
+                    "BUG_ON",
+                    "release_task",
+                    k + " (pid " + s.pid + ") released while its exit_state is "
+                            + (s.exitState == ExitState.NONE ? "0 (alive)" : s.exitState));
+        }
+        if (s.children.values().stream().anyMatch(ch -> ch.exitState() != ExitState.DEAD)) {
+            // forget_original_parent moved every child to the new reaper before exit_state was set.
+            t.warn(
+                    s,
+                    c.id(),
+                    "WARN_ON",
+                    "release_task",
+                    k + " (pid " + s.pid + ") released with children still on its" + " list: " + s.children.keySet());
+        }
+        List<LedgerEntry> l = new ArrayList<>();
+        Ctx cleanup = at.in("__exit_sighand/__cleanup_sighand");
+        if (Shared.put(t, s, c.id(), s.objects.sighand(), cleanup)) {
+            l.add(LedgerEntry.of(s.objects.sighand(), ObjType.SIGHAND_STRUCT, k, "free", 0, k, cleanup));
+        }
+        t.event(s, new Unhashed(c.id(), l));
+        int pid = s.pid;
+        ActorRef<TaskCmd> parent = s.parent;
+        boolean thread = !s.isLeader();
+        ActorRef<TaskCmd> leader = s.leader;
+        t.then(() -> {
+            t.env.pids().tell(new PidAllocator.DetachPid(t.nextId(), pid, at.in("__unhash_process/detach_pid")));
+            if (thread) {
+                // list_del_rcu(&p->thread_node); the leader then tells release_task whether it goes too.
+                leader.tell(new TaskCmd.ThreadUnlinked(t.nextId(), k, at, reply));
+            } else {
+                if (parent != null) parent.tell(new TaskCmd.ChildUnlinked(t.nextId(), k));
+                reply.tell(new TaskCmd.ExitSignalDone(t.nextId(), k, null));
+            }
+        });
     }
-  }
 
-  /** list_del_init(&p->sibling), on the parent: the released child leaves its children list. */
-  public static void childUnlinked(Task t, TaskState s, TaskCmd.ChildUnlinked c) {
-    if (s.children.containsKey(c.key())) t.event(s, new ChildRemoved(c.id(), c.key()));
-  }
+    /** write_unlock; free_pids; release_thread; put_task_struct_rcu_user — then the next one. */
+    static void exitSignalDone(Task t, TaskState s, TaskCmd.ExitSignalDone c) {
+        Frame.Releasing f = frame(s);
+        ChildInfo p = f.releasing();
+        Ctx ctx = releaseCtx(t, s);
+        t.then(() -> {
+            t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
+            t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), p.pid(), ctx.in("free_pids/free_pid")));
+            p.ref().tell(new TaskCmd.PutTaskStructRcuUser(t.nextId(), ctx.in("put_task_struct_rcu_user")));
+        });
+        List<ChildInfo> queue = new ArrayList<>(f.queue());
+        queue.remove(0);
+        // release_task: "p = leader; if (unlikely(zap_leader)) goto repeat;"
+        if (c.alsoRelease() != null) queue.add(0, c.alsoRelease());
+        t.enter(s, c.id(), f.queue(queue));
+        releaseNext(t, s, c.id());
+    }
+
+    /** put_task_struct_rcu_user (kernel/exit.c): the last of the two rcu_users queues the RCU free. */
+    public static void putTaskStructRcuUser(Task t, TaskState s, TaskCmd.PutTaskStructRcuUser c) {
+        if (s.rcuUsers <= 0) {
+            // refcount_dec_and_test on rcu_users at zero: lib/refcount.c "refcount_t: underflow; use-after-free".
+            t.warn(
+                    s,
+                    c.id(),
+                    "WARN_ON",
+                    "put_task_struct_rcu_user",
+                    t.key() + " rcu_users below zero (" + c.ctx().path() + ")");
+            return;
+        }
+        int left = s.rcuUsers - 1;
+        t.event(s, new RcuUserDropped(c.id(), left, c.ctx().path()));
+        if (left == 0)
+            t.callRcu("delayed_put_task_struct", s.objects.taskStruct(), c.ctx().in("call_rcu"));
+    }
+
+    /** finish_task_switch → put_task_stack → release_task_stack: the dead task's stack is freed now. */
+    public static void putTaskStack(Task t, TaskState s, TaskCmd.PutTaskStack c) {
+        if (!s.stackLive) {
+            // stack_refcount already zero: refcount_dec_and_test underflows (lib/refcount.c WARN).
+            t.warn(s, c.id(), "WARN_ON", "put_task_stack", t.key() + " kernel stack put after it was freed");
+            return;
+        }
+        String k = t.key();
+        t.event(
+                s,
+                new StackFreed(
+                        c.id(),
+                        List.of(LedgerEntry.of(
+                                s.objects.kernelStack(),
+                                ObjType.KERNEL_STACK,
+                                k,
+                                "free",
+                                0,
+                                k,
+                                c.ctx().in("release_task_stack/free_thread_stack")))));
+    }
+
+    /** The RCU callbacks of a task: delayed_put_task_struct, then (one more grace period) put_cred_rcu. */
+    public static void rcuCallback(Task t, TaskState s, RcuCallback cb) {
+        String k = t.key();
+        Ctx at = cb.ctx();
+        if (cb.function().equals("delayed_put_task_struct")) {
+            if (!s.taskStructLive) {
+                // put_task_struct with usage already zero (include/linux/sched/task.h, lib/refcount.c).
+                t.warn(s, cb.id(), "WARN_ON", "put_task_struct", t.key() + " task_struct put below zero");
+                return;
+            }
+            if (s.exitState == ExitState.NONE) {
+                // kernel/fork.c __put_task_struct: WARN_ON(!tsk->exit_state).
+                t.warn(s, cb.id(), "WARN_ON", "__put_task_struct", t.key() + " freed while its exit_state is 0");
+            }
+            // put_task_struct: usage 1 → 0 → __put_task_struct.
+            Ctx put = at.in("put_task_struct/__put_task_struct");
+            List<LedgerEntry> l = new ArrayList<>();
+            Ctx putSignal = put.in("put_signal_struct");
+            if (Shared.put(t, s, cb.id(), s.objects.signal(), putSignal)) {
+                l.add(LedgerEntry.of(
+                        s.objects.signal(),
+                        ObjType.SIGNAL_STRUCT,
+                        k,
+                        "free",
+                        0,
+                        k,
+                        putSignal.in("free_signal_struct")));
+            }
+            if (s.stackLive) {
+                l.add(LedgerEntry.of(
+                        s.objects.kernelStack(),
+                        ObjType.KERNEL_STACK,
+                        k,
+                        "free",
+                        0,
+                        k,
+                        put.in("free_task/release_task_stack")));
+            }
+            l.add(LedgerEntry.of(s.objects.threadInfo(), ObjType.THREAD_INFO, k, "free", 0, k, put.in("free_task")));
+            l.add(LedgerEntry.of(
+                    s.objects.taskStruct(),
+                    ObjType.TASK_STRUCT,
+                    k,
+                    "free",
+                    0,
+                    k,
+                    put.in("free_task/free_task_struct")));
+            t.event(s, new TaskStructFreed(cb.id(), l));
+            // exit_creds → put_cred → __put_cred: the cred itself goes after another grace period.
+            t.callRcu("put_cred_rcu", s.objects.cred(), put.in("exit_creds/put_cred/__put_cred/call_rcu"));
+        } else if (cb.function().equals("put_cred_rcu")) {
+            t.event(
+                    s,
+                    new CredFreed(
+                            cb.id(), List.of(LedgerEntry.of(s.objects.cred(), ObjType.CRED, k, "free", 0, k, at))));
+        }
+    }
+
+    /** list_del_init(&p->sibling), on the parent: the released child leaves its children list. */
+    public static void childUnlinked(Task t, TaskState s, TaskCmd.ChildUnlinked c) {
+        if (s.children.containsKey(c.key())) t.event(s, new ChildRemoved(c.id(), c.key()));
+    }
 }

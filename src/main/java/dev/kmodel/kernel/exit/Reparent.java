@@ -4,15 +4,15 @@ import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.pid.PidAllocator;
-import dev.kmodel.uapi.Sig;
-import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.ChildInfo;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.task.ThreadInfo;
+import dev.kmodel.uapi.Sig;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,169 +23,193 @@ import java.util.List;
  * parent's side (list_splice onto its children, a zombie announced as if it had just died).
  */
 public final class Reparent {
-  private Reparent() {}
+    private Reparent() {}
 
-  /** The leader answered find_alive_thread. */
-  static void aliveThread(Task t, TaskState s, TaskCmd.AliveThread c) {
-    if (c.key() != null) {
-      reparentTo(t, s, c.id(), c.key(), s.tgid, c.ref(), "thread-group", s.vtgid);
-      return;
-    }
-    findNewReaper(t, s, c.id());
-  }
-
-  /** find_new_reaper past our group: the nearest live child subreaper among the ancestors, else init. */
-  static void findNewReaper(Task t, TaskState s, MsgId cause) {
-    // Only looked for if one exists (has_child_subreaper).
-    if (s.hasChildSubreaper && s.parent != null) {
-      t.enter(s, cause, ((Frame.Exiting) s.frame).at(Exit.At.FIND_SUBREAPER));
-      Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_new_reaper");
-      ActorRef<TaskCmd> parent = s.parent;
-      t.then(() -> parent.tell(new TaskCmd.FindSubreaper(t.nextId(), ctx, t.self)));
-      return;
-    }
-    childReaper(t, s, cause);
-  }
-
-  /** find_child_reaper: the init of our pid namespace (task_active_pid_ns(father)->child_reaper). */
-  static void childReaper(Task t, TaskState s, MsgId cause) {
-    if (s.nsReaper == null) {
-      reparentTo(t, s, cause, Exit.INIT_KEY, Exit.INIT_PID, t.env.init(), "child-reaper", 1);
-    } else {
-      reparentTo(t, s, cause, s.nsReaperKey, s.nsReaperPid, s.nsReaper, "child-reaper", 1);
-    }
-  }
-
-  /** The walk up the ancestors ended: a subreaper, or init. */
-  static void subreaperFound(Task t, TaskState s, TaskCmd.SubreaperFound c) {
-    reparentTo(t, s, c.id(), c.key(), c.pid(), c.ref(), c.subreaper() ? "subreaper" : "child-reaper", c.vtgid());
-  }
-
-  /** One step of find_new_reaper's walk, on an ancestor: is it a live child subreaper? */
-  public static void findSubreaper(Task t, TaskState s, TaskCmd.FindSubreaper c) {
-    ActorRef<TaskCmd> origin = c.origin();
-    String k = t.key();
-    int pid = s.pid;
-    int vtgid = s.vtgid;
-    if (s.isChildSubreaper && !s.pfExiting) {
-      t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), k, pid, t.self, true, vtgid)));
-    } else if (s.parent == null || k.equals(Exit.INIT_KEY) || s.vpid == 1) {
-      // The top of the walk, which stays inside the namespace: its child reaper (its init).
-      ActorRef<TaskCmd> init = s.vpid == 1 ? t.self : t.env.init();
-      String initKey = s.vpid == 1 ? k : Exit.INIT_KEY;
-      int initPid = s.vpid == 1 ? pid : Exit.INIT_PID;
-      t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), initKey, initPid, init, false, 1)));
-    } else {
-      ActorRef<TaskCmd> up = s.parent;
-      t.then(() -> up.tell(new TaskCmd.FindSubreaper(t.nextId(), c.ctx(), origin)));
-    }
-  }
-
-  /** forget_original_parent: every child, live or zombie, goes to the new reaper. */
-  static void reparentTo(Task t, TaskState s, MsgId cause, String toKey, int toPid,
-      ActorRef<TaskCmd> reaper, String why, int reaperVtgid) {
-    // reparent_leader resets every orphan's exit_signal to SIGCHLD — unless the new parent is a thread
-    // of our own group: "a threaded reparent" tells no one anything.
-    boolean sameGroup = why.equals("thread-group");
-    List<ChildInfo> kids = s.children.values().stream().map(k -> sameGroup ? k : k.withExitSignal(Sig.SIGCHLD))
-        .toList();
-    List<String> keys = kids.stream().map(ChildInfo::key).toList();
-    t.event(s, new ChildrenReparented(cause, keys, toKey, toPid, why));
-    t.enter(s, cause, ((Frame.Exiting) s.frame).kids(kids));
-    Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
-    String from = t.key();
-    int fromPid = s.pid;
-    int ns = s.nsId;
-    t.then(() -> {
-      for (ChildInfo c : kids) {
-        c.ref().tell(new TaskCmd.Reparented(t.nextId(), toKey, toPid, reaper, why, ctx.in("reparent_leader"), ns,
-            reaperVtgid));
-        if (!sameGroup) t.env.pids().tell(new PidAllocator.SetParentPid(t.nextId(), c.pid(), toPid));
-      }
-      // reparent_leader → kill_orphaned_pgrp(p, father): a child's group may lose its outside link.
-      for (ChildInfo c : sameGroup ? List.<ChildInfo>of() : kids) {
-        t.env.pids().tell(new PidAllocator.KillOrphanedPgrp(t.nextId(), c.pid(), fromPid, 0, fromPid,
-            ctx.in("reparent_leader")));
-      }
-      reaper.tell(new TaskCmd.Adopt(t.nextId(), kids, from, why, ctx, t.self));
-    });
-  }
-
-  /** The reaper took the children; zombies it would not keep are ours to release after unlocking. */
-  static void adopted(Task t, TaskState s, TaskCmd.Adopted c) {
-    Frame.Exiting f = (Frame.Exiting) s.frame;
-    List<ChildInfo> dead = f.kids().stream().filter(k -> c.autoreap().contains(k.key())).toList();
-    t.enter(s, c.id(), f.dead(dead));
-    Exit.exitNotifyTail(t, s, c.id());
-  }
-
-  /** The child reaper adopts an exiting task's children (list_splice_tail onto its children list). */
-  public static void adopt(Task t, TaskState s, TaskCmd.Adopt c) {
-    // find_child_reaper: a reaper whose leader has exited is represented by a live thread of its group
-    // (pid_ns->child_reaper = find_alive_thread(father)).
-    if (s.isLeader() && s.pfExiting && !s.threads.isEmpty()) {
-      ThreadInfo alive = Threads.aliveThread(t, s, t.key());
-      ActorRef<TaskCmd> to = alive != null ? alive.ref() : s.threads.values().iterator().next().ref();
-      TaskCmd.Adopt fwd = c;
-      t.then(() -> to.tell(new TaskCmd.Adopt(t.nextId(), fwd.children(), fwd.from(), fwd.why(), fwd.ctx(),
-          fwd.replyTo())));
-      return;
-    }
-    List<String> autoreap = new ArrayList<>();
-    boolean zombies = false;
-    boolean sameGroup = c.why().equals("thread-group");
-    for (ChildInfo k : c.children()) {
-      t.event(s, new ChildAdded(c.id(), k));
-      // reparent_leader: a zombie is announced to its new parent as if it had just died.
-      if (k.exitState() == ExitState.ZOMBIE && !sameGroup) {
-        zombies = true;
-        if (Exit.notifyOne(t, s, c.id(), k, k.exitSignal())) autoreap.add(k.key());
-      }
-    }
-    if (zombies) {
-      t.wake(s, c.id(), "__wake_up_parent", Wait.At.SLEEP);
-      Threads.wakeGroupWaiters(t, s);
-    }
-    ActorRef<TaskCmd> reply = c.replyTo();
-    t.then(() -> reply.tell(new TaskCmd.Adopted(t.nextId(), autoreap)));
-  }
-
-  /**
-   * forget_original_parent (kernel/exit.c), for each thread t of each child: "if (t->pdeath_signal)
-   * group_send_sig_info(t->pdeath_signal, SEND_SIG_NOINFO, t, PIDTYPE_TGID)" — to t's whole process,
-   * from the exiting father, whichever the new parent is (a thread of the father's own group too: the
-   * "parent" is the thread that created the child).
-   */
-  private static void pdeathSignal(Task t, TaskState s, TaskCmd.Reparented c, int father) {
-    if (s.pdeathSignal == 0) return;
-    int sig = s.pdeathSignal;
-    ActorRef<TaskCmd> process = Threads.leader(t, s);
-    Ctx at = c.ctx();
-    String path = at.path().endsWith("/reparent_leader")
-        ? at.path().substring(0, at.path().length() - "/reparent_leader".length()) : at.path();
-    Ctx ctx = new Ctx(at.task(), at.pid(), at.cpu(), path).in("group_send_sig_info");
-    int fromNs = c.reaperNs();     // the father's namespace (SEND_SIG_NOINFO: si_pid of current)
-    t.then(() -> process.tell(new TaskCmd.Signal(t.nextId(), sig, father, ctx, fromNs, false)));
-  }
-
-  /** reparent_leader, on the child: its real_parent is now the reaper. */
-  public static void reparented(Task t, TaskState s, TaskCmd.Reparented c) {
-    String state = s.exitState == ExitState.NONE ? (s.pfExiting ? "exiting" : "alive") : s.exitState.toString();
-    // getppid: the new parent's number if it is in our pid namespace, else 0.
-    int toVpid = c.reaperNs() == s.nsId ? c.reaperVtgid() : 0;
-    int father = s.ppid;
-    t.event(s, new Reparented(c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent(), state,
-        toVpid));
-    pdeathSignal(t, s, c, father);
-    // for_each_thread(p, t): every thread of the child's group gets the new real_parent.
-    if (s.isLeader() && !s.threads.isEmpty()) {
-      List<ActorRef<TaskCmd>> threads = s.threads.values().stream().map(ThreadInfo::ref).toList();
-      t.then(() -> {
-        for (ActorRef<TaskCmd> th : threads) {
-          th.tell(new TaskCmd.Reparented(t.nextId(), c.parentKey(), c.ppid(), c.parent(), c.why(), c.ctx(),
-              c.reaperNs(), c.reaperVtgid()));
+    /** The leader answered find_alive_thread. */
+    static void aliveThread(Task t, TaskState s, TaskCmd.AliveThread c) {
+        if (c.key() != null) {
+            reparentTo(t, s, c.id(), c.key(), s.tgid, c.ref(), "thread-group", s.vtgid);
+            return;
         }
-      });
+        findNewReaper(t, s, c.id());
     }
-  }
+
+    /** find_new_reaper past our group: the nearest live child subreaper among the ancestors, else init. */
+    static void findNewReaper(Task t, TaskState s, MsgId cause) {
+        // Only looked for if one exists (has_child_subreaper).
+        if (s.hasChildSubreaper && s.parent != null) {
+            t.enter(s, cause, ((Frame.Exiting) s.frame).at(Exit.At.FIND_SUBREAPER));
+            Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_new_reaper");
+            ActorRef<TaskCmd> parent = s.parent;
+            t.then(() -> parent.tell(new TaskCmd.FindSubreaper(t.nextId(), ctx, t.self)));
+            return;
+        }
+        childReaper(t, s, cause);
+    }
+
+    /** find_child_reaper: the init of our pid namespace (task_active_pid_ns(father)->child_reaper). */
+    static void childReaper(Task t, TaskState s, MsgId cause) {
+        if (s.nsReaper == null) {
+            reparentTo(t, s, cause, Exit.INIT_KEY, Exit.INIT_PID, t.env.init(), "child-reaper", 1);
+        } else {
+            reparentTo(t, s, cause, s.nsReaperKey, s.nsReaperPid, s.nsReaper, "child-reaper", 1);
+        }
+    }
+
+    /** The walk up the ancestors ended: a subreaper, or init. */
+    static void subreaperFound(Task t, TaskState s, TaskCmd.SubreaperFound c) {
+        reparentTo(t, s, c.id(), c.key(), c.pid(), c.ref(), c.subreaper() ? "subreaper" : "child-reaper", c.vtgid());
+    }
+
+    /** One step of find_new_reaper's walk, on an ancestor: is it a live child subreaper? */
+    public static void findSubreaper(Task t, TaskState s, TaskCmd.FindSubreaper c) {
+        ActorRef<TaskCmd> origin = c.origin();
+        String k = t.key();
+        int pid = s.pid;
+        int vtgid = s.vtgid;
+        if (s.isChildSubreaper && !s.pfExiting) {
+            t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), k, pid, t.self, true, vtgid)));
+        } else if (s.parent == null || k.equals(Exit.INIT_KEY) || s.vpid == 1) {
+            // The top of the walk, which stays inside the namespace: its child reaper (its init).
+            ActorRef<TaskCmd> init = s.vpid == 1 ? t.self : t.env.init();
+            String initKey = s.vpid == 1 ? k : Exit.INIT_KEY;
+            int initPid = s.vpid == 1 ? pid : Exit.INIT_PID;
+            t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), initKey, initPid, init, false, 1)));
+        } else {
+            ActorRef<TaskCmd> up = s.parent;
+            t.then(() -> up.tell(new TaskCmd.FindSubreaper(t.nextId(), c.ctx(), origin)));
+        }
+    }
+
+    /** forget_original_parent: every child, live or zombie, goes to the new reaper. */
+    static void reparentTo(
+            Task t,
+            TaskState s,
+            MsgId cause,
+            String toKey,
+            int toPid,
+            ActorRef<TaskCmd> reaper,
+            String why,
+            int reaperVtgid) {
+        // reparent_leader resets every orphan's exit_signal to SIGCHLD — unless the new parent is a thread
+        // of our own group: "a threaded reparent" tells no one anything.
+        boolean sameGroup = why.equals("thread-group");
+        List<ChildInfo> kids = s.children.values().stream()
+                .map(k -> sameGroup ? k : k.withExitSignal(Sig.SIGCHLD))
+                .toList();
+        List<String> keys = kids.stream().map(ChildInfo::key).toList();
+        t.event(s, new ChildrenReparented(cause, keys, toKey, toPid, why));
+        t.enter(s, cause, ((Frame.Exiting) s.frame).kids(kids));
+        Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
+        String from = t.key();
+        int fromPid = s.pid;
+        int ns = s.nsId;
+        t.then(() -> {
+            for (ChildInfo c : kids) {
+                c.ref()
+                        .tell(new TaskCmd.Reparented(
+                                t.nextId(), toKey, toPid, reaper, why, ctx.in("reparent_leader"), ns, reaperVtgid));
+                if (!sameGroup) t.env.pids().tell(new PidAllocator.SetParentPid(t.nextId(), c.pid(), toPid));
+            }
+            // reparent_leader → kill_orphaned_pgrp(p, father): a child's group may lose its outside link.
+            for (ChildInfo c : sameGroup ? List.<ChildInfo>of() : kids) {
+                t.env.pids()
+                        .tell(new PidAllocator.KillOrphanedPgrp(
+                                t.nextId(), c.pid(), fromPid, 0, fromPid, ctx.in("reparent_leader")));
+            }
+            reaper.tell(new TaskCmd.Adopt(t.nextId(), kids, from, why, ctx, t.self));
+        });
+    }
+
+    /** The reaper took the children; zombies it would not keep are ours to release after unlocking. */
+    static void adopted(Task t, TaskState s, TaskCmd.Adopted c) {
+        Frame.Exiting f = (Frame.Exiting) s.frame;
+        List<ChildInfo> dead =
+                f.kids().stream().filter(k -> c.autoreap().contains(k.key())).toList();
+        t.enter(s, c.id(), f.dead(dead));
+        Exit.exitNotifyTail(t, s, c.id());
+    }
+
+    /** The child reaper adopts an exiting task's children (list_splice_tail onto its children list). */
+    public static void adopt(Task t, TaskState s, TaskCmd.Adopt c) {
+        // find_child_reaper: a reaper whose leader has exited is represented by a live thread of its group
+        // (pid_ns->child_reaper = find_alive_thread(father)).
+        if (s.isLeader() && s.pfExiting && !s.threads.isEmpty()) {
+            ThreadInfo alive = Threads.aliveThread(t, s, t.key());
+            ActorRef<TaskCmd> to = alive != null
+                    ? alive.ref()
+                    : s.threads.values().iterator().next().ref();
+            TaskCmd.Adopt fwd = c;
+            t.then(() -> to.tell(
+                    new TaskCmd.Adopt(t.nextId(), fwd.children(), fwd.from(), fwd.why(), fwd.ctx(), fwd.replyTo())));
+            return;
+        }
+        List<String> autoreap = new ArrayList<>();
+        boolean zombies = false;
+        boolean sameGroup = c.why().equals("thread-group");
+        for (ChildInfo k : c.children()) {
+            t.event(s, new ChildAdded(c.id(), k));
+            // reparent_leader: a zombie is announced to its new parent as if it had just died.
+            if (k.exitState() == ExitState.ZOMBIE && !sameGroup) {
+                zombies = true;
+                if (Exit.notifyOne(t, s, c.id(), k, k.exitSignal())) autoreap.add(k.key());
+            }
+        }
+        if (zombies) {
+            t.wake(s, c.id(), "__wake_up_parent", Wait.At.SLEEP);
+            Threads.wakeGroupWaiters(t, s);
+        }
+        ActorRef<TaskCmd> reply = c.replyTo();
+        t.then(() -> reply.tell(new TaskCmd.Adopted(t.nextId(), autoreap)));
+    }
+
+    /**
+     * forget_original_parent (kernel/exit.c), for each thread t of each child: "if (t->pdeath_signal)
+     * group_send_sig_info(t->pdeath_signal, SEND_SIG_NOINFO, t, PIDTYPE_TGID)" — to t's whole process,
+     * from the exiting father, whichever the new parent is (a thread of the father's own group too: the
+     * "parent" is the thread that created the child).
+     */
+    private static void pdeathSignal(Task t, TaskState s, TaskCmd.Reparented c, int father) {
+        if (s.pdeathSignal == 0) return;
+        int sig = s.pdeathSignal;
+        ActorRef<TaskCmd> process = Threads.leader(t, s);
+        Ctx at = c.ctx();
+        String path = at.path().endsWith("/reparent_leader")
+                ? at.path().substring(0, at.path().length() - "/reparent_leader".length())
+                : at.path();
+        Ctx ctx = new Ctx(at.task(), at.pid(), at.cpu(), path).in("group_send_sig_info");
+        int fromNs = c.reaperNs(); // the father's namespace (SEND_SIG_NOINFO: si_pid of current)
+        t.then(() -> process.tell(new TaskCmd.Signal(t.nextId(), sig, father, ctx, fromNs, false)));
+    }
+
+    /** reparent_leader, on the child: its real_parent is now the reaper. */
+    public static void reparented(Task t, TaskState s, TaskCmd.Reparented c) {
+        String state = s.exitState == ExitState.NONE ? (s.pfExiting ? "exiting" : "alive") : s.exitState.toString();
+        // getppid: the new parent's number if it is in our pid namespace, else 0.
+        int toVpid = c.reaperNs() == s.nsId ? c.reaperVtgid() : 0;
+        int father = s.ppid;
+        t.event(
+                s,
+                new Reparented(
+                        c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent(), state, toVpid));
+        pdeathSignal(t, s, c, father);
+        // for_each_thread(p, t): every thread of the child's group gets the new real_parent.
+        if (s.isLeader() && !s.threads.isEmpty()) {
+            List<ActorRef<TaskCmd>> threads =
+                    s.threads.values().stream().map(ThreadInfo::ref).toList();
+            t.then(() -> {
+                for (ActorRef<TaskCmd> th : threads) {
+                    th.tell(new TaskCmd.Reparented(
+                            t.nextId(),
+                            c.parentKey(),
+                            c.ppid(),
+                            c.parent(),
+                            c.why(),
+                            c.ctx(),
+                            c.reaperNs(),
+                            c.reaperVtgid()));
+                }
+            });
+        }
+    }
 }

@@ -1,497 +1,547 @@
 package dev.kmodel.kernel.fork;
 
-import dev.kmodel.uapi.CloneFlags;
+import static dev.kmodel.kernel.task.PathStep.Continue.on;
+
 import akka.actor.typed.ActorRef;
 import dev.kmodel.fs.FileTable;
+import dev.kmodel.ipc.Sem;
 import dev.kmodel.kernel.Ctx;
-import dev.kmodel.uapi.Errno;
 import dev.kmodel.kernel.KernelCmd;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.exit.Threads;
+import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
-import dev.kmodel.uapi.Sig;
-import dev.kmodel.kernel.task.ExitState;
-import dev.kmodel.kernel.task.ChildInfo;
-import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.signal.Signals;
+import dev.kmodel.kernel.task.ChildInfo;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.Interpreter;
 import dev.kmodel.kernel.task.PathStep;
+import dev.kmodel.kernel.task.SigAction;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskInit;
-import dev.kmodel.kernel.task.ThreadInfo;
-import dev.kmodel.kernel.exit.Threads;
 import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.kernel.task.ThreadInfo;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Step;
+import dev.kmodel.uapi.CloneFlags;
+import dev.kmodel.uapi.Errno;
+import dev.kmodel.uapi.Sig;
 import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
-
-import static dev.kmodel.kernel.task.PathStep.Continue.on;
-import dev.kmodel.ipc.Sem;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
-import dev.kmodel.kernel.task.SigAction;
 
 /**
  * kernel/fork.c: kernel_clone → copy_process → wake_up_new_task, for fork = clone(SIGCHLD). The
  * parent drives the phases; the child's actor allocates its own objects (it owns them).
  */
 public final class Fork {
-  /** The call path of copy_process for the system call in progress (fork, vfork, clone). */
-  private static String copyPath(TaskState s) {
-    String call = switch (s.op) {
-      case "vfork" -> "__x64_sys_vfork";
-      case "clone", "thread" -> "__x64_sys_clone";
-      case "clone3" -> "__x64_sys_clone3";
-      case "create_kthread" -> "kthreadd/create_kthread/kernel_thread";
-      default -> "__x64_sys_fork";
-    };
-    return call + "/kernel_clone/copy_process";
-  }
-
-  private Fork() {}
-
-  /** Where kernel_clone waits, for which answer, and the function that goes on with it. */
-  public enum At implements PathStep {
-    /** dup_task_struct → alloc_task_struct_node: the kernel's slab gives the new task's actor. */
-    DUP_TASK_STRUCT(on(TaskCmd.Spawned.class, Fork::spawned)),
-    /** The child's side of copy_process (copy_creds, copy_files, ...) is done. */
-    COPY_PROCESS_CHILD(on(TaskCmd.Copied.class, Fork::copied)),
-    /** copy_mm → dup_mm. */
-    COPY_MM(on(MmuCmd.MmReply.class, Fork::mmCopied)),
-    /** alloc_pid. */
-    ALLOC_PID(on(PidAllocator.PidReply.class, Fork::pidAllocated)),
-    /** write_lock_irq(&tasklist_lock) to link the child. */
-    TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> linked(t, s, g.id()))),
-    /** wait_for_vfork_done: complete(vfork_done) arrives, then the parent runs again. */
-    VFORK_DONE(on(TaskCmd.VforkDone.class, Fork::vforkDone).or(TaskCmd.RunStep.class,
-        (t, s, r) -> vforkResume(t, s, r.id())));
-
-    private final PathStep.Continue next;
-
-    At(PathStep.Continue next) {
-      this.next = next;
+    /** The call path of copy_process for the system call in progress (fork, vfork, clone). */
+    private static String copyPath(TaskState s) {
+        String call = switch (s.op) {
+            case "vfork" -> "__x64_sys_vfork";
+            case "clone", "thread" -> "__x64_sys_clone";
+            case "clone3" -> "__x64_sys_clone3";
+            case "create_kthread" -> "kthreadd/create_kthread/kernel_thread";
+            default -> "__x64_sys_fork";
+        };
+        return call + "/kernel_clone/copy_process";
     }
 
-    @Override
-    public PathStep.Continue next() {
-      return next;
+    private Fork() {}
+
+    /** Where kernel_clone waits, for which answer, and the function that goes on with it. */
+    public enum At implements PathStep {
+        /** dup_task_struct → alloc_task_struct_node: the kernel's slab gives the new task's actor. */
+        DUP_TASK_STRUCT(on(TaskCmd.Spawned.class, Fork::spawned)),
+        /** The child's side of copy_process (copy_creds, copy_files, ...) is done. */
+        COPY_PROCESS_CHILD(on(TaskCmd.Copied.class, Fork::copied)),
+        /** copy_mm → dup_mm. */
+        COPY_MM(on(MmuCmd.MmReply.class, Fork::mmCopied)),
+        /** alloc_pid. */
+        ALLOC_PID(on(PidAllocator.PidReply.class, Fork::pidAllocated)),
+        /** write_lock_irq(&tasklist_lock) to link the child. */
+        TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> linked(t, s, g.id()))),
+        /** wait_for_vfork_done: complete(vfork_done) arrives, then the parent runs again. */
+        VFORK_DONE(on(TaskCmd.VforkDone.class, Fork::vforkDone)
+                .or(TaskCmd.RunStep.class, (t, s, r) -> vforkResume(t, s, r.id())));
+
+        private final PathStep.Continue next;
+
+        At(PathStep.Continue next) {
+            this.next = next;
+        }
+
+        @Override
+        public PathStep.Continue next() {
+            return next;
+        }
     }
-  }
 
-  private static Frame.Forking frame(TaskState s) {
-    return (Frame.Forking) s.frame;
-  }
-
-  /**
-   * kernel_clone (kernel/fork.c) for fork (SIGCHLD), vfork (CLONE_VFORK | CLONE_VM) and clone (its
-   * flags and exit signal): copy_process checks the flags, then starts with a task_struct.
-   */
-  public static void kernelClone(Task t, TaskState s, MsgId cause, Step st) {
-    boolean clone3 = st.op().equals("clone3");
-    long flags3 = clone3 ? CloneFlags.clone3Flags(st.list("flags")) : 0;
-    long exitSignal3 = clone3 ? clone3ExitSignal(t, s, st) : 0;
-    int flags = switch (st.op()) {
-      case "vfork" -> CloneFlags.CLONE_VFORK | CloneFlags.CLONE_VM;
-      case "clone" -> CloneFlags.of(st.list("flags"));
-      case "clone3" -> (int) flags3;     // CLONE_CLEAR_SIGHAND (bit 32) is read again by spawned
-      case "thread" -> CloneFlags.THREAD;
-      default -> 0;
-    };
-    int exitSignal = Sig.SIGCHLD;
-    if (st.op().equals("clone")) {
-      // kernel/fork.c: the exit signal must pass valid_signal (0.._NSIG), else EINVAL before any flag
-      // is looked at, as clone3's copy_clone_args_from_user checks it (and clone(2) with the -mm patch
-      // "kernel/fork: validate exit_signal in clone() syscall", 2026; released clone(2) took 65..255
-      // from CSIGNAL and signalled nothing at exit).
-      Object es = st.args().getOrDefault("exit-signal", "SIGCHLD");
-      Integer arg = "none".equals(es) ? Integer.valueOf(0) : Sig.arg(es);
-      if (arg == null || !Sig.valid(arg)) {
-        t.ret(s, cause, 0, Errno.EINVAL, null);
-        return;
-      }
-      exitSignal = arg;
+    private static Frame.Forking frame(TaskState s) {
+        return (Frame.Forking) s.frame;
     }
-    if (clone3) exitSignal = (int) exitSignal3;
-    // clone3: copy_clone_args_from_user and clone3_args_valid first, then kernel_clone's copy_process.
-    Errno bad = clone3 ? CloneFlags.clone3ArgsValid(flags3, exitSignal3) : null;
-    if (bad == null) bad = CloneFlags.check(flags, s.vpid == 1);   // SIGNAL_UNKILLABLE: the init of its namespace
-    // copy_process: a thread must be in the namespace its creator's children go to.
-    if (bad == null && (flags & CloneFlags.CLONE_THREAD) != 0 && s.childNs >= 0 && s.childNs != s.nsId) {
-      bad = Errno.EINVAL;
+
+    /**
+     * kernel_clone (kernel/fork.c) for fork (SIGCHLD), vfork (CLONE_VFORK | CLONE_VM) and clone (its
+     * flags and exit signal): copy_process checks the flags, then starts with a task_struct.
+     */
+    public static void kernelClone(Task t, TaskState s, MsgId cause, Step st) {
+        boolean clone3 = st.op().equals("clone3");
+        long flags3 = clone3 ? CloneFlags.clone3Flags(st.list("flags")) : 0;
+        long exitSignal3 = clone3 ? clone3ExitSignal(t, s, st) : 0;
+        int flags = switch (st.op()) {
+            case "vfork" -> CloneFlags.CLONE_VFORK | CloneFlags.CLONE_VM;
+            case "clone" -> CloneFlags.of(st.list("flags"));
+            case "clone3" -> (int) flags3; // CLONE_CLEAR_SIGHAND (bit 32) is read again by spawned
+            case "thread" -> CloneFlags.THREAD;
+            default -> 0;
+        };
+        int exitSignal = Sig.SIGCHLD;
+        if (st.op().equals("clone")) {
+            // kernel/fork.c: the exit signal must pass valid_signal (0.._NSIG), else EINVAL before any flag
+            // is looked at, as clone3's copy_clone_args_from_user checks it (and clone(2) with the -mm patch
+            // "kernel/fork: validate exit_signal in clone() syscall", 2026; released clone(2) took 65..255
+            // from CSIGNAL and signalled nothing at exit).
+            Object es = st.args().getOrDefault("exit-signal", "SIGCHLD");
+            Integer arg = "none".equals(es) ? Integer.valueOf(0) : Sig.arg(es);
+            if (arg == null || !Sig.valid(arg)) {
+                t.ret(s, cause, 0, Errno.EINVAL, null);
+                return;
+            }
+            exitSignal = arg;
+        }
+        if (clone3) exitSignal = (int) exitSignal3;
+        // clone3: copy_clone_args_from_user and clone3_args_valid first, then kernel_clone's copy_process.
+        Errno bad = clone3 ? CloneFlags.clone3ArgsValid(flags3, exitSignal3) : null;
+        if (bad == null) bad = CloneFlags.check(flags, s.vpid == 1); // SIGNAL_UNKILLABLE: the init of its namespace
+        // copy_process: a thread must be in the namespace its creator's children go to.
+        if (bad == null && (flags & CloneFlags.CLONE_THREAD) != 0 && s.childNs >= 0 && s.childNs != s.nsId) {
+            bad = Errno.EINVAL;
+        }
+        if (bad != null) {
+            t.ret(s, cause, 0, bad, null);
+            return;
+        }
+        clone(t, s, cause, flags, exitSignal, st.str("run", ""), null);
     }
-    if (bad != null) {
-      t.ret(s, cause, 0, bad, null);
-      return;
+
+    /**
+     * struct clone_args.exit_signal as a scenario writes it: a signal name, a number, "$var", or none; 0
+     * when absent (the structure is zeroed: no signal to the parent, a "clone" child for wait).
+     */
+    private static long clone3ExitSignal(Task t, TaskState s, Step st) {
+        Object v = st.args().get("exit-signal");
+        if (v == null || "none".equals(v)) return 0;
+        if (v instanceof String name && !name.startsWith("$")) return Sig.parse(name);
+        return t.resolveOr(s, st, "exit-signal", 0);
     }
-    clone(t, s, cause, flags, exitSignal, st.str("run", ""), null);
-  }
 
-  /**
-   * struct clone_args.exit_signal as a scenario writes it: a signal name, a number, "$var", or none; 0
-   * when absent (the structure is zeroed: no signal to the parent, a "clone" child for wait).
-   */
-  private static long clone3ExitSignal(Task t, TaskState s, Step st) {
-    Object v = st.args().get("exit-signal");
-    if (v == null || "none".equals(v)) return 0;
-    if (v instanceof String name && !name.startsWith("$")) return Sig.parse(name);
-    return t.resolveOr(s, st, "exit-signal", 0);
-  }
-
-  /** clone3's CLONE_CLEAR_SIGHAND (copy_sighand → flush_signal_handlers(p, 0)) for the step in progress. */
-  private static boolean clearSighand(Task t, TaskState s) {
-    Step st = Interpreter.currentStep(t, s);
-    return s.op.equals("clone3") && st != null && st.op().equals("clone3")
-        && (CloneFlags.clone3Flags(st.list("flags")) & CloneFlags.CLONE_CLEAR_SIGHAND) != 0;
-  }
-
-  /** copy_process with checked flags: the child runs {@code program} (kernel_clone, or kthreadd's kernel_thread). */
-  public static void clone(Task t, TaskState s, MsgId cause, int flags, int exitSignal, String program,
-      ActorRef<TaskCmd> kthreadRequester) {
-    // copy_process: a thread's exit_signal is -1 (it is released by itself, its parent never told).
-    if ((flags & CloneFlags.CLONE_THREAD) != 0) exitSignal = -1;
-    t.enter(s, cause, Frame.Forking.start(program, flags, exitSignal, kthreadRequester));
-    Ctx ctx = t.ctx(s, copyPath(s) + "/dup_task_struct");
-    ActorRef<TaskCmd> self = t.self;
-    t.then(() -> t.env.kernel().tell(new KernelCmd.AllocTask(t.nextId(), ctx, self)));
-  }
-
-  /** The child's actor exists; it runs its side of copy_process. */
-  static void spawned(Task t, TaskState s, TaskCmd.Spawned c) {
-    Frame.Forking f = frame(s).spawned(c.key(), c.ref());
-    t.enter(s, c.id(), f);
-    String program = f.program();
-    int flags = f.flags();
-    boolean thread = f.thread();
-    // CLONE_PARENT and CLONE_THREAD: the new task's real_parent is the caller's; CLONE_PARENT keeps the
-    // caller's own exit signal.
-    boolean sibling = thread || f.has(CloneFlags.CLONE_PARENT);
-    int exitSignal = sibling && !thread ? s.exitSignal : f.exitSignal();
-    // copy_files, copy_fs, copy_sighand, copy_signal, copy_semundo: with the flag, one more reference.
-    Map<String, TaskInit.SharedRef> shared = new TreeMap<>();
-    Ctx copy = t.ctx(s, copyPath(s));
-    share(t, s, c, shared, flags, CloneFlags.CLONE_FILES, s.objects.filesStruct(), copy.in("copy_files"));
-    share(t, s, c, shared, flags, CloneFlags.CLONE_FS, s.objects.fsStruct(), copy.in("copy_fs"));
-    share(t, s, c, shared, flags, CloneFlags.CLONE_SIGHAND, s.objects.sighand(), copy.in("copy_sighand"));
-    share(t, s, c, shared, flags, CloneFlags.CLONE_THREAD, s.objects.signal(), copy.in("copy_signal"));
-    if ((flags & CloneFlags.CLONE_SYSVSEM) != 0) {
-      // copy_semundo → get_undo_list: the list is allocated now if the caller has none yet.
-      if (s.semUndo == null) Sem.getUndoList(t, s, c.id(), copy.in("copy_semundo/get_undo_list"));
-      share(t, s, c, shared, flags, CloneFlags.CLONE_SYSVSEM, s.semUndo, copy.in("copy_semundo"));
+    /** clone3's CLONE_CLEAR_SIGHAND (copy_sighand → flush_signal_handlers(p, 0)) for the step in progress. */
+    private static boolean clearSighand(Task t, TaskState s) {
+        Step st = Interpreter.currentStep(t, s);
+        return s.op.equals("clone3")
+                && st != null
+                && st.op().equals("clone3")
+                && (CloneFlags.clone3Flags(st.list("flags")) & CloneFlags.CLONE_CLEAR_SIGHAND) != 0;
     }
-    TaskInit.Group group = thread ? new TaskInit.Group(s.leaderKey, Threads.leader(t, s), s.tgid) : null;
-    TaskInit init = new TaskInit(c.key(), sibling ? s.parentKey : t.key(), sibling ? s.ppid : s.tgid,
-        sibling ? s.parent : t.self, thread ? s.comm : program, program,
-        Collections.unmodifiableMap(new TreeMap<>(s.vars)),
-        Collections.unmodifiableMap(new TreeMap<>(clearSighand(t, s) ? flushSignalHandlers(s.sigactions)
-            : s.sigactions)),
-        s.fds.stream().filter(Objects::nonNull).toList(), s.pgid, s.sid, s.kthread, s.cpu, copyPath(s),
-        s.hasChildSubreaper || s.isChildSubreaper, exitSignal, group, Map.copyOf(shared),
-        s.rlimitCore, s.rlimitCoreMax);
-    ActorRef<TaskCmd> child = c.ref();
-    ActorRef<TaskCmd.Copied> reply = t.self.narrow();
-    t.then(() -> child.tell(new TaskCmd.Start(t.nextId(), init, reply)));
-  }
 
-  /**
-   * flush_signal_handlers(p, 0) (kernel/signal.c): every handler but SIG_IGN back to SIG_DFL, and
-   * every sa_flags cleared (SA_NOCLDWAIT, SA_NOCLDSTOP too).
-   */
-  private static Map<Integer, SigAction> flushSignalHandlers(
-      Map<Integer, SigAction> actions) {
-    Map<Integer, SigAction> m = new TreeMap<>();
-    actions.forEach((sig, a) -> m.put(sig, new SigAction(
-        a.ignored() ? a.handler() : "SIG_DFL", false, false)));
-    return m;
-  }
-
-  /** With {@code flag}, the child shares {@code object}: the creator takes the child's reference now. */
-  private static void share(Task t, TaskState s, TaskCmd.Spawned c, Map<String, TaskInit.SharedRef> shared,
-      int flags, int flag, String object, Ctx ctx) {
-    if ((flags & flag) == 0 || object == null) return;
-    shared.put(Shared.typeOf(object).kernelName, new TaskInit.SharedRef(object, Shared.owner(t, s, object)));
-    Shared.get(t, s, c.id(), object, c.key(), c.ref(), ctx);
-  }
-
-  /**
-   * The child's side of copy_process: dup_task_struct, copy_creds, copy_files, copy_fs, copy_sighand,
-   * copy_signal, copy_namespaces, each allocating (or referencing) the child's own objects.
-   */
-  public static void start(Task t, TaskState s, TaskCmd.Start c) {
-    TaskInit i = c.init();
-    String k = i.key();
-    Ctx at = new Ctx(k, 0, i.cpu(), i.path());
-    List<LedgerEntry> l = new ArrayList<>();
-    String ts = obj(ObjType.TASK_STRUCT, k), ks = obj(ObjType.KERNEL_STACK, k), ti = obj(ObjType.THREAD_INFO, k);
-    String cred = obj(ObjType.CRED, k), files = obj(ObjType.FILES_STRUCT, k), fs = obj(ObjType.FS_STRUCT, k);
-    String sighand = obj(ObjType.SIGHAND_STRUCT, k), signal = obj(ObjType.SIGNAL_STRUCT, k);
-    // dup_task_struct: usage = 1, rcu_users = 2 (the reaper and the scheduler).
-    l.add(LedgerEntry.of(ts, ObjType.TASK_STRUCT, k, "alloc", 1, k, at.in("dup_task_struct/alloc_task_struct_node")));
-    l.add(LedgerEntry.of(ks, ObjType.KERNEL_STACK, k, "alloc", 1, k, at.in("dup_task_struct/alloc_thread_stack_node")));
-    l.add(LedgerEntry.of(ti, ObjType.THREAD_INFO, k, "alloc", 1, k, at.in("dup_task_struct/setup_thread_stack")));
-    if (!i.kernelThread()) {
-      l.add(LedgerEntry.of(cred, ObjType.CRED, k, "alloc", 1, k, at.in("copy_creds/prepare_creds")));
-      // A shared object was referenced by the creator (Fork.share); the others are this task's own.
-      files = sharedOr(i, ObjType.FILES_STRUCT, files, l, k, at.in("copy_files/dup_fd"));
-      fs = sharedOr(i, ObjType.FS_STRUCT, fs, l, k, at.in("copy_fs/copy_fs_struct"));
-      sighand = sharedOr(i, ObjType.SIGHAND_STRUCT, sighand, l, k, at.in("copy_sighand"));
-      signal = sharedOr(i, ObjType.SIGNAL_STRUCT, signal, l, k, at.in("copy_signal"));
-    } else {
-      // kthreadd: created by the kernel, no files or fs of its own that the model follows.
-      l.add(LedgerEntry.of(cred, ObjType.CRED, k, "alloc", 1, k, at.in("copy_creds/prepare_creds")));
-      l.add(LedgerEntry.of(sighand, ObjType.SIGHAND_STRUCT, k, "alloc", 1, k, at.in("copy_sighand")));
-      l.add(LedgerEntry.of(signal, ObjType.SIGNAL_STRUCT, k, "alloc", 1, k, at.in("copy_signal")));
-      files = null;
-      fs = null;
+    /** copy_process with checked flags: the child runs {@code program} (kernel_clone, or kthreadd's kernel_thread). */
+    public static void clone(
+            Task t,
+            TaskState s,
+            MsgId cause,
+            int flags,
+            int exitSignal,
+            String program,
+            ActorRef<TaskCmd> kthreadRequester) {
+        // copy_process: a thread's exit_signal is -1 (it is released by itself, its parent never told).
+        if ((flags & CloneFlags.CLONE_THREAD) != 0) exitSignal = -1;
+        t.enter(s, cause, Frame.Forking.start(program, flags, exitSignal, kthreadRequester));
+        Ctx ctx = t.ctx(s, copyPath(s) + "/dup_task_struct");
+        ActorRef<TaskCmd> self = t.self;
+        t.then(() -> t.env.kernel().tell(new KernelCmd.AllocTask(t.nextId(), ctx, self)));
     }
-    Owned o = new Owned(ts, ks, ti, cred, files, fs, sighand, signal, "nsproxy#init");
-    t.event(s, new Created(c.id(), i, o, l));
-    if (!i.files().isEmpty() && !i.shared().containsKey(ObjType.FILES_STRUCT.kernelName)) {
-      // dup_fd: the child's fd table refers to the same struct files (get_file on each).
-      List<String> fl = i.files();
-      String holder = files;
-      Ctx dup = at.in("copy_files/dup_fd");
-      t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), fl, holder, dup)));
+
+    /** The child's actor exists; it runs its side of copy_process. */
+    static void spawned(Task t, TaskState s, TaskCmd.Spawned c) {
+        Frame.Forking f = frame(s).spawned(c.key(), c.ref());
+        t.enter(s, c.id(), f);
+        String program = f.program();
+        int flags = f.flags();
+        boolean thread = f.thread();
+        // CLONE_PARENT and CLONE_THREAD: the new task's real_parent is the caller's; CLONE_PARENT keeps the
+        // caller's own exit signal.
+        boolean sibling = thread || f.has(CloneFlags.CLONE_PARENT);
+        int exitSignal = sibling && !thread ? s.exitSignal : f.exitSignal();
+        // copy_files, copy_fs, copy_sighand, copy_signal, copy_semundo: with the flag, one more reference.
+        Map<String, TaskInit.SharedRef> shared = new TreeMap<>();
+        Ctx copy = t.ctx(s, copyPath(s));
+        share(t, s, c, shared, flags, CloneFlags.CLONE_FILES, s.objects.filesStruct(), copy.in("copy_files"));
+        share(t, s, c, shared, flags, CloneFlags.CLONE_FS, s.objects.fsStruct(), copy.in("copy_fs"));
+        share(t, s, c, shared, flags, CloneFlags.CLONE_SIGHAND, s.objects.sighand(), copy.in("copy_sighand"));
+        share(t, s, c, shared, flags, CloneFlags.CLONE_THREAD, s.objects.signal(), copy.in("copy_signal"));
+        if ((flags & CloneFlags.CLONE_SYSVSEM) != 0) {
+            // copy_semundo → get_undo_list: the list is allocated now if the caller has none yet.
+            if (s.semUndo == null) Sem.getUndoList(t, s, c.id(), copy.in("copy_semundo/get_undo_list"));
+            share(t, s, c, shared, flags, CloneFlags.CLONE_SYSVSEM, s.semUndo, copy.in("copy_semundo"));
+        }
+        TaskInit.Group group = thread ? new TaskInit.Group(s.leaderKey, Threads.leader(t, s), s.tgid) : null;
+        TaskInit init = new TaskInit(
+                c.key(),
+                sibling ? s.parentKey : t.key(),
+                sibling ? s.ppid : s.tgid,
+                sibling ? s.parent : t.self,
+                thread ? s.comm : program,
+                program,
+                Collections.unmodifiableMap(new TreeMap<>(s.vars)),
+                Collections.unmodifiableMap(
+                        new TreeMap<>(clearSighand(t, s) ? flushSignalHandlers(s.sigactions) : s.sigactions)),
+                s.fds.stream().filter(Objects::nonNull).toList(),
+                s.pgid,
+                s.sid,
+                s.kthread,
+                s.cpu,
+                copyPath(s),
+                s.hasChildSubreaper || s.isChildSubreaper,
+                exitSignal,
+                group,
+                Map.copyOf(shared),
+                s.rlimitCore,
+                s.rlimitCoreMax);
+        ActorRef<TaskCmd> child = c.ref();
+        ActorRef<TaskCmd.Copied> reply = t.self.narrow();
+        t.then(() -> child.tell(new TaskCmd.Start(t.nextId(), init, reply)));
     }
-    t.nsproxy(true, at.in("copy_namespaces/get_nsproxy"));
-    ActorRef<TaskCmd.Copied> reply = c.replyTo();
-    t.then(() -> reply.tell(new TaskCmd.Copied(t.nextId(), k)));
-  }
 
-  /** The shared object of {@code type}, or a new one of the task's own (allocated in the ledger). */
-  private static String sharedOr(TaskInit i, ObjType type, String own, List<LedgerEntry> l, String k, Ctx ctx) {
-    TaskInit.SharedRef r = i.shared().get(type.kernelName);
-    if (r != null) return r.object();
-    l.add(LedgerEntry.of(own, type, k, "alloc", 1, k, ctx));
-    return own;
-  }
-
-  private static String obj(ObjType type, String key) {
-    return type.kernelName + "#" + key;
-  }
-
-  /** copy_mm → dup_mm: the child's address space, copy-on-write. */
-  static void copied(Task t, TaskState s, TaskCmd.Copied c) {
-    Frame.Forking f = frame(s).at(At.COPY_MM);
-    t.enter(s, c.id(), f);
-    String childKey = f.childKey();
-    if (s.mm == null) {
-      mmCopied(t, s, new MmuCmd.MmReply(c.id(), "dup_mm", null, null, true));
-      return;
+    /**
+     * flush_signal_handlers(p, 0) (kernel/signal.c): every handler but SIG_IGN back to SIG_DFL, and
+     * every sa_flags cleared (SA_NOCLDWAIT, SA_NOCLDSTOP too).
+     */
+    private static Map<Integer, SigAction> flushSignalHandlers(Map<Integer, SigAction> actions) {
+        Map<Integer, SigAction> m = new TreeMap<>();
+        actions.forEach((sig, a) -> m.put(sig, new SigAction(a.ignored() ? a.handler() : "SIG_DFL", false, false)));
+        return m;
     }
-    Ctx ctx = t.ctx(s, copyPath(s) + "/copy_mm");
-    String mm = s.mm;
-    if (f.has(CloneFlags.CLONE_VM)) {
-      // CLONE_VM: the child shares this address space; mm_users + 1, nothing is copied.
-      t.then(() -> t.env.mmu().tell(new MmuCmd.Mmget(t.nextId(), mm, "users:" + childKey, ctx.in("mmget"))));
-      mmCopied(t, s, new MmuCmd.MmReply(c.id(), "mmget", mm, null, true));
-      return;
+
+    /** With {@code flag}, the child shares {@code object}: the creator takes the child's reference now. */
+    private static void share(
+            Task t,
+            TaskState s,
+            TaskCmd.Spawned c,
+            Map<String, TaskInit.SharedRef> shared,
+            int flags,
+            int flag,
+            String object,
+            Ctx ctx) {
+        if ((flags & flag) == 0 || object == null) return;
+        shared.put(Shared.typeOf(object).kernelName, new TaskInit.SharedRef(object, Shared.owner(t, s, object)));
+        Shared.get(t, s, c.id(), object, c.key(), c.ref(), ctx);
     }
-    t.then(() -> t.env.mmu().tell(new MmuCmd.DupMm(t.nextId(), mm, childKey, ctx, t.mmReplies)));
-  }
 
-  /** alloc_pid (kernel/pid.c), after copy_mm, copy_namespaces, copy_io, copy_thread. */
-  static void mmCopied(Task t, TaskState s, MmuCmd.MmReply r) {
-    Frame.Forking f = frame(s).mm(r.mm());
-    t.enter(s, r.id(), f);
-    String childKey = f.childKey();
-    Ctx ctx = t.ctx(s, copyPath(s));
-    // copy_namespaces: CLONE_NEWPID gives the child a new pid namespace (create_pid_namespace).
-    boolean newNs = f.has(CloneFlags.CLONE_NEWPID);
-    int ns = s.childNs >= 0 ? s.childNs : s.nsId;      // nsproxy->pid_ns_for_children
-    t.then(() -> t.env.pids().tell(new PidAllocator.AllocPid(t.nextId(), childKey, ctx, t.pidReplies, ns, newNs)));
-  }
-
-  /** With a pid, link the child under write_lock_irq(&tasklist_lock); without one, undo (EAGAIN). */
-  static void pidAllocated(Task t, TaskState s, PidAllocator.PidReply r) {
-    Frame.Forking f = frame(s);
-    ActorRef<TaskCmd> child = f.child();
-    Errno errno = r.errno();
-    if (errno == null && Signals.fatalPending(s)) {
-      // copy_process: "a fatal signal pending means that current will exit, so the new thread can't
-      // slip out of" the kill — the new task is undone and clone fails with EINTR.
-      int pid = r.pid();
-      Ctx free = t.ctx(s, copyPath(s) + "/bad_fork_free_pid");
-      t.then(() -> t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), pid, free.in("free_pid"))));
-      errno = Errno.EINTR;
+    /**
+     * The child's side of copy_process: dup_task_struct, copy_creds, copy_files, copy_fs, copy_sighand,
+     * copy_signal, copy_namespaces, each allocating (or referencing) the child's own objects.
+     */
+    public static void start(Task t, TaskState s, TaskCmd.Start c) {
+        TaskInit i = c.init();
+        String k = i.key();
+        Ctx at = new Ctx(k, 0, i.cpu(), i.path());
+        List<LedgerEntry> l = new ArrayList<>();
+        String ts = obj(ObjType.TASK_STRUCT, k), ks = obj(ObjType.KERNEL_STACK, k), ti = obj(ObjType.THREAD_INFO, k);
+        String cred = obj(ObjType.CRED, k), files = obj(ObjType.FILES_STRUCT, k), fs = obj(ObjType.FS_STRUCT, k);
+        String sighand = obj(ObjType.SIGHAND_STRUCT, k), signal = obj(ObjType.SIGNAL_STRUCT, k);
+        // dup_task_struct: usage = 1, rcu_users = 2 (the reaper and the scheduler).
+        l.add(LedgerEntry.of(
+                ts, ObjType.TASK_STRUCT, k, "alloc", 1, k, at.in("dup_task_struct/alloc_task_struct_node")));
+        l.add(LedgerEntry.of(
+                ks, ObjType.KERNEL_STACK, k, "alloc", 1, k, at.in("dup_task_struct/alloc_thread_stack_node")));
+        l.add(LedgerEntry.of(ti, ObjType.THREAD_INFO, k, "alloc", 1, k, at.in("dup_task_struct/setup_thread_stack")));
+        if (!i.kernelThread()) {
+            l.add(LedgerEntry.of(cred, ObjType.CRED, k, "alloc", 1, k, at.in("copy_creds/prepare_creds")));
+            // A shared object was referenced by the creator (Fork.share); the others are this task's own.
+            files = sharedOr(i, ObjType.FILES_STRUCT, files, l, k, at.in("copy_files/dup_fd"));
+            fs = sharedOr(i, ObjType.FS_STRUCT, fs, l, k, at.in("copy_fs/copy_fs_struct"));
+            sighand = sharedOr(i, ObjType.SIGHAND_STRUCT, sighand, l, k, at.in("copy_sighand"));
+            signal = sharedOr(i, ObjType.SIGNAL_STRUCT, signal, l, k, at.in("copy_signal"));
+        } else {
+            // kthreadd: created by the kernel, no files or fs of its own that the model follows.
+            l.add(LedgerEntry.of(cred, ObjType.CRED, k, "alloc", 1, k, at.in("copy_creds/prepare_creds")));
+            l.add(LedgerEntry.of(sighand, ObjType.SIGHAND_STRUCT, k, "alloc", 1, k, at.in("copy_sighand")));
+            l.add(LedgerEntry.of(signal, ObjType.SIGNAL_STRUCT, k, "alloc", 1, k, at.in("copy_signal")));
+            files = null;
+            fs = null;
+        }
+        Owned o = new Owned(ts, ks, ti, cred, files, fs, sighand, signal, "nsproxy#init");
+        t.event(s, new Created(c.id(), i, o, l));
+        if (!i.files().isEmpty() && !i.shared().containsKey(ObjType.FILES_STRUCT.kernelName)) {
+            // dup_fd: the child's fd table refers to the same struct files (get_file on each).
+            List<String> fl = i.files();
+            String holder = files;
+            Ctx dup = at.in("copy_files/dup_fd");
+            t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), fl, holder, dup)));
+        }
+        t.nsproxy(true, at.in("copy_namespaces/get_nsproxy"));
+        ActorRef<TaskCmd.Copied> reply = c.replyTo();
+        t.then(() -> reply.tell(new TaskCmd.Copied(t.nextId(), k)));
     }
-    if (errno != null) {
-      // bad_fork_cleanup_*: everything copy_process allocated for the child is released.
-      String mm = f.childMm();
-      Ctx ctx = t.ctx(s, copyPath(s) + "/bad_fork_cleanup");
-      t.then(() -> child.tell(new TaskCmd.ForkFailed(t.nextId(), mm, ctx)));
-      Kthread.created(t, s, f, 0, errno);
-      t.ret(s, r.id(), 0, errno, null);
-      return;
+
+    /** The shared object of {@code type}, or a new one of the task's own (allocated in the ledger). */
+    private static String sharedOr(TaskInit i, ObjType type, String own, List<LedgerEntry> l, String k, Ctx ctx) {
+        TaskInit.SharedRef r = i.shared().get(type.kernelName);
+        if (r != null) return r.object();
+        l.add(LedgerEntry.of(own, type, k, "alloc", 1, k, ctx));
+        return own;
     }
-    t.enter(s, r.id(), f.pid(r.pid(), r.object(), r.ns(), r.nrs()));
-    Ctx ctx = t.ctx(s, copyPath(s));
-    t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
-  }
 
-  /** Under write_lock(tasklist_lock): attach_pid, link to the parent's children; then wake_up_new_task. */
-  static void linked(Task t, TaskState s, MsgId cause) {
-    Frame.Forking f = frame(s);
-    ActorRef<TaskCmd> child = f.child();
-    String childKey = f.childKey();
-    int pid = f.childPid();
-    String pidObj = f.childPidObject();
-    String mm = f.childMm();
-    String program = f.program();
-    boolean thread = f.thread();
-    boolean sibling = f.has(CloneFlags.CLONE_PARENT);
-    int exitSignal = sibling ? s.exitSignal : f.exitSignal();
-    // The child's numbers: in its own namespace, and as the creator's namespace sees it (what clone returns).
-    int childNs = f.childNs();
-    List<Integer> nrs = f.childNrs();
-    int seen = nrs.get(Math.min(s.nsLevel, nrs.size() - 1));
-    boolean newNs = childNs != s.nsId;
-    int vpid = nrs.get(nrs.size() - 1);
-    // The namespace's child reaper: the child itself if it is pid 1 there; else whoever is.
-    boolean isInit = vpid == 1 && newNs;
-    if (isInit && s.childNs == childNs) t.event(s, new ChildNsReaperSet(cause, childKey, child, pid));
-    String reaperKey = isInit ? childKey : newNs ? s.childNsReaperKey : s.nsReaperKey;
-    ActorRef<TaskCmd> reaper = isInit ? child : newNs ? s.childNsReaper : s.nsReaper;
-    int reaperPid = isInit ? pid : newNs ? s.childNsReaperPid : s.nsReaperPid;
-    TaskCmd.NsView view = new TaskCmd.NsView(childNs, nrs.size() - 1, vpid, thread ? s.vtgid : vpid,
-        newNs ? 0 : thread || sibling ? s.vppid : s.vtgid, reaperKey, reaper, reaperPid);
-    ChildInfo info = new ChildInfo(childKey, pid, child, s.pgid, exitSignal, ExitState.NONE, 0).withVpid(seen);
-    if (thread) {
-      // A thread is on its group's list, not on any children list.
-      ThreadInfo th = new ThreadInfo(childKey, pid, child, false);
-      if (s.isLeader()) {
-        Threads.threadLinked(t, s, new TaskCmd.ThreadLinked(cause, th));
-      } else {
-        ActorRef<TaskCmd> leader = s.leader;
-        t.then(() -> leader.tell(new TaskCmd.ThreadLinked(t.nextId(), th)));
-      }
-    } else if (sibling) {
-      // CLONE_PARENT: list_add_tail(&p->sibling, &p->real_parent->children) on our parent's list.
-      ActorRef<TaskCmd> grandparent = s.parent;
-      t.then(() -> grandparent.tell(new TaskCmd.ChildLinked(t.nextId(), info)));
-    } else {
-      t.event(s, new ChildAdded(cause, info));
+    private static String obj(ObjType type, String key) {
+        return type.kernelName + "#" + key;
     }
-    Ctx ctx = t.ctx(s, copyPath(s));
-    int pgid = s.pgid, sid = s.sid;
-    int realParent = sibling || thread ? s.ppid : s.tgid;
-    int tgid = thread ? s.tgid : 0;
-    boolean vfork = f.has(CloneFlags.CLONE_VFORK);
-    ActorRef<TaskCmd> vforkParent = vfork ? t.self : null;
-    t.then(() -> {
-      child.tell(new TaskCmd.Attach(t.nextId(), pid, tgid, view, pidObj, mm, pgid, sid, vforkParent, ctx));
-      t.env.pids().tell(new PidAllocator.AttachPid(t.nextId(), pid, tgid == 0 ? pid : tgid, childKey, program, pgid,
-          sid, realParent, child, ctx.in("attach_pid")));
-      t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
-    });
-    // wake_up_new_task: select_task_rq picks the CPU whose runqueue the child joins.
-    int cpu = t.selectTaskRq();
-    Cpu.Rq rq = new Cpu.Rq(childKey, pid, child, mm);
-    t.then(() -> t.cpu(cpu).tell(new Cpu.Enqueue(t.nextId(), rq)));
-    if (vfork) {
-      // wait_for_vfork_done: the parent sleeps until the child execs or exits (mm_release).
-      t.enter(s, cause, new Frame.Vforking(At.VFORK_DONE, seen, child, false));
-      t.event(s, new Slept(cause, "wait_for_vfork_done"));
-      t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
-      return;
+
+    /** copy_mm → dup_mm: the child's address space, copy-on-write. */
+    static void copied(Task t, TaskState s, TaskCmd.Copied c) {
+        Frame.Forking f = frame(s).at(At.COPY_MM);
+        t.enter(s, c.id(), f);
+        String childKey = f.childKey();
+        if (s.mm == null) {
+            mmCopied(t, s, new MmuCmd.MmReply(c.id(), "dup_mm", null, null, true));
+            return;
+        }
+        Ctx ctx = t.ctx(s, copyPath(s) + "/copy_mm");
+        String mm = s.mm;
+        if (f.has(CloneFlags.CLONE_VM)) {
+            // CLONE_VM: the child shares this address space; mm_users + 1, nothing is copied.
+            t.then(() -> t.env.mmu().tell(new MmuCmd.Mmget(t.nextId(), mm, "users:" + childKey, ctx.in("mmget"))));
+            mmCopied(t, s, new MmuCmd.MmReply(c.id(), "mmget", mm, null, true));
+            return;
+        }
+        t.then(() -> t.env.mmu().tell(new MmuCmd.DupMm(t.nextId(), mm, childKey, ctx, t.mmReplies)));
     }
-    Kthread.created(t, s, f, seen, null);
-    t.ret(s, cause, seen, null, null);
-  }
 
-  /** complete(vfork_done) arrived: wake the parent; kernel_clone then returns the child's pid. */
-  static void vforkDone(Task t, TaskState s, TaskCmd.VforkDone c) {
-    Frame.Vforking v = (Frame.Vforking) s.frame;
-    t.enter(s, c.id(), new Frame.Vforking(At.VFORK_DONE, v.childVpid(), v.child(), true));
-    t.wake(s, c.id(), "complete/vfork_done", At.VFORK_DONE);
-  }
-
-  /**
-   * wait_for_vfork_done killed (TASK_KILLABLE): the parent forgets vfork_done under the child's
-   * task_lock, so the child's mm_release completes nothing.
-   */
-  public static void vforkKilled(Task t, TaskState s, Frame.Vforking v) {
-    ActorRef<TaskCmd> child = v.child();
-    if (child != null) t.then(() -> child.tell(new TaskCmd.VforkAbandoned(t.nextId())));
-  }
-
-  /** On the vfork child: its parent stopped waiting, so mm_release has nobody to complete. */
-  public static void vforkAbandoned(Task t, TaskState s, TaskCmd.VforkAbandoned c) {
-    if (s.vforkParent != null) t.event(s, new VforkReleased(c.id()));
-  }
-
-  /** The vfork parent runs again: back from kernel_clone if the child released the mm. */
-  static void vforkResume(Task t, TaskState s, MsgId cause) {
-    Frame.Vforking v = (Frame.Vforking) s.frame;
-    if (v.done()) {
-      t.ret(s, cause, v.childVpid(), null, null);
-    } else {
-      t.event(s, new Slept(cause, "wait_for_vfork_done"));
-      t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
+    /** alloc_pid (kernel/pid.c), after copy_mm, copy_namespaces, copy_io, copy_thread. */
+    static void mmCopied(Task t, TaskState s, MmuCmd.MmReply r) {
+        Frame.Forking f = frame(s).mm(r.mm());
+        t.enter(s, r.id(), f);
+        String childKey = f.childKey();
+        Ctx ctx = t.ctx(s, copyPath(s));
+        // copy_namespaces: CLONE_NEWPID gives the child a new pid namespace (create_pid_namespace).
+        boolean newNs = f.has(CloneFlags.CLONE_NEWPID);
+        int ns = s.childNs >= 0 ? s.childNs : s.nsId; // nsproxy->pid_ns_for_children
+        t.then(() -> t.env.pids().tell(new PidAllocator.AllocPid(t.nextId(), childKey, ctx, t.pidReplies, ns, newNs)));
     }
-  }
 
-  /** mm_release (kernel/fork.c): a vfork child leaving the shared mm completes vfork_done. */
-  public static void mmRelease(Task t, TaskState s, MsgId cause) {
-    if (s.vforkParent == null) return;
-    ActorRef<TaskCmd> parent = s.vforkParent;
-    String k = t.key();
-    t.event(s, new VforkReleased(cause));
-    t.then(() -> parent.tell(new TaskCmd.VforkDone(t.nextId(), k)));
-  }
-
-  /** The child learns its pid and address space (copy_process's attach under the lock). */
-  public static void attach(Task t, TaskState s, TaskCmd.Attach c) {
-    t.event(s, new Attached(c.id(), c.pid(), c.tgid(), c.ns(), c.pidObject(), c.mm(), c.pgid(), c.sid(),
-        c.vforkParent()));
-  }
-
-  private static void undoObject(Task t, TaskState s, TaskCmd.ForkFailed c, List<LedgerEntry> l, String object,
-      ObjType type, Ctx ctx) {
-    if (object == null) return;
-    if (s.counts(object)) {
-      l.add(LedgerEntry.of(object, type, t.key(), "free", 0, t.key(), ctx));
-    } else {
-      Shared.put(t, s, c.id(), object, ctx);
+    /** With a pid, link the child under write_lock_irq(&tasklist_lock); without one, undo (EAGAIN). */
+    static void pidAllocated(Task t, TaskState s, PidAllocator.PidReply r) {
+        Frame.Forking f = frame(s);
+        ActorRef<TaskCmd> child = f.child();
+        Errno errno = r.errno();
+        if (errno == null && Signals.fatalPending(s)) {
+            // copy_process: "a fatal signal pending means that current will exit, so the new thread can't
+            // slip out of" the kill — the new task is undone and clone fails with EINTR.
+            int pid = r.pid();
+            Ctx free = t.ctx(s, copyPath(s) + "/bad_fork_free_pid");
+            t.then(() -> t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), pid, free.in("free_pid"))));
+            errno = Errno.EINTR;
+        }
+        if (errno != null) {
+            // bad_fork_cleanup_*: everything copy_process allocated for the child is released.
+            String mm = f.childMm();
+            Ctx ctx = t.ctx(s, copyPath(s) + "/bad_fork_cleanup");
+            t.then(() -> child.tell(new TaskCmd.ForkFailed(t.nextId(), mm, ctx)));
+            Kthread.created(t, s, f, 0, errno);
+            t.ret(s, r.id(), 0, errno, null);
+            return;
+        }
+        t.enter(s, r.id(), f.pid(r.pid(), r.object(), r.ns(), r.nrs()));
+        Ctx ctx = t.ctx(s, copyPath(s));
+        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
     }
-  }
 
-  /** bad_fork_*: free what copy_process built for a child that will never run. */
-  public static void undo(Task t, TaskState s, TaskCmd.ForkFailed c) {
-    Ctx at = c.ctx();
-    List<LedgerEntry> l = new ArrayList<>();
-    Owned o = s.objects;
-    String k = t.key();
-    // A shared object only loses the child's reference; the child's own ones are freed.
-    undoObject(t, s, c, l, o.filesStruct(), ObjType.FILES_STRUCT, at.in("exit_files"));
-    undoObject(t, s, c, l, o.fsStruct(), ObjType.FS_STRUCT, at.in("exit_fs/free_fs_struct"));
-    undoObject(t, s, c, l, o.sighand(), ObjType.SIGHAND_STRUCT, at.in("__cleanup_sighand"));
-    undoObject(t, s, c, l, o.signal(), ObjType.SIGNAL_STRUCT, at.in("free_signal_struct"));
-    if (s.semUndo != null) undoObject(t, s, c, l, s.semUndo, ObjType.SEM_UNDO_LIST, at.in("exit_sem"));
-    l.add(LedgerEntry.of(o.cred(), ObjType.CRED, k, "free", 0, k, at.in("exit_creds")));
-    l.add(LedgerEntry.of(o.kernelStack(), ObjType.KERNEL_STACK, k, "free", 0, k, at.in("free_task/release_task_stack")));
-    l.add(LedgerEntry.of(o.threadInfo(), ObjType.THREAD_INFO, k, "free", 0, k, at.in("free_task")));
-    l.add(LedgerEntry.of(o.taskStruct(), ObjType.TASK_STRUCT, k, "free", 0, k, at.in("free_task/free_task_struct")));
-    t.event(s, new ForkUndone(c.id(), l));
-    List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
-    if (!files.isEmpty() && s.counts(o.filesStruct())) {
-      String holder = o.filesStruct();
-      // The parent still holds these files, so none of them reaches its last reference here.
-      t.then(() -> t.env.files().tell(new FileTable.Fput(t.nextId(), files, holder, at.in("exit_files/close_files"),
-          null)));
+    /** Under write_lock(tasklist_lock): attach_pid, link to the parent's children; then wake_up_new_task. */
+    static void linked(Task t, TaskState s, MsgId cause) {
+        Frame.Forking f = frame(s);
+        ActorRef<TaskCmd> child = f.child();
+        String childKey = f.childKey();
+        int pid = f.childPid();
+        String pidObj = f.childPidObject();
+        String mm = f.childMm();
+        String program = f.program();
+        boolean thread = f.thread();
+        boolean sibling = f.has(CloneFlags.CLONE_PARENT);
+        int exitSignal = sibling ? s.exitSignal : f.exitSignal();
+        // The child's numbers: in its own namespace, and as the creator's namespace sees it (what clone returns).
+        int childNs = f.childNs();
+        List<Integer> nrs = f.childNrs();
+        int seen = nrs.get(Math.min(s.nsLevel, nrs.size() - 1));
+        boolean newNs = childNs != s.nsId;
+        int vpid = nrs.get(nrs.size() - 1);
+        // The namespace's child reaper: the child itself if it is pid 1 there; else whoever is.
+        boolean isInit = vpid == 1 && newNs;
+        if (isInit && s.childNs == childNs) t.event(s, new ChildNsReaperSet(cause, childKey, child, pid));
+        String reaperKey = isInit ? childKey : newNs ? s.childNsReaperKey : s.nsReaperKey;
+        ActorRef<TaskCmd> reaper = isInit ? child : newNs ? s.childNsReaper : s.nsReaper;
+        int reaperPid = isInit ? pid : newNs ? s.childNsReaperPid : s.nsReaperPid;
+        TaskCmd.NsView view = new TaskCmd.NsView(
+                childNs,
+                nrs.size() - 1,
+                vpid,
+                thread ? s.vtgid : vpid,
+                newNs ? 0 : thread || sibling ? s.vppid : s.vtgid,
+                reaperKey,
+                reaper,
+                reaperPid);
+        ChildInfo info = new ChildInfo(childKey, pid, child, s.pgid, exitSignal, ExitState.NONE, 0).withVpid(seen);
+        if (thread) {
+            // A thread is on its group's list, not on any children list.
+            ThreadInfo th = new ThreadInfo(childKey, pid, child, false);
+            if (s.isLeader()) {
+                Threads.threadLinked(t, s, new TaskCmd.ThreadLinked(cause, th));
+            } else {
+                ActorRef<TaskCmd> leader = s.leader;
+                t.then(() -> leader.tell(new TaskCmd.ThreadLinked(t.nextId(), th)));
+            }
+        } else if (sibling) {
+            // CLONE_PARENT: list_add_tail(&p->sibling, &p->real_parent->children) on our parent's list.
+            ActorRef<TaskCmd> grandparent = s.parent;
+            t.then(() -> grandparent.tell(new TaskCmd.ChildLinked(t.nextId(), info)));
+        } else {
+            t.event(s, new ChildAdded(cause, info));
+        }
+        Ctx ctx = t.ctx(s, copyPath(s));
+        int pgid = s.pgid, sid = s.sid;
+        int realParent = sibling || thread ? s.ppid : s.tgid;
+        int tgid = thread ? s.tgid : 0;
+        boolean vfork = f.has(CloneFlags.CLONE_VFORK);
+        ActorRef<TaskCmd> vforkParent = vfork ? t.self : null;
+        t.then(() -> {
+            child.tell(new TaskCmd.Attach(t.nextId(), pid, tgid, view, pidObj, mm, pgid, sid, vforkParent, ctx));
+            t.env.pids()
+                    .tell(new PidAllocator.AttachPid(
+                            t.nextId(),
+                            pid,
+                            tgid == 0 ? pid : tgid,
+                            childKey,
+                            program,
+                            pgid,
+                            sid,
+                            realParent,
+                            child,
+                            ctx.in("attach_pid")));
+            t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
+        });
+        // wake_up_new_task: select_task_rq picks the CPU whose runqueue the child joins.
+        int cpu = t.selectTaskRq();
+        Cpu.Rq rq = new Cpu.Rq(childKey, pid, child, mm);
+        t.then(() -> t.cpu(cpu).tell(new Cpu.Enqueue(t.nextId(), rq)));
+        if (vfork) {
+            // wait_for_vfork_done: the parent sleeps until the child execs or exits (mm_release).
+            t.enter(s, cause, new Frame.Vforking(At.VFORK_DONE, seen, child, false));
+            t.event(s, new Slept(cause, "wait_for_vfork_done"));
+            t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
+            return;
+        }
+        Kthread.created(t, s, f, seen, null);
+        t.ret(s, cause, seen, null, null);
     }
-    t.nsproxy(false, at.in("exit_task_namespaces"));
-    if (c.mm() != null) {
-      String mm = c.mm();
-      t.then(() -> t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), mm, "users:" + k, at.in("mmput"), null)));
+
+    /** complete(vfork_done) arrived: wake the parent; kernel_clone then returns the child's pid. */
+    static void vforkDone(Task t, TaskState s, TaskCmd.VforkDone c) {
+        Frame.Vforking v = (Frame.Vforking) s.frame;
+        t.enter(s, c.id(), new Frame.Vforking(At.VFORK_DONE, v.childVpid(), v.child(), true));
+        t.wake(s, c.id(), "complete/vfork_done", At.VFORK_DONE);
     }
-  }
+
+    /**
+     * wait_for_vfork_done killed (TASK_KILLABLE): the parent forgets vfork_done under the child's
+     * task_lock, so the child's mm_release completes nothing.
+     */
+    public static void vforkKilled(Task t, TaskState s, Frame.Vforking v) {
+        ActorRef<TaskCmd> child = v.child();
+        if (child != null) t.then(() -> child.tell(new TaskCmd.VforkAbandoned(t.nextId())));
+    }
+
+    /** On the vfork child: its parent stopped waiting, so mm_release has nobody to complete. */
+    public static void vforkAbandoned(Task t, TaskState s, TaskCmd.VforkAbandoned c) {
+        if (s.vforkParent != null) t.event(s, new VforkReleased(c.id()));
+    }
+
+    /** The vfork parent runs again: back from kernel_clone if the child released the mm. */
+    static void vforkResume(Task t, TaskState s, MsgId cause) {
+        Frame.Vforking v = (Frame.Vforking) s.frame;
+        if (v.done()) {
+            t.ret(s, cause, v.childVpid(), null, null);
+        } else {
+            t.event(s, new Slept(cause, "wait_for_vfork_done"));
+            t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
+        }
+    }
+
+    /** mm_release (kernel/fork.c): a vfork child leaving the shared mm completes vfork_done. */
+    public static void mmRelease(Task t, TaskState s, MsgId cause) {
+        if (s.vforkParent == null) return;
+        ActorRef<TaskCmd> parent = s.vforkParent;
+        String k = t.key();
+        t.event(s, new VforkReleased(cause));
+        t.then(() -> parent.tell(new TaskCmd.VforkDone(t.nextId(), k)));
+    }
+
+    /** The child learns its pid and address space (copy_process's attach under the lock). */
+    public static void attach(Task t, TaskState s, TaskCmd.Attach c) {
+        t.event(
+                s,
+                new Attached(
+                        c.id(), c.pid(), c.tgid(), c.ns(), c.pidObject(), c.mm(), c.pgid(), c.sid(), c.vforkParent()));
+    }
+
+    private static void undoObject(
+            Task t, TaskState s, TaskCmd.ForkFailed c, List<LedgerEntry> l, String object, ObjType type, Ctx ctx) {
+        if (object == null) return;
+        if (s.counts(object)) {
+            l.add(LedgerEntry.of(object, type, t.key(), "free", 0, t.key(), ctx));
+        } else {
+            Shared.put(t, s, c.id(), object, ctx);
+        }
+    }
+
+    /** bad_fork_*: free what copy_process built for a child that will never run. */
+    public static void undo(Task t, TaskState s, TaskCmd.ForkFailed c) {
+        Ctx at = c.ctx();
+        List<LedgerEntry> l = new ArrayList<>();
+        Owned o = s.objects;
+        String k = t.key();
+        // A shared object only loses the child's reference; the child's own ones are freed.
+        undoObject(t, s, c, l, o.filesStruct(), ObjType.FILES_STRUCT, at.in("exit_files"));
+        undoObject(t, s, c, l, o.fsStruct(), ObjType.FS_STRUCT, at.in("exit_fs/free_fs_struct"));
+        undoObject(t, s, c, l, o.sighand(), ObjType.SIGHAND_STRUCT, at.in("__cleanup_sighand"));
+        undoObject(t, s, c, l, o.signal(), ObjType.SIGNAL_STRUCT, at.in("free_signal_struct"));
+        if (s.semUndo != null) undoObject(t, s, c, l, s.semUndo, ObjType.SEM_UNDO_LIST, at.in("exit_sem"));
+        l.add(LedgerEntry.of(o.cred(), ObjType.CRED, k, "free", 0, k, at.in("exit_creds")));
+        l.add(LedgerEntry.of(
+                o.kernelStack(), ObjType.KERNEL_STACK, k, "free", 0, k, at.in("free_task/release_task_stack")));
+        l.add(LedgerEntry.of(o.threadInfo(), ObjType.THREAD_INFO, k, "free", 0, k, at.in("free_task")));
+        l.add(LedgerEntry.of(
+                o.taskStruct(), ObjType.TASK_STRUCT, k, "free", 0, k, at.in("free_task/free_task_struct")));
+        t.event(s, new ForkUndone(c.id(), l));
+        List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
+        if (!files.isEmpty() && s.counts(o.filesStruct())) {
+            String holder = o.filesStruct();
+            // The parent still holds these files, so none of them reaches its last reference here.
+            t.then(() -> t.env.files()
+                    .tell(new FileTable.Fput(t.nextId(), files, holder, at.in("exit_files/close_files"), null)));
+        }
+        t.nsproxy(false, at.in("exit_task_namespaces"));
+        if (c.mm() != null) {
+            String mm = c.mm();
+            t.then(() -> t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), mm, "users:" + k, at.in("mmput"), null)));
+        }
+    }
 }

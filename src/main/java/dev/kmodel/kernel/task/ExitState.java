@@ -8,18 +8,20 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * Set under write_lock(tasklist_lock); wait_task_zombie's cmpxchg moves ZOMBIE to DEAD.
  */
 public enum ExitState {
-  NONE(""), ZOMBIE("zombie"), DEAD("dead");
+    NONE(""),
+    ZOMBIE("zombie"),
+    DEAD("dead");
 
-  private final String word;
+    private final String word;
 
-  ExitState(String word) {
-    this.word = word;
-  }
+    ExitState(String word) {
+        this.word = word;
+    }
 
-  /** The word reports and journals use ("" while alive). */
-  @JsonValue
-  @Override
-  public String toString() {
-    return word;
-  }
+    /** The word reports and journals use ("" while alive). */
+    @JsonValue
+    @Override
+    public String toString() {
+        return word;
+    }
 }

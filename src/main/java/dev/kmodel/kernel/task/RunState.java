@@ -9,12 +9,18 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * its task_struct is gone.
  */
 public enum RunState {
-  NEW, RUNNING, SLEEPING, STOPPED, ZOMBIE, DEAD, FREED;
+    NEW,
+    RUNNING,
+    SLEEPING,
+    STOPPED,
+    ZOMBIE,
+    DEAD,
+    FREED;
 
-  /** The name reports and journals use. */
-  @JsonValue
-  @Override
-  public String toString() {
-    return name().toLowerCase();
-  }
+    /** The name reports and journals use. */
+    @JsonValue
+    @Override
+    public String toString() {
+        return name().toLowerCase();
+    }
 }

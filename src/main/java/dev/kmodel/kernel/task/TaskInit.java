@@ -19,33 +19,112 @@ import java.util.Map;
  * @param rlimitCoreMax and hard limit
  */
 public record TaskInit(
-    String key, String parentKey, int ppid, ActorRef<TaskCmd> parent, String comm, String program,
-    Map<String, Long> vars, Map<Integer, SigAction> sigactions, List<String> files, int pgid, int sid,
-    boolean kernelThread, int cpu, String path, boolean hasChildSubreaper, int exitSignal, Group group,
-    Map<String, SharedRef> shared, long rlimitCore, long rlimitCoreMax) {
+        String key,
+        String parentKey,
+        int ppid,
+        ActorRef<TaskCmd> parent,
+        String comm,
+        String program,
+        Map<String, Long> vars,
+        Map<Integer, SigAction> sigactions,
+        List<String> files,
+        int pgid,
+        int sid,
+        boolean kernelThread,
+        int cpu,
+        String path,
+        boolean hasChildSubreaper,
+        int exitSignal,
+        Group group,
+        Map<String, SharedRef> shared,
+        long rlimitCore,
+        long rlimitCoreMax) {
 
-  /** INIT_RLIMITS (include/asm-generic/resource.h): RLIMIT_CORE = { 0, RLIM_INFINITY }. */
-  public TaskInit(
-      String key, String parentKey, int ppid, ActorRef<TaskCmd> parent, String comm, String program,
-      Map<String, Long> vars, Map<Integer, SigAction> sigactions, List<String> files, int pgid, int sid,
-      boolean kernelThread, int cpu, String path, boolean hasChildSubreaper, int exitSignal, Group group,
-      Map<String, SharedRef> shared) {
-    this(key, parentKey, ppid, parent, comm, program, vars, sigactions, files, pgid, sid, kernelThread, cpu, path,
-        hasChildSubreaper, exitSignal, group, shared, 0, -1);
-  }
+    /** INIT_RLIMITS (include/asm-generic/resource.h): RLIMIT_CORE = { 0, RLIM_INFINITY }. */
+    public TaskInit(
+            String key,
+            String parentKey,
+            int ppid,
+            ActorRef<TaskCmd> parent,
+            String comm,
+            String program,
+            Map<String, Long> vars,
+            Map<Integer, SigAction> sigactions,
+            List<String> files,
+            int pgid,
+            int sid,
+            boolean kernelThread,
+            int cpu,
+            String path,
+            boolean hasChildSubreaper,
+            int exitSignal,
+            Group group,
+            Map<String, SharedRef> shared) {
+        this(
+                key,
+                parentKey,
+                ppid,
+                parent,
+                comm,
+                program,
+                vars,
+                sigactions,
+                files,
+                pgid,
+                sid,
+                kernelThread,
+                cpu,
+                path,
+                hasChildSubreaper,
+                exitSignal,
+                group,
+                shared,
+                0,
+                -1);
+    }
 
-  /** A process's first (and so far only) thread. */
-  public TaskInit(
-      String key, String parentKey, int ppid, ActorRef<TaskCmd> parent, String comm, String program,
-      Map<String, Long> vars, Map<Integer, SigAction> sigactions, List<String> files, int pgid, int sid,
-      boolean kernelThread, int cpu, String path, boolean hasChildSubreaper, int exitSignal) {
-    this(key, parentKey, ppid, parent, comm, program, vars, sigactions, files, pgid, sid, kernelThread, cpu, path,
-        hasChildSubreaper, exitSignal, null, Map.of());
-  }
+    /** A process's first (and so far only) thread. */
+    public TaskInit(
+            String key,
+            String parentKey,
+            int ppid,
+            ActorRef<TaskCmd> parent,
+            String comm,
+            String program,
+            Map<String, Long> vars,
+            Map<Integer, SigAction> sigactions,
+            List<String> files,
+            int pgid,
+            int sid,
+            boolean kernelThread,
+            int cpu,
+            String path,
+            boolean hasChildSubreaper,
+            int exitSignal) {
+        this(
+                key,
+                parentKey,
+                ppid,
+                parent,
+                comm,
+                program,
+                vars,
+                sigactions,
+                files,
+                pgid,
+                sid,
+                kernelThread,
+                cpu,
+                path,
+                hasChildSubreaper,
+                exitSignal,
+                null,
+                Map.of());
+    }
 
-  /** The thread group a CLONE_THREAD child joins: its leader and tgid. */
-  public record Group(String leaderKey, ActorRef<TaskCmd> leader, int tgid) {}
+    /** The thread group a CLONE_THREAD child joins: its leader and tgid. */
+    public record Group(String leaderKey, ActorRef<TaskCmd> leader, int tgid) {}
 
-  /** An object the new task shares (one more reference), and the task whose actor counts them. */
-  public record SharedRef(String object, ActorRef<TaskCmd> owner) {}
+    /** An object the new task shares (one more reference), and the task whose actor counts them. */
+    public record SharedRef(String object, ActorRef<TaskCmd> owner) {}
 }

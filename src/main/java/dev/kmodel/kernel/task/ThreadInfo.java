@@ -8,7 +8,7 @@ import akka.actor.typed.ActorRef;
  * @param exiting PF_EXITING: the thread has passed exit_signals (it no longer counts in signal->live)
  */
 public record ThreadInfo(String key, int tid, ActorRef<TaskCmd> ref, boolean exiting) {
-  public ThreadInfo markedExiting() {
-    return new ThreadInfo(key, tid, ref, true);
-  }
+    public ThreadInfo markedExiting() {
+        return new ThreadInfo(key, tid, ref, true);
+    }
 }

@@ -14,7 +14,6 @@ import dev.kmodel.kernel.RunContext;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,96 +26,102 @@ import java.util.concurrent.atomic.AtomicLong;
  * on every CPU, and before a computation of 20 ends elsewhere — the order Linux would give.
  */
 public final class TimeKeeper extends KernelActor<TimeKeeper.Cmd, TimeKeeper.Event, TimeKeeper.State> {
-  public sealed interface Cmd {}
+    public sealed interface Cmd {}
 
-  /** A CPU needs the clock to reach {@code at} (-1: it needs nothing). */
-  public record WaitUntil(MsgId id, int cpu, long at, ActorRef<TimeReached> replyTo) implements Cmd {}
+    /** A CPU needs the clock to reach {@code at} (-1: it needs nothing). */
+    public record WaitUntil(MsgId id, int cpu, long at, ActorRef<TimeReached> replyTo) implements Cmd {}
 
-  /** Nothing is in flight (sent by the quiescence listener). */
-  record Quiet(MsgId id) implements Cmd {}
+    /** Nothing is in flight (sent by the quiescence listener). */
+    record Quiet(MsgId id) implements Cmd {}
 
-  /** The clock has reached the time this CPU waited for. */
-  public record TimeReached(MsgId id, long now) {}
+    /** The clock has reached the time this CPU waited for. */
+    public record TimeReached(MsgId id, long now) {}
 
-  public sealed interface Event extends KEvent {}
+    public sealed interface Event extends KEvent {}
 
-  public record Waiting(MsgId cause, int cpu, long at, ActorRef<TimeReached> replyTo) implements Event {}
+    public record Waiting(MsgId cause, int cpu, long at, ActorRef<TimeReached> replyTo) implements Event {}
 
-  /** The clock moved to {@code now}; {@code cpus} are the CPUs whose wait ended. */
-  public record Advanced(MsgId cause, long now, List<Integer> cpus) implements Event {}
+    /** The clock moved to {@code now}; {@code cpus} are the CPUs whose wait ended. */
+    public record Advanced(MsgId cause, long now, List<Integer> cpus) implements Event {}
 
-  /** The waits of the CPUs and the time, owned by this actor alone. */
-  public static final class State implements KernelActor.Folds<Event> {
-    long now;
-    final TreeMap<Integer, Long> waits = new TreeMap<>();
-    final Map<Integer, ActorRef<TimeReached>> cpus = new TreeMap<>();
+    /** The waits of the CPUs and the time, owned by this actor alone. */
+    public static final class State implements KernelActor.Folds<Event> {
+        long now;
+        final TreeMap<Integer, Long> waits = new TreeMap<>();
+        final Map<Integer, ActorRef<TimeReached>> cpus = new TreeMap<>();
+
+        @Override
+        public void apply(Event e) {
+            if (e instanceof Waiting w) {
+                cpus.put(w.cpu(), w.replyTo());
+                if (w.at() < 0) waits.remove(w.cpu());
+                else waits.put(w.cpu(), w.at());
+            } else if (e instanceof Advanced a) {
+                now = a.now();
+                for (int cpu : a.cpus()) waits.remove(cpu);
+            }
+        }
+    }
+
+    private final AtomicLong jiffies;
+    private final AtomicBoolean quietQueued = new AtomicBoolean();
+    private final AtomicLong waiters = new AtomicLong();
+    private final Activity activity;
+
+    public static Behavior<Cmd> create() {
+        return Behaviors.setup(TimeKeeper::new);
+    }
+
+    private TimeKeeper(ActorContext<Cmd> ctx) {
+        super("time", ctx);
+        this.jiffies = RunContext.of(ctx.getSystem()).jiffies();
+        this.activity = send.activity();
+        ActorRef<Cmd> self = ctx.getSelf();
+        activity.onQuiet(() -> {
+            if (waiters.get() > 0 && quietQueued.compareAndSet(false, true)) {
+                activity.sent();
+                self.tell(new Quiet(MsgId.NONE));
+            }
+        });
+    }
 
     @Override
-    public void apply(Event e) {
-      if (e instanceof Waiting w) {
-        cpus.put(w.cpu(), w.replyTo());
-        if (w.at() < 0) waits.remove(w.cpu());
-        else waits.put(w.cpu(), w.at());
-      } else if (e instanceof Advanced a) {
-        now = a.now();
-        for (int cpu : a.cpus()) waits.remove(cpu);
-      }
+    public State emptyState() {
+        return new State();
     }
-  }
 
-  private final AtomicLong jiffies;
-  private final AtomicBoolean quietQueued = new AtomicBoolean();
-  private final AtomicLong waiters = new AtomicLong();
-  private final Activity activity;
+    @Override
+    protected CommandHandler<Cmd, KEvent, State> handlers() {
+        return newCommandHandlerBuilder()
+                .forAnyState()
+                .onCommand(WaitUntil.class, (s, c) -> {
+                    emit(s, new Waiting(c.id(), c.cpu(), c.at(), c.replyTo()));
+                    waiters.set(s.waits.size());
+                    return commit();
+                })
+                .onCommand(Quiet.class, this::quiet)
+                .build();
+    }
 
-  public static Behavior<Cmd> create() {
-    return Behaviors.setup(TimeKeeper::new);
-  }
-
-  private TimeKeeper(ActorContext<Cmd> ctx) {
-    super("time", ctx);
-    this.jiffies = RunContext.of(ctx.getSystem()).jiffies();
-    this.activity = send.activity();
-    ActorRef<Cmd> self = ctx.getSelf();
-    activity.onQuiet(() -> {
-      if (waiters.get() > 0 && quietQueued.compareAndSet(false, true)) {
-        activity.sent();
-        self.tell(new Quiet(MsgId.NONE));
-      }
-    });
-  }
-
-  @Override
-  public State emptyState() {
-    return new State();
-  }
-
-  @Override
-  protected CommandHandler<Cmd, KEvent, State> handlers() {
-    return newCommandHandlerBuilder().forAnyState()
-        .onCommand(WaitUntil.class, (s, c) -> {
-          emit(s, new Waiting(c.id(), c.cpu(), c.at(), c.replyTo()));
-          waiters.set(s.waits.size());
-          return commit();
-        })
-        .onCommand(Quiet.class, this::quiet)
-        .build();
-  }
-
-  /** Nothing else can happen before the earliest wait ends: the clock jumps there. */
-  private Effect<KEvent, State> quiet(State s, Quiet q) {
-    quietQueued.set(false);
-    // Only this message in flight: every CPU is idle, or computing, or asleep on timers.
-    if (activity.inFlight() != 1 || s.waits.isEmpty()) return Effect().none();
-    long at = Math.max(s.now, s.waits.values().stream().mapToLong(Long::longValue).min().orElseThrow());
-    List<Integer> due = s.waits.entrySet().stream().filter(e -> e.getValue() <= at).map(Map.Entry::getKey).toList();
-    emit(s, new Advanced(q.id(), at, due));
-    waiters.set(s.waits.size());
-    jiffies.set(at);
-    List<ActorRef<TimeReached>> to = due.stream().map(s.cpus::get).toList();
-    later(() -> {
-      for (ActorRef<TimeReached> cpu : to) cpu.tell(new TimeReached(send.next(), at));
-    });
-    return commit();
-  }
+    /** Nothing else can happen before the earliest wait ends: the clock jumps there. */
+    private Effect<KEvent, State> quiet(State s, Quiet q) {
+        quietQueued.set(false);
+        // Only this message in flight: every CPU is idle, or computing, or asleep on timers.
+        if (activity.inFlight() != 1 || s.waits.isEmpty()) return Effect().none();
+        long at = Math.max(
+                s.now,
+                s.waits.values().stream().mapToLong(Long::longValue).min().orElseThrow());
+        List<Integer> due = s.waits.entrySet().stream()
+                .filter(e -> e.getValue() <= at)
+                .map(Map.Entry::getKey)
+                .toList();
+        emit(s, new Advanced(q.id(), at, due));
+        waiters.set(s.waits.size());
+        jiffies.set(at);
+        List<ActorRef<TimeReached>> to = due.stream().map(s.cpus::get).toList();
+        later(() -> {
+            for (ActorRef<TimeReached> cpu : to) cpu.tell(new TimeReached(send.next(), at));
+        });
+        return commit();
+    }
 }
