@@ -170,23 +170,13 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
         MsgId cause = c.id();
         emit(s, new BootStep(cause, "init-copy"));
         ActorRef<TaskCmd> init = spawn(s, cause, "swapper");
-        TaskInit ti = new TaskInit(
+        TaskInit ti = TaskInit.boot(
                 INIT_KEY,
-                "",
-                0,
-                null,
                 "init",
                 INIT_PROGRAM,
                 Map.of(),
-                Map.of(),
-                List.of(),
-                0,
-                0,
                 false,
-                0,
-                "rest_init/user_mode_thread/kernel_clone/copy_process",
-                false,
-                Sig.SIGCHLD);
+                "rest_init/user_mode_thread/kernel_clone/copy_process");
         later(() -> init.tell(new TaskCmd.Start(send.next(), ti, copied)));
         return commit();
     }
@@ -236,23 +226,8 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
             // kthreadd ignores every signal (ignore_signals): its children, the kernel threads, release
             // themselves when they exit.
             Map<Integer, SigAction> ignored = Map.of(Sig.SIGCHLD, new SigAction("SIG_IGN", false, false));
-            TaskInit ti = new TaskInit(
-                    KTHREADD_KEY,
-                    "",
-                    0,
-                    null,
-                    "kthreadd",
-                    "",
-                    Map.of(),
-                    ignored,
-                    List.of(),
-                    0,
-                    0,
-                    true,
-                    0,
-                    "rest_init/kernel_thread/kernel_clone/copy_process",
-                    false,
-                    Sig.SIGCHLD);
+            TaskInit ti = TaskInit.boot(
+                    KTHREADD_KEY, "kthreadd", "", ignored, true, "rest_init/kernel_thread/kernel_clone/copy_process");
             later(() -> kthreadd.tell(new TaskCmd.Start(send.next(), ti, copied)));
         } else if (s.boot.equals("kthreadd-pid")) {
             ActorRef<TaskCmd> kthreadd = tasks.get(1);

@@ -132,7 +132,7 @@ public final class CloneFlags {
      * copy_process's first checks (kernel/fork.c), before anything is allocated. {@code callerIsInit}:
      * the global init (SIGNAL_UNKILLABLE) may not use CLONE_PARENT.
      */
-    public static Errno check(int flags, boolean callerIsInit) {
+    public static Errno check(long flags, boolean callerIsInit) {
         if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS)) return Errno.EINVAL;
         if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS)) return Errno.EINVAL;
         // Thread groups must share signals as well, and detached threads can only be started up within

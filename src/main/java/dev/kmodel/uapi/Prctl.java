@@ -2,7 +2,7 @@ package dev.kmodel.uapi;
 
 import java.util.Map;
 
-/** prctl(2) options (include/uapi/linux/prctl.h) and the rlimit resources (include/uapi/asm-generic/resource.h). */
+/** prctl(2) options (include/uapi/linux/prctl.h). */
 public final class Prctl {
     private Prctl() {}
 

@@ -17,7 +17,6 @@ import dev.kmodel.kernel.signal.Signals;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.Frame;
-import dev.kmodel.kernel.task.Interpreter;
 import dev.kmodel.kernel.task.PathStep;
 import dev.kmodel.kernel.task.SigAction;
 import dev.kmodel.kernel.task.Task;
@@ -99,10 +98,10 @@ public final class Fork {
         boolean clone3 = st.op().equals("clone3");
         long flags3 = clone3 ? CloneFlags.clone3Flags(st.list("flags")) : 0;
         long exitSignal3 = clone3 ? clone3ExitSignal(t, s, st) : 0;
-        int flags = switch (st.op()) {
+        long flags = switch (st.op()) {
             case "vfork" -> CloneFlags.CLONE_VFORK | CloneFlags.CLONE_VM;
             case "clone" -> CloneFlags.of(st.list("flags"));
-            case "clone3" -> (int) flags3; // CLONE_CLEAR_SIGHAND (bit 32) is read again by spawned
+            case "clone3" -> flags3; // struct clone_args.flags: 64 bits (CLONE_CLEAR_SIGHAND is bit 32)
             case "thread" -> CloneFlags.THREAD;
             default -> 0;
         };
@@ -146,21 +145,12 @@ public final class Fork {
         return t.resolveOr(s, st, "exit-signal", 0);
     }
 
-    /** clone3's CLONE_CLEAR_SIGHAND (copy_sighand → flush_signal_handlers(p, 0)) for the step in progress. */
-    private static boolean clearSighand(Task t, TaskState s) {
-        Step st = Interpreter.currentStep(t, s);
-        return s.op.equals("clone3")
-                && st != null
-                && st.op().equals("clone3")
-                && (CloneFlags.clone3Flags(st.list("flags")) & CloneFlags.CLONE_CLEAR_SIGHAND) != 0;
-    }
-
     /** copy_process with checked flags: the child runs {@code program} (kernel_clone, or kthreadd's kernel_thread). */
     public static void clone(
             Task t,
             TaskState s,
             MsgId cause,
-            int flags,
+            long flags,
             int exitSignal,
             String program,
             ActorRef<TaskCmd> kthreadRequester) {
@@ -177,7 +167,7 @@ public final class Fork {
         Frame.Forking f = frame(s).spawned(c.key(), c.ref());
         t.enter(s, c.id(), f);
         String program = f.program();
-        int flags = f.flags();
+        long flags = f.flags();
         boolean thread = f.thread();
         // CLONE_PARENT and CLONE_THREAD: the new task's real_parent is the caller's; CLONE_PARENT keeps the
         // caller's own exit signal.
@@ -204,8 +194,9 @@ public final class Fork {
                 thread ? s.comm : program,
                 program,
                 Collections.unmodifiableMap(new TreeMap<>(s.vars)),
-                Collections.unmodifiableMap(
-                        new TreeMap<>(clearSighand(t, s) ? flushSignalHandlers(s.sigactions) : s.sigactions)),
+                Collections.unmodifiableMap(new TreeMap<>(
+                        // clone3's CLONE_CLEAR_SIGHAND: copy_sighand → flush_signal_handlers(p, 0).
+                        f.has(CloneFlags.CLONE_CLEAR_SIGHAND) ? flushSignalHandlers(s.sigactions) : s.sigactions)),
                 s.fds.stream().filter(Objects::nonNull).toList(),
                 s.pgid,
                 s.sid,
@@ -239,7 +230,7 @@ public final class Fork {
             TaskState s,
             TaskCmd.Spawned c,
             Map<String, TaskInit.SharedRef> shared,
-            int flags,
+            long flags,
             int flag,
             String object,
             Ctx ctx) {

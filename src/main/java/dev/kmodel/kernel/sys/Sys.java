@@ -23,6 +23,7 @@ import dev.kmodel.scenario.Step;
 import dev.kmodel.uapi.CloneFlags;
 import dev.kmodel.uapi.Errno;
 import dev.kmodel.uapi.Prctl;
+import dev.kmodel.uapi.Rlimit;
 import dev.kmodel.uapi.Sig;
 import java.util.List;
 
@@ -305,24 +306,24 @@ public final class Sys {
 
     /**
      * setrlimit(2) → do_prlimit (kernel/sys.c) on the caller's process (signal->rlim, shared by its
-     * threads, copied by fork): EINVAL for a resource ≥ Prctl.RLIM_NLIMITS or a soft limit above the hard one
-     * (compared unsigned: Prctl.RLIM_INFINITY is the largest). Raising the hard limit needs CAP_SYS_RESOURCE,
-     * which the model's tasks have (they run as root). Only Prctl.RLIMIT_CORE is modelled; {@code max}
+     * threads, copied by fork): EINVAL for a resource ≥ Rlimit.RLIM_NLIMITS or a soft limit above the hard one
+     * (compared unsigned: Rlimit.RLIM_INFINITY is the largest). Raising the hard limit needs CAP_SYS_RESOURCE,
+     * which the model's tasks have (they run as root). Only Rlimit.RLIMIT_CORE is modelled; {@code max}
      * defaults to the current hard limit.
      */
     public static void setrlimit(Task t, TaskState s, MsgId cause, Step st) {
-        long resource = t.resolveOr(s, st, "resource", Prctl.RLIMIT_CORE);
-        if (st.str("resource", "").equals("Prctl.RLIMIT_CORE")) resource = Prctl.RLIMIT_CORE;
+        long resource = t.resolveOr(s, st, "resource", Rlimit.RLIMIT_CORE);
+        if (st.str("resource", "").equals("Rlimit.RLIMIT_CORE")) resource = Rlimit.RLIMIT_CORE;
         long cur = rlim(t, s, st, "value", s.rlimitCore);
         long max = rlim(t, s, st, "max", s.rlimitCoreMax);
         if (resource < 0
-                || resource >= Prctl.RLIM_NLIMITS
-                || resource != Prctl.RLIMIT_CORE
+                || resource >= Rlimit.RLIM_NLIMITS
+                || resource != Rlimit.RLIMIT_CORE
                 || Long.compareUnsigned(cur, max) > 0) {
             t.ret(s, cause, 0, Errno.EINVAL, null);
             return;
         }
-        TaskEvent.RlimitSet set = new TaskEvent.RlimitSet(cause, Prctl.RLIMIT_CORE, cur, max);
+        TaskEvent.RlimitSet set = new TaskEvent.RlimitSet(cause, Rlimit.RLIMIT_CORE, cur, max);
         t.event(s, set);
         // One signal_struct for the process: its other threads see the new limit (the leader passes it on).
         List<ActorRef<TaskCmd>> to =
@@ -333,11 +334,11 @@ public final class Sys {
         t.ret(s, cause, 0, null, null);
     }
 
-    /** A limit as a scenario writes it: a number, "$var", or Prctl.RLIM_INFINITY / unlimited. */
+    /** A limit as a scenario writes it: a number, "$var", or Rlimit.RLIM_INFINITY / unlimited. */
     private static long rlim(Task t, TaskState s, Step st, String field, long dflt) {
         String v = st.str(field, null);
         if (v == null) return dflt;
-        if (v.equals("Prctl.RLIM_INFINITY") || v.equals("unlimited")) return Prctl.RLIM_INFINITY;
+        if (v.equals("Rlimit.RLIM_INFINITY") || v.equals("unlimited")) return Rlimit.RLIM_INFINITY;
         return t.resolveOr(s, st, field, dflt);
     }
 

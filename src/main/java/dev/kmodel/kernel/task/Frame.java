@@ -38,7 +38,7 @@ public sealed interface Frame {
     record Forking(
             Fork.At step,
             String program,
-            int flags,
+            long flags,
             int exitSignal,
             ActorRef<TaskCmd> kthreadRequester,
             String childKey,
@@ -49,7 +49,7 @@ public sealed interface Frame {
             int childNs,
             List<Integer> childNrs)
             implements Frame {
-        public static Forking start(String program, int flags, int exitSignal, ActorRef<TaskCmd> kthreadRequester) {
+        public static Forking start(String program, long flags, int exitSignal, ActorRef<TaskCmd> kthreadRequester) {
             return new Forking(
                     Fork.At.DUP_TASK_STRUCT,
                     program,
@@ -130,7 +130,7 @@ public sealed interface Frame {
                     List.copyOf(nrs));
         }
 
-        public boolean has(int flag) {
+        public boolean has(long flag) {
             return (flags & flag) != 0;
         }
 

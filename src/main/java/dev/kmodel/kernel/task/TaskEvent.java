@@ -33,7 +33,17 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
             String fsStruct,
             String sighand,
             String signal,
-            String nsproxy) {}
+            String nsproxy) {
+        /** unshare_files: the task's own copy of the fd table. */
+        public Owned withFilesStruct(String files) {
+            return new Owned(taskStruct, kernelStack, threadInfo, cred, files, fsStruct, sighand, signal, nsproxy);
+        }
+
+        /** unshare_sighand: the task's own copy of the signal actions. */
+        public Owned withSighand(String sh) {
+            return new Owned(taskStruct, kernelStack, threadInfo, cred, filesStruct, fsStruct, sh, signal, nsproxy);
+        }
+    }
 
     /** Linked into the tree under tasklist_lock: pid, address space, process group. */
     record Attached(

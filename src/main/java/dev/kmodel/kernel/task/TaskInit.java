@@ -1,6 +1,8 @@
 package dev.kmodel.kernel.task;
 
 import akka.actor.typed.ActorRef;
+import dev.kmodel.uapi.Rlimit;
+import dev.kmodel.uapi.Sig;
 import java.util.List;
 import java.util.Map;
 
@@ -40,86 +42,39 @@ public record TaskInit(
         long rlimitCore,
         long rlimitCoreMax) {
 
-    /** INIT_RLIMITS (include/asm-generic/resource.h): RLIMIT_CORE = { 0, RLIM_INFINITY }. */
-    public TaskInit(
+    /**
+     * A task rest_init creates (init, kthreadd): no parent, group, session, files or shared objects,
+     * exit signal SIGCHLD, and INIT_RLIMITS (include/asm-generic/resource.h): RLIMIT_CORE = { 0,
+     * RLIM_INFINITY }.
+     */
+    public static TaskInit boot(
             String key,
-            String parentKey,
-            int ppid,
-            ActorRef<TaskCmd> parent,
             String comm,
             String program,
-            Map<String, Long> vars,
             Map<Integer, SigAction> sigactions,
-            List<String> files,
-            int pgid,
-            int sid,
             boolean kernelThread,
-            int cpu,
-            String path,
-            boolean hasChildSubreaper,
-            int exitSignal,
-            Group group,
-            Map<String, SharedRef> shared) {
-        this(
+            String path) {
+        return new TaskInit(
                 key,
-                parentKey,
-                ppid,
-                parent,
-                comm,
-                program,
-                vars,
-                sigactions,
-                files,
-                pgid,
-                sid,
-                kernelThread,
-                cpu,
-                path,
-                hasChildSubreaper,
-                exitSignal,
-                group,
-                shared,
+                "",
                 0,
-                -1);
-    }
-
-    /** A process's first (and so far only) thread. */
-    public TaskInit(
-            String key,
-            String parentKey,
-            int ppid,
-            ActorRef<TaskCmd> parent,
-            String comm,
-            String program,
-            Map<String, Long> vars,
-            Map<Integer, SigAction> sigactions,
-            List<String> files,
-            int pgid,
-            int sid,
-            boolean kernelThread,
-            int cpu,
-            String path,
-            boolean hasChildSubreaper,
-            int exitSignal) {
-        this(
-                key,
-                parentKey,
-                ppid,
-                parent,
+                null,
                 comm,
                 program,
-                vars,
+                Map.of(),
                 sigactions,
-                files,
-                pgid,
-                sid,
+                List.of(),
+                0,
+                0,
                 kernelThread,
-                cpu,
+                0,
                 path,
-                hasChildSubreaper,
-                exitSignal,
+                false,
+                Sig.SIGCHLD,
                 null,
-                Map.of());
+                Map.of(),
+                0,
+                Rlimit.RLIM_INFINITY);
     }
 
     /** The thread group a CLONE_THREAD child joins: its leader and tgid. */

@@ -412,16 +412,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
             String old = objects.filesStruct();
             if (!objOwner.containsKey(old) && refs.containsKey(old)) keptFds.put(old, new ArrayList<>(fds));
             objOwner.remove(old);
-            objects = new Owned(
-                    objects.taskStruct(),
-                    objects.kernelStack(),
-                    objects.threadInfo(),
-                    objects.cred(),
-                    x.object(),
-                    objects.fsStruct(),
-                    objects.sighand(),
-                    objects.signal(),
-                    objects.nsproxy());
+            objects = objects.withFilesStruct(x.object());
         } else if (e instanceof ShmSegmentCreated) {
             shmCreated++;
         } else if (e instanceof KthreadRequested x) {
@@ -441,16 +432,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
             String old = objects.sighand();
             if (!objOwner.containsKey(old) && refs.containsKey(old)) keptSigactions.put(old, new TreeMap<>(sigactions));
             objOwner.remove(old);
-            objects = new Owned(
-                    objects.taskStruct(),
-                    objects.kernelStack(),
-                    objects.threadInfo(),
-                    objects.cred(),
-                    objects.filesStruct(),
-                    objects.fsStruct(),
-                    x.object(),
-                    objects.signal(),
-                    objects.nsproxy());
+            objects = objects.withSighand(x.object());
         } else if (e instanceof KeptTableChanged x) {
             if (x.change() instanceof FilesOpened f) keptFds.get(x.table()).addAll(f.files());
             else if (x.change() instanceof FileClosed f) keptFds.get(x.table()).set(f.fd(), null);
