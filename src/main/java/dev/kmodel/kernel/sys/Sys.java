@@ -3,8 +3,10 @@ package dev.kmodel.kernel.sys;
 import static dev.kmodel.kernel.task.PathStep.Continue.on;
 
 import akka.actor.typed.ActorRef;
+import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Threads;
+import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.task.ExitState;
@@ -31,8 +33,12 @@ import java.util.List;
 public final class Sys {
     private Sys() {}
 
-    /** Where setpgid waits, for which answer, and the function that goes on with it. */
+    /** Where setpgid, setsid and getpgid wait, for which answer, and the function that goes on. */
     public enum At implements PathStep {
+        /** ksys_setpgid: write_lock_irq(&tasklist_lock) before the process is looked up. */
+        TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> setpgidLocked(t, s, g.id()))),
+        /** ksys_setsid: write_lock_irq(&tasklist_lock). */
+        SETSID_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> setsidLocked(t, s, g.id()))),
         /** find_vpid(pgid) with PIDTYPE_PGID: does the group exist? */
         FIND_PGRP(on(PidAllocator.Found.class, Sys::groupFound)),
         /** ksys_setsid: pid_task(sid, PIDTYPE_PGID) — does a group numbered like the caller exist? */
@@ -40,7 +46,7 @@ public final class Sys {
         /** do_getpgid / getsid: find_task_by_vpid in the caller's namespace. */
         GETPGID_FIND_TASK(on(PidAllocator.Found.class, Sys::getpgidFound)),
         /** change_pid(PIDTYPE_PGID), on the process whose group changes. */
-        CHANGE_PID(on(TaskCmd.TableOpDone.class, (t, s, c) -> t.ret(s, c.id(), c.ret(), c.errno(), null)));
+        CHANGE_PID(on(TaskCmd.TableOpDone.class, (t, s, c) -> unlockAndReturn(t, s, c.id(), SETPGID, c.errno())));
 
         private final PathStep.Continue next;
 
@@ -52,6 +58,18 @@ public final class Sys {
         public PathStep.Continue next() {
             return next;
         }
+    }
+
+    private static final String SETPGID = "__x64_sys_setpgid/ksys_setpgid", SETSID = "__x64_sys_setsid/ksys_setsid";
+
+    /**
+     * write_unlock_irq(&tasklist_lock) and the call returns {@code errno} (or 0). The pid hash's copy
+     * of a task's group was sent before this unlock, so whoever takes the lock next reads it current.
+     */
+    private static void unlockAndReturn(Task t, TaskState s, MsgId cause, String path, Errno errno) {
+        Ctx ctx = t.ctx(s, path);
+        t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
+        t.ret(s, cause, 0, errno, null);
     }
 
     /**
@@ -68,10 +86,20 @@ public final class Sys {
             t.ret(s, cause, 0, Errno.EINVAL, null);
             return;
         }
+        // ksys_setpgid looks the process up and changes its group under write_lock_irq(&tasklist_lock).
+        t.enter(s, cause, Frame.Setpgid.called(pid, pgid));
+        Ctx ctx = t.ctx(s, SETPGID);
+        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+    }
+
+    /** Holding the lock: find the process (the caller, or one of its children) and the group. */
+    static void setpgidLocked(Task t, TaskState s, MsgId cause) {
+        Frame.Setpgid called = (Frame.Setpgid) s.frame;
+        long pid = called.pidArg(), pgid = called.pgidArg();
         // pid 0 is the caller's process (its group leader); a thread's own tid names no process: EINVAL.
         boolean self = pid == 0 || pid == s.vtgid;
         if (!self && pid == s.vpid) {
-            t.ret(s, cause, 0, Errno.EINVAL, null);
+            unlockAndReturn(t, s, cause, SETPGID, Errno.EINVAL);
             return;
         }
         ActorRef<TaskCmd> targetRef;
@@ -85,15 +113,14 @@ public final class Sys {
                     .findFirst()
                     .orElse(null);
             if (child == null) {
-                t.ret(s, cause, 0, Errno.ESRCH, null);
+                unlockAndReturn(t, s, cause, SETPGID, Errno.ESRCH);
                 return;
             }
             targetRef = child.ref();
             targetPid = child.pid();
         }
         int target = pgid == 0 || pgid == pid || (self && pgid == s.vtgid) ? targetPid : (int) pgid;
-        Frame.Setpgid f =
-                new Frame.Setpgid(target == targetPid ? At.CHANGE_PID : At.FIND_PGRP, target, targetRef, self);
+        Frame.Setpgid f = called.found(target == targetPid ? At.CHANGE_PID : At.FIND_PGRP, target, targetRef, self);
         t.enter(s, cause, f);
         if (target == targetPid) {
             askChild(t, s, f);
@@ -159,8 +186,15 @@ public final class Sys {
      * The pid hash is asked; a caller that leads its group knows the answer itself.
      */
     public static void setsid(Task t, TaskState s, MsgId cause) {
+        t.enter(s, cause, new Frame.PgrpLookup(At.SETSID_LOCK));
+        Ctx ctx = t.ctx(s, SETSID);
+        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+    }
+
+    /** Holding write_lock_irq(&tasklist_lock): a group leader is refused; else is the number free? */
+    static void setsidLocked(Task t, TaskState s, MsgId cause) {
         if (s.pgid == s.tgid) {
-            t.ret(s, cause, 0, Errno.EPERM, null);
+            unlockAndReturn(t, s, cause, SETSID, Errno.EPERM);
             return;
         }
         t.enter(s, cause, new Frame.PgrpLookup(At.SETSID_FIND_PGRP));
@@ -172,11 +206,13 @@ public final class Sys {
     /** ksys_setsid after the pid hash answered: a new session and group led by the caller, or EPERM. */
     static void setsidFound(Task t, TaskState s, PidAllocator.Found f) {
         if (!f.targets().isEmpty()) {
-            t.ret(s, f.id(), 0, Errno.EPERM, null);
+            unlockAndReturn(t, s, f.id(), SETSID, Errno.EPERM);
             return;
         }
         t.event(s, new PgidSet(f.id(), s.pid, s.pid));
         notifyParent(t, s);
+        Ctx ctx = t.ctx(s, SETSID);
+        t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
         t.ret(s, f.id(), s.vpid, null, null); // pid_vnr(sid): the number in the caller's namespace
     }
 

@@ -300,9 +300,20 @@ public sealed interface Frame {
     record Signalling(Signals.At step, int sig) implements Frame {}
 
     /** setpgid(2) (kernel/sys.c): the group asked for, and the process whose group changes. */
-    record Setpgid(Sys.At step, int pgid, ActorRef<TaskCmd> target, boolean self) implements Frame {
+    record Setpgid(Sys.At step, long pidArg, long pgidArg, int pgid, ActorRef<TaskCmd> target, boolean self)
+            implements Frame {
+        /** setpgid(pid, pgid) as called: the process is found under write_lock(tasklist_lock). */
+        public static Setpgid called(long pid, long pgid) {
+            return new Setpgid(Sys.At.TASKLIST_LOCK, pid, pgid, 0, null, false);
+        }
+
+        /** The process found, and the group asked for (a global number). */
+        public Setpgid found(Sys.At s, int g, ActorRef<TaskCmd> t, boolean isSelf) {
+            return new Setpgid(s, pidArg, pgidArg, g, t, isSelf);
+        }
+
         public Setpgid pgid(int g) {
-            return new Setpgid(Sys.At.CHANGE_PID, g, target, self);
+            return new Setpgid(Sys.At.CHANGE_PID, pidArg, pgidArg, g, target, self);
         }
     }
 
