@@ -26,6 +26,7 @@ import dev.kmodel.kernel.task.TaskEvent.Slept;
 import dev.kmodel.kernel.task.TaskEvent.TookLeadership;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Step;
@@ -194,7 +195,13 @@ public final class Exec {
                         cause,
                         copy,
                         List.of(LedgerEntry.of(
-                                copy, ObjType.SIGHAND_STRUCT, k, "alloc", 1, k, ctx.in("kmem_cache_alloc")))));
+                                copy,
+                                ObjType.SIGHAND_STRUCT,
+                                k,
+                                LedgerEvent.ALLOC,
+                                1,
+                                k,
+                                ctx.in("kmem_cache_alloc")))));
     }
 
     /**
@@ -215,7 +222,8 @@ public final class Exec {
                 new FilesUnshared(
                         cause,
                         copy,
-                        List.of(LedgerEntry.of(copy, ObjType.FILES_STRUCT, k, "alloc", 1, k, ctx.in("dup_fd")))));
+                        List.of(LedgerEntry.of(
+                                copy, ObjType.FILES_STRUCT, k, LedgerEvent.ALLOC, 1, k, ctx.in("dup_fd")))));
         if (!files.isEmpty()) {
             t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), files, copy, ctx.in("dup_fd"))));
         }

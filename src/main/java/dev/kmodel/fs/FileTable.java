@@ -11,6 +11,7 @@ import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.ledger.ObjType;
 import java.util.ArrayList;
@@ -61,8 +62,8 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
         public void apply(Event e) {
             ids = e.ids();
             for (LedgerEntry l : e.ledger()) {
-                if (l.event().equals("use")) continue;
-                if (l.event().equals("free")) {
+                if (l.event() == LedgerEvent.USE) continue;
+                if (l.event() == LedgerEvent.FREE) {
                     count.remove(l.object());
                     owner.remove(l.object());
                 } else {
@@ -109,7 +110,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
                     f,
                     ObjType.FILE,
                     c.ctx().task(),
-                    "alloc",
+                    LedgerEvent.ALLOC,
                     1,
                     c.holder(),
                     c.ctx().in("do_filp_open/alloc_empty_file")));
@@ -124,7 +125,8 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
         Map<String, Integer> view = new HashMap<>();
         for (String f : c.files()) {
             Integer n = view.getOrDefault(f, s.count.get(f));
-            String event = n == null || n == 0 ? "use" : "get"; // a get on a freed file: use after free
+            LedgerEvent event =
+                    n == null || n == 0 ? LedgerEvent.USE : LedgerEvent.GET; // a get on a freed file: use after free
             int after = n == null ? 0 : n + 1;
             if (n != null) view.put(f, after);
             ledger.add(LedgerEntry.of(
@@ -152,7 +154,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
                         f,
                         ObjType.FILE,
                         c.ctx().task(),
-                        "use",
+                        LedgerEvent.USE,
                         0,
                         c.holder(),
                         c.ctx().in("fput")));
@@ -163,7 +165,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
                     f,
                     ObjType.FILE,
                     s.owner.get(f),
-                    "put",
+                    LedgerEvent.PUT,
                     n - 1,
                     c.holder(),
                     c.ctx().in("fput")));
@@ -176,7 +178,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
                         f,
                         ObjType.FILE,
                         s.owner.get(f),
-                        "free",
+                        LedgerEvent.FREE,
                         0,
                         "delayed_fput",
                         c.ctx().in("fput/delayed_fput/__fput/file_free")));
@@ -192,7 +194,7 @@ public final class FileTable extends KernelActor<FileTable.Cmd, FileTable.Event,
         List<LedgerEntry> ledger = new ArrayList<>();
         for (String f : c.files()) {
             Integer n = s.count.get(f);
-            String event = n != null && n == 0 ? "free" : "use";
+            LedgerEvent event = n != null && n == 0 ? LedgerEvent.FREE : LedgerEvent.USE;
             ledger.add(LedgerEntry.of(
                     f,
                     ObjType.FILE,

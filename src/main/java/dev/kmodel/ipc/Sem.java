@@ -8,6 +8,7 @@ import dev.kmodel.kernel.task.TaskEvent.SemUndoAllocated;
 import dev.kmodel.kernel.task.TaskEvent.ShmSegmentCreated;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.scenario.Step;
 import java.util.List;
@@ -68,7 +69,8 @@ public final class Sem {
                 new SemUndoAllocated(
                         cause,
                         obj,
-                        List.of(LedgerEntry.of(obj, ObjType.SEM_UNDO_LIST, t.key(), "alloc", 1, t.key(), ctx))));
+                        List.of(LedgerEntry.of(
+                                obj, ObjType.SEM_UNDO_LIST, t.key(), LedgerEvent.ALLOC, 1, t.key(), ctx))));
     }
 
     /** The SysV IPC actor answered a semop, semctl or shmget; a new segment is remembered for exit_shm. */

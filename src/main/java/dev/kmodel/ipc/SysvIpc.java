@@ -11,6 +11,7 @@ import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.uapi.Errno;
@@ -161,7 +162,7 @@ public final class SysvIpc extends KernelActor<SysvIpc.Cmd, SysvIpc.Event, SysvI
                                 obj,
                                 ObjType.SHM,
                                 c.creator(),
-                                "alloc",
+                                LedgerEvent.ALLOC,
                                 1,
                                 "ipc",
                                 c.ctx().in("newseg")))));
@@ -183,7 +184,7 @@ public final class SysvIpc extends KernelActor<SysvIpc.Cmd, SysvIpc.Event, SysvI
                         ObjType.SHM.kernelName + "#shm." + id,
                         ObjType.SHM,
                         c.creator(),
-                        "free",
+                        LedgerEvent.FREE,
                         0,
                         "ipc",
                         c.ctx().in("do_shm_rmid/shm_destroy")));

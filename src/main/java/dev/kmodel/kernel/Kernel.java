@@ -19,6 +19,7 @@ import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskInit;
 import dev.kmodel.kernel.time.TimeKeeper;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.Mmu;
@@ -156,7 +157,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
                                 "nsproxy#init",
                                 ObjType.NSPROXY,
                                 "kernel",
-                                c.get() ? "get" : "put",
+                                c.get() ? LedgerEvent.GET : LedgerEvent.PUT,
                                 n,
                                 c.holder(),
                                 c.ctx())));

@@ -19,7 +19,7 @@ public record LedgerEntry(
         String object,
         String type,
         String owner,
-        String event,
+        LedgerEvent event,
         int refcount,
         String holder,
         String function,
@@ -27,7 +27,7 @@ public record LedgerEntry(
         int cpu) {
 
     public static LedgerEntry of(
-            String object, ObjType type, String owner, String event, int refcount, String holder, Ctx ctx) {
+            String object, ObjType type, String owner, LedgerEvent event, int refcount, String holder, Ctx ctx) {
         return new LedgerEntry(
                 object, type.kernelName, owner, event, refcount, holder, ctx.function(), ctx.path(), ctx.cpu());
     }

@@ -9,6 +9,7 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd.*;
 import dev.kmodel.mm.MmuEvent.*;
@@ -94,7 +95,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
             return frameView.computeIfAbsent(f, k -> s.frames.getOrDefault(k, 0));
         }
 
-        void log(String obj, ObjType t, String owner, String ev, int ref, String holder, Ctx at) {
+        void log(String obj, ObjType t, String owner, LedgerEvent ev, int ref, String holder, Ctx at) {
             ledger.add(LedgerEntry.of(obj, t, owner, ev, ref, holder, at));
         }
 
@@ -114,14 +115,14 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         String mm = newMm(p, c.ctx().task(), at);
         String text = p.id(ObjType.VMA);
         p.ops.add(new NewVma(mm, text, 0x400, 4, false));
-        p.log(text, ObjType.VMA, c.ctx().task(), "alloc", 1, mm, at.in("vm_area_alloc"));
+        p.log(text, ObjType.VMA, c.ctx().task(), LedgerEvent.ALLOC, 1, mm, at.in("vm_area_alloc"));
         String heap = p.id(ObjType.VMA);
         p.ops.add(new NewVma(mm, heap, HEAP_START, HEAP_PAGES, true));
-        p.log(heap, ObjType.VMA, c.ctx().task(), "alloc", 1, mm, at.in("vm_area_alloc"));
+        p.log(heap, ObjType.VMA, c.ctx().task(), LedgerEvent.ALLOC, 1, mm, at.in("vm_area_alloc"));
         String stack = p.id(ObjType.VMA);
         long stackStart = HEAP_START + HEAP_PAGES + 0x1000;
         p.ops.add(new NewVma(mm, stack, stackStart, 32, true));
-        p.log(stack, ObjType.VMA, c.ctx().task(), "alloc", 1, mm, at.in("vm_area_alloc"));
+        p.log(stack, ObjType.VMA, c.ctx().task(), LedgerEvent.ALLOC, 1, mm, at.in("vm_area_alloc"));
         // The first stack page is written when the program starts.
         Mm view = new Mm(mm, c.ctx().task(), "");
         faultPage(p, mm, view, stackStart, true, c.ctx().in("handle_mm_fault"));
@@ -137,8 +138,8 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         String mm = p.id(ObjType.MM_STRUCT);
         String pgd = p.id(ObjType.PAGE_TABLE);
         p.ops.add(new NewMm(mm, owner, pgd));
-        p.log(mm, ObjType.MM_STRUCT, owner, "alloc", 1, "users", at.in("allocate_mm"));
-        p.log(pgd, ObjType.PAGE_TABLE, owner, "alloc", 1, mm, at.in("mm_init/mm_alloc_pgd"));
+        p.log(mm, ObjType.MM_STRUCT, owner, LedgerEvent.ALLOC, 1, "users", at.in("allocate_mm"));
+        p.log(pgd, ObjType.PAGE_TABLE, owner, LedgerEvent.ALLOC, 1, mm, at.in("mm_init/mm_alloc_pgd"));
         return mm;
     }
 
@@ -157,7 +158,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         for (Vma v : parent.vmas) {
             String nv = p.id(ObjType.VMA);
             p.ops.add(new NewVma(mm, nv, v.start, v.pages, v.anon));
-            p.log(nv, ObjType.VMA, child, "alloc", 1, mm, dup.in("vm_area_dup"));
+            p.log(nv, ObjType.VMA, child, LedgerEvent.ALLOC, 1, mm, dup.in("vm_area_dup"));
         }
         Ctx copy = dup.in("copy_page_range");
         for (Map.Entry<Long, Pte> e : parent.ptes.entrySet()) {
@@ -174,7 +175,14 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
             int n = p.frameCount(pte.frame()) + 1;
             p.frameView.put(pte.frame(), n);
             p.ops.add(new FrameRef(pte.frame(), +1));
-            p.log(pte.frame(), ObjType.PAGE, p.frameOwner(pte.frame()), "get", n, mm, copy.in("copy_present_pte"));
+            p.log(
+                    pte.frame(),
+                    ObjType.PAGE,
+                    p.frameOwner(pte.frame()),
+                    LedgerEvent.GET,
+                    n,
+                    mm,
+                    copy.in("copy_present_pte"));
         }
         MmuEvent ev = p.event(c, "dup_mm");
         emit(s, ev);
@@ -187,18 +195,18 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         if (!view.tables.containsValue("pud")) {
             String pud = p.id(ObjType.PAGE_TABLE);
             p.ops.add(new NewPageTable(mm, pud, "pud", -1));
-            p.log(pud, ObjType.PAGE_TABLE, view.owner, "alloc", 1, mm, at.in("__pud_alloc"));
+            p.log(pud, ObjType.PAGE_TABLE, view.owner, LedgerEvent.ALLOC, 1, mm, at.in("__pud_alloc"));
             view.tables.put(pud, "pud");
             String pmd = p.id(ObjType.PAGE_TABLE);
             p.ops.add(new NewPageTable(mm, pmd, "pmd", -1));
-            p.log(pmd, ObjType.PAGE_TABLE, view.owner, "alloc", 1, mm, at.in("__pmd_alloc"));
+            p.log(pmd, ObjType.PAGE_TABLE, view.owner, LedgerEvent.ALLOC, 1, mm, at.in("__pmd_alloc"));
             view.tables.put(pmd, "pmd");
         }
         long block = vpn / PTRS_PER_PTE;
         if (!view.pteTables.containsKey(block)) {
             String pte = p.id(ObjType.PAGE_TABLE);
             p.ops.add(new NewPageTable(mm, pte, "pte", block));
-            p.log(pte, ObjType.PAGE_TABLE, view.owner, "alloc", 1, mm, at.in("__pte_alloc"));
+            p.log(pte, ObjType.PAGE_TABLE, view.owner, LedgerEvent.ALLOC, 1, mm, at.in("__pte_alloc"));
             view.tables.put(pte, "pte");
             view.pteTables.put(block, pte);
         }
@@ -250,7 +258,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
             p.ops.add(new SetPte(mm, vpn, frame, true));
             p.frameView.put(frame, 1);
             view.ptes.put(vpn, new Pte(frame, true));
-            p.log(frame, ObjType.PAGE, owner, "alloc", 1, mm, at.in("do_anonymous_page"));
+            p.log(frame, ObjType.PAGE, owner, LedgerEvent.ALLOC, 1, mm, at.in("do_anonymous_page"));
             return;
         }
         if (!write || pte.writable()) return; // already mapped as needed
@@ -266,7 +274,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         p.ops.add(new NewFrame(copy, owner));
         p.owners.put(copy, owner);
         p.frameView.put(copy, 1);
-        p.log(copy, ObjType.PAGE, owner, "alloc", 1, mm, wp.in("wp_page_copy"));
+        p.log(copy, ObjType.PAGE, owner, LedgerEvent.ALLOC, 1, mm, wp.in("wp_page_copy"));
         if (pte.frame() != null) dropFrame(p, pte.frame(), mm, wp.in("wp_page_copy"));
         p.ops.add(new SetPte(mm, vpn, copy, true));
         view.ptes.put(vpn, new Pte(copy, true));
@@ -277,7 +285,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         int n = p.frameCount(frame) - 1;
         p.frameView.put(frame, n);
         p.ops.add(new FrameRef(frame, -1));
-        p.log(frame, ObjType.PAGE, owner, n == 0 ? "free" : "put", n, holder, at);
+        p.log(frame, ObjType.PAGE, owner, n == 0 ? LedgerEvent.FREE : LedgerEvent.PUT, n, holder, at);
     }
 
     /** do_mmap of an anonymous private region; MAP_POPULATE-like when {@code write}. */
@@ -289,7 +297,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         String vma = p.id(ObjType.VMA);
         long start = mm.nextStart;
         p.ops.add(new NewVma(mm.id, vma, start, c.pages(), true));
-        p.log(vma, ObjType.VMA, mm.owner, "alloc", 1, mm.id, at.in("mmap_region/vm_area_alloc"));
+        p.log(vma, ObjType.VMA, mm.owner, LedgerEvent.ALLOC, 1, mm.id, at.in("mmap_region/vm_area_alloc"));
         Mm view = viewOf(mm);
         if (c.write()) {
             for (long i = 0; i < c.pages(); i++) faultPage(p, mm.id, view, start + i, true, at.in("__mm_populate"));
@@ -311,7 +319,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         p.ops.add(new Users(mm.id, -1));
         int users = mm.users - 1;
         // An mm_users entry: its refcount is mm_users (holders named users:...); other entries count mm_count.
-        p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "put", users, c.holder(), at);
+        p.log(mm.id, ObjType.MM_STRUCT, mm.owner, LedgerEvent.PUT, users, c.holder(), at);
         if (users == 0) {
             exitMmap(p, mm, at.in("__mmput/exit_mmap"));
             // __mmput ends with mmdrop: the reference all mm_users held together.
@@ -341,7 +349,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
                             t.getKey(),
                             ObjType.PAGE_TABLE,
                             mm.owner,
-                            "free",
+                            LedgerEvent.FREE,
                             0,
                             mm.id,
                             pgt.in("free_" + level + "_range"));
@@ -351,7 +359,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         Ctx rm = at.in("remove_vma");
         for (Vma v : mm.vmas) {
             p.ops.add(new FreeVma(mm.id, v.id));
-            p.log(v.id, ObjType.VMA, mm.owner, "free", 0, mm.id, rm.in("vm_area_free"));
+            p.log(v.id, ObjType.VMA, mm.owner, LedgerEvent.FREE, 0, mm.id, rm.in("vm_area_free"));
         }
     }
 
@@ -372,7 +380,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         if (mm == null) return useAfterFree(s, c, id, ctx, fn);
         Plan p = new Plan(s, ctx);
         p.ops.add(users ? new Users(mm.id, +1) : new Count(mm.id, +1));
-        p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "get", users ? mm.users + 1 : mm.count + 1, holder, ctx);
+        p.log(mm.id, ObjType.MM_STRUCT, mm.owner, LedgerEvent.GET, users ? mm.users + 1 : mm.count + 1, holder, ctx);
         emit(s, p.event(c, fn));
         return commit();
     }
@@ -391,21 +399,21 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         int n = countBefore - 1;
         p.ops.add(new Count(mm.id, -1));
         if (n > 0) {
-            p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "put", n, holder, at);
+            p.log(mm.id, ObjType.MM_STRUCT, mm.owner, LedgerEvent.PUT, n, holder, at);
             return;
         }
-        p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "put", 0, holder, at);
+        p.log(mm.id, ObjType.MM_STRUCT, mm.owner, LedgerEvent.PUT, 0, holder, at);
         Ctx drop = at.in("__mmdrop");
         p.ops.add(new FreePageTable(mm.id, mm.pgd));
-        p.log(mm.pgd, ObjType.PAGE_TABLE, mm.owner, "free", 0, mm.id, drop.in("mm_free_pgd"));
+        p.log(mm.pgd, ObjType.PAGE_TABLE, mm.owner, LedgerEvent.FREE, 0, mm.id, drop.in("mm_free_pgd"));
         p.ops.add(new FreeMm(mm.id));
-        p.log(mm.id, ObjType.MM_STRUCT, mm.owner, "free", 0, holder, drop.in("free_mm"));
+        p.log(mm.id, ObjType.MM_STRUCT, mm.owner, LedgerEvent.FREE, 0, holder, drop.in("free_mm"));
     }
 
     /** A request reached an mm that no longer exists: recorded as a ledger use on a freed object. */
     private Effect<KEvent, MmuState> useAfterFree(MmuState s, MmuCmd c, String mm, Ctx ctx, String fn) {
         Plan p = new Plan(s, ctx);
-        p.log(mm, ObjType.MM_STRUCT, ctx.task(), "use", 0, ctx.task(), ctx.in(fn));
+        p.log(mm, ObjType.MM_STRUCT, ctx.task(), LedgerEvent.USE, 0, ctx.task(), ctx.in(fn));
         MmuEvent ev = p.event(c, fn);
         emit(s, ev);
         later(() -> {

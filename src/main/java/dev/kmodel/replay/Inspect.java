@@ -10,6 +10,7 @@ import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.report.FreeTimeline;
 import dev.kmodel.report.Report;
@@ -213,7 +214,7 @@ public final class Inspect {
                     "    %-15s %-28s %-6s refcount %-3d (last: %s, seq %d)",
                     le.type(),
                     le.object(),
-                    le.event().equals("free") ? "freed" : "live",
+                    le.event() == LedgerEvent.FREE ? "freed" : "live",
                     le.refcount(),
                     le.function(),
                     o.seq()));

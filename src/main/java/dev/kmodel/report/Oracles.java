@@ -2,6 +2,7 @@ package dev.kmodel.report;
 
 import dev.kmodel.kernel.Kernel;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.report.Report.ViolationRow;
 import dev.kmodel.report.ReportBuilder.LedgerEntryAt;
 import dev.kmodel.report.ReportBuilder.Section;
@@ -57,18 +58,18 @@ final class Oracles {
             LedgerEntry e = la.e();
             Obj o = objs.get(e.object());
             switch (e.event()) {
-                case "alloc" -> {
+                case ALLOC -> {
                     o = new Obj(e.object(), e.type(), e.owner());
                     o.holders.add(e.holder());
                     objs.put(e.object(), o);
                 }
-                case "use" ->
+                case USE ->
                     v.add(new ViolationRow(
                             la.seq(),
                             "use-after-free",
                             e.function() + " used " + e.object() + " after it was freed",
                             pids(b, e.owner())));
-                case "get", "put" -> {
+                case GET, PUT -> {
                     if (o == null) continue; // statically allocated (init_nsproxy)
                     if (o.freed) {
                         v.add(new ViolationRow(
@@ -80,11 +81,11 @@ final class Oracles {
                         continue;
                     }
                     if (e.holder().startsWith("users:")) continue; // mm_users, not mm_count
-                    if (e.event().equals("get")) o.holders.add(e.holder());
+                    if (e.event() == LedgerEvent.GET) o.holders.add(e.holder());
                     else o.holders.remove(e.holder());
                     checkCount(la, o, v, b);
                 }
-                case "free" -> {
+                case FREE -> {
                     if (o == null) continue;
                     if (o.freed) {
                         v.add(new ViolationRow(
@@ -171,7 +172,7 @@ final class Oracles {
     private static void rcu(ReportBuilder b, List<ViolationRow> v) {
         for (LedgerEntryAt la : b.ledger) {
             LedgerEntry e = la.e();
-            if (!e.type().equals("task_struct") || !e.event().equals("free")) continue;
+            if (!e.type().equals("task_struct") || e.event() != LedgerEvent.FREE) continue;
             Long queued = b.callRcuSeq.get(e.object());
             if (queued == null) continue; // freed without RCU (fork failure)
             for (Section s : b.sections) {

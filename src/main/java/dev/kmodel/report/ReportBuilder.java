@@ -8,6 +8,7 @@ import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.report.Report.*;
 import dev.kmodel.scenario.Scenario;
@@ -331,13 +332,13 @@ public final class ReportBuilder {
         List<LedgerRow> rows = new ArrayList<>();
         for (LedgerEntryAt la : ledger) {
             LedgerEntry e = la.e();
-            if (e.event().equals("use")) continue; // uses of freed objects are reported as violations
+            if (e.event() == LedgerEvent.USE) continue; // uses of freed objects are reported as violations
             rows.add(new LedgerRow(
                     la.seq(),
                     e.object(),
                     e.type(),
                     pidOf(e.owner()),
-                    e.event(),
+                    e.event().toString(),
                     e.refcount(),
                     e.holder(),
                     e.function(),

@@ -10,6 +10,7 @@ import dev.kmodel.ActorTests;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.mm.MmuCmd.MmReply;
 import java.util.List;
 import java.util.Map;
@@ -112,8 +113,8 @@ class MmuActorTest {
         return l.stream().filter(p).toList();
     }
 
-    private static Predicate<LedgerEntry> is(String type, String event) {
-        return e -> e.type().equals(type) && e.event().equals(event);
+    private static Predicate<LedgerEntry> is(String type, LedgerEvent event) {
+        return e -> e.type().equals(type) && e.event() == event;
     }
 
     private static Set<String> objects(List<LedgerEntry> l) {
@@ -128,13 +129,13 @@ class MmuActorTest {
         assertTrue(mm.startsWith("mm_struct#"), mm);
         assertEquals(1, liveMms());
         List<LedgerEntry> l = ledger();
-        LedgerEntry alloc = where(l, is("mm_struct", "alloc")).get(0);
+        LedgerEntry alloc = where(l, is("mm_struct", LedgerEvent.ALLOC)).get(0);
         assertEquals(mm, alloc.object());
         assertEquals(1, alloc.refcount());
         assertEquals("task-1", alloc.owner());
         assertEquals("allocate_mm", alloc.function());
-        assertEquals(3, where(l, is("vma", "alloc")).size(), "text, heap, stack");
-        List<LedgerEntry> pages = where(l, is("page", "alloc"));
+        assertEquals(3, where(l, is("vma", LedgerEvent.ALLOC)).size(), "text, heap, stack");
+        List<LedgerEntry> pages = where(l, is("page", LedgerEvent.ALLOC));
         assertEquals(3, pages.size(), "the first stack page and two heap pages");
         assertTrue(
                 pages.stream()
@@ -143,11 +144,11 @@ class MmuActorTest {
                                 && e.refcount() == 1
                                 && e.owner().equals("task-1")),
                 pages.toString());
-        Map<String, Long> tables = where(l, is("page_table", "alloc")).stream()
+        Map<String, Long> tables = where(l, is("page_table", LedgerEvent.ALLOC)).stream()
                 .collect(Collectors.groupingBy(LedgerEntry::function, Collectors.counting()));
         // The heap and the stack are in different 512-page blocks: two PTE tables under one PMD and PUD.
         assertEquals(Map.of("mm_alloc_pgd", 1L, "__pud_alloc", 1L, "__pmd_alloc", 1L, "__pte_alloc", 2L), tables);
-        assertTrue(where(l, e -> !e.event().equals("alloc")).isEmpty(), "nothing but allocations");
+        assertTrue(where(l, e -> e.event() != LedgerEvent.ALLOC).isEmpty(), "nothing but allocations");
     }
 
     // kernel/fork.c mmput → __mmput → exit_mmap (mm/mmap.c: unmap_vmas, free_pgtables, remove_vma), then mmdrop →
@@ -158,7 +159,7 @@ class MmuActorTest {
         mmu.tell(new MmuCmd.Mmget(ids.next(), mm, "task-2", ctx("task-2", "kernel_clone/copy_process/copy_mm/mmget")));
         assertEquals(1, liveMms());
         LedgerEntry get = lastRequest().get(0);
-        assertEquals("get", get.event());
+        assertEquals(LedgerEvent.GET, get.event());
         assertEquals(2, get.refcount(), "mm_users 2 (CLONE_VM)");
         assertEquals("task-2", get.holder());
 
@@ -171,15 +172,16 @@ class MmuActorTest {
         assertTrue(mmput(mm, "task-1").ok());
         assertEquals(0, liveMms());
         List<LedgerEntry> l = ledger();
-        Set<String> allocated = objects(where(l, e -> e.event().equals("alloc")));
-        Set<String> freed = objects(where(l, e -> e.event().equals("free")));
+        Set<String> allocated = objects(where(l, e -> e.event() == LedgerEvent.ALLOC));
+        Set<String> freed = objects(where(l, e -> e.event() == LedgerEvent.FREE));
         assertEquals(allocated, freed, "every page, page table, VMA and the mm_struct itself is freed");
-        assertEquals(allocated.size(), where(l, e -> e.event().equals("free")).size(), "each once");
+        assertEquals(
+                allocated.size(), where(l, e -> e.event() == LedgerEvent.FREE).size(), "each once");
 
         // exit_mmap's order: pages (unmap_vmas), then page tables from the leaves up (free_pgtables), then
         // the VMAs (remove_vma); __mmdrop frees the pgd and the mm_struct last.
         List<String> order = lastRequest().stream()
-                .filter(e -> e.event().equals("free"))
+                .filter(e -> e.event() == LedgerEvent.FREE)
                 .map(e -> e.type() + ":" + e.function())
                 .distinct()
                 .toList();
@@ -208,11 +210,14 @@ class MmuActorTest {
         mmput(mm, "task-1");
         assertEquals(1, liveMms(), "the address space is gone, the mm_struct is not");
         List<LedgerEntry> teardown = lastRequest();
-        assertFalse(where(teardown, is("page", "free")).isEmpty());
-        assertFalse(where(teardown, is("vma", "free")).isEmpty());
-        assertTrue(where(teardown, is("mm_struct", "free")).isEmpty());
+        assertFalse(where(teardown, is("page", LedgerEvent.FREE)).isEmpty());
+        assertFalse(where(teardown, is("vma", LedgerEvent.FREE)).isEmpty());
+        assertTrue(where(teardown, is("mm_struct", LedgerEvent.FREE)).isEmpty());
         assertTrue(
-                where(teardown, e -> e.event().equals("free") && e.function().equals("mm_free_pgd"))
+                where(
+                                teardown,
+                                e -> e.event() == LedgerEvent.FREE
+                                        && e.function().equals("mm_free_pgd"))
                         .isEmpty(),
                 "the pgd goes with the mm_struct");
         LedgerEntry usersDrop = where(
@@ -226,7 +231,7 @@ class MmuActorTest {
         assertEquals(0, liveMms());
         List<LedgerEntry> last = lastRequest();
         assertEquals(
-                List.of("put", "free", "free"),
+                List.of(LedgerEvent.PUT, LedgerEvent.FREE, LedgerEvent.FREE),
                 last.stream().map(LedgerEntry::event).toList());
         assertEquals(0, last.get(0).refcount());
         assertEquals("mm_free_pgd", last.get(1).function());
@@ -239,14 +244,14 @@ class MmuActorTest {
     @Test
     void forkSharesPagesCopyOnWriteAndAWriteFaultCopiesOnlyASharedPage() {
         String parent = mmAlloc("task-1", 2);
-        Set<String> parentPages = objects(where(ledger(), is("page", "alloc")));
+        Set<String> parentPages = objects(where(ledger(), is("page", LedgerEvent.ALLOC)));
         assertEquals(3, parentPages.size());
 
         String child = dupMm(parent, "task-2");
         assertNotEquals(parent, child);
         assertEquals(2, liveMms());
         List<LedgerEntry> dup = lastRequest();
-        List<LedgerEntry> shared = where(dup, is("page", "get"));
+        List<LedgerEntry> shared = where(dup, is("page", LedgerEvent.GET));
         assertEquals(parentPages, objects(shared), "every present page is shared with the child");
         assertTrue(
                 shared.stream()
@@ -254,7 +259,7 @@ class MmuActorTest {
                                 && e.holder().equals(child)
                                 && e.function().equals("copy_present_pte")),
                 shared.toString());
-        assertTrue(where(dup, is("page", "alloc")).isEmpty(), "fork copies no page");
+        assertTrue(where(dup, is("page", LedgerEvent.ALLOC)).isEmpty(), "fork copies no page");
         assertEquals(
                 3,
                 where(dup, e -> e.type().equals("vma") && e.function().equals("vm_area_dup"))
@@ -263,12 +268,12 @@ class MmuActorTest {
         // The child writes the first heap page: it gets its own copy; the shared page loses one mapping.
         writeHeap(child, "task-2", 1);
         List<LedgerEntry> cow = lastRequest();
-        List<LedgerEntry> copies = where(cow, is("page", "alloc"));
+        List<LedgerEntry> copies = where(cow, is("page", LedgerEvent.ALLOC));
         assertEquals(1, copies.size());
         assertEquals("wp_page_copy", copies.get(0).function());
         assertEquals("task-2", copies.get(0).owner());
         String childCopy = copies.get(0).object();
-        List<LedgerEntry> puts = where(cow, is("page", "put"));
+        List<LedgerEntry> puts = where(cow, is("page", LedgerEvent.PUT));
         assertEquals(1, puts.size());
         assertEquals(1, puts.get(0).refcount());
         String heap0 = puts.get(0).object();
@@ -280,15 +285,15 @@ class MmuActorTest {
         // The second heap page is still shared: the parent's write copies it.
         writeHeap(parent, "task-1", 2);
         List<LedgerEntry> second = lastRequest();
-        assertEquals(1, where(second, is("page", "alloc")).size());
-        String heap1 = where(second, is("page", "put")).get(0).object();
+        assertEquals(1, where(second, is("page", LedgerEvent.ALLOC)).size());
+        String heap1 = where(second, is("page", LedgerEvent.PUT)).get(0).object();
         assertNotEquals(heap0, heap1);
 
         // The child exits: its copy and the heap page only it maps now are freed; the stack page it shares is not.
         mmput(child, "task-2");
         List<LedgerEntry> childExit = lastRequest();
-        assertEquals(Set.of(childCopy, heap1), objects(where(childExit, is("page", "free"))));
-        List<LedgerEntry> stillShared = where(childExit, is("page", "put"));
+        assertEquals(Set.of(childCopy, heap1), objects(where(childExit, is("page", LedgerEvent.FREE))));
+        List<LedgerEntry> stillShared = where(childExit, is("page", LedgerEvent.PUT));
         assertEquals(1, stillShared.size());
         assertEquals(1, stillShared.get(0).refcount());
         assertEquals(1, liveMms());
@@ -296,8 +301,12 @@ class MmuActorTest {
         mmput(parent, "task-1");
         assertEquals(0, liveMms());
         List<LedgerEntry> l = ledger();
-        assertEquals(objects(where(l, is("page", "alloc"))), objects(where(l, is("page", "free"))), "no page leaks");
-        assertEquals(5, where(l, is("page", "free")).size(), "three originals and two copies, each freed once");
+        assertEquals(
+                objects(where(l, is("page", LedgerEvent.ALLOC))),
+                objects(where(l, is("page", LedgerEvent.FREE))),
+                "no page leaks");
+        assertEquals(
+                5, where(l, is("page", LedgerEvent.FREE)).size(), "three originals and two copies, each freed once");
     }
 
     // mm/memory.c do_anonymous_page: a read fault maps the shared zero page (no frame); a later write gets a private
@@ -320,7 +329,7 @@ class MmuActorTest {
         writeHeap(mm, "task-1", 1);
         List<LedgerEntry> write = lastRequest();
         assertEquals(1, write.size());
-        assertEquals("alloc", write.get(0).event());
+        assertEquals(LedgerEvent.ALLOC, write.get(0).event());
         assertEquals("wp_page_copy", write.get(0).function());
     }
 
@@ -336,13 +345,13 @@ class MmuActorTest {
                 p -> new MmuCmd.DupMm(ids.next(), mm, "task-3", ctx("task-3", "kernel_clone/copy_process/copy_mm"), p));
         assertFalse(dup.ok());
         LedgerEntry use = lastRequest().get(0);
-        assertEquals("use", use.event());
+        assertEquals(LedgerEvent.USE, use.event());
         assertEquals(mm, use.object());
         assertEquals("dup_mm", use.function());
 
         mmu.tell(new MmuCmd.Mmdrop(ids.next(), mm, "lazy:cpu0", ctx("task-1", "__schedule/finish_task_switch")));
         liveMms();
-        assertEquals("use", lastRequest().get(0).event());
+        assertEquals(LedgerEvent.USE, lastRequest().get(0).event());
         assertEquals(0, liveMms());
     }
 }

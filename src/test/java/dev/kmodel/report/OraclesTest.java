@@ -9,6 +9,7 @@ import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.scenario.ScenarioParser;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ class OraclesTest {
     private final List<JournalEntry> journal = new ArrayList<>();
     private final Ctx ctx = new Ctx("task-9", 9, 0, "test/path");
 
-    private void file(String event, int refcount, String holder) {
+    private void file(LedgerEvent event, int refcount, String holder) {
         LedgerEntry e = LedgerEntry.of("file#1", ObjType.FILE, "task-9", event, refcount, holder, ctx);
         journal.add(new JournalEntry(
                 journal.size() + 1, "files", journal.size() + 1, new FileTable.Event(MsgId.NONE, 0, List.of(e))));
@@ -37,42 +38,42 @@ class OraclesTest {
 
     @Test
     void aCleanLifecycleHasNoViolation() throws Exception {
-        file("alloc", 1, "files_struct#a");
-        file("get", 2, "files_struct#b");
-        file("put", 1, "files_struct#a");
-        file("put", 0, "files_struct#b");
-        file("free", 0, "task_work");
+        file(LedgerEvent.ALLOC, 1, "files_struct#a");
+        file(LedgerEvent.GET, 2, "files_struct#b");
+        file(LedgerEvent.PUT, 1, "files_struct#a");
+        file(LedgerEvent.PUT, 0, "files_struct#b");
+        file(LedgerEvent.FREE, 0, "task_work");
         assertEquals(List.of(), kinds());
         assertEquals("completed", report().outcome());
     }
 
     @Test
     void doubleFree() throws Exception {
-        file("alloc", 1, "files_struct#a");
-        file("free", 0, "x");
-        file("free", 0, "x");
+        file(LedgerEvent.ALLOC, 1, "files_struct#a");
+        file(LedgerEvent.FREE, 0, "x");
+        file(LedgerEvent.FREE, 0, "x");
         assertTrue(kinds().contains("double-free"));
         assertEquals("violation", report().outcome());
     }
 
     @Test
     void useAfterFree() throws Exception {
-        file("alloc", 1, "files_struct#a");
-        file("free", 0, "x");
-        file("get", 1, "files_struct#b");
+        file(LedgerEvent.ALLOC, 1, "files_struct#a");
+        file(LedgerEvent.FREE, 0, "x");
+        file(LedgerEvent.GET, 1, "files_struct#b");
         assertTrue(kinds().contains("use-after-free"));
     }
 
     @Test
     void aFileNobodyHoldsAnyMoreIsALeak() throws Exception {
-        file("alloc", 1, "files_struct#gone"); // its holder never existed as a live object
+        file(LedgerEvent.ALLOC, 1, "files_struct#gone"); // its holder never existed as a live object
         assertTrue(kinds().contains("leak"));
     }
 
     @Test
     void refcountThatDisagreesWithHoldersIsFlagged() throws Exception {
-        file("alloc", 1, "files_struct#a");
-        file("get", 5, "files_struct#b");
+        file(LedgerEvent.ALLOC, 1, "files_struct#a");
+        file(LedgerEvent.GET, 5, "files_struct#b");
         assertTrue(kinds().contains("refcount-mismatch"));
     }
 
@@ -85,10 +86,10 @@ class OraclesTest {
                 "rcu",
                 1,
                 new RcuManager.CallbackQueued(MsgId.NONE, "delayed_put_task_struct", "task_struct#task-9", null, ctx)));
-        LedgerEntry alloc =
-                LedgerEntry.of("task_struct#task-9", ObjType.TASK_STRUCT, "task-9", "alloc", 1, "task-9", ctx);
+        LedgerEntry alloc = LedgerEntry.of(
+                "task_struct#task-9", ObjType.TASK_STRUCT, "task-9", LedgerEvent.ALLOC, 1, "task-9", ctx);
         LedgerEntry free =
-                LedgerEntry.of("task_struct#task-9", ObjType.TASK_STRUCT, "task-9", "free", 0, "task-9", ctx);
+                LedgerEntry.of("task_struct#task-9", ObjType.TASK_STRUCT, "task-9", LedgerEvent.FREE, 0, "task-9", ctx);
         journal.add(0, new JournalEntry(0, "files", 1, new FileTable.Event(MsgId.NONE, 0, List.of(alloc))));
         journal.add(new JournalEntry(3, "files", 2, new FileTable.Event(MsgId.NONE, 0, List.of(free))));
         journal.add(new JournalEntry(4, "cpu1", 2, new Cpu.RcuReadUnlocked(MsgId.NONE, "task-3", 3)));

@@ -27,6 +27,7 @@ import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.task.ThreadInfo;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.uapi.Sig;
@@ -164,7 +165,8 @@ public final class Exit {
                     new SemUndoReleased(
                             cause,
                             last
-                                    ? List.of(LedgerEntry.of(s.semUndo, ObjType.SEM_UNDO_LIST, k, "free", 0, k, ctx))
+                                    ? List.of(LedgerEntry.of(
+                                            s.semUndo, ObjType.SEM_UNDO_LIST, k, LedgerEvent.FREE, 0, k, ctx))
                                     : List.of()));
         }
         exitShmAndFiles(t, s, cause);
@@ -214,7 +216,7 @@ public final class Exit {
                                 s.objects.filesStruct(),
                                 ObjType.FILES_STRUCT,
                                 k,
-                                "free",
+                                LedgerEvent.FREE,
                                 0,
                                 k,
                                 t.ctx(s, "do_exit/exit_files/put_files_struct/kmem_cache_free")))));
@@ -233,7 +235,8 @@ public final class Exit {
                 s,
                 new FsReleased(
                         cause,
-                        List.of(LedgerEntry.of(fs, ObjType.FS_STRUCT, k, "free", 0, k, ctx.in("free_fs_struct")))));
+                        List.of(LedgerEntry.of(
+                                fs, ObjType.FS_STRUCT, k, LedgerEvent.FREE, 0, k, ctx.in("free_fs_struct")))));
     }
 
     /** exit_task_namespaces, exit_task_work, exit_thread, then exit_notify under write_lock. */

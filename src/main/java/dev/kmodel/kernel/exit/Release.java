@@ -19,6 +19,7 @@ import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,7 +135,7 @@ public final class Release {
         List<LedgerEntry> l = new ArrayList<>();
         Ctx cleanup = at.in("__exit_sighand/__cleanup_sighand");
         if (Shared.put(t, s, c.id(), s.objects.sighand(), cleanup)) {
-            l.add(LedgerEntry.of(s.objects.sighand(), ObjType.SIGHAND_STRUCT, k, "free", 0, k, cleanup));
+            l.add(LedgerEntry.of(s.objects.sighand(), ObjType.SIGHAND_STRUCT, k, LedgerEvent.FREE, 0, k, cleanup));
         }
         t.event(s, new Unhashed(c.id(), l));
         int pid = s.pid;
@@ -205,7 +206,7 @@ public final class Release {
                                 s.objects.kernelStack(),
                                 ObjType.KERNEL_STACK,
                                 k,
-                                "free",
+                                LedgerEvent.FREE,
                                 0,
                                 k,
                                 c.ctx().in("release_task_stack/free_thread_stack")))));
@@ -234,7 +235,7 @@ public final class Release {
                         s.objects.signal(),
                         ObjType.SIGNAL_STRUCT,
                         k,
-                        "free",
+                        LedgerEvent.FREE,
                         0,
                         k,
                         putSignal.in("free_signal_struct")));
@@ -244,17 +245,18 @@ public final class Release {
                         s.objects.kernelStack(),
                         ObjType.KERNEL_STACK,
                         k,
-                        "free",
+                        LedgerEvent.FREE,
                         0,
                         k,
                         put.in("free_task/release_task_stack")));
             }
-            l.add(LedgerEntry.of(s.objects.threadInfo(), ObjType.THREAD_INFO, k, "free", 0, k, put.in("free_task")));
+            l.add(LedgerEntry.of(
+                    s.objects.threadInfo(), ObjType.THREAD_INFO, k, LedgerEvent.FREE, 0, k, put.in("free_task")));
             l.add(LedgerEntry.of(
                     s.objects.taskStruct(),
                     ObjType.TASK_STRUCT,
                     k,
-                    "free",
+                    LedgerEvent.FREE,
                     0,
                     k,
                     put.in("free_task/free_task_struct")));
@@ -265,7 +267,8 @@ public final class Release {
             t.event(
                     s,
                     new CredFreed(
-                            cb.id(), List.of(LedgerEntry.of(s.objects.cred(), ObjType.CRED, k, "free", 0, k, at))));
+                            cb.id(),
+                            List.of(LedgerEntry.of(s.objects.cred(), ObjType.CRED, k, LedgerEvent.FREE, 0, k, at))));
         }
     }
 

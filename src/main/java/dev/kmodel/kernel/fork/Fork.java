@@ -26,6 +26,7 @@ import dev.kmodel.kernel.task.TaskInit;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.task.ThreadInfo;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Step;
@@ -253,12 +254,19 @@ public final class Fork {
         String sighand = obj(ObjType.SIGHAND_STRUCT, k), signal = obj(ObjType.SIGNAL_STRUCT, k);
         // dup_task_struct: usage = 1, rcu_users = 2 (the reaper and the scheduler).
         l.add(LedgerEntry.of(
-                ts, ObjType.TASK_STRUCT, k, "alloc", 1, k, at.in("dup_task_struct/alloc_task_struct_node")));
+                ts, ObjType.TASK_STRUCT, k, LedgerEvent.ALLOC, 1, k, at.in("dup_task_struct/alloc_task_struct_node")));
         l.add(LedgerEntry.of(
-                ks, ObjType.KERNEL_STACK, k, "alloc", 1, k, at.in("dup_task_struct/alloc_thread_stack_node")));
-        l.add(LedgerEntry.of(ti, ObjType.THREAD_INFO, k, "alloc", 1, k, at.in("dup_task_struct/setup_thread_stack")));
+                ks,
+                ObjType.KERNEL_STACK,
+                k,
+                LedgerEvent.ALLOC,
+                1,
+                k,
+                at.in("dup_task_struct/alloc_thread_stack_node")));
+        l.add(LedgerEntry.of(
+                ti, ObjType.THREAD_INFO, k, LedgerEvent.ALLOC, 1, k, at.in("dup_task_struct/setup_thread_stack")));
         if (!i.kernelThread()) {
-            l.add(LedgerEntry.of(cred, ObjType.CRED, k, "alloc", 1, k, at.in("copy_creds/prepare_creds")));
+            l.add(LedgerEntry.of(cred, ObjType.CRED, k, LedgerEvent.ALLOC, 1, k, at.in("copy_creds/prepare_creds")));
             // A shared object was referenced by the creator (Fork.share); the others are this task's own.
             files = sharedOr(i, ObjType.FILES_STRUCT, files, l, k, at.in("copy_files/dup_fd"));
             fs = sharedOr(i, ObjType.FS_STRUCT, fs, l, k, at.in("copy_fs/copy_fs_struct"));
@@ -266,9 +274,9 @@ public final class Fork {
             signal = sharedOr(i, ObjType.SIGNAL_STRUCT, signal, l, k, at.in("copy_signal"));
         } else {
             // kthreadd: created by the kernel, no files or fs of its own that the model follows.
-            l.add(LedgerEntry.of(cred, ObjType.CRED, k, "alloc", 1, k, at.in("copy_creds/prepare_creds")));
-            l.add(LedgerEntry.of(sighand, ObjType.SIGHAND_STRUCT, k, "alloc", 1, k, at.in("copy_sighand")));
-            l.add(LedgerEntry.of(signal, ObjType.SIGNAL_STRUCT, k, "alloc", 1, k, at.in("copy_signal")));
+            l.add(LedgerEntry.of(cred, ObjType.CRED, k, LedgerEvent.ALLOC, 1, k, at.in("copy_creds/prepare_creds")));
+            l.add(LedgerEntry.of(sighand, ObjType.SIGHAND_STRUCT, k, LedgerEvent.ALLOC, 1, k, at.in("copy_sighand")));
+            l.add(LedgerEntry.of(signal, ObjType.SIGNAL_STRUCT, k, LedgerEvent.ALLOC, 1, k, at.in("copy_signal")));
             files = null;
             fs = null;
         }
@@ -290,7 +298,7 @@ public final class Fork {
     private static String sharedOr(TaskInit i, ObjType type, String own, List<LedgerEntry> l, String k, Ctx ctx) {
         TaskInit.SharedRef r = i.shared().get(type.kernelName);
         if (r != null) return r.object();
-        l.add(LedgerEntry.of(own, type, k, "alloc", 1, k, ctx));
+        l.add(LedgerEntry.of(own, type, k, LedgerEvent.ALLOC, 1, k, ctx));
         return own;
     }
 
@@ -497,7 +505,7 @@ public final class Fork {
             Task t, TaskState s, TaskCmd.ForkFailed c, List<LedgerEntry> l, String object, ObjType type, Ctx ctx) {
         if (object == null) return;
         if (s.counts(object)) {
-            l.add(LedgerEntry.of(object, type, t.key(), "free", 0, t.key(), ctx));
+            l.add(LedgerEntry.of(object, type, t.key(), LedgerEvent.FREE, 0, t.key(), ctx));
         } else {
             Shared.put(t, s, c.id(), object, ctx);
         }
@@ -515,12 +523,18 @@ public final class Fork {
         undoObject(t, s, c, l, o.sighand(), ObjType.SIGHAND_STRUCT, at.in("__cleanup_sighand"));
         undoObject(t, s, c, l, o.signal(), ObjType.SIGNAL_STRUCT, at.in("free_signal_struct"));
         if (s.semUndo != null) undoObject(t, s, c, l, s.semUndo, ObjType.SEM_UNDO_LIST, at.in("exit_sem"));
-        l.add(LedgerEntry.of(o.cred(), ObjType.CRED, k, "free", 0, k, at.in("exit_creds")));
+        l.add(LedgerEntry.of(o.cred(), ObjType.CRED, k, LedgerEvent.FREE, 0, k, at.in("exit_creds")));
         l.add(LedgerEntry.of(
-                o.kernelStack(), ObjType.KERNEL_STACK, k, "free", 0, k, at.in("free_task/release_task_stack")));
-        l.add(LedgerEntry.of(o.threadInfo(), ObjType.THREAD_INFO, k, "free", 0, k, at.in("free_task")));
+                o.kernelStack(),
+                ObjType.KERNEL_STACK,
+                k,
+                LedgerEvent.FREE,
+                0,
+                k,
+                at.in("free_task/release_task_stack")));
+        l.add(LedgerEntry.of(o.threadInfo(), ObjType.THREAD_INFO, k, LedgerEvent.FREE, 0, k, at.in("free_task")));
         l.add(LedgerEntry.of(
-                o.taskStruct(), ObjType.TASK_STRUCT, k, "free", 0, k, at.in("free_task/free_task_struct")));
+                o.taskStruct(), ObjType.TASK_STRUCT, k, LedgerEvent.FREE, 0, k, at.in("free_task/free_task_struct")));
         t.event(s, new ForkUndone(c.id(), l));
         List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
         if (!files.isEmpty() && s.counts(o.filesStruct())) {

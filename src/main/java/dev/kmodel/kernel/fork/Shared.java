@@ -11,6 +11,7 @@ import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.uapi.Errno;
 import java.util.ArrayList;
@@ -67,7 +68,7 @@ public final class Shared {
                         holder,
                         holderRef,
                         n,
-                        List.of(LedgerEntry.of(object, typeOf(object), t.key(), "get", n, holder, ctx))));
+                        List.of(LedgerEntry.of(object, typeOf(object), t.key(), LedgerEvent.GET, n, holder, ctx))));
     }
 
     /**
@@ -93,7 +94,8 @@ public final class Shared {
                         t.key(),
                         n,
                         n > 0
-                                ? List.of(LedgerEntry.of(object, typeOf(object), t.key(), "put", n, t.key(), ctx))
+                                ? List.of(LedgerEntry.of(
+                                        object, typeOf(object), t.key(), LedgerEvent.PUT, n, t.key(), ctx))
                                 : List.of()));
         return n == 0;
     }
@@ -114,7 +116,7 @@ public final class Shared {
                             object,
                             c.holder(),
                             n,
-                            List.of(LedgerEntry.of(object, type, k, "put", n, c.holder(), c.ctx()))));
+                            List.of(LedgerEntry.of(object, type, k, LedgerEvent.PUT, n, c.holder(), c.ctx()))));
             return;
         }
         t.event(s, new SharedDropped(c.id(), object, c.holder(), 0, List.of()));
@@ -125,7 +127,8 @@ public final class Shared {
                 // put_files_struct → close_files: fput every open file; the struct goes to the slab.
                 List<String> files = (kept ? s.keptFds.get(object) : s.fds)
                         .stream().filter(Objects::nonNull).toList();
-                LedgerEntry free = LedgerEntry.of(object, type, k, "free", 0, c.holder(), at.in("kmem_cache_free"));
+                LedgerEntry free =
+                        LedgerEntry.of(object, type, k, LedgerEvent.FREE, 0, c.holder(), at.in("kmem_cache_free"));
                 t.event(
                         s,
                         kept
@@ -143,21 +146,22 @@ public final class Shared {
                         new FsReleased(
                                 c.id(),
                                 List.of(LedgerEntry.of(
-                                        object, type, k, "free", 0, c.holder(), at.in("free_fs_struct")))));
+                                        object, type, k, LedgerEvent.FREE, 0, c.holder(), at.in("free_fs_struct")))));
             case SEM_UNDO_LIST -> {
                 if (reply == null) Sem.applyUndo(t, object, at); // else the putter applies it
                 t.event(
                         s,
                         new SemUndoReleased(
                                 c.id(),
-                                List.of(LedgerEntry.of(object, type, k, "free", 0, c.holder(), at.in("kfree_rcu")))));
+                                List.of(LedgerEntry.of(
+                                        object, type, k, LedgerEvent.FREE, 0, c.holder(), at.in("kfree_rcu")))));
             }
             default -> {
                 List<LedgerEntry> free = List.of(LedgerEntry.of(
                         object,
                         type,
                         k,
-                        "free",
+                        LedgerEvent.FREE,
                         0,
                         c.holder(),
                         at.in(type == ObjType.SIGNAL_STRUCT ? "free_signal_struct" : "kmem_cache_free")));

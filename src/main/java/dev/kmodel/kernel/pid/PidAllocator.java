@@ -14,6 +14,7 @@ import dev.kmodel.kernel.rcu.RcuCallback;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.uapi.Errno;
@@ -455,7 +456,7 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
                 object,
                 ObjType.PID,
                 c.forTask(),
-                "alloc",
+                LedgerEvent.ALLOC,
                 1,
                 c.forTask(),
                 c.ctx().in("alloc_pid"));
@@ -526,7 +527,7 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     private Effect<KEvent, State> delayedPutPid(State s, RcuDone d) {
         String object = d.cb().object();
         String owner = s.dying.getOrDefault(object, "");
-        String event = s.dying.containsKey(object) ? "free" : "use";
+        LedgerEvent event = s.dying.containsKey(object) ? LedgerEvent.FREE : LedgerEvent.USE;
         LedgerEntry entry = LedgerEntry.of(
                 object, ObjType.PID, owner, event, 0, owner, d.cb().ctx().in("put_pid"));
         emit(s, new PidStructFreed(d.cb().id(), object, entry));
@@ -540,10 +541,10 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
         if (a == null || b == null) return Effect().none();
         Ctx at = c.ctx().in("exchange_tids");
         List<LedgerEntry> l = List.of(
-                LedgerEntry.of(a.object, ObjType.PID, a.owner, "get", 2, b.key, at),
-                LedgerEntry.of(a.object, ObjType.PID, a.owner, "put", 1, a.key, at),
-                LedgerEntry.of(b.object, ObjType.PID, b.owner, "get", 2, a.key, at),
-                LedgerEntry.of(b.object, ObjType.PID, b.owner, "put", 1, b.key, at));
+                LedgerEntry.of(a.object, ObjType.PID, a.owner, LedgerEvent.GET, 2, b.key, at),
+                LedgerEntry.of(a.object, ObjType.PID, a.owner, LedgerEvent.PUT, 1, a.key, at),
+                LedgerEntry.of(b.object, ObjType.PID, b.owner, LedgerEvent.GET, 2, a.key, at),
+                LedgerEntry.of(b.object, ObjType.PID, b.owner, LedgerEvent.PUT, 1, b.key, at));
         emit(s, new PidsExchanged(c.id(), c.leaderPid(), c.threadPid(), l));
         return commit();
     }

@@ -17,6 +17,7 @@ import dev.kmodel.kernel.rcu.RcuCallback;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.ledger.LedgerEntry;
+import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.uapi.Errno;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,7 +131,7 @@ class PidAllocatorActorTest {
                 allocated.stream().map(PidAllocator.PidAllocated::pid).toList());
         LedgerEntry e = allocated.get(1).entry();
         assertEquals(replies.get(1).object(), e.object());
-        assertEquals("alloc", e.event());
+        assertEquals(LedgerEvent.ALLOC, e.event());
         assertEquals("task-2", e.owner());
         assertEquals("alloc_pid", e.function());
     }
@@ -211,7 +212,7 @@ class PidAllocatorActorTest {
         assertEquals(1, freed.size());
         LedgerEntry e = freed.get(0).entry();
         assertEquals(first.object(), e.object());
-        assertEquals("free", e.event());
+        assertEquals(LedgerEvent.FREE, e.event());
         assertEquals("task-1", e.owner());
         assertEquals("put_pid", e.function());
 
@@ -225,7 +226,7 @@ class PidAllocatorActorTest {
         findByVpid(1, 0);
         List<PidAllocator.PidStructFreed> twice = journal(PidAllocator.PidStructFreed.class);
         assertEquals(2, twice.size());
-        assertEquals("use", twice.get(1).entry().event());
+        assertEquals(LedgerEvent.USE, twice.get(1).entry().event());
     }
 
     // kernel/pid.c attach_pid / detach_pid / find_task_by_vpid: only a hashed pid finds its task; a thread's id finds
