@@ -62,6 +62,8 @@ public final class Exit {
         EXIT_FILES(on(FileTable.Files.class, (t, s, f) -> closeFilesDone(t, s, f.id(), f.files()))),
         /** exit_notify: write_lock_irq(&tasklist_lock). */
         TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> exitNotify(t, s, g.id()))),
+        /** find_child_reaper → zap_pid_ns_processes: the pid hash has sent the SIGKILLs. */
+        ZAP_PID_NS(on(PidAllocator.PidReply.class, Exit::zapSignalled)),
         /** find_new_reaper → find_alive_thread, asked of the leader. */
         FIND_ALIVE_THREAD(on(TaskCmd.AliveThread.class, Reparent::aliveThread)),
         /** find_new_reaper: the walk up the ancestors for a child subreaper. */
@@ -266,15 +268,14 @@ public final class Exit {
                     t.key() + " (pid " + s.pid + ") reached exit_notify again," + " already " + s.exitState);
         }
         if (s.nsId != 0 && s.vtgid == 1 && f.isGroupDead() && !f.zapped()) {
-            f = f.markZapped();
+            // zap_pid_ns_processes sends its SIGKILLs under read_lock(&tasklist_lock): no task it finds in
+            // the pid hash can be unhashed (release_task) and freed before its signal is queued. The model
+            // keeps the write lock until the pid hash has sent them, then drops it to reap.
+            f = f.markZapped().at(At.ZAP_PID_NS);
             t.enter(s, cause, f);
             Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_child_reaper");
             int ns = s.nsId, from = s.pid;
-            t.then(() -> {
-                t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
-                t.env.pids().tell(new PidAllocator.ZapPidNs(t.nextId(), ns, from, ctx));
-            });
-            Wait.zapReap(t, s, cause, f);
+            t.then(() -> t.env.pids().tell(new PidAllocator.ZapPidNs(t.nextId(), ns, from, ctx, t.pidReplies)));
             return;
         }
         if (s.children.isEmpty()) {
@@ -298,6 +299,14 @@ public final class Exit {
             }
         }
         Reparent.findNewReaper(t, s, cause);
+    }
+
+    /** zap_pid_ns_processes's SIGKILLs are queued: drop the lock and reap every child (kernel_wait4). */
+    static void zapSignalled(Task t, TaskState s, PidAllocator.PidReply r) {
+        Frame.Exiting f = frame(s);
+        Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_child_reaper");
+        t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
+        Wait.zapReap(t, s, r.id(), f);
     }
 
     /** Every child of the dying namespace init has been reaped: exit_notify again, under the lock. */

@@ -37,7 +37,9 @@ public final class Release {
         /** write_lock_irq(&tasklist_lock). */
         TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> locked(t, s, g.id()))),
         /** __exit_signal / __unhash_process, run on the released task's own fields. */
-        EXIT_SIGNAL(on(TaskCmd.ExitSignalDone.class, Release::exitSignalDone));
+        EXIT_SIGNAL(on(TaskCmd.ExitSignalDone.class, Release::exitSignalDone)),
+        /** free_pids → free_pid, a call under pidmap_lock: the pid hash has let the number go. */
+        FREE_PID(on(PidAllocator.PidReply.class, Release::pidFreed));
 
         private final PathStep.Continue next;
 
@@ -159,17 +161,24 @@ public final class Release {
         Frame.Releasing f = frame(s);
         ChildInfo p = f.releasing();
         Ctx ctx = releaseCtx(t, s);
-        t.then(() -> {
-            t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
-            t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), p.pid(), ctx.in("free_pids/free_pid")));
-            p.ref().tell(new TaskCmd.PutTaskStructRcuUser(t.nextId(), ctx.in("put_task_struct_rcu_user")));
-        });
         List<ChildInfo> queue = new ArrayList<>(f.queue());
         queue.remove(0);
         // release_task: "p = leader; if (unlikely(zap_leader)) goto repeat;"
         if (c.alsoRelease() != null) queue.add(0, c.alsoRelease());
-        t.enter(s, c.id(), f.queue(queue));
-        releaseNext(t, s, c.id());
+        t.enter(s, c.id(), f.queue(queue).at(At.FREE_PID, p));
+        t.then(() -> {
+            t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
+            t.env.pids()
+                    .tell(new PidAllocator.FreePid(t.nextId(), p.pid(), ctx.in("free_pids/free_pid"), t.pidReplies));
+        });
+    }
+
+    /** free_pids returned: put_task_struct_rcu_user, then the next task to release (or the caller). */
+    static void pidFreed(Task t, TaskState s, PidAllocator.PidReply r) {
+        ChildInfo p = frame(s).releasing();
+        Ctx ctx = releaseCtx(t, s);
+        t.then(() -> p.ref().tell(new TaskCmd.PutTaskStructRcuUser(t.nextId(), ctx.in("put_task_struct_rcu_user"))));
+        releaseNext(t, s, r.id());
     }
 
     /** put_task_struct_rcu_user (kernel/exit.c): the last of the two rcu_users queues the RCU free. */

@@ -99,7 +99,7 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
      * zap_pid_ns_processes (kernel/pid_namespace.c): the namespace's init is exiting. No more pids are
      * allocated there (disable_pid_allocation) and every other process in it gets SIGKILL.
      */
-    public record ZapPidNs(MsgId id, int ns, int fromPid, Ctx ctx) implements Cmd {}
+    public record ZapPidNs(MsgId id, int ns, int fromPid, Ctx ctx, ActorRef<PidReply> replyTo) implements Cmd {}
 
     /** attach_pid under write_lock(tasklist_lock): the pid now finds the task. */
     public record AttachPid(
@@ -134,8 +134,17 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     /** __unhash_process → detach_pid: the task is no longer found by its pid. */
     public record DetachPid(MsgId id, int pid, Ctx ctx) implements Cmd {}
 
-    /** free_pid: the number is reusable at once; the struct pid goes after a grace period. */
-    public record FreePid(MsgId id, int pid, Ctx ctx) implements Cmd {}
+    /**
+     * free_pid: the number is reusable at once; the struct pid goes after a grace period. free_pid is a
+     * call under pidmap_lock in Linux: {@code replyTo} (if any) is answered once it is done, so whatever
+     * the pid hash sent the task before (a SIGKILL of zap_pid_ns_processes, kill_orphaned_pgrp's SIGHUP)
+     * is queued before release_task goes on to put_task_struct_rcu_user.
+     */
+    public record FreePid(MsgId id, int pid, Ctx ctx, ActorRef<PidReply> replyTo) implements Cmd {
+        public FreePid(MsgId id, int pid, Ctx ctx) {
+            this(id, pid, ctx, null);
+        }
+    }
 
     /** __set_task_comm at exec: "@comm" lookups find the task by its new name. */
     public record SetComm(MsgId id, int pid, String comm) implements Cmd {}
@@ -484,7 +493,11 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     /** zap_pid_ns_processes: disable_pid_allocation, then SIGKILL to every process of the namespace but its init. */
     private Effect<KEvent, State> zapPidNs(State s, ZapPidNs c) {
         PidNamespace n = s.namespaces.get(c.ns());
-        if (n == null) return Effect().none();
+        ActorRef<PidReply> reply = c.replyTo();
+        if (n == null) {
+            if (reply != null) later(() -> reply.tell(new PidReply(send.next(), 0, null, null, c.ns(), List.of())));
+            return commit();
+        }
         List<Integer> killed = new ArrayList<>();
         List<ActorRef<?>> refs = new ArrayList<>();
         int init = s.global(c.ns(), 1);
@@ -502,6 +515,8 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
                 ActorRef<TaskCmd> t = (ActorRef<TaskCmd>) r;
                 t.tell(new TaskCmd.Signal(send.next(), 9, c.fromPid(), ctx));
             }
+            // The signals are queued: the dying init may drop tasklist_lock.
+            if (reply != null) reply.tell(new PidReply(send.next(), 0, null, null, c.ns(), List.of()));
         });
         return commit();
     }
@@ -516,10 +531,17 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     /** free_pid: idr_remove (reusable now), then call_rcu(delayed_put_pid). */
     private Effect<KEvent, State> freePid(State s, FreePid c) {
         Entry en = s.used.get(c.pid());
-        if (en == null) return Effect().none();
-        emit(s, new PidFreed(c.id(), c.pid(), en.object));
-        later(() -> rcu.tell(new RcuManager.CallRcu(
-                send.next(), "delayed_put_pid", en.object, rcuCallbacks, c.ctx().in("free_pid"))));
+        ActorRef<PidReply> reply = c.replyTo();
+        if (en != null) {
+            emit(s, new PidFreed(c.id(), c.pid(), en.object));
+            later(() -> rcu.tell(new RcuManager.CallRcu(
+                    send.next(),
+                    "delayed_put_pid",
+                    en.object,
+                    rcuCallbacks,
+                    c.ctx().in("free_pid"))));
+        }
+        if (reply != null) later(() -> reply.tell(new PidReply(send.next(), c.pid(), null, null, 0, List.of())));
         return commit();
     }
 

@@ -323,8 +323,11 @@ class PidAllocatorActorTest {
         attach(init.pid(), 0, "task-2", "nsinit", nsInit.ref());
         attach(child.pid(), 0, "task-3", "member", member.ref());
 
+        TestProbe<PidReply> zapped = kit.createTestProbe(PidReply.class);
         pids.tell(new PidAllocator.ZapPidNs(
-                ids.next(), init.ns(), init.pid(), new Ctx("task-2", 2, 1, "do_exit/exit_notify")));
+                ids.next(), init.ns(), init.pid(), new Ctx("task-2", 2, 1, "do_exit/exit_notify"), zapped.ref()));
+        // The dying init is answered once the SIGKILLs are queued (it holds tasklist_lock until then).
+        zapped.expectMessageClass(PidReply.class, TIMEOUT);
         TaskCmd.Signal kill = member.expectMessageClass(TaskCmd.Signal.class, TIMEOUT);
         assertEquals(9, kill.sig(), "SIGKILL");
         assertEquals(init.pid(), kill.fromPid());
