@@ -6,8 +6,8 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Release;
 import dev.kmodel.kernel.exit.Threads;
-import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.fork.Shared;
+import dev.kmodel.kernel.fork.Vfork;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
@@ -234,7 +234,7 @@ public final class Exec {
         Frame.Execing f = frame(s);
         String image = f.image();
         String old = s.mm;
-        Fork.mmRelease(t, s, r.id()); // exec_mm_release → mm_release: a vfork parent may go on
+        Vfork.mmRelease(t, s, r.id()); // exec_mm_release → mm_release: a vfork parent may go on
         t.event(s, new Execed(r.id(), image, image, r.mm(), old));
         int pid = s.pid;
         t.then(() -> t.env.pids().tell(new PidAllocator.SetComm(t.nextId(), pid, image)));

@@ -9,8 +9,8 @@ import dev.kmodel.ipc.Sem;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.Kernel;
 import dev.kmodel.kernel.MsgId;
-import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.fork.Shared;
+import dev.kmodel.kernel.fork.Vfork;
 import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
@@ -135,7 +135,7 @@ public final class Exit {
     /** exit_mm (kernel/exit.c): keep a lazy reference for active_mm, drop current->mm, mmput. */
     private static void exitMm(Task t, TaskState s, MsgId cause) {
         String mm = s.mm;
-        Fork.mmRelease(t, s, cause); // exit_mm_release → mm_release: a vfork parent may go on
+        Vfork.mmRelease(t, s, cause); // exit_mm_release → mm_release: a vfork parent may go on
         t.event(s, new MmReleased(cause, mm));
         t.enter(s, cause, frame(s).at(At.EXIT_MM));
         Ctx ctx = t.ctx(s, "do_exit/exit_mm");

@@ -3,7 +3,6 @@ package dev.kmodel.kernel.fork;
 import static dev.kmodel.kernel.task.PathStep.Continue.on;
 
 import akka.actor.typed.ActorRef;
-import dev.kmodel.fs.FileTable;
 import dev.kmodel.ipc.Sem;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.KernelCmd;
@@ -25,15 +24,11 @@ import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskInit;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.task.ThreadInfo;
-import dev.kmodel.ledger.LedgerEntry;
-import dev.kmodel.ledger.LedgerEvent;
-import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Step;
 import dev.kmodel.uapi.CloneFlags;
 import dev.kmodel.uapi.Errno;
 import dev.kmodel.uapi.Sig;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -70,10 +65,7 @@ public final class Fork {
         /** alloc_pid. */
         ALLOC_PID(on(PidAllocator.PidReply.class, Fork::pidAllocated)),
         /** write_lock_irq(&tasklist_lock) to link the child. */
-        TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> linked(t, s, g.id()))),
-        /** wait_for_vfork_done: complete(vfork_done) arrives, then the parent runs again. */
-        VFORK_DONE(on(TaskCmd.VforkDone.class, Fork::vforkDone)
-                .or(TaskCmd.RunStep.class, (t, s, r) -> vforkResume(t, s, r.id())));
+        TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> linked(t, s, g.id())));
 
         private final PathStep.Continue next;
 
@@ -240,72 +232,6 @@ public final class Fork {
         Shared.get(t, s, c.id(), object, c.key(), c.ref(), ctx);
     }
 
-    /**
-     * The child's side of copy_process: dup_task_struct, copy_creds, copy_files, copy_fs, copy_sighand,
-     * copy_signal, copy_namespaces, each allocating (or referencing) the child's own objects.
-     */
-    public static void start(Task t, TaskState s, TaskCmd.Start c) {
-        TaskInit i = c.init();
-        String k = i.key();
-        Ctx at = new Ctx(k, 0, i.cpu(), i.path());
-        List<LedgerEntry> l = new ArrayList<>();
-        String ts = obj(ObjType.TASK_STRUCT, k), ks = obj(ObjType.KERNEL_STACK, k), ti = obj(ObjType.THREAD_INFO, k);
-        String cred = obj(ObjType.CRED, k), files = obj(ObjType.FILES_STRUCT, k), fs = obj(ObjType.FS_STRUCT, k);
-        String sighand = obj(ObjType.SIGHAND_STRUCT, k), signal = obj(ObjType.SIGNAL_STRUCT, k);
-        // dup_task_struct: usage = 1, rcu_users = 2 (the reaper and the scheduler).
-        l.add(LedgerEntry.of(
-                ts, ObjType.TASK_STRUCT, k, LedgerEvent.ALLOC, 1, k, at.in("dup_task_struct/alloc_task_struct_node")));
-        l.add(LedgerEntry.of(
-                ks,
-                ObjType.KERNEL_STACK,
-                k,
-                LedgerEvent.ALLOC,
-                1,
-                k,
-                at.in("dup_task_struct/alloc_thread_stack_node")));
-        l.add(LedgerEntry.of(
-                ti, ObjType.THREAD_INFO, k, LedgerEvent.ALLOC, 1, k, at.in("dup_task_struct/setup_thread_stack")));
-        if (!i.kernelThread()) {
-            l.add(LedgerEntry.of(cred, ObjType.CRED, k, LedgerEvent.ALLOC, 1, k, at.in("copy_creds/prepare_creds")));
-            // A shared object was referenced by the creator (Fork.share); the others are this task's own.
-            files = sharedOr(i, ObjType.FILES_STRUCT, files, l, k, at.in("copy_files/dup_fd"));
-            fs = sharedOr(i, ObjType.FS_STRUCT, fs, l, k, at.in("copy_fs/copy_fs_struct"));
-            sighand = sharedOr(i, ObjType.SIGHAND_STRUCT, sighand, l, k, at.in("copy_sighand"));
-            signal = sharedOr(i, ObjType.SIGNAL_STRUCT, signal, l, k, at.in("copy_signal"));
-        } else {
-            // kthreadd: created by the kernel, no files or fs of its own that the model follows.
-            l.add(LedgerEntry.of(cred, ObjType.CRED, k, LedgerEvent.ALLOC, 1, k, at.in("copy_creds/prepare_creds")));
-            l.add(LedgerEntry.of(sighand, ObjType.SIGHAND_STRUCT, k, LedgerEvent.ALLOC, 1, k, at.in("copy_sighand")));
-            l.add(LedgerEntry.of(signal, ObjType.SIGNAL_STRUCT, k, LedgerEvent.ALLOC, 1, k, at.in("copy_signal")));
-            files = null;
-            fs = null;
-        }
-        Owned o = new Owned(ts, ks, ti, cred, files, fs, sighand, signal, "nsproxy#init");
-        t.event(s, new Created(c.id(), i, o, l));
-        if (!i.files().isEmpty() && !i.shared().containsKey(ObjType.FILES_STRUCT.kernelName)) {
-            // dup_fd: the child's fd table refers to the same struct files (get_file on each).
-            List<String> fl = i.files();
-            String holder = files;
-            Ctx dup = at.in("copy_files/dup_fd");
-            t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), fl, holder, dup)));
-        }
-        t.nsproxy(true, at.in("copy_namespaces/get_nsproxy"));
-        ActorRef<TaskCmd.Copied> reply = c.replyTo();
-        t.then(() -> reply.tell(new TaskCmd.Copied(t.nextId(), k)));
-    }
-
-    /** The shared object of {@code type}, or a new one of the task's own (allocated in the ledger). */
-    private static String sharedOr(TaskInit i, ObjType type, String own, List<LedgerEntry> l, String k, Ctx ctx) {
-        TaskInit.SharedRef r = i.shared().get(type.kernelName);
-        if (r != null) return r.object();
-        l.add(LedgerEntry.of(own, type, k, LedgerEvent.ALLOC, 1, k, ctx));
-        return own;
-    }
-
-    private static String obj(ObjType type, String key) {
-        return type.kernelName + "#" + key;
-    }
-
     /** copy_mm → dup_mm: the child's address space, copy-on-write. */
     static void copied(Task t, TaskState s, TaskCmd.Copied c) {
         Frame.Forking f = frame(s).at(At.COPY_MM);
@@ -443,110 +369,12 @@ public final class Fork {
         t.then(() -> t.cpu(cpu).tell(new Cpu.Enqueue(t.nextId(), rq)));
         if (vfork) {
             // wait_for_vfork_done: the parent sleeps until the child execs or exits (mm_release).
-            t.enter(s, cause, new Frame.Vforking(At.VFORK_DONE, seen, child, false));
+            t.enter(s, cause, new Frame.Vforking(Vfork.At.VFORK_DONE, seen, child, false));
             t.event(s, new Slept(cause, "wait_for_vfork_done"));
             t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
             return;
         }
         Kthread.created(t, s, f, seen, null);
         t.ret(s, cause, seen, null, null);
-    }
-
-    /** complete(vfork_done) arrived: wake the parent; kernel_clone then returns the child's pid. */
-    static void vforkDone(Task t, TaskState s, TaskCmd.VforkDone c) {
-        Frame.Vforking v = (Frame.Vforking) s.frame;
-        t.enter(s, c.id(), new Frame.Vforking(At.VFORK_DONE, v.childVpid(), v.child(), true));
-        t.wake(s, c.id(), "complete/vfork_done", At.VFORK_DONE);
-    }
-
-    /**
-     * wait_for_vfork_done killed (TASK_KILLABLE): the parent forgets vfork_done under the child's
-     * task_lock, so the child's mm_release completes nothing.
-     */
-    public static void vforkKilled(Task t, TaskState s, Frame.Vforking v) {
-        ActorRef<TaskCmd> child = v.child();
-        if (child != null) t.then(() -> child.tell(new TaskCmd.VforkAbandoned(t.nextId())));
-    }
-
-    /** On the vfork child: its parent stopped waiting, so mm_release has nobody to complete. */
-    public static void vforkAbandoned(Task t, TaskState s, TaskCmd.VforkAbandoned c) {
-        if (s.vforkParent != null) t.event(s, new VforkReleased(c.id()));
-    }
-
-    /** The vfork parent runs again: back from kernel_clone if the child released the mm. */
-    static void vforkResume(Task t, TaskState s, MsgId cause) {
-        Frame.Vforking v = (Frame.Vforking) s.frame;
-        if (v.done()) {
-            t.ret(s, cause, v.childVpid(), null, null);
-        } else {
-            t.event(s, new Slept(cause, "wait_for_vfork_done"));
-            t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
-        }
-    }
-
-    /** mm_release (kernel/fork.c): a vfork child leaving the shared mm completes vfork_done. */
-    public static void mmRelease(Task t, TaskState s, MsgId cause) {
-        if (s.vforkParent == null) return;
-        ActorRef<TaskCmd> parent = s.vforkParent;
-        String k = t.key();
-        t.event(s, new VforkReleased(cause));
-        t.then(() -> parent.tell(new TaskCmd.VforkDone(t.nextId(), k)));
-    }
-
-    /** The child learns its pid and address space (copy_process's attach under the lock). */
-    public static void attach(Task t, TaskState s, TaskCmd.Attach c) {
-        t.event(
-                s,
-                new Attached(
-                        c.id(), c.pid(), c.tgid(), c.ns(), c.pidObject(), c.mm(), c.pgid(), c.sid(), c.vforkParent()));
-    }
-
-    private static void undoObject(
-            Task t, TaskState s, TaskCmd.ForkFailed c, List<LedgerEntry> l, String object, ObjType type, Ctx ctx) {
-        if (object == null) return;
-        if (s.counts(object)) {
-            l.add(LedgerEntry.of(object, type, t.key(), LedgerEvent.FREE, 0, t.key(), ctx));
-        } else {
-            Shared.put(t, s, c.id(), object, ctx);
-        }
-    }
-
-    /** bad_fork_*: free what copy_process built for a child that will never run. */
-    public static void undo(Task t, TaskState s, TaskCmd.ForkFailed c) {
-        Ctx at = c.ctx();
-        List<LedgerEntry> l = new ArrayList<>();
-        Owned o = s.objects;
-        String k = t.key();
-        // A shared object only loses the child's reference; the child's own ones are freed.
-        undoObject(t, s, c, l, o.filesStruct(), ObjType.FILES_STRUCT, at.in("exit_files"));
-        undoObject(t, s, c, l, o.fsStruct(), ObjType.FS_STRUCT, at.in("exit_fs/free_fs_struct"));
-        undoObject(t, s, c, l, o.sighand(), ObjType.SIGHAND_STRUCT, at.in("__cleanup_sighand"));
-        undoObject(t, s, c, l, o.signal(), ObjType.SIGNAL_STRUCT, at.in("free_signal_struct"));
-        if (s.semUndo != null) undoObject(t, s, c, l, s.semUndo, ObjType.SEM_UNDO_LIST, at.in("exit_sem"));
-        l.add(LedgerEntry.of(o.cred(), ObjType.CRED, k, LedgerEvent.FREE, 0, k, at.in("exit_creds")));
-        l.add(LedgerEntry.of(
-                o.kernelStack(),
-                ObjType.KERNEL_STACK,
-                k,
-                LedgerEvent.FREE,
-                0,
-                k,
-                at.in("free_task/release_task_stack")));
-        l.add(LedgerEntry.of(o.threadInfo(), ObjType.THREAD_INFO, k, LedgerEvent.FREE, 0, k, at.in("free_task")));
-        l.add(LedgerEntry.of(
-                o.taskStruct(), ObjType.TASK_STRUCT, k, LedgerEvent.FREE, 0, k, at.in("free_task/free_task_struct")));
-        t.event(s, new ForkUndone(c.id(), l));
-        List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
-        if (!files.isEmpty() && s.counts(o.filesStruct())) {
-            String holder = o.filesStruct();
-            // The parent still holds these files, so none of them reaches its last reference here.
-            t.then(() -> t.env.files()
-                    .tell(new FileTable.Fput(t.nextId(), files, holder, at.in("exit_files/close_files"), null)));
-        }
-        t.nsproxy(false, at.in("exit_task_namespaces"));
-        if (c.mm() != null) {
-            String mm = c.mm();
-            t.then(() -> t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), mm, "users:" + k, at.in("mmput"), null)));
-        }
     }
 }

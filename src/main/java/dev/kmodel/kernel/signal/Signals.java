@@ -8,8 +8,8 @@ import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Exit;
 import dev.kmodel.kernel.exit.Threads;
 import dev.kmodel.kernel.exit.Wait;
-import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.fork.Shared;
+import dev.kmodel.kernel.fork.Vfork;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.task.ExitState;
@@ -268,7 +268,7 @@ public final class Signals {
                 // wait4 sleeps interruptibly (any signal with an action wakes it); wait_for_vfork_done is
                 // TASK_KILLABLE: only a fatal signal.
                 if (disposition.equals("fatal")) {
-                    t.wake(s, c.id(), "signal_wake_up", Wait.At.SLEEP, Fork.At.VFORK_DONE);
+                    t.wake(s, c.id(), "signal_wake_up", Wait.At.SLEEP, Vfork.At.VFORK_DONE);
                 } else {
                     t.wake(s, c.id(), "signal_wake_up", Wait.At.SLEEP);
                 }

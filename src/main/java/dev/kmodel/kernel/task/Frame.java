@@ -10,6 +10,7 @@ import dev.kmodel.kernel.exit.Exit;
 import dev.kmodel.kernel.exit.Release;
 import dev.kmodel.kernel.exit.Wait;
 import dev.kmodel.kernel.fork.Fork;
+import dev.kmodel.kernel.fork.Vfork;
 import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.signal.Signals;
@@ -140,7 +141,7 @@ public sealed interface Frame {
     }
 
     /** wait_for_vfork_done (kernel/fork.c): the parent sleeps until the child execs or exits. */
-    record Vforking(Fork.At step, int childVpid, ActorRef<TaskCmd> child, boolean done) implements Frame {}
+    record Vforking(Vfork.At step, int childVpid, ActorRef<TaskCmd> child, boolean done) implements Frame {}
 
     /**
      * do_exit → exit_notify (kernel/exit.c). {@code groupDead}: exit_signals found the group dead

@@ -23,7 +23,9 @@ import dev.kmodel.kernel.exit.Reparent;
 import dev.kmodel.kernel.exit.Threads;
 import dev.kmodel.kernel.exit.Wait;
 import dev.kmodel.kernel.fork.Fork;
+import dev.kmodel.kernel.fork.NewTask;
 import dev.kmodel.kernel.fork.Shared;
+import dev.kmodel.kernel.fork.Vfork;
 import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
@@ -196,19 +198,19 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                 })
                 // copy_process, on the new task
                 .onCommand(Start.class, (s, c) -> {
-                    Fork.start(this, s, c);
+                    NewTask.start(this, s, c);
                     return commit();
                 })
                 .onCommand(Attach.class, (s, c) -> {
-                    Fork.attach(this, s, c);
+                    NewTask.attach(this, s, c);
                     return commit();
                 })
                 .onCommand(ForkFailed.class, (s, c) -> {
-                    Fork.undo(this, s, c);
+                    NewTask.undo(this, s, c);
                     return commitAndStop();
                 })
                 .onCommand(VforkAbandoned.class, (s, c) -> {
-                    Fork.vforkAbandoned(this, s, c);
+                    Vfork.vforkAbandoned(this, s, c);
                     return commit();
                 })
                 // requests from other tasks
@@ -488,7 +490,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         // An interrupted nanosleep: remember what is left (restart_block) in case a stop comes first.
         if (c.sleepLeft() > 0) event(s, new SleepInterrupted(cause, c.sleepLeft()));
         Signals.reportContinued(this, s, cause);
-        if (s.frame instanceof Frame.Vforking v && Signals.fatalPending(s)) Fork.vforkKilled(this, s, v);
+        if (s.frame instanceof Frame.Vforking v && Signals.fatalPending(s)) Vfork.vforkKilled(this, s, v);
         // get_signal first: a fatal signal ends the task inside the call; a stop signal stops it there
         // (an interrupted wait4 goes on after SIGCONT).
         if (Signals.deliver(this, s, cause)) return commit();
