@@ -313,7 +313,9 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
     /** mmput (kernel/fork.c): the last mm_users reference tears down the address space. */
     private Effect<KEvent, MmuState> mmput(MmuState s, Mmput c) {
         Mm mm = s.mms.get(c.mm());
-        if (mm == null) return useAfterFree(s, c, c.mm(), c.ctx(), "mmput");
+        // mm_users already 0: the address space is gone (exit_mmap ran); only mmgrab kept the mm_struct.
+        // A put now underflows mm_users: a use after free of the address space.
+        if (mm == null || mm.users == 0) return useAfterFree(s, c, c.mm(), c.ctx(), "mmput");
         Plan p = new Plan(s, c.ctx());
         Ctx at = c.ctx().in("mmput");
         p.ops.add(new Users(mm.id, -1));
@@ -377,7 +379,8 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
     private Effect<KEvent, MmuState> takeRef(
             MmuState s, MmuCmd c, String id, String holder, Ctx ctx, String fn, boolean users) {
         Mm mm = s.mms.get(id);
-        if (mm == null) return useAfterFree(s, c, id, ctx, fn);
+        // mmget on mm_users 0 revives a torn-down address space (Linux has mmget_not_zero for this).
+        if (mm == null || (users && mm.users == 0)) return useAfterFree(s, c, id, ctx, fn);
         Plan p = new Plan(s, ctx);
         p.ops.add(users ? new Users(mm.id, +1) : new Count(mm.id, +1));
         p.log(mm.id, ObjType.MM_STRUCT, mm.owner, LedgerEvent.GET, users ? mm.users + 1 : mm.count + 1, holder, ctx);

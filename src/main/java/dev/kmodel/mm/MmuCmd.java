@@ -3,6 +3,7 @@ package dev.kmodel.mm;
 import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.Probe;
 
 /** Messages to the {@link Mmu}. Requests that the caller waits for carry {@code replyTo}. */
 public sealed interface MmuCmd {
@@ -36,5 +37,5 @@ public sealed interface MmuCmd {
     record Mmdrop(MsgId id, String mm, String holder, Ctx ctx) implements MmuCmd {}
 
     /** Quiescence probe: how many mm_structs are alive (read-only, never journaled). */
-    record Query(MsgId id, ActorRef<Integer> replyTo) implements MmuCmd {}
+    record Query(MsgId id, ActorRef<Integer> replyTo) implements MmuCmd, Probe {}
 }

@@ -292,7 +292,15 @@ public final class ReportBuilder {
     }
 
     private void foldLock(long seq, TasklistLock.Event e) {
-        if (e instanceof TasklistLock.Contended c) {
+        if (e instanceof TasklistLock.BadUnlock b) {
+            violations.add(new ViolationRow(
+                    seq,
+                    "bad-unlock-balance",
+                    b.task() + " (pid " + b.pid() + ") released tasklist_lock ("
+                            + b.mode().name().toLowerCase() + ") it does not hold, in " + b.path() + "; held by "
+                            + b.heldBy(),
+                    b.pid() == 0 ? List.of() : List.of(b.pid())));
+        } else if (e instanceof TasklistLock.Contended c) {
             lockRequested.put(c.task() + c.mode(), seq);
             lockHeldBy.put(c.task() + c.mode(), c.heldBy());
         } else if (e instanceof TasklistLock.Acquired a) {

@@ -354,4 +354,23 @@ class MmuActorTest {
         assertEquals(LedgerEvent.USE, lastRequest().get(0).event());
         assertEquals(0, liveMms());
     }
+
+    // kernel/fork.c mmput / mmget: mm_users at 0 means exit_mmap already tore the address space down;
+    // an mm_struct kept by mmgrab does not make a further mmput or mmget legal (mmget_not_zero exists).
+    @Test
+    void mmputOrMmgetOnATornDownAddressSpaceIsAUseAfterFree() {
+        String mm = mmAlloc("task-1", 1);
+        mmu.tell(new MmuCmd.Mmgrab(ids.next(), mm, "lazy:cpu0", ctx("task-1", "mmgrab_lazy_tlb")));
+        assertTrue(mmput(mm, "task-1").ok());
+        assertEquals(1, liveMms(), "mmgrab keeps the mm_struct");
+
+        assertFalse(mmput(mm, "task-1").ok(), "mm_users would go below zero");
+        LedgerEntry put = lastRequest().get(0);
+        assertEquals(LedgerEvent.USE, put.event());
+        assertEquals("mmput", put.function());
+
+        mmu.tell(new MmuCmd.Mmget(ids.next(), mm, "users:task-2", ctx("task-2", "copy_mm/mmget")));
+        liveMms();
+        assertEquals(LedgerEvent.USE, lastRequest().get(0).event());
+    }
 }

@@ -61,6 +61,13 @@ public final class TasklistLock extends KernelActor<TasklistLock.Cmd, TasklistLo
 
     public record Released(MsgId cause, Mode mode, String task, int pid, int cpu) implements Event {}
 
+    /**
+     * An unlock by a task that does not hold the lock in that mode: lockdep's "WARNING: bad unlock
+     * balance detected!" (kernel/locking/lockdep.c print_unlock_imbalance_bug). Nothing is released.
+     */
+    public record BadUnlock(MsgId cause, Mode mode, String task, int pid, String path, List<String> heldBy)
+            implements Event {}
+
     record Waiter(MsgId cause, Mode mode, Ctx ctx, ActorRef<Granted> replyTo) {}
 
     /** Owned by this actor alone. */
@@ -134,6 +141,11 @@ public final class TasklistLock extends KernelActor<TasklistLock.Cmd, TasklistLo
     private Effect<KEvent, State> unlock(State s, Unlock c) {
         List<Event> events = new ArrayList<>();
         Ctx x = c.ctx();
+        boolean holds = c.mode() == Mode.WRITE ? x.task().equals(s.writer) : s.readers.containsKey(x.task());
+        if (!holds) {
+            emit(s, new BadUnlock(c.id(), c.mode(), x.task(), x.pid(), x.path(), s.holders()));
+            return commit();
+        }
         events.add(new Released(c.id(), c.mode(), x.task(), x.pid(), x.cpu()));
         // Who can go next, judged on the state after this release (queue order, readers batched).
         String writer = c.mode() == Mode.WRITE ? null : s.writer;

@@ -238,6 +238,26 @@ class TasklistLockActorTest {
         assertEquals(acquiredR2 + 1, acquiredR3, "both readers were let in by the same write_unlock");
     }
 
+    // kernel/locking/lockdep.c print_unlock_imbalance_bug: an unlock by a task that holds nothing is
+    // reported and releases nothing, so a queued writer still waits for the real reader.
+    @Test
+    void anUnlockByATaskThatDoesNotHoldTheLockIsABadUnlockAndReleasesNothing() {
+        TestProbe<Granted> reader = lock(1, Mode.READ);
+        granted(reader, Mode.READ);
+        TestProbe<Granted> writer = lock(2, Mode.WRITE);
+        unlock(9, Mode.READ); // task-9 never took it
+        assertFalse(free());
+        writer.expectNoMessage(NOTHING);
+        TasklistLock.BadUnlock bad = ActorTests.events(kit, "tasklist_lock", mark, TasklistLock.BadUnlock.class)
+                .get(0);
+        assertEquals("task-9", bad.task());
+        assertEquals(List.of("task-1"), bad.heldBy());
+        unlock(1, Mode.READ);
+        granted(writer, Mode.WRITE);
+        unlock(2, Mode.WRITE);
+        assertTrue(free());
+    }
+
     private static int indexOf(List<Object> j, Class<?> type, String task) {
         for (int i = 0; i < j.size(); i++) {
             Object e = j.get(i);

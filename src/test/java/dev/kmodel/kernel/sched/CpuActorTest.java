@@ -333,6 +333,31 @@ class CpuActorTest {
         mmu.expectNoMessage(NOTHING);
     }
 
+    // kernel/sched/core.c context_switch / finish_task_switch: a dying kernel thread ran on a borrowed
+    // active_mm; when a user task follows it, the borrowed mm is dropped (mmdrop_lazy_tlb) at once.
+    @Test
+    void aDyingKernelThreadsBorrowedMmIsDroppedWhenAUserTaskRunsNext() {
+        T a = task(1, "mm_struct#a");
+        T k = task(2, null); // a kthread
+        T b = task(3, "mm_struct#b");
+        enqueue(a);
+        enqueue(k);
+        runs(a);
+        stepDone(a, Yield.BLOCK);
+        runs(k);
+        assertEquals(
+                "mm_struct#a",
+                mmu.expectMessageClass(MmuCmd.Mmgrab.class, TIMEOUT).mm());
+        enqueue(b);
+        stepDone(k, Yield.DEAD); // kthread_exit: do_task_dead with no mm of its own
+        runs(b);
+        MmuCmd.Mmdrop drop = mmu.expectMessageClass(MmuCmd.Mmdrop.class, TIMEOUT);
+        assertEquals("mm_struct#a", drop.mm());
+        assertEquals("lazy:cpu0", drop.holder());
+        assertNull(query().lazyMm(), "b runs on its own mm; nothing is held lazily");
+        k.probe().expectMessageClass(TaskCmd.PutTaskStack.class, TIMEOUT);
+    }
+
     // kernel/time (jiffies): a computation holds the CPU until the machine clock has advanced by its length.
     @Test
     void aComputationHoldsTheCpuUntilTheClockReachesItsEnd() {
