@@ -116,6 +116,21 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
         pending.add(event);
     }
 
+    /**
+     * Applies {@code event}; if the step's last queued event is of the same class it takes that one's
+     * place: for a fact where only the latest value counts (where a kernel path waits), a path that
+     * passes several points within one message journals only the one it ends up at.
+     */
+    protected final void emitLatest(S state, E event) {
+        state.apply(event);
+        int n = pending.size();
+        if (n > 0 && pending.get(n - 1).getClass() == event.getClass()) {
+            pending.set(n - 1, event);
+        } else {
+            pending.add(event);
+        }
+    }
+
     /** Applies and queues several events, in order. */
     protected final void emitAll(S state, List<E> events) {
         for (E e : events) emit(state, e);

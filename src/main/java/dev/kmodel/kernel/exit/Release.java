@@ -63,12 +63,11 @@ public final class Release {
      * de_thread goes on with the exec.
      */
     public static void releaseAll(Task t, TaskState s, MsgId cause, List<ChildInfo> dead, String path, Frame caller) {
-        t.enter(s, cause, new Frame.Releasing(At.TASKLIST_LOCK, List.copyOf(dead), null, path, caller));
-        releaseNext(t, s, cause);
+        releaseNext(t, s, cause, new Frame.Releasing(At.TASKLIST_LOCK, List.copyOf(dead), null, path, caller));
     }
 
-    private static void releaseNext(Task t, TaskState s, MsgId cause) {
-        Frame.Releasing f = frame(s);
+    /** The next task of the queue (one frame change per step), or back to the caller. */
+    private static void releaseNext(Task t, TaskState s, MsgId cause, Frame.Releasing f) {
         if (f.queue().isEmpty()) {
             if (f.caller() instanceof Frame.Exiting e) {
                 Exit.doTaskDead(t, s, cause, e);
@@ -178,7 +177,7 @@ public final class Release {
         ChildInfo p = frame(s).releasing();
         Ctx ctx = releaseCtx(t, s);
         t.then(() -> p.ref().tell(new TaskCmd.PutTaskStructRcuUser(t.nextId(), ctx.in("put_task_struct_rcu_user"))));
-        releaseNext(t, s, r.id());
+        releaseNext(t, s, r.id(), frame(s));
     }
 
     /** put_task_struct_rcu_user (kernel/exit.c): the last of the two rcu_users queues the RCU free. */

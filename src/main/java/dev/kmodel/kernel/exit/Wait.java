@@ -159,8 +159,7 @@ public final class Wait {
     /** The system call returns the reaped (or, with WNOWAIT, the observed) child. */
     static void finish(Task t, TaskState s, MsgId cause, Frame.Waiting w, ChildInfo child) {
         if (w.zapOf() != null) {
-            t.enter(s, cause, w);
-            resume(t, s, cause); // zap_pid_ns_processes reaps until no child is left
+            rescan(t, s, cause, w); // zap_pid_ns_processes reaps until no child is left
             return;
         }
         WaitStatus status = WaitStatus.of(child.status());
@@ -371,7 +370,12 @@ public final class Wait {
 
     /** Woken (or signalled) while sleeping in do_wait: scan again from the top. */
     public static void resume(Task t, TaskState s, MsgId cause) {
-        t.enter(s, cause, frame(s).at(At.READ_LOCK));
+        rescan(t, s, cause, frame(s));
+    }
+
+    /** do_wait's "repeat:": read_lock(&tasklist_lock) and scan again, with the options of {@code w}. */
+    private static void rescan(Task t, TaskState s, MsgId cause, Frame.Waiting w) {
+        t.enter(s, cause, w.at(At.READ_LOCK));
         readLock(t, s);
     }
 
@@ -407,7 +411,6 @@ public final class Wait {
         ChildInfo reaped = target.withExit(ExitState.DEAD, c.status());
         if (s.children.containsKey(target.key())) t.event(s, new ChildChanged(c.id(), reaped));
         Frame.Waiting after = w.reaped(reaped);
-        t.enter(s, c.id(), after);
         Release.releaseAll(t, s, c.id(), List.of(reaped), PATH + "/wait_consider_task/wait_task_zombie", after);
     }
 }

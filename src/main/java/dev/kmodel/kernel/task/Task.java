@@ -128,7 +128,8 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
 
     /** The kernel path's frame is now {@code f} (journaled): its locals and the step where it waits. */
     public void enter(TaskState s, MsgId cause, Frame f) {
-        event(s, new FrameChanged(cause, f));
+        // Only where the path ends up waiting in this step is journaled (the frames it passed are not).
+        emitLatest(s, new FrameChanged(cause, f));
     }
 
     /** Gives the CPU back after this step. */
