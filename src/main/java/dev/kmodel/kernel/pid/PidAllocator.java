@@ -22,14 +22,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * kernel/pid.c: the pid map of the init namespace (an IDR allocated cyclically), struct pid objects
  * and the pid hash that find_task_by_vpid reads. A number is free for reuse as soon as free_pid
  * removes it; the struct pid memory is freed one grace period later (delayed_put_pid).
  */
-public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocator.Event, PidAllocator.State> {
+public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocator.Event, PidHash> {
     /** include/linux/threads.h: pids below this are reserved for the boot-time daemons after the first wrap. */
     public static final int RESERVED_PIDS = 300;
 
@@ -219,139 +218,6 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
         }
     }
 
-    /** One allocated number. */
-    static final class Entry {
-        final String object;
-        final String owner;
-        String key; // hashed task, or null before attach_pid / after detach_pid
-        String comm;
-        int pgid;
-        int sid;
-        int ppid; // real_parent's tgid
-        int tgid; // the thread group; tgid != pid: a thread that is not its group's leader
-        int ns; // the pid namespace the task is in (0: init_pid_ns)
-        List<Integer> nrs = List.of(); // upid numbers, level 0 first
-        boolean zombie; // exit_state set
-        boolean stopped; // SIGNAL_STOP_STOPPED
-        ActorRef<?> task;
-
-        Entry(String object, String owner) {
-            this.object = object;
-            this.owner = owner;
-        }
-    }
-
-    /** Owned by this actor alone (in Linux: guarded by pidmap_lock). */
-    public static final class State implements KernelActor.Folds<Event> {
-        @Override
-        public void apply(Event e) {
-            if (e instanceof PidAllocated a) {
-                Entry en = new Entry(a.object(), a.forTask());
-                en.ns = a.ns();
-                en.nrs = a.nrs();
-                used.put(a.pid(), en);
-                cursor = a.cursor();
-                ids++;
-                for (PidNamespace n = namespaces.get(a.ns()); n != null && n.level > 0; n = namespaces.get(n.parent)) {
-                    int nr = a.nrs().get(n.level);
-                    n.nrs.put(nr, a.pid());
-                    n.cursor = nr + 1;
-                }
-            } else if (e instanceof NsCreated c) {
-                namespaces.put(c.ns(), new PidNamespace(c.ns(), c.parent(), c.level(), c.pidMax()));
-            } else if (e instanceof PidMaxSet m) {
-                if (m.ns() == 0) pidMax = m.pidMax();
-                else namespaces.get(m.ns()).pidMax = m.pidMax();
-            } else if (e instanceof NsZapped z) {
-                namespaces.get(z.ns()).adding = false;
-            } else if (e instanceof PidAttached a) {
-                Entry en = used.get(a.pid());
-                en.key = a.key();
-                en.comm = a.comm();
-                en.pgid = a.pgid() == 0 ? a.pid() : a.pgid();
-                en.sid = a.sid() == 0 ? a.pid() : a.sid();
-                en.ppid = a.ppid();
-                en.tgid = a.tgid() == 0 ? a.pid() : a.tgid();
-                en.task = a.task();
-            } else if (e instanceof PidsExchanged x) {
-                Entry a = used.get(x.leaderPid());
-                Entry b = used.get(x.threadPid());
-                String key = a.key;
-                ActorRef<?> task = a.task;
-                a.key = b.key;
-                a.task = b.task;
-                b.key = key;
-                b.task = task;
-                b.tgid = x.leaderPid();
-            } else if (e instanceof PgidChanged g) {
-                Entry en = used.get(g.pid());
-                if (en != null) {
-                    en.pgid = g.pgid();
-                    en.sid = g.sid();
-                }
-            } else if (e instanceof TaskFlagsChanged l) {
-                Entry en = used.get(l.pid());
-                if (en != null) {
-                    en.zombie = l.zombie();
-                    en.stopped = l.stopped();
-                }
-            } else if (e instanceof ParentPidChanged l) {
-                Entry en = used.get(l.pid());
-                if (en != null) en.ppid = l.ppid();
-            } else if (e instanceof CommSet c) {
-                Entry en = used.get(c.pid());
-                if (en != null) en.comm = c.comm();
-            } else if (e instanceof PidDetached d) {
-                Entry en = used.get(d.pid());
-                if (en != null) {
-                    en.key = null;
-                    en.task = null;
-                }
-            } else if (e instanceof PidFreed f) {
-                Entry en = used.remove(f.pid());
-                if (en != null) {
-                    dying.put(en.object, en.owner);
-                    for (PidNamespace n = namespaces.get(en.ns);
-                            n != null && n.level > 0;
-                            n = namespaces.get(n.parent)) {
-                        n.nrs.remove(en.nrs.get(n.level));
-                    }
-                }
-            } else if (e instanceof PidStructFreed f) {
-                dying.remove(f.object());
-            }
-        }
-
-        int pidMax;
-        int cursor; // idr_next: where the cyclic search resumes
-        long ids;
-        final TreeMap<Integer, Entry> used = new TreeMap<>();
-        final Map<String, String> dying = new TreeMap<>(); // struct pid → owner, freed after a grace period
-        final Map<Integer, PidNamespace> namespaces = new TreeMap<>(); // the child namespaces (init_pid_ns is 0)
-
-        /** Is namespace {@code ns} {@code ancestor} or inside it? */
-        boolean within(int ns, int ancestor) {
-            for (int n = ns; ; n = namespaces.get(n).parent) {
-                if (n == ancestor) return true;
-                if (n == 0) return false;
-            }
-        }
-
-        /** pid_vnr: the number global pid {@code pid} has in namespace {@code ns}; 0 if none there. */
-        int vnr(int pid, int ns) {
-            if (ns == 0) return pid;
-            Entry en = used.get(pid);
-            if (en == null || !within(en.ns, ns)) return 0;
-            return en.nrs.get(namespaces.get(ns).level);
-        }
-
-        /** The global pid that number {@code nr} names in namespace {@code ns}, or -1. */
-        int global(int ns, int nr) {
-            if (ns == 0) return nr;
-            return namespaces.get(ns).nrs.getOrDefault(nr, -1);
-        }
-    }
-
     private final int pidMax;
     private final ActorRef<RcuManager.Cmd> rcu;
     private final ActorRef<RcuCallback> rcuCallbacks;
@@ -368,14 +234,14 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     }
 
     @Override
-    public State emptyState() {
-        State s = new State();
+    public PidHash emptyState() {
+        PidHash s = new PidHash();
         s.pidMax = pidMax;
         return s;
     }
 
     @Override
-    protected CommandHandler<Cmd, KEvent, State> handlers() {
+    protected CommandHandler<Cmd, KEvent, PidHash> handlers() {
         return newCommandHandlerBuilder()
                 .forAnyState()
                 .onCommand(AllocPid.class, this::allocPid)
@@ -435,7 +301,7 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
      * to init_pid_ns; pid_min becomes RESERVED_PIDS past the first lap. A namespace whose init has
      * died (PIDNS_ADDING cleared) gives ENOMEM; no free number gives EAGAIN.
      */
-    private Effect<KEvent, State> allocPid(State s, AllocPid c) {
+    private Effect<KEvent, PidHash> allocPid(PidHash s, AllocPid c) {
         int ns = c.ns();
         PidNamespace target = ns == 0 ? null : s.namespaces.get(ns);
         if (target != null && !target.adding) return allocFailed(s, c, Errno.ENOMEM);
@@ -477,21 +343,21 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     }
 
     /** create_pid_namespace: one level below {@code parent}, with its pid_max. */
-    private int createNs(State s, MsgId cause, int parent) {
+    private int createNs(PidHash s, MsgId cause, int parent) {
         PidNamespace p = parent == 0 ? null : s.namespaces.get(parent);
         int id = s.namespaces.size() + 1;
         emit(s, new NsCreated(cause, id, parent, (p == null ? 0 : p.level) + 1, p == null ? s.pidMax : p.pidMax));
         return id;
     }
 
-    private Effect<KEvent, State> allocFailed(State s, AllocPid c, Errno errno) {
+    private Effect<KEvent, PidHash> allocFailed(PidHash s, AllocPid c, Errno errno) {
         emit(s, new PidAllocFailed(c.id(), c.forTask()));
         later(() -> c.replyTo().tell(new PidReply(send.next(), 0, null, errno, c.ns(), List.of())));
         return commit();
     }
 
     /** zap_pid_ns_processes: disable_pid_allocation, then SIGKILL to every process of the namespace but its init. */
-    private Effect<KEvent, State> zapPidNs(State s, ZapPidNs c) {
+    private Effect<KEvent, PidHash> zapPidNs(PidHash s, ZapPidNs c) {
         PidNamespace n = s.namespaces.get(c.ns());
         ActorRef<PidReply> reply = c.replyTo();
         if (n == null) {
@@ -501,8 +367,8 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
         List<Integer> killed = new ArrayList<>();
         List<ActorRef<?>> refs = new ArrayList<>();
         int init = s.global(c.ns(), 1);
-        for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
-            Entry en = e.getValue();
+        for (Map.Entry<Integer, PidHash.Entry> e : s.used.entrySet()) {
+            PidHash.Entry en = e.getValue();
             if (en.key == null || en.tgid != e.getKey() || e.getKey() == init || !s.within(en.ns, c.ns())) continue;
             killed.add(e.getKey());
             refs.add(en.task);
@@ -529,8 +395,8 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     }
 
     /** free_pid: idr_remove (reusable now), then call_rcu(delayed_put_pid). */
-    private Effect<KEvent, State> freePid(State s, FreePid c) {
-        Entry en = s.used.get(c.pid());
+    private Effect<KEvent, PidHash> freePid(PidHash s, FreePid c) {
+        PidHash.Entry en = s.used.get(c.pid());
         ActorRef<PidReply> reply = c.replyTo();
         if (en != null) {
             emit(s, new PidFreed(c.id(), c.pid(), en.object));
@@ -546,7 +412,7 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     }
 
     /** delayed_put_pid → put_pid: the last reference frees struct pid (kmem_cache_free). */
-    private Effect<KEvent, State> delayedPutPid(State s, RcuDone d) {
+    private Effect<KEvent, PidHash> delayedPutPid(PidHash s, RcuDone d) {
         String object = d.cb().object();
         String owner = s.dying.getOrDefault(object, "");
         LedgerEvent event = s.dying.containsKey(object) ? LedgerEvent.FREE : LedgerEvent.USE;
@@ -557,9 +423,9 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     }
 
     /** exchange_tids: the leader's number goes to the exec'ing thread and the thread's to the old leader. */
-    private Effect<KEvent, State> exchangePids(State s, ExchangePids c) {
-        Entry a = s.used.get(c.leaderPid());
-        Entry b = s.used.get(c.threadPid());
+    private Effect<KEvent, PidHash> exchangePids(PidHash s, ExchangePids c) {
+        PidHash.Entry a = s.used.get(c.leaderPid());
+        PidHash.Entry b = s.used.get(c.threadPid());
         if (a == null || b == null) return Effect().none();
         Ctx at = c.ctx().in("exchange_tids");
         List<LedgerEntry> l = List.of(
@@ -575,29 +441,29 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
      * will_become_orphaned_pgrp (kernel/exit.c): no member (but {@code ignored}) has a parent in another
      * group of the same session; zombies and init's children don't count.
      */
-    private static boolean willBeOrphaned(State s, int pgrp, int ignored) {
-        for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
-            Entry p = e.getValue();
+    private static boolean willBeOrphaned(PidHash s, int pgrp, int ignored) {
+        for (Map.Entry<Integer, PidHash.Entry> e : s.used.entrySet()) {
+            PidHash.Entry p = e.getValue();
             if (p.key == null || p.pgid != pgrp || p.tgid != e.getKey()) continue;
             if (e.getKey() == ignored || p.zombie || p.ppid == 1) continue;
-            Entry pp = s.used.get(p.ppid);
+            PidHash.Entry pp = s.used.get(p.ppid);
             if (pp != null && pp.pgid != pgrp && pp.sid == p.sid) return false;
         }
         return true;
     }
 
     /** kill_orphaned_pgrp + will_become_orphaned_pgrp + has_stopped_jobs, over the pid hash. */
-    private Effect<KEvent, State> killOrphanedPgrp(State s, KillOrphanedPgrp c) {
-        Entry tsk = s.used.get(c.pid());
-        Entry parent = s.used.get(c.parent());
+    private Effect<KEvent, PidHash> killOrphanedPgrp(PidHash s, KillOrphanedPgrp c) {
+        PidHash.Entry tsk = s.used.get(c.pid());
+        PidHash.Entry parent = s.used.get(c.parent());
         if (tsk == null || parent == null) return Effect().none();
         int pgrp = tsk.pgid;
         if (parent.pgid == pgrp || parent.sid != tsk.sid) return Effect().none();
         if (!willBeOrphaned(s, pgrp, c.ignored())) return Effect().none();
         List<Integer> members = new ArrayList<>();
         boolean stoppedJobs = false;
-        for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
-            Entry p = e.getValue();
+        for (Map.Entry<Integer, PidHash.Entry> e : s.used.entrySet()) {
+            PidHash.Entry p = e.getValue();
             if (p.key == null || p.pgid != pgrp || p.tgid != e.getKey()) continue; // processes: their leaders
             members.add(e.getKey());
             if (p.stopped) stoppedJobs = true;
@@ -620,18 +486,18 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     }
 
     /** find_task_by_vpid, a process group (do_each_pid_task), or every process for kill(-1). */
-    private Effect<KEvent, State> lookup(State s, Lookup c) {
+    private Effect<KEvent, PidHash> lookup(PidHash s, Lookup c) {
         List<Target> out = new ArrayList<>();
         int callerNs = c.callerNs();
         // Numbers are read in the caller's namespace (find_vpid); tasks outside it are not seen.
         int wanted = c.scope() == Scope.PID || c.scope() == Scope.PGRP ? s.global(callerNs, c.pid()) : -1;
-        for (Map.Entry<Integer, Entry> e : s.used.entrySet()) {
-            Entry en = e.getValue();
+        for (Map.Entry<Integer, PidHash.Entry> e : s.used.entrySet()) {
+            PidHash.Entry en = e.getValue();
             int pid = e.getKey();
             if (en.key == null || !s.within(en.ns, callerNs)) continue; // not hashed, or not visible
             if (en.tgid != pid) {
                 // A thread's id: kill(2) signals its whole group, through the leader (group_send_sig_info).
-                Entry leader = s.used.get(en.tgid);
+                PidHash.Entry leader = s.used.get(en.tgid);
                 if (c.scope() == Scope.PID && pid == wanted && leader != null && leader.key != null) {
                     out.add(new Target(
                             en.tgid,
