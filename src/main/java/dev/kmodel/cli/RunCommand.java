@@ -1,8 +1,11 @@
 package dev.kmodel.cli;
 
+import com.typesafe.config.Config;
 import dev.kmodel.journal.JournalFile;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.ReportJson;
+import dev.kmodel.run.Bounds;
+import dev.kmodel.run.Bounds.Bound;
 import dev.kmodel.run.Machine;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioException;
@@ -12,9 +15,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,6 +43,25 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "override the scenario's seed")
     Long seed;
 
+    @Option(
+            names = "--max-time",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "stop a run that has not ended after this much real time (default 2m; e.g. 30s, 5m, 1h)")
+    Duration maxTime;
+
+    @Option(
+            names = "--max-events",
+            paramLabel = "N",
+            description = "stop a run whose journal reaches N events (default 5000000)")
+    Long maxEvents;
+
+    @Option(
+            names = "--max-ticks",
+            paramLabel = "N",
+            description = "stop a run whose clock would pass N model ticks (default 1000000)")
+    Long maxTicks;
+
     @Override
     public Integer call() {
         Scenario sc;
@@ -54,7 +79,18 @@ public final class RunCommand implements Callable<Integer> {
             sc = sc.withCpus(cpus);
         }
         if (seed != null) sc = sc.withSeed(seed);
-        Machine.Result result = Machine.run(sc);
+        Config cfg;
+        try {
+            cfg = bounds(Machine.config(), maxTime, maxEvents, maxTicks);
+        } catch (IllegalArgumentException e) {
+            System.err.println("kmodel: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        AtomicReference<Bound> stop = new AtomicReference<>();
+        Machine.Result result;
+        try (Interrupts signals = Interrupts.install(stop::set)) {
+            result = Machine.run(sc, cfg, true, stop);
+        }
         summary(result.report(), System.out);
         try {
             if (report != null) ReportJson.write(result.report(), report);
@@ -71,6 +107,33 @@ public final class RunCommand implements Callable<Integer> {
         return exitStatus(result.report());
     }
 
+    /** {@code cfg} with the command line's bounds over its own (IllegalArgumentException: a bad value). */
+    static Config bounds(Config cfg, Duration maxTime, Long maxEvents, Long maxTicks) {
+        Bounds b = Bounds.of(cfg);
+        if (maxTime != null) b = b.withWallTime(maxTime);
+        if (maxEvents != null) {
+            if (maxEvents < 1) throw new IllegalArgumentException("--max-events must be at least 1, got " + maxEvents);
+            b = b.withMaxEvents(maxEvents);
+        }
+        if (maxTicks != null) {
+            if (maxTicks < 1) throw new IllegalArgumentException("--max-ticks must be at least 1, got " + maxTicks);
+            b = b.withMaxTicks(maxTicks);
+        }
+        return b.into(cfg);
+    }
+
+    /** Reads --max-time as people write durations (90s, 2m, 1h; a bare number is seconds). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Bounds.parseDuration(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     /** The config knobs that shape a run, for the journal's header. */
     static Map<String, Object> knobs() {
         var cfg = Machine.config();
@@ -80,6 +143,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     static int exitStatus(Report r) {
+        if (r.stopped() != null) return Interrupts.statusOf(r.stopped().by());
         return r.outcome().equals("completed") ? Main.OK : Main.VIOLATION;
     }
 
@@ -108,6 +172,30 @@ public final class RunCommand implements Callable<Integer> {
                 r.graces().size(),
                 r.locks().size(),
                 contended);
+        if (r.stopped() != null) {
+            out.printf(
+                    "stopped by %s (%s): %s%n",
+                    r.stopped().by(), r.stopped().limit(), r.stopped().detail());
+        }
+        if (!r.blocked().isEmpty()) {
+            out.println(r.stopped() != null ? "still running:" : "blocked:");
+            int shown = 0;
+            for (Report.BlockedRow b : r.blocked()) {
+                if (shown++ == 20) {
+                    out.printf(
+                            "  ... and %d more (see the report's 'blocked')%n",
+                            r.blocked().size() - 20);
+                    break;
+                }
+                out.printf(
+                        "  pid %-5d %-12s %-8s in %s%s%n",
+                        b.pid(),
+                        b.comm(),
+                        b.state(),
+                        b.in(),
+                        b.waitsFor().isEmpty() ? "" : ", waits for pid " + b.waitsFor());
+            }
+        }
         if (!r.violations().isEmpty()) {
             out.println("violations:");
             for (Report.ViolationRow v : r.violations())

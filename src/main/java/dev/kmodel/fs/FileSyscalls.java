@@ -13,6 +13,7 @@ import dev.kmodel.kernel.task.TaskEvent.TaskWorkRan;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.scenario.Step;
 import dev.kmodel.uapi.Errno;
+import dev.kmodel.uapi.Rlimit;
 import java.util.List;
 
 /** open(2), close(2) and task_work_run's ____fput, for a task and its fd table (fs/open.c, fs/file.c). */
@@ -21,11 +22,18 @@ public final class FileSyscalls {
 
     /** do_sys_open: new struct files, installed at the next descriptors of the fd table. */
     public static void open(Task t, TaskState s, MsgId cause, Step st) {
-        int n = (int) t.resolveOr(s, st, "count", 1);
+        long n = t.resolveOr(s, st, "count", 1);
+        // get_unused_fd_flags → alloc_fd(0, rlimit(RLIMIT_NOFILE)): EMFILE when the next descriptor would
+        // reach the limit. The model's `count` opens are all or nothing (Linux's would succeed up to it).
+        if (n < 0 || s.fds.size() + n > Rlimit.NOFILE_DEFAULT) {
+            t.ret(s, cause, 0, n < 0 ? Errno.EINVAL : Errno.EMFILE, null);
+            return;
+        }
+        int count = (int) n;
         t.enter(s, cause, new Frame.Calling(Frame.Syscall.FILE_CALL));
         String holder = s.objects.filesStruct();
         Ctx ctx = t.ctx(s, "do_sys_open");
-        t.then(() -> t.env.files().tell(new FileTable.Open(t.nextId(), n, holder, ctx, t.fileReplies)));
+        t.then(() -> t.env.files().tell(new FileTable.Open(t.nextId(), count, holder, ctx, t.fileReplies)));
     }
 
     /** close(2): EBADF for a bad fd; else filp_close → fput. A shared fd table is changed by its owner. */

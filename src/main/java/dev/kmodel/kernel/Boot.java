@@ -34,6 +34,7 @@ public final class Boot {
                 sc.pidMax(),
                 sc.shmRmidForced(),
                 Map.copyOf(programs),
-                sc.boot());
+                sc.boot(),
+                sc.leftStopped());
     }
 }

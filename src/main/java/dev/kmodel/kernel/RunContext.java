@@ -17,10 +17,32 @@ public final class RunContext implements Extension {
     private final Activity activity;
     private final AtomicLong jiffies = new AtomicLong();
     private final ReceiveGate gate; // null in a live run
+    private volatile long maxTicks = Long.MAX_VALUE; // the run's bound on model time (kmodel.max-ticks)
+    private volatile long clockStoppedAt = -1; // the instant the clock would have jumped to, past maxTicks
 
     public RunContext(ReceiveGate gate) {
         this.activity = new Activity();
         this.gate = gate;
+    }
+
+    /** The clock may not pass {@code ticks}: a run that would need it to stops there (a bound, not a model event). */
+    public RunContext withMaxTicks(long ticks) {
+        this.maxTicks = ticks;
+        return this;
+    }
+
+    public long maxTicks() {
+        return maxTicks;
+    }
+
+    /** The TimeKeeper refused to move the clock to {@code at}, past the bound. */
+    public void clockStopped(long at) {
+        clockStoppedAt = at;
+    }
+
+    /** Where the clock would have gone when it reached the bound; -1 while it has not. */
+    public long clockStoppedAt() {
+        return clockStoppedAt;
     }
 
     public Activity activity() {

@@ -31,8 +31,8 @@ public final class MmSyscalls {
         }
     }
 
-    /** The MMU answered: mmap's or the fault's result (EINVAL if the MMU refused it). */
+    /** The MMU answered: mmap's or the fault's result (ENOMEM: no frame left; EINVAL if the MMU refused it). */
     public static void done(Task t, TaskState s, MmuCmd.MmReply r) {
-        t.ret(s, r.id(), 0, r.ok() ? null : Errno.EINVAL, null);
+        t.ret(s, r.id(), 0, r.ok() ? null : r.outOfMemory() ? Errno.ENOMEM : Errno.EINVAL, null);
     }
 }

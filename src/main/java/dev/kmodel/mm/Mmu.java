@@ -31,6 +31,13 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
     /** Virtual page where the heap of a new image starts, and how large it may grow. */
     static final long HEAP_START = 0x1000, HEAP_PAGES = 1 << 20;
 
+    /**
+     * The machine's memory in page frames (1 GiB of 4 KiB pages). A fault that needs a frame when all
+     * are in use fails (VM_FAULT_OOM): the system call answers ENOMEM, where Linux would run the OOM
+     * killer (mm/oom_kill.c) and SIGKILL the largest task (docs/scenarios.md, "Linux differences").
+     */
+    public static final int RAM_PAGES = 1 << 18;
+
     public static Behavior<MmuCmd> create() {
         return Behaviors.setup(Mmu::new);
     }
@@ -76,6 +83,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         final Map<String, Integer> frameView = new HashMap<>();
         final Map<String, String> owners = new HashMap<>();
         long ids;
+        int newFrames; // frames this plan allocates (counted against RAM_PAGES)
 
         Plan(MmuState s, Ctx ctx) {
             this.s = s;
@@ -126,8 +134,9 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         // The first stack page is written when the program starts.
         Mm view = new Mm(mm, c.ctx().task(), "");
         faultPage(p, mm, view, stackStart, true, c.ctx().in("handle_mm_fault"));
-        for (long i = 0; i < c.pages(); i++)
-            faultPage(p, mm, view, HEAP_START + i, true, c.ctx().in("handle_mm_fault"));
+        for (long i = 0; i < c.pages(); i++) {
+            if (!faultPage(p, mm, view, HEAP_START + i, true, c.ctx().in("handle_mm_fault"))) break; // out of frames
+        }
         MmuEvent ev = p.event(c, "mm_alloc");
         emit(s, ev);
         later(() -> c.replyTo().tell(new MmReply(send.next(), "mm_alloc", mm, null, true)));
@@ -232,25 +241,34 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         Vma heap =
                 mm.vmas.stream().filter(v -> v.start == HEAP_START).findFirst().orElse(null);
         long start = heap == null ? mm.nextStart : heap.start;
-        for (long i = 0; i < c.pages(); i++) {
-            faultPage(p, mm.id, view, start + i, c.write(), c.ctx().in("handle_mm_fault"));
+        boolean oom = false;
+        for (long i = 0; i < c.pages() && !oom; i++) {
+            oom = !faultPage(p, mm.id, view, start + i, c.write(), c.ctx().in("handle_mm_fault"));
         }
         MmuEvent ev = p.event(c, "fault");
         emit(s, ev);
-        later(() -> c.replyTo().tell(new MmReply(send.next(), "fault", c.mm(), null, true)));
+        boolean ok = !oom;
+        later(() -> c.replyTo().tell(new MmReply(send.next(), "fault", c.mm(), null, ok, !ok)));
         return commit();
     }
 
-    /** One fault: do_anonymous_page (new frame or zero page), or do_wp_page (COW copy or reuse). */
-    private void faultPage(Plan p, String mm, Mm view, long vpn, boolean write, Ctx at) {
+    /**
+     * One fault: do_anonymous_page (new frame or zero page), or do_wp_page (COW copy or reuse). False:
+     * no free frame is left (the machine has {@link #RAM_PAGES}), VM_FAULT_OOM.
+     */
+    private boolean faultPage(Plan p, String mm, Mm view, long vpn, boolean write, Ctx at) {
         Pte pte = view.ptes.get(vpn);
         String owner = view.owner;
+        boolean needsFrame =
+                write && (pte == null || (!pte.writable() && !(pte.frame() != null && p.frameCount(pte.frame()) == 1)));
+        if (needsFrame && p.s.frames.size() + p.newFrames >= RAM_PAGES) return false;
+        if (needsFrame) p.newFrames++;
         if (pte == null) {
             ensureTables(p, mm, view, vpn, at.in("__handle_mm_fault"));
             if (!write) { // read fault: map the shared zero page
                 p.ops.add(new SetPte(mm, vpn, null, false));
                 view.ptes.put(vpn, new Pte(null, false));
-                return;
+                return true;
             }
             String frame = p.id(ObjType.PAGE);
             p.ops.add(new NewFrame(frame, owner));
@@ -259,15 +277,15 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
             p.frameView.put(frame, 1);
             view.ptes.put(vpn, new Pte(frame, true));
             p.log(frame, ObjType.PAGE, owner, LedgerEvent.ALLOC, 1, mm, at.in("do_anonymous_page"));
-            return;
+            return true;
         }
-        if (!write || pte.writable()) return; // already mapped as needed
+        if (!write || pte.writable()) return true; // already mapped as needed
         Ctx wp = at.in("do_wp_page");
         if (pte.frame() != null && p.frameCount(pte.frame()) == 1) {
             // wp_page_reuse: the last sharer just makes its PTE writable again.
             p.ops.add(new SetPte(mm, vpn, pte.frame(), true));
             view.ptes.put(vpn, new Pte(pte.frame(), true));
-            return;
+            return true;
         }
         // wp_page_copy: a private copy of the page; the shared frame loses one mapping.
         String copy = p.id(ObjType.PAGE);
@@ -278,6 +296,7 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         if (pte.frame() != null) dropFrame(p, pte.frame(), mm, wp.in("wp_page_copy"));
         p.ops.add(new SetPte(mm, vpn, copy, true));
         view.ptes.put(vpn, new Pte(copy, true));
+        return true;
     }
 
     private void dropFrame(Plan p, String frame, String holder, Ctx at) {
@@ -299,12 +318,16 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         p.ops.add(new NewVma(mm.id, vma, start, c.pages(), true));
         p.log(vma, ObjType.VMA, mm.owner, LedgerEvent.ALLOC, 1, mm.id, at.in("mmap_region/vm_area_alloc"));
         Mm view = viewOf(mm);
+        boolean oom = false;
         if (c.write()) {
-            for (long i = 0; i < c.pages(); i++) faultPage(p, mm.id, view, start + i, true, at.in("__mm_populate"));
+            for (long i = 0; i < c.pages() && !oom; i++) {
+                oom = !faultPage(p, mm.id, view, start + i, true, at.in("__mm_populate"));
+            }
         }
         MmuEvent ev = p.event(c, "mmap");
         emit(s, ev);
-        later(() -> c.replyTo().tell(new MmReply(send.next(), "mmap", c.mm(), vma, true)));
+        boolean ok = !oom;
+        later(() -> c.replyTo().tell(new MmReply(send.next(), "mmap", c.mm(), vma, ok, !ok)));
         return commit();
     }
 

@@ -10,7 +10,11 @@ public sealed interface MmuCmd {
     MsgId id();
 
     /** Reply to a request: the mm concerned, or an error. */
-    record MmReply(MsgId id, String request, String mm, String vma, boolean ok) {}
+    record MmReply(MsgId id, String request, String mm, String vma, boolean ok, boolean outOfMemory) {
+        public MmReply(MsgId id, String request, String mm, String vma, boolean ok) {
+            this(id, request, mm, vma, ok, false);
+        }
+    }
 
     /** mm_alloc + a program image (text, heap, stack); {@code pages} heap pages are written at once. */
     record MmAlloc(MsgId id, int pages, Ctx ctx, ActorRef<MmReply> replyTo) implements MmuCmd {}

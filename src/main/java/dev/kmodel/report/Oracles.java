@@ -188,7 +188,7 @@ final class Oracles {
         }
     }
 
-    /** The tree: every live task has a live parent; init keeps no zombies; nobody waits forever. */
+    /** The tree: every live task has a live parent; init keeps no zombies (who waits for ever: {@link WaitForGraph}). */
     private static void tree(ReportBuilder b, List<ViolationRow> v) {
         long end = b.tasks.values().stream().mapToLong(t -> t.lastSeq).max().orElse(0);
         for (T t : b.tasks.values()) {
@@ -211,13 +211,6 @@ final class Oracles {
                         end,
                         "unreaped-zombie",
                         "pid " + t.pid + " (" + t.comm + ") is a zombie child of init, which reaps forever",
-                        List.of(t.pid)));
-            }
-            if (t.blockedInWait && !t.key.equals(Kernel.INIT_KEY)) {
-                v.add(new ViolationRow(
-                        end,
-                        "deadlock",
-                        "pid " + t.pid + " (" + t.comm + ") sleeps in wait4 and nothing can wake it",
                         List.of(t.pid)));
             }
         }

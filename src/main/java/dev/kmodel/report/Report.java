@@ -25,7 +25,34 @@ public record Report(
         List<RcuCallbackRow> rcuCallbacks,
         List<RcuSectionRow> rcuSections,
         List<CpuRow> cpuStats,
-        List<GroupRow> threadGroups) {
+        List<GroupRow> threadGroups,
+        StoppedBy stopped,
+        List<BlockedRow> blocked) {
+
+    /**
+     * Why a run ended before quiescence: {@code by} the bound ({@code wall-time}, {@code events},
+     * {@code ticks}, {@code memory}) or the signal ({@code SIGINT}, {@code SIGTERM}), its {@code limit},
+     * and what the machine saw. Null when the run reached quiescence.
+     */
+    public record StoppedBy(String by, String limit, String detail) {}
+
+    /**
+     * A task that had not finished when the run ended: its state, where it was ({@code in}: the kernel
+     * function it sleeps in, {@code do_signal_stop}, the system call, or {@code user mode}), the system
+     * call and step it was in, the pids it waits for, and why (the edges of the wait-for graph). At
+     * quiescence these are the blocked tasks (each a {@code deadlock}, unless allowed to stay stopped);
+     * after a bound, every task still alive.
+     */
+    public record BlockedRow(
+            int pid,
+            String comm,
+            String state,
+            String in,
+            String op,
+            Integer step,
+            List<Integer> waitsFor,
+            String why,
+            String key) {}
 
     public record Journal(long events, int persistenceIds) {}
 

@@ -5,6 +5,7 @@ import dev.kmodel.kernel.locking.TasklistLock;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
+import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.ledger.LedgerEntry;
@@ -46,7 +47,12 @@ public final class ReportBuilder {
         String mm;
         boolean freed;
         boolean dead; // TaskDead: never runs again
-        boolean blockedInWait;
+        String sleptIn; // the kernel function it went to sleep in (Slept), while it sleeps
+        Frame frame; // the kernel path it is in (FrameChanged)
+        int stopSig; // the signal that stopped it, while stopped
+        String stopRequestedBy; // kthread_stop's caller (a task key), once asked
+        String openOp; // the system call it is in, and its step
+        int openStep;
         int reaps;
         boolean autoreaped;
         String taskStruct;
@@ -91,6 +97,18 @@ public final class ReportBuilder {
             int persistenceIds,
             String outcome,
             List<String> deadLetters) {
+        return build(sc, journal, accepted, persistenceIds, outcome, deadLetters, null);
+    }
+
+    /** The report of a run; {@code stopped}: the bound that ended it before quiescence, or null. */
+    public static Report build(
+            Scenario sc,
+            List<JournalEntry> journal,
+            long accepted,
+            int persistenceIds,
+            String outcome,
+            List<String> deadLetters,
+            Report.StoppedBy stopped) {
         ReportBuilder b = new ReportBuilder();
         for (JournalEntry e : journal) b.fold(e);
         long end = journal.isEmpty() ? 0 : journal.get(journal.size() - 1).ordinal();
@@ -98,7 +116,7 @@ public final class ReportBuilder {
             b.violations.add(new ViolationRow(
                     end, "use-after-free", "message " + d + ", whose task_struct was freed", List.of()));
         }
-        return b.finish(sc, accepted, persistenceIds, outcome);
+        return b.finish(sc, accepted, persistenceIds, outcome, stopped);
     }
 
     private T task(String key) {
@@ -159,13 +177,19 @@ public final class ReportBuilder {
             t.mm = a.mm();
         } else if (e instanceof RanOn r) {
             t.cpu = r.cpu();
-            if (t.state.equals("sleeping")) t.state = "running";
+            if (t.state.equals("sleeping")) {
+                t.state = "running";
+                t.sleptIn = null;
+            }
         } else if (e instanceof SyscallEntered s) {
+            t.openOp = s.op();
+            t.openStep = s.step();
             open.put(
                     t.key,
                     new ResultRow(t.pid, t.comm, s.step(), s.op(), seq, null, null, null, null, null, t.cpu, null));
         } else if (e instanceof SyscallReturned r) {
             ResultRow o = open.remove(t.key);
+            t.openOp = null;
             if (o != null) {
                 results.add(new ResultRow(
                         o.pid(),
@@ -181,13 +205,16 @@ public final class ReportBuilder {
                         o.cpu(),
                         r.siginfo()));
             }
-            t.blockedInWait = false;
         } else if (e instanceof Slept s) {
             t.state = "sleeping";
-            t.blockedInWait = s.in().equals("do_wait");
+            t.sleptIn = s.in();
         } else if (e instanceof Woken) {
             t.state = "running";
-            t.blockedInWait = false;
+            t.sleptIn = null;
+        } else if (e instanceof FrameChanged f) {
+            t.frame = f.frame();
+        } else if (e instanceof KthreadStopRequested k) {
+            t.stopRequestedBy = k.cause().from(); // the KthreadStop message came from the stopper
         } else if (e instanceof SignalReceived s) {
             signals.add(new SignalRow(seq, s.from(), t.pid, Sig.name(s.sig()), s.disposition()));
         } else if (e instanceof PfExitingSet p) {
@@ -245,8 +272,9 @@ public final class ReportBuilder {
                     List.of(),
                     (g.by().startsWith("signal") ? g.by() : "exit_group by pid " + pidOf(g.by())) + ", group_exit_code "
                             + (ws.exited() ? "exited " + ws.code() : "signaled " + ws.signal())));
-        } else if (e instanceof Stopped) {
+        } else if (e instanceof Stopped st) {
             t.state = "stopped";
+            t.stopSig = st.sig();
         } else if (e instanceof Continued) {
             t.state = "running";
         } else if (e instanceof BecameZombie) {
@@ -256,7 +284,7 @@ public final class ReportBuilder {
             t.autoreaped = true;
         } else if (e instanceof TaskDead) {
             t.dead = true;
-            t.blockedInWait = false;
+            t.sleptIn = null;
         } else if (e instanceof ReapedBy) {
             t.reaps++;
             t.state = "dead";
@@ -331,7 +359,7 @@ public final class ReportBuilder {
         }
     }
 
-    private Report finish(Scenario sc, long accepted, int persistenceIds, String outcome) {
+    private Report finish(Scenario sc, long accepted, int persistenceIds, String outcome, Report.StoppedBy stopped) {
         for (Map.Entry<Integer, Long> o : openSection.entrySet()) {
             sections.add(new Section(o.getKey(), o.getValue(), null, openSectionPid.getOrDefault(o.getKey(), 0)));
         }
@@ -354,6 +382,8 @@ public final class ReportBuilder {
                     e.cpu()));
         }
         Oracles.check(this);
+        boolean quiescent = outcome.equals("completed");
+        List<BlockedRow> blocked = WaitForGraph.build(this, quiescent, sc.mayStayStopped(), violations);
         List<TaskRow> taskRows = new ArrayList<>();
         for (T t : tasks.values()) {
             if (t.taskStruct == null) continue;
@@ -402,6 +432,8 @@ public final class ReportBuilder {
                         .map(x -> new RcuSectionRow(x.cpu(), x.pid(), x.lock(), x.unlock()))
                         .toList(),
                 cpuRows,
-                List.copyOf(groups));
+                List.copyOf(groups),
+                stopped,
+                blocked);
     }
 }

@@ -30,13 +30,19 @@ import dev.kmodel.log.LogbackWithoutMdc;
 import dev.kmodel.replay.ReplayPlan;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.ReportBuilder;
+import dev.kmodel.run.Bounds.Bound;
 import dev.kmodel.scenario.Scenario;
 import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -64,7 +70,17 @@ public final class Machine {
     }
 
     public static Result run(Scenario scenario, Config config, boolean keepJournal) {
+        return run(scenario, config, keepJournal, new AtomicReference<>());
+    }
+
+    /**
+     * Runs until quiescence or a bound; {@code stopRequest} may be set from another thread at any time
+     * (a signal handler: {@link Bound#SIGINT}, {@link Bound#SIGTERM}) to stop the run with what it has.
+     */
+    public static Result run(
+            Scenario scenario, Config config, boolean keepJournal, AtomicReference<Bound> stopRequest) {
         try (Running r = start(scenario, config, keepJournal)) {
+            r.stopRequest = stopRequest;
             String outcome = r.awaitQuiescence();
             return r.result(outcome);
         }
@@ -95,6 +111,11 @@ public final class Machine {
         private final Activity activity;
 
         private final ReplayPlan plan;
+        private final RunContext run;
+        private final Bounds bounds;
+        private final long started = System.nanoTime();
+        private volatile AtomicReference<Bound> stopRequest = new AtomicReference<>(); // set by a signal handler
+        private Report.StoppedBy stopped; // read and written by the thread that waits for the run
 
         Running(Scenario sc, Config config, boolean keepJournal, ReplayPlan plan) {
             this.sc = sc;
@@ -104,7 +125,8 @@ public final class Machine {
             // The run's journal store and context travel in its actor system (extensions built from these setups).
             this.store = new JournalStore();
             if (plan != null) store.compareWith(plan);
-            RunContext run = new RunContext(plan);
+            this.bounds = Bounds.of(cfg);
+            this.run = new RunContext(plan).withMaxTicks(bounds.maxTicks());
             this.activity = run.activity();
             this.system = ActorSystem.create(
                     Kernel.create(sc, cfg),
@@ -144,17 +166,22 @@ public final class Machine {
             return system;
         }
 
-        /** Waits until the machine is quiescent; returns "completed", or "timeout". */
+        /**
+         * Waits until the machine is quiescent, or a bound stops it. Returns "completed" (quiescent),
+         * "timeout" (the wall-time bound), "stopped" (another bound or a signal: {@link #stopped()} says
+         * which), or "diverged" (a re-run that left its recording and stopped moving).
+         */
         public String awaitQuiescence() {
-            Duration poll = cfg.getDuration("kmodel.quiescence-poll");
-            long maxPolls =
-                    Math.max(1, cfg.getDuration("kmodel.run-timeout").toMillis() / Math.max(1, poll.toMillis()));
+            long poll = Math.max(1, cfg.getDuration("kmodel.quiescence-poll").toMillis());
+            long deadline = System.nanoTime() + bounds.wallTime().toNanos();
             long lastCount = -1;
             int stable = 0;
             try {
-                for (long i = 0; i < maxPolls; i++) {
-                    TimeUnit.MILLISECONDS.sleep(poll.toMillis());
+                while (true) {
+                    TimeUnit.MILLISECONDS.sleep(poll);
                     long count = store.accepted();
+                    Bound hit = boundReached(count, deadline);
+                    if (hit != null) return stop(hit);
                     if (activity.inFlight() == 0 && idle(system, env) && count == lastCount) {
                         if (++stable >= 2) return "completed";
                     } else if (plan != null && plan.mismatch() != null && count == lastCount) {
@@ -166,17 +193,66 @@ public final class Machine {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return stop(Bound.SIGINT);
             }
-            System.err.printf(
-                    "kmodel: no quiescence within %s: %d model messages in flight, CPUs idle: %b%n",
-                    cfg.getDuration("kmodel.run-timeout"), activity.inFlight(), idle(system, env));
-            return "timeout";
+        }
+
+        /** The first bound the run has reached, or null. Signals first: the user asked. */
+        private Bound boundReached(long events, long deadline) {
+            Bound asked = stopRequest.get();
+            if (asked != null) return asked;
+            if (events >= bounds.maxEvents()) return Bound.EVENTS;
+            if (run.clockStoppedAt() >= 0 && activity.inFlight() == 0) return Bound.TICKS;
+            if (heapExhausted()) return Bound.MEMORY;
+            if (System.nanoTime() - deadline >= 0) return Bound.WALL_TIME;
+            return null;
+        }
+
+        /** The old generation is still this full after a full collection: the next allocations would fail. */
+        private boolean heapExhausted() {
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() != MemoryType.HEAP || !pool.isCollectionUsageThresholdSupported()) continue;
+                if (!pool.getName().contains("Old") && !pool.getName().contains("Tenured")) continue; // eden and
+                // survivor spaces are full after a collection by design; the old generation is what fills up
+                MemoryUsage after = pool.getCollectionUsage();
+                long max = pool.getUsage().getMax();
+                if (after != null && max > 0 && after.getUsed() > bounds.heapFraction() * max) return true;
+            }
+            return false;
+        }
+
+        private String stop(Bound b) {
+            String detail = switch (b) {
+                case WALL_TIME ->
+                    "no quiescence within " + Bounds.human(bounds.wallTime()) + ": " + activity.inFlight()
+                            + " model messages in flight";
+                case EVENTS -> "the journal reached " + store.accepted() + " events (bound " + bounds.maxEvents() + ")";
+                case TICKS ->
+                    "the clock would pass " + bounds.maxTicks() + " ticks (next instant: " + run.clockStoppedAt() + ")";
+                case MEMORY ->
+                    "the heap is more than " + Math.round(bounds.heapFraction() * 100) + "% full after a full GC (max "
+                            + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)";
+                case SIGINT, SIGTERM ->
+                    "stopped by " + b.label + " after " + Bounds.human(Duration.ofNanos(System.nanoTime() - started));
+            };
+            this.stopped = new Report.StoppedBy(b.label, bounds.limitOf(b), detail);
+            return b == Bound.WALL_TIME ? "timeout" : "stopped";
+        }
+
+        /** Asks the run to stop at its next poll (a signal handler calls this); the report is still written. */
+        public void requestStop(Bound why) {
+            stopRequest.set(why);
+        }
+
+        /** Which bound stopped the run, or null if it reached quiescence. */
+        public Report.StoppedBy stopped() {
+            return stopped;
         }
 
         public Result result(String outcome) {
             List<JournalEntry> journal = store.snapshot();
             Report report = ReportBuilder.build(
-                    sc, journal, store.accepted(), store.persistenceIds(), outcome, activity.deadLetters());
+                    sc, journal, store.accepted(), store.persistenceIds(), outcome, activity.deadLetters(), stopped);
             return new Result(report, journal);
         }
 

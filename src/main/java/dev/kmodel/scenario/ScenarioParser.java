@@ -16,6 +16,7 @@ import dev.kmodel.uapi.WaitOptions;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -124,7 +125,8 @@ public final class ScenarioParser {
     private Scenario read(Config c) throws ScenarioException {
         ConfigObject root = c.root();
         for (String k : root.keySet()) {
-            if (!Set.of("name", "cpus", "seed", "kernel", "programs", "boot").contains(k)) {
+            if (!Set.of("name", "cpus", "seed", "kernel", "programs", "boot", "left-stopped")
+                    .contains(k)) {
                 throw bad(root.get(k), "unknown top-level field '" + k + "'");
             }
         }
@@ -175,6 +177,20 @@ public final class ScenarioParser {
             if (!programs.containsKey(bn)) throw bad(b, "boot names unknown program '" + bn + "'");
             boot.add(bn);
         }
+        Set<String> leftStopped = new LinkedHashSet<>();
+        if (root.containsKey("left-stopped")) {
+            ConfigValue ls = root.get("left-stopped");
+            if (ls.valueType() != ConfigValueType.LIST) {
+                throw bad(ls, "'left-stopped' must be a list of program names (tasks left stopped on purpose)");
+            }
+            for (ConfigValue v : (ConfigList) ls) {
+                String pn = String.valueOf(v.unwrapped());
+                if (v.valueType() != ConfigValueType.STRING || !programs.containsKey(pn)) {
+                    throw bad(v, "left-stopped names unknown program '" + pn + "'");
+                }
+                leftStopped.add(pn);
+            }
+        }
         // Check that every fork names a program.
         for (Program p : programs.values()) {
             for (Step s : p.steps()) {
@@ -201,7 +217,16 @@ public final class ScenarioParser {
                 }
             }
         }
-        return new Scenario(file, name, cpus, seed, pidMax, shmRmidForced, Map.copyOf(programs), List.copyOf(boot));
+        return new Scenario(
+                file,
+                name,
+                cpus,
+                seed,
+                pidMax,
+                shmRmidForced,
+                Map.copyOf(programs),
+                List.copyOf(boot),
+                Set.copyOf(leftStopped));
     }
 
     private void readSteps(ConfigList list, List<Step> out) throws ScenarioException {

@@ -12,6 +12,7 @@ public enum Errno {
     EACCES(13),
     EBUSY(16),
     EINVAL(22),
+    EMFILE(24),
     ERANGE(34),
     ENOSYS(38);
 

@@ -64,6 +64,7 @@ public final class TimeKeeper extends KernelActor<TimeKeeper.Cmd, TimeKeeper.Eve
     }
 
     private final AtomicLong jiffies;
+    private final RunContext run;
     private final AtomicBoolean quietQueued = new AtomicBoolean();
     private final AtomicLong waiters = new AtomicLong();
     private final Activity activity;
@@ -74,7 +75,8 @@ public final class TimeKeeper extends KernelActor<TimeKeeper.Cmd, TimeKeeper.Eve
 
     private TimeKeeper(ActorContext<Cmd> ctx) {
         super("time", ctx);
-        this.jiffies = RunContext.of(ctx.getSystem()).jiffies();
+        this.run = RunContext.of(ctx.getSystem());
+        this.jiffies = run.jiffies();
         this.activity = send.activity();
         ActorRef<Cmd> self = ctx.getSelf();
         activity.onQuiet(() -> {
@@ -111,6 +113,11 @@ public final class TimeKeeper extends KernelActor<TimeKeeper.Cmd, TimeKeeper.Eve
         long at = Math.max(
                 s.now,
                 s.waits.values().stream().mapToLong(Long::longValue).min().orElseThrow());
+        if (at > run.maxTicks()) {
+            // The run's bound on model time (kmodel.bounds.ticks): the clock stays; the machine stops the run.
+            run.clockStopped(at);
+            return Effect().none();
+        }
         List<Integer> due = s.waits.entrySet().stream()
                 .filter(e -> e.getValue() <= at)
                 .map(Map.Entry::getKey)
