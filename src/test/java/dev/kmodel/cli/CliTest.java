@@ -94,9 +94,40 @@ class CliTest {
     }
 
     @Test
-    void malformedHoconNamesFileAndLine() throws Exception {
+    void malformedHoconNamesFileAndLineOnce() throws Exception {
         Path p = scenario("name = x\nprograms {\n  main = [ { op = exit \n");
-        assertBadInput(cli("run", p.toString()), p.toString() + ":");
+        Out r = cli("run", p.toString());
+        assertBadInput(r, p + ":4: ");
+        assertFalse(r.err().matches("(?s).*:\\d+: \\d+:.*"), "the line number once: " + r.err());
+        Path q = scenario("name = x\ncpus = ${nope}\nprograms { main = [] }\nboot = [ main ]\n");
+        assertBadInput(cli("run", q.toString()), q + ":2: Could not resolve substitution");
+    }
+
+    @Test
+    void includesAreReadBesideTheIncludingFileAndAMissingOneIsOneHumanLine() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("d"));
+        Files.writeString(dir.resolve("progs.conf"), "programs { main = [ { op = exit, code = 3 } ] }\n");
+        Path ok = dir.resolve("ok.conf");
+        Files.writeString(ok, "name = inc\ninclude \"progs.conf\"\nboot = [ main ]\n");
+        Out r = cli("run", ok.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("exit 3"), r.out());
+        // HOCON skips a missing include silently unless it is required(...): a scenario's must exist.
+        Path missing = dir.resolve("missing.conf");
+        Files.writeString(missing, "name = inc\n\ninclude \"foo.conf\"\nprograms { main = [] }\nboot = [ main ]\n");
+        Out m = cli("run", missing.toString());
+        assertBadInput(m, missing + ":3: include file not found: foo.conf");
+        assertFalse(m.err().contains("java."), m.err());
+        Files.writeString(missing, "name = inc\ninclude required(file(\"/no/such.conf\"))\nboot = [ main ]\n");
+        assertBadInput(cli("run", missing.toString()), missing + ":2: include file not found: /no/such.conf");
+        Files.createDirectories(dir.resolve("adir.conf"));
+        Files.writeString(missing, "name = inc\ninclude \"adir.conf\"\nboot = [ main ]\n");
+        assertBadInput(cli("run", missing.toString()), missing + ":2: cannot read include", "adir.conf");
+        // A problem inside an included file names that file and its line.
+        Files.writeString(dir.resolve("broken.conf"), "programs {\n  main = [ { op = frok } ]\n}\n");
+        Path includer = dir.resolve("includer.conf");
+        Files.writeString(includer, "name = inc\ninclude \"broken.conf\"\nboot = [ main ]\n");
+        assertBadInput(cli("run", includer.toString()), dir.resolve("broken.conf") + ":2: unknown op 'frok'");
     }
 
     @Test
