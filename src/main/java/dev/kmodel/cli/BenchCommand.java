@@ -21,7 +21,22 @@ import picocli.CommandLine.Option;
  * {@code kmodel bench}: full lifecycles per second (fork → exit → wait4 → RCU free), measured in
  * wall-clock time from boot to quiescence; with {@code --memory M}, heap bytes per live modelled task.
  */
-@Command(name = "bench", description = "Measure lifecycles/s (fork → exit → wait4 → RCU free), or heap per task.")
+@Command(
+        name = "bench",
+        description = "Measure lifecycles/s (fork → exit → wait4 → RCU free), or heap per task.",
+        exitCodeListHeading = Main.EXIT_STATUS,
+        exitCodeList = {
+            "0:measured; the run completed without a violation",
+            "1:the run found a violation or did not complete (the measurement is still printed)",
+            Main.EXIT_2,
+            Main.EXIT_3
+        },
+        footerHeading = Main.EXAMPLES,
+        footer = {
+            "  ./kmodel bench --lifecycles 20000 --cpus 4",
+            "  ./kmodel bench --journal off",
+            "  ./kmodel bench --memory 2000"
+        })
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lifecycles", paramLabel = "N", description = "lifecycles to run (default ${DEFAULT-VALUE})")
     int lifecycles = 20000;

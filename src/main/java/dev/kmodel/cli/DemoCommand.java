@@ -13,7 +13,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** {@code kmodel demo}: the built-in lifecycle, and seed 000's diagram filled in from the run. */
-@Command(name = "demo", description = "Run the built-in fork/exit/wait4 lifecycle and show what is freed when.")
+@Command(
+        name = "demo",
+        description = "Run the built-in fork/exit/wait4 lifecycle and show what is freed when.",
+        exitCodeListHeading = Main.EXIT_STATUS,
+        exitCodeList = {Main.EXIT_0_RUN, Main.EXIT_1_RUN, Main.EXIT_2, Main.EXIT_3},
+        footerHeading = Main.EXAMPLES,
+        footer = {"  ./kmodel demo", "The scenario it runs: src/main/resources/dev/kmodel/demo.conf"})
 public final class DemoCommand implements Callable<Integer> {
 
     public static Scenario scenario() throws IOException, ScenarioException {

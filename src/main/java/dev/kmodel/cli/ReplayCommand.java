@@ -1,6 +1,8 @@
 package dev.kmodel.cli;
 
+import dev.kmodel.journal.JournalEntry;
 import dev.kmodel.journal.JournalFile;
+import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.replay.Inspect;
 import dev.kmodel.replay.ReplayPlan;
 import dev.kmodel.replay.Rerun;
@@ -8,6 +10,7 @@ import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioException;
 import java.io.File;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -17,35 +20,73 @@ import picocli.CommandLine.Parameters;
  * the journal; {@code kmodel replay J --rerun}: the run executed again in the recorded receive order,
  * compared event by event with the recording.
  */
-@Command(name = "replay", description = "Inspect a recorded journal at a point (--at), or re-run it exactly (--rerun).")
+@Command(
+        name = "replay",
+        description = "Inspect a recorded journal at a point (--at), or re-run it exactly (--rerun).",
+        exitCodeListHeading = Main.EXIT_STATUS,
+        exitCodeList = {
+            "0:shown; with --rerun: the re-run was identical, event by event",
+            "1:--rerun only: the re-run diverged (the first differing event is shown) or did not finish",
+            Main.EXIT_2,
+            Main.EXIT_3
+        },
+        footerHeading = Main.EXAMPLES,
+        footer = {
+            "  ./kmodel run conf/scenarios/zombie-reap.conf --journal z.kmj",
+            "  ./kmodel replay z.kmj --at 120 --pid 4",
+            "  ./kmodel replay z.kmj --rerun"
+        })
 public final class ReplayCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "JOURNAL", description = "a journal written by run --journal")
     File journal;
 
-    @Option(names = "--at", paramLabel = "SEQ", description = "the point of the run (default: its end)")
-    Long at;
+    /** Either a point to inspect (the default: the end of the run) or a re-run, not both. */
+    @ArgGroup(exclusive = true)
+    Mode mode;
 
-    @Option(names = "--pid", paramLabel = "P", description = "also show this task's own state")
+    static final class Mode {
+        @Option(names = "--at", paramLabel = "SEQ", description = "the point of the run (default: its end)")
+        Long at;
+
+        @Option(names = "--rerun", description = "re-execute with real actors in the recorded receive order")
+        boolean rerun;
+    }
+
+    @Option(names = "--pid", paramLabel = "P", description = "also show this task's own state (not with --rerun)")
     Integer pid;
-
-    @Option(names = "--rerun", description = "re-execute with real actors in the recorded receive order")
-    boolean rerun;
 
     @Override
     public Integer call() {
+        boolean rerun = mode != null && mode.rerun;
+        if (rerun && pid != null) {
+            System.err.println("kmodel: --pid shows a task at a point of the run; --rerun takes no --pid");
+            return Main.BAD_INPUT;
+        }
         Opened o = open(journal);
         if (o == null) return Main.BAD_INPUT;
         JournalFile.Loaded l = o.loaded();
         Scenario sc = o.scenario();
         if (rerun) return rerun(l);
         long n = l.events().size();
-        long seq = at == null ? n : at;
+        long seq = mode == null || mode.at == null ? n : mode.at;
         if (seq < 1 || seq > n) {
             System.err.println("kmodel: --at must be between 1 and " + n + ", got " + seq);
             return Main.BAD_INPUT;
         }
+        if (pid != null && !hadTask(l, pid)) {
+            System.err.println("kmodel: no task with pid " + pid + " in " + journal);
+            return Main.BAD_INPUT;
+        }
         for (String line : Inspect.at(l, sc, seq, pid)) System.out.println(line);
         return Main.OK;
+    }
+
+    /** Whether any task of the recorded run had {@code pid} (in the init namespace) at some point. */
+    static boolean hadTask(JournalFile.Loaded l, int pid) {
+        for (JournalEntry e : l.entries()) {
+            if (e.event() instanceof TaskEvent.Attached a && a.pid() == pid) return true;
+        }
+        return false;
     }
 
     /** A journal read back with its recorded scenario. */

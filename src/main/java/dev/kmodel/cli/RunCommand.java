@@ -26,21 +26,47 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code kmodel run SCENARIO.conf}: one scenario to quiescence, a summary, the report and journal. */
-@Command(name = "run", description = "Run a scenario to quiescence and report what was freed when.")
+@Command(
+        name = "run",
+        description = "Run a scenario to quiescence and report what was freed when.",
+        exitCodeListHeading = Main.EXIT_STATUS,
+        exitCodeList = {Main.EXIT_0_RUN, Main.EXIT_1_RUN, Main.EXIT_2, Main.EXIT_3, Main.EXIT_SIGNAL},
+        footerHeading = Main.EXAMPLES,
+        footer = {
+            "  ./kmodel run conf/scenarios/zombie-reap.conf --report r.json",
+            "  ./kmodel run conf/scenarios/two-waiters.conf --seed 2 --journal race.kmj",
+            "  ./kmodel replay race.kmj --rerun      (the same run again, exactly)",
+            "Paths are relative to the current directory."
+        })
 public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SCENARIO.conf", description = "the scenario (HOCON)")
     File scenario;
 
-    @Option(names = "--report", paramLabel = "R.json", description = "write the JSON report here")
+    @Option(
+            names = "--report",
+            paramLabel = "R.json",
+            description = "write the JSON report here (checked before the run)")
     File report;
 
-    @Option(names = "--journal", paramLabel = "J", description = "write the run's journal here (JSON Lines)")
+    @Option(
+            names = "--journal",
+            paramLabel = "J",
+            description = "write the run's journal here, JSON Lines (checked before the run)")
     File journal;
 
-    @Option(names = "--cpus", paramLabel = "N", description = "override the scenario's CPU count")
+    @Option(names = "--cpus", paramLabel = "N", description = "override the scenario's CPU count (1-256)")
     Integer cpus;
 
-    @Option(names = "--seed", paramLabel = "S", description = "override the scenario's seed")
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
+            description = {
+                "override the scenario's seed. The seed picks the CPU each new task is placed on at"
+                        + " fork (select_task_rq; tasks do not migrate). It does not fix the interleaving:"
+                        + " the CPUs run in parallel, so one seed can give different journals (which"
+                        + " thread reaps a child, where an orphan is reparented). Only a journal fixes a"
+                        + " run: replay --rerun executes it again exactly."
+            })
     Long seed;
 
     @Option(
@@ -79,6 +105,14 @@ public final class RunCommand implements Callable<Integer> {
             sc = sc.withCpus(cpus);
         }
         if (seed != null) sc = sc.withSeed(seed);
+        Map<String, File> outputs = new LinkedHashMap<>();
+        outputs.put("--report", report);
+        outputs.put("--journal", journal);
+        String unwritable = OutputFiles.problem(scenario, outputs);
+        if (unwritable != null) {
+            System.err.println("kmodel: " + unwritable);
+            return Main.BAD_INPUT;
+        }
         Config cfg;
         try {
             cfg = bounds(Machine.config(), maxTime, maxEvents, maxTicks);

@@ -44,6 +44,7 @@ public record Report(
      * after a bound, every task still alive.
      */
     public record BlockedRow(
+            long seq,
             int pid,
             String comm,
             String state,

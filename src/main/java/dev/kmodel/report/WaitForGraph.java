@@ -126,6 +126,7 @@ final class WaitForGraph {
             why = t.openOp != null ? "in the " + t.openOp + " system call (step " + t.openStep + ")" : "running";
         }
         return new BlockedRow(
+                t.lastSeq,
                 t.pid,
                 t.comm,
                 t.state,

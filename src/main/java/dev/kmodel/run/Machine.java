@@ -58,9 +58,14 @@ public final class Machine {
 
     private Machine() {}
 
-    /** Loads conf/application.conf (if present in the working directory) over the built-in defaults. */
+    /**
+     * Loads conf/application.conf over the built-in defaults, if present: under the installation
+     * directory the launcher passes as the system property {@code kmodel.home}, or, without it (tests),
+     * under the working directory.
+     */
     public static Config config() {
-        File f = new File("conf/application.conf");
+        String home = System.getProperty("kmodel.home");
+        File f = new File(home == null ? "." : home, "conf/application.conf");
         Config base = ConfigFactory.load();
         return f.isFile() ? ConfigFactory.parseFile(f).withFallback(base).resolve() : base;
     }

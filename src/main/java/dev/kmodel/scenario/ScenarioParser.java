@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
@@ -14,6 +15,7 @@ import dev.kmodel.uapi.Prctl;
 import dev.kmodel.uapi.Sig;
 import dev.kmodel.uapi.WaitOptions;
 import java.io.File;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -83,12 +85,17 @@ public final class ScenarioParser {
         if (!f.canRead()) throw new ScenarioException(f.getPath(), 0, "scenario file is not readable");
         ScenarioParser p = new ScenarioParser(f.getPath());
         try {
+            // Absolute, so that a relative include is read beside the file even when it is named
+            // without a directory (Typesafe Config looks for it on the classpath then).
             Config c = ConfigFactory.parseFile(
-                    f,
-                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+                    f.getAbsoluteFile(),
+                    ConfigParseOptions.defaults()
+                            .setSyntax(ConfigSyntax.CONF)
+                            .setAllowMissing(false)
+                            .setIncluder(new ScenarioIncludes()));
             return p.read(c.resolve());
         } catch (ConfigException e) {
-            throw p.fromConfig(e);
+            throw p.fromConfig(e, ScenarioIncludes.text(f));
         }
     }
 
@@ -97,29 +104,47 @@ public final class ScenarioParser {
         try {
             Config c = ConfigFactory.parseString(
                     text,
-                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(name));
+                    ConfigParseOptions.defaults()
+                            .setSyntax(ConfigSyntax.CONF)
+                            .setOriginDescription(name)
+                            .setIncluder(new ScenarioIncludes()));
             return p.read(c.resolve());
         } catch (ConfigException e) {
-            throw p.fromConfig(e);
+            throw p.fromConfig(e, text);
         }
     }
 
-    private ScenarioException fromConfig(ConfigException e) {
+    /** A Typesafe Config error as one line; {@code source} is the scenario's text (null if unknown). */
+    private ScenarioException fromConfig(ConfigException e, String source) {
+        if (e instanceof ConfigException.IO io) { // (parseFile checked that the scenario itself is readable)
+            ScenarioIncludes.Failure f = ScenarioIncludes.failure(io, source);
+            return new ScenarioException(file, f.line(), f.problem());
+        }
         int line = e.origin() == null ? 0 : Math.max(0, e.origin().lineNumber());
         String msg = e.getMessage();
-        // Typesafe prefixes messages with the origin; keep only what is wrong.
-        int i = msg.indexOf(": ");
-        if (e.origin() != null && i > 0 && msg.startsWith(e.origin().description())) {
-            msg = msg.substring(i + 2);
+        // Typesafe prefixes messages with the origin ("file: line: "); keep only what is wrong.
+        if (e.origin() != null && msg.startsWith(e.origin().description() + ": ")) {
+            msg = msg.substring(e.origin().description().length() + 2);
         }
-        return new ScenarioException(file, line, msg.replace('\n', ' '));
+        return new ScenarioException(fileOf(e.origin()), line, msg.replace('\n', ' '));
+    }
+
+    /** The file a value or an error comes from, as the user named it: the scenario or a file it includes. */
+    private String fileOf(ConfigOrigin origin) {
+        if (origin == null || origin.filename() == null) return file;
+        Path scenario = Path.of(file);
+        Path dir = scenario.toAbsolutePath().getParent();
+        Path from = Path.of(origin.filename()).toAbsolutePath();
+        return from.equals(scenario.toAbsolutePath())
+                ? file
+                : scenario.resolveSibling(dir.relativize(from)).toString();
     }
 
     private ScenarioException bad(ConfigValue where, String problem) {
         int line = where == null || where.origin() == null
                 ? 0
                 : Math.max(0, where.origin().lineNumber());
-        return new ScenarioException(file, line, problem);
+        return new ScenarioException(where == null ? file : fileOf(where.origin()), line, problem);
     }
 
     private Scenario read(Config c) throws ScenarioException {

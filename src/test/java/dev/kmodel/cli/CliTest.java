@@ -1,6 +1,7 @@
 package dev.kmodel.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -94,9 +96,40 @@ class CliTest {
     }
 
     @Test
-    void malformedHoconNamesFileAndLine() throws Exception {
+    void malformedHoconNamesFileAndLineOnce() throws Exception {
         Path p = scenario("name = x\nprograms {\n  main = [ { op = exit \n");
-        assertBadInput(cli("run", p.toString()), p.toString() + ":");
+        Out r = cli("run", p.toString());
+        assertBadInput(r, p + ":4: ");
+        assertFalse(r.err().matches("(?s).*:\\d+: \\d+:.*"), "the line number once: " + r.err());
+        Path q = scenario("name = x\ncpus = ${nope}\nprograms { main = [] }\nboot = [ main ]\n");
+        assertBadInput(cli("run", q.toString()), q + ":2: Could not resolve substitution");
+    }
+
+    @Test
+    void includesAreReadBesideTheIncludingFileAndAMissingOneIsOneHumanLine() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("d"));
+        Files.writeString(dir.resolve("progs.conf"), "programs { main = [ { op = exit, code = 3 } ] }\n");
+        Path ok = dir.resolve("ok.conf");
+        Files.writeString(ok, "name = inc\ninclude \"progs.conf\"\nboot = [ main ]\n");
+        Out r = cli("run", ok.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("exit 3"), r.out());
+        // HOCON skips a missing include silently unless it is required(...): a scenario's must exist.
+        Path missing = dir.resolve("missing.conf");
+        Files.writeString(missing, "name = inc\n\ninclude \"foo.conf\"\nprograms { main = [] }\nboot = [ main ]\n");
+        Out m = cli("run", missing.toString());
+        assertBadInput(m, missing + ":3: include file not found: foo.conf");
+        assertFalse(m.err().contains("java."), m.err());
+        Files.writeString(missing, "name = inc\ninclude required(file(\"/no/such.conf\"))\nboot = [ main ]\n");
+        assertBadInput(cli("run", missing.toString()), missing + ":2: include file not found: /no/such.conf");
+        Files.createDirectories(dir.resolve("adir.conf"));
+        Files.writeString(missing, "name = inc\ninclude \"adir.conf\"\nboot = [ main ]\n");
+        assertBadInput(cli("run", missing.toString()), missing + ":2: cannot read include", "adir.conf");
+        // A problem inside an included file names that file and its line.
+        Files.writeString(dir.resolve("broken.conf"), "programs {\n  main = [ { op = frok } ]\n}\n");
+        Path includer = dir.resolve("includer.conf");
+        Files.writeString(includer, "name = inc\ninclude \"broken.conf\"\nboot = [ main ]\n");
+        assertBadInput(cli("run", includer.toString()), dir.resolve("broken.conf") + ":2: unknown op 'frok'");
     }
 
     @Test
@@ -220,5 +253,112 @@ class CliTest {
         Files.writeString(notJournal, "hello\n");
         assertBadInput(cli("replay", notJournal.toString()), "hello.kmj:1");
         assertBadInput(cli("replay", j.getPath(), "--at", "0"), "--at");
+    }
+
+    @Test
+    void explainOfAPidNoTaskHadIsBadInput() throws Exception {
+        File j = tmp.resolve("z.kmj").toFile();
+        assertEquals(
+                0,
+                cli("run", "conf/scenarios/zombie-reap.conf", "--journal", j.getPath())
+                        .status());
+        assertBadInput(cli("explain", j.getPath(), "--pid", "99999"), "no task with pid 99999 in " + j.getPath());
+        assertBadInput(cli("replay", j.getPath(), "--pid", "99999"), "no task with pid 99999 in " + j.getPath());
+        // Contradictions: a re-run has no point to stop at and shows no task.
+        assertBadInput(cli("replay", j.getPath(), "--at", "5", "--rerun"), "--at", "--rerun");
+        assertBadInput(cli("replay", j.getPath(), "--pid", "4", "--rerun"), "--pid", "--rerun");
+        // --pid without --at is the task at the end of the run.
+        Out end = cli("replay", j.getPath(), "--pid", "4");
+        assertEquals(0, end.status(), end.err());
+        assertTrue(end.out().contains("TASK pid 4"), end.out());
+    }
+
+    @Test
+    void outputsThatCannotBeWrittenAreRefusedBeforeTheRun() throws Exception {
+        String zombie = "conf/scenarios/zombie-reap.conf";
+        Path noDir = tmp.resolve("no/such/dir/r.json");
+        Out r = cli("run", zombie, "--report", noDir.toString());
+        assertBadInput(r, "--report " + noDir, "no such directory");
+        assertEquals("", r.out(), "nothing ran: the summary comes after the run");
+        assertBadInput(cli("run", zombie, "--journal", tmp.toString()), "--journal " + tmp, "directory");
+        // An existing output is not truncated by the check when another output is refused.
+        Path kept = tmp.resolve("kept.json");
+        Files.writeString(kept, "keep");
+        assertBadInput(
+                cli("run", zombie, "--report", kept.toString(), "--journal", noDir.toString()), noDir.toString());
+        assertEquals("keep", Files.readString(kept));
+        // Outputs that would overwrite the scenario, or each other.
+        Path s = scenario("programs { main = [] }\nboot = [ main ]\n");
+        String text = Files.readString(s);
+        assertBadInput(cli("run", s.toString(), "--report", s.toString()), "--report", "overwrite the input");
+        assertEquals(text, Files.readString(s));
+        Path both = tmp.resolve("both");
+        assertBadInput(
+                cli("run", zombie, "--report", both.toString(), "--journal", both.toString()),
+                "--report and --journal");
+        assertFalse(Files.exists(both), "the check leaves no file behind");
+    }
+
+    @Test
+    void anOutputInADirectoryWithoutWritePermissionIsRefused() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("ro"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            assumeFalse(Files.isWritable(dir), "root writes anywhere: nothing to refuse");
+            Path r = dir.resolve("r.json");
+            assertBadInput(cli("run", "conf/scenarios/zombie-reap.conf", "--report", r.toString()), r.toString());
+        } finally {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /** Every command's help: its usage, the exit statuses and an example, on stdout, exit 0. */
+    @Test
+    void everyCommandHasHelpWithExitStatusesAndAnExample() {
+        String[][] asks = {
+            {"--help"},
+            {"help"},
+            {"help", "run"},
+            {"run", "--help"},
+            {"replay", "--help"},
+            {"explain", "-h"},
+            {"bench", "--help"},
+            {"demo", "--help"},
+            {"help", "explain"}
+        };
+        for (String[] ask : asks) {
+            Out r = cli(ask);
+            String what = String.join(" ", ask);
+            assertEquals(0, r.status(), what + ": " + r.err());
+            assertEquals("", r.err(), what);
+            assertTrue(r.out().startsWith("Usage: kmodel"), what + ": " + r.out());
+            assertTrue(r.out().contains("Exit status:"), what + ": " + r.out());
+            assertTrue(r.out().contains("Example"), what + ": " + r.out());
+            assertTrue(r.out().contains("./kmodel "), what + ": " + r.out());
+        }
+        assertTrue(cli("help", "run").out().contains("SCENARIO.conf"));
+        assertTrue(cli("explain", "-h").out().contains("--pid"));
+        assertEquals(cli("run", "--help").out(), cli("help", "run").out());
+    }
+
+    @Test
+    void noCommandIsAUsageError() {
+        Out r = cli();
+        assertEquals(Main.BAD_INPUT, r.status());
+        assertEquals("", r.out());
+        assertTrue(r.err().startsWith("Usage: kmodel"), r.err());
+        assertTrue(r.err().contains("Commands:"), r.err());
+    }
+
+    @Test
+    void runHelpSaysWhatASeedFixesAndWhatItDoesNot() {
+        String help = cli("run", "--help").out().replaceAll("\\s+", " ");
+        for (String s : new String[] {
+            "The seed picks the CPU each new task is placed on at fork",
+            "It does not fix the interleaving",
+            "Only a journal fixes a run: replay --rerun"
+        }) {
+            assertTrue(help.contains(s), "run --help says: " + s + "\n" + help);
+        }
     }
 }
