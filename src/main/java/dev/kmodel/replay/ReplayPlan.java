@@ -35,10 +35,12 @@ public final class ReplayPlan implements ReceiveGate {
     private final Map<String, List<String>> types = new LinkedHashMap<>();
     private volatile Divergence first;
     private long compared;
+    private long recorded; // events in the recording
 
     /** Builds the plan from a journal read back. */
     public static ReplayPlan of(JournalFile.Loaded loaded) {
         ReplayPlan p = new ReplayPlan();
+        p.recorded = loaded.events().size();
         Map<String, Long> lastNr = new LinkedHashMap<>();
         for (JournalFile.Recorded r : loaded.events()) {
             Actor a = p.actors.computeIfAbsent(r.pid(), k -> new Actor());
@@ -110,6 +112,11 @@ public final class ReplayPlan implements ReceiveGate {
 
     public synchronized long compared() {
         return compared;
+    }
+
+    /** Every recorded event has been journaled again (a recording a bound stopped ends here). */
+    public synchronized boolean replayedAll() {
+        return compared >= recorded;
     }
 
     public int actors() {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import dev.kmodel.journal.JournalFile;
 import dev.kmodel.report.Report;
+import dev.kmodel.run.Bounds;
 import dev.kmodel.run.Machine;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioException;
@@ -20,9 +21,16 @@ public final class Rerun {
     private Rerun() {}
 
     /** What a re-run found. */
-    public record Outcome(Report report, ReplayPlan.Divergence divergence, long compared, int actors, String status) {
+    public record Outcome(
+            Report report,
+            ReplayPlan.Divergence divergence,
+            long compared,
+            int actors,
+            String status,
+            boolean replayedAll) {
+        /** Every event again, in order; a recording a bound stopped is identical when its re-run stops there too. */
         public boolean identical() {
-            return divergence == null && status.equals("completed");
+            return divergence == null && (status.equals("completed") || status.equals("stopped") && replayedAll);
         }
     }
 
@@ -44,13 +52,17 @@ public final class Rerun {
     public static Outcome run(JournalFile.Loaded loaded) throws ScenarioException {
         ReplayPlan plan = ReplayPlan.of(loaded);
         Scenario sc = scenario(loaded.header());
-        try (Machine.Running r = Machine.start(sc, config(loaded.header()), true, plan)) {
+        // The events bound may not cut a re-run short of its recording.
+        long events = Math.max(
+                Bounds.of(config(loaded.header())).maxEvents(), loaded.events().size() + 1L);
+        Config cfg = Bounds.of(config(loaded.header())).withMaxEvents(events).into(config(loaded.header()));
+        try (Machine.Running r = Machine.start(sc, cfg, true, plan)) {
             String status = r.awaitQuiescence();
             Report report = r.result(status).report();
             // A run that stopped moving without a differing event did not finish: that is not a divergence.
             ReplayPlan.Divergence d =
                     plan.mismatch() != null ? plan.mismatch() : status.equals("completed") ? plan.divergence() : null;
-            return new Outcome(report, d, plan.compared(), plan.actors(), status);
+            return new Outcome(report, d, plan.compared(), plan.actors(), status, plan.replayedAll());
         }
     }
 }

@@ -191,6 +191,9 @@ public final class Machine {
                         if (++stable >= 2) return "completed";
                     } else if (plan != null && plan.mismatch() != null && count == lastCount) {
                         if (++stable >= 20) return "diverged"; // a re-run that left the recording and stopped moving
+                    } else if (plan != null && plan.replayedAll() && count == lastCount) {
+                        // The recording ended before quiescence (a bound stopped it): so does its re-run.
+                        if (++stable >= 20) return stop(Bound.EVENTS);
                     } else {
                         stable = 0;
                     }

@@ -39,8 +39,8 @@ class LauncherTest {
             Config c = Machine.config();
             assertEquals(9, c.getInt("kmodel.timeslice-ticks"));
             assertEquals(
-                    ConfigFactory.load().getValue("kmodel.run-timeout").unwrapped(),
-                    c.getValue("kmodel.run-timeout").unwrapped(),
+                    ConfigFactory.load().getValue("kmodel.bounds.events").unwrapped(),
+                    c.getValue("kmodel.bounds.events").unwrapped(),
                     "what it does not set comes from the built-in defaults");
             System.clearProperty("kmodel.home");
             Config here = Machine.config();
