@@ -16,8 +16,15 @@ final class Interrupts implements AutoCloseable {
     private volatile boolean asked;
 
     private Interrupts(Consumer<Bound> stop) {
-        oldInt = Signal.handle(new Signal("INT"), sig -> handle(stop, Bound.SIGINT, 130));
-        oldTerm = Signal.handle(new Signal("TERM"), sig -> handle(stop, Bound.SIGTERM, 143));
+        SignalHandler i = null, t = null;
+        try {
+            i = Signal.handle(new Signal("INT"), sig -> handle(stop, Bound.SIGINT, 130));
+            t = Signal.handle(new Signal("TERM"), sig -> handle(stop, Bound.SIGTERM, 143));
+        } catch (IllegalArgumentException e) {
+            // The JVM does not let us (java -Xrs): the signals keep their default action.
+        }
+        oldInt = i;
+        oldTerm = t;
     }
 
     /** Routes SIGINT and SIGTERM to {@code stop} until closed. */
@@ -47,7 +54,7 @@ final class Interrupts implements AutoCloseable {
 
     @Override
     public void close() {
-        Signal.handle(new Signal("INT"), oldInt);
-        Signal.handle(new Signal("TERM"), oldTerm);
+        if (oldInt != null) Signal.handle(new Signal("INT"), oldInt);
+        if (oldTerm != null) Signal.handle(new Signal("TERM"), oldTerm);
     }
 }

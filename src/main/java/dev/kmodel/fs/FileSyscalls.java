@@ -15,6 +15,7 @@ import dev.kmodel.scenario.Step;
 import dev.kmodel.uapi.Errno;
 import dev.kmodel.uapi.Rlimit;
 import java.util.List;
+import java.util.Objects;
 
 /** open(2), close(2) and task_work_run's ____fput, for a task and its fd table (fs/open.c, fs/file.c). */
 public final class FileSyscalls {
@@ -23,9 +24,10 @@ public final class FileSyscalls {
     /** do_sys_open: new struct files, installed at the next descriptors of the fd table. */
     public static void open(Task t, TaskState s, MsgId cause, Step st) {
         long n = t.resolveOr(s, st, "count", 1);
-        // get_unused_fd_flags → alloc_fd(0, rlimit(RLIMIT_NOFILE)): EMFILE when the next descriptor would
-        // reach the limit. The model's `count` opens are all or nothing (Linux's would succeed up to it).
-        if (n < 0 || s.fds.size() + n > Rlimit.NOFILE_DEFAULT) {
+        // get_unused_fd_flags → alloc_fd(0, rlimit(RLIMIT_NOFILE)): EMFILE when no descriptor below the limit
+        // is free. The model's `count` opens are all or nothing (Linux's would succeed up to it).
+        long inUse = s.fds.stream().filter(Objects::nonNull).count();
+        if (n < 0 || inUse + n > Rlimit.NOFILE_DEFAULT) {
             t.ret(s, cause, 0, n < 0 ? Errno.EINVAL : Errno.EMFILE, null);
             return;
         }

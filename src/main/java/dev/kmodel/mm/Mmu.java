@@ -318,16 +318,15 @@ public final class Mmu extends KernelActor<MmuCmd, MmuEvent, MmuState> {
         p.ops.add(new NewVma(mm.id, vma, start, c.pages(), true));
         p.log(vma, ObjType.VMA, mm.owner, LedgerEvent.ALLOC, 1, mm.id, at.in("mmap_region/vm_area_alloc"));
         Mm view = viewOf(mm);
-        boolean oom = false;
         if (c.write()) {
-            for (long i = 0; i < c.pages() && !oom; i++) {
-                oom = !faultPage(p, mm.id, view, start + i, true, at.in("__mm_populate"));
+            for (long i = 0; i < c.pages(); i++) {
+                if (!faultPage(p, mm.id, view, start + i, true, at.in("__mm_populate"))) break; // out of frames
             }
         }
         MmuEvent ev = p.event(c, "mmap");
         emit(s, ev);
-        boolean ok = !oom;
-        later(() -> c.replyTo().tell(new MmReply(send.next(), "mmap", c.mm(), vma, ok, !ok)));
+        // mm_populate's failure is not mmap's: the mapping stands and the call succeeds (mm/gup.c).
+        later(() -> c.replyTo().tell(new MmReply(send.next(), "mmap", c.mm(), vma, true)));
         return commit();
     }
 

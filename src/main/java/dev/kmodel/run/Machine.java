@@ -33,16 +33,20 @@ import dev.kmodel.report.ReportBuilder;
 import dev.kmodel.run.Bounds.Bound;
 import dev.kmodel.scenario.Scenario;
 import java.io.File;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.lang.reflect.RecordComponent;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -119,6 +123,7 @@ public final class Machine {
         private final RunContext run;
         private final Bounds bounds;
         private final long started = System.nanoTime();
+        private final long collectionsAtStart = oldGenCollections();
         private volatile AtomicReference<Bound> stopRequest = new AtomicReference<>(); // set by a signal handler
         private Report.StoppedBy stopped; // read and written by the thread that waits for the run
 
@@ -178,7 +183,7 @@ public final class Machine {
          */
         public String awaitQuiescence() {
             long poll = Math.max(1, cfg.getDuration("kmodel.quiescence-poll").toMillis());
-            long deadline = System.nanoTime() + bounds.wallTime().toNanos();
+            long deadline = started + bounds.wallTime().toNanos(); // from boot
             long lastCount = -1;
             int stable = 0;
             try {
@@ -210,23 +215,43 @@ public final class Machine {
             Bound asked = stopRequest.get();
             if (asked != null) return asked;
             if (events >= bounds.maxEvents()) return Bound.EVENTS;
-            if (run.clockStoppedAt() >= 0 && activity.inFlight() == 0) return Bound.TICKS;
+            if (run.clockStoppedAt() >= 0) return Bound.TICKS; // the clock stopped: nothing else can happen
             if (heapExhausted()) return Bound.MEMORY;
             if (System.nanoTime() - deadline >= 0) return Bound.WALL_TIME;
             return null;
         }
 
-        /** The old generation is still this full after a full collection: the next allocations would fail. */
+        /**
+         * The old generation is still this full after a collection of it that happened during this run
+         * (an earlier run's collection in the same JVM says nothing about this one): the next
+         * allocations would fail.
+         */
         private boolean heapExhausted() {
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() != MemoryType.HEAP || !pool.isCollectionUsageThresholdSupported()) continue;
-                if (!pool.getName().contains("Old") && !pool.getName().contains("Tenured")) continue; // eden and
-                // survivor spaces are full after a collection by design; the old generation is what fills up
+            if (oldGenCollections() == collectionsAtStart) return false;
+            for (MemoryPoolMXBean pool : oldGen()) {
                 MemoryUsage after = pool.getCollectionUsage();
                 long max = pool.getUsage().getMax();
                 if (after != null && max > 0 && after.getUsed() > bounds.heapFraction() * max) return true;
             }
             return false;
+        }
+
+        /** The heap pools that fill up: the old generation (eden and survivors are full after a GC by design). */
+        private static List<MemoryPoolMXBean> oldGen() {
+            return ManagementFactory.getMemoryPoolMXBeans().stream()
+                    .filter(p -> p.getType() == MemoryType.HEAP && p.isCollectionUsageThresholdSupported())
+                    .filter(p -> p.getName().contains("Old") || p.getName().contains("Tenured"))
+                    .toList();
+        }
+
+        /** How many collections of the old generation the JVM has made. */
+        private static long oldGenCollections() {
+            Set<String> old = oldGen().stream().map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
+            long n = 0;
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (Arrays.stream(gc.getMemoryPoolNames()).anyMatch(old::contains)) n += gc.getCollectionCount();
+            }
+            return n;
         }
 
         private String stop(Bound b) {
@@ -244,6 +269,7 @@ public final class Machine {
                     "stopped by " + b.label + " after " + Bounds.human(Duration.ofNanos(System.nanoTime() - started));
             };
             this.stopped = new Report.StoppedBy(b.label, bounds.limitOf(b), detail);
+            halt(); // the journal so far is then what the report and the journal file both see
             return b == Bound.WALL_TIME ? "timeout" : "stopped";
         }
 
@@ -262,6 +288,16 @@ public final class Machine {
             Report report = ReportBuilder.build(
                     sc, journal, store.accepted(), store.persistenceIds(), outcome, activity.deadLetters(), stopped);
             return new Result(report, journal);
+        }
+
+        /** Stops the actors and waits for them (a handler still running gets 10 seconds). */
+        private void halt() {
+            system.terminate();
+            try {
+                system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // the system is going away either way
+            }
         }
 
         @Override

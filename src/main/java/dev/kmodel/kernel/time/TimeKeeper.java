@@ -116,6 +116,7 @@ public final class TimeKeeper extends KernelActor<TimeKeeper.Cmd, TimeKeeper.Eve
         if (at > run.maxTicks()) {
             // The run's bound on model time (kmodel.bounds.ticks): the clock stays; the machine stops the run.
             run.clockStopped(at);
+            quietQueued.set(true); // and no more Quiet messages: nothing can move any more
             return Effect().none();
         }
         List<Integer> due = s.waits.entrySet().stream()
