@@ -60,20 +60,20 @@ final class WaitForGraph {
         WaitForGraph g = new WaitForGraph(b);
         long end = b.tasks.values().stream().mapToLong(t -> t.lastSeq).max().orElse(0);
         List<BlockedRow> rows = new ArrayList<>();
-        Map<String, BlockedRow> byKey = new HashMap<>();
+        Map<Integer, BlockedRow> byPid = new HashMap<>();
         for (T t : b.tasks.values()) {
             if (!live(t) || idleLoop(t)) continue;
             boolean asleep = t.state.equals("sleeping") || t.state.equals("stopped");
             if (quiescent && !asleep) continue; // (cannot happen at quiescence; kept for a partial journal)
             BlockedRow r = g.row(t);
             rows.add(r);
-            byKey.put(t.key, r);
+            byPid.put(t.pid, r);
         }
         if (!quiescent) return rows;
         for (BlockedRow r : rows) {
             T t = b.tasks.get(r.key());
             if (t.state.equals("stopped") && mayStayStopped.contains(t.comm)) continue;
-            violations.add(new ViolationRow(end, "deadlock", g.describe(r, byKey), List.of(r.pid())));
+            violations.add(new ViolationRow(end, "deadlock", g.describe(r, byPid), List.of(r.pid())));
         }
         return rows;
     }
@@ -100,7 +100,7 @@ final class WaitForGraph {
                     if (t.frame instanceof Frame.Vforking v) {
                         // (the child's ActorRef is not in an imported journal; its number is)
                         for (T c : b.tasks.values()) {
-                            if (live(c) && c.parentKey.equals(t.key) && c.nsPid == v.childVpid()) on.add(c);
+                            if (live(c) && c.parentKey.equals(t.key) && numberedAs(c, t, v.childVpid())) on.add(c);
                         }
                     }
                     yield "vfork: until the child execs or exits (mm_release → complete_vfork_done)";
@@ -148,21 +148,28 @@ final class WaitForGraph {
         for (T c : b.tasks.values()) {
             if (c.taskStruct == null || c.freed || c.pid == 0 || !group.contains(c.parentKey)) continue;
             if (c.state.equals("dead") || c.state.equals("freed")) continue;
-            if (sel > 0 && c.nsPid != sel && c.pid != sel) continue;
+            if (sel > 0 && !numberedAs(c, waiter, sel)) continue; // (0 and < -1 name groups: any child may be in it)
             kids.add(c);
         }
         return kids;
     }
 
+    /** Does {@code c} have number {@code nr} in {@code waiter}'s pid namespace (conservatively yes when unknown)? */
+    private static boolean numberedAs(T c, T waiter, long nr) {
+        if (waiter.ns == 0) return c.pid == nr; // the init namespace numbers every task
+        if (waiter.ns == c.ns) return c.nsPid == nr;
+        return true; // a child in a namespace below the waiter's: its number there is not in the fold
+    }
+
     /** The violation's detail: the task, where it sleeps, what it waits for, and any cycle it is on. */
-    private String describe(BlockedRow r, Map<String, BlockedRow> byKey) {
+    private String describe(BlockedRow r, Map<Integer, BlockedRow> byPid) {
         StringBuilder s = new StringBuilder("pid " + r.pid() + " (" + r.comm() + ") ");
         s.append(r.state().equals("stopped") ? "is stopped" : "sleeps in " + r.in());
         s.append(" for ever: ").append(r.why());
         if (!r.waitsFor().isEmpty()) {
             s.append("; waits for");
             for (int pid : r.waitsFor()) {
-                BlockedRow o = byPid(byKey, pid);
+                BlockedRow o = byPid.get(pid);
                 s.append(" pid ").append(pid);
                 s.append(
                         o == null
@@ -171,7 +178,7 @@ final class WaitForGraph {
                                         + ")");
             }
         }
-        List<Integer> cycle = cycleFrom(r, byKey);
+        List<Integer> cycle = cycleFrom(r, byPid);
         if (cycle != null) {
             s.append("; cycle:");
             for (int pid : cycle) s.append(" ").append(pid).append(" →");
@@ -180,25 +187,20 @@ final class WaitForGraph {
         return s.toString();
     }
 
-    private static BlockedRow byPid(Map<String, BlockedRow> byKey, int pid) {
-        for (BlockedRow o : byKey.values()) if (o.pid() == pid) return o;
-        return null;
-    }
-
     /** A cycle of waits through {@code r}, or null (depth-first over the rows' edges). */
-    private static List<Integer> cycleFrom(BlockedRow r, Map<String, BlockedRow> byKey) {
+    private static List<Integer> cycleFrom(BlockedRow r, Map<Integer, BlockedRow> byPid) {
         List<Integer> path = new ArrayList<>();
-        return walk(r, r.pid(), path, new LinkedHashSet<>(), byKey) ? path : null;
+        return walk(r, r.pid(), path, new LinkedHashSet<>(), byPid) ? path : null;
     }
 
     private static boolean walk(
-            BlockedRow at, int start, List<Integer> path, Set<Integer> seen, Map<String, BlockedRow> byKey) {
+            BlockedRow at, int start, List<Integer> path, Set<Integer> seen, Map<Integer, BlockedRow> byPid) {
         path.add(at.pid());
         seen.add(at.pid());
         for (int next : at.waitsFor()) {
             if (next == start) return true;
-            BlockedRow n = byPid(byKey, next);
-            if (n != null && !seen.contains(next) && walk(n, start, path, seen, byKey)) return true;
+            BlockedRow n = byPid.get(next);
+            if (n != null && !seen.contains(next) && walk(n, start, path, seen, byPid)) return true;
         }
         path.remove(path.size() - 1);
         return false;
