@@ -69,7 +69,9 @@ final class JournalLines implements Closeable {
             }
             pos = end;
         }
-        return any ? decode() : null;
+        if (!any) return null;
+        if (length > 0 && line[length - 1] == '\r') length--;
+        return decode();
     }
 
     /** Adds the line's bytes (without its end) to the digest, as the writer hashed them, then a newline. */

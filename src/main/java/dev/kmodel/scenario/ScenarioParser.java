@@ -28,6 +28,9 @@ public final class ScenarioParser {
     /** Linux's pid_max bounds (include/linux/threads.h: PID_MAX_DEFAULT, RESERVED_PIDS + 1). */
     public static final int PID_MAX_DEFAULT = 32768, PID_MAX_MIN = 301, PID_MAX_LIMIT = 4 * 1024 * 1024;
 
+    /** A scenario is a page or two of HOCON; a file far larger is not one (and is not read into memory). */
+    static final long MAX_FILE_BYTES = 16L * 1024 * 1024;
+
     /** The fields each op accepts (besides {@code op}), and what each holds. */
     private static final Map<String, Map<String, FieldType>> FIELDS = new LinkedHashMap<>();
     /** Ops of the contract that this version reads but does not model yet. */
@@ -108,8 +111,16 @@ public final class ScenarioParser {
     }
 
     public static Scenario parseFile(File f) throws ScenarioException {
-        if (!f.isFile()) throw new ScenarioException(f.getPath(), 0, "no such scenario file");
+        if (!f.exists()) throw new ScenarioException(f.getPath(), 0, "no such scenario file");
+        if (!f.isFile()) {
+            throw new ScenarioException(
+                    f.getPath(), 0, "not a regular file (a directory, device or pipe): not a scenario");
+        }
         if (!f.canRead()) throw new ScenarioException(f.getPath(), 0, "scenario file is not readable");
+        if (f.length() > MAX_FILE_BYTES) {
+            throw new ScenarioException(
+                    f.getPath(), 0, "larger than " + (MAX_FILE_BYTES >> 20) + " MB: not a scenario");
+        }
         ScenarioParser p = new ScenarioParser(f.getPath());
         try {
             NestingCheck.brackets(f.getPath(), new String(Files.readAllBytes(f.toPath()), StandardCharsets.UTF_8));

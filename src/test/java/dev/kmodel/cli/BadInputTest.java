@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -108,6 +109,19 @@ class BadInputTest {
                 "programs {\n  main = [ " + "{ op = repeat, times = 1, steps = [ ".repeat(depth) + "{ op = exit }"
                         + " ] }".repeat(depth) + " ]\n}\nboot = [ main ]\n");
         badInput(cli("run", p.toString()), p + ":2: nested deeper than 256 brackets");
+    }
+
+    @Test
+    void aScenarioFileThatCannotBeOneIsNotReadIntoMemory() throws Exception {
+        Path big = tmp.resolve("big.conf");
+        try (OutputStream o = Files.newOutputStream(big)) {
+            byte[] spaces = new byte[1 << 20];
+            Arrays.fill(spaces, (byte) ' ');
+            for (int i = 0; i < 17; i++) o.write(spaces);
+        }
+        badInput(cli("run", big.toString()), big + ": larger than 16 MB");
+        badInput(cli("run", tmp.toString()), tmp + ": not a regular file");
+        if (Files.exists(Path.of("/dev/zero"))) badInput(cli("run", "/dev/zero"), "/dev/zero: not a regular file");
     }
 
     @Test
