@@ -1,7 +1,11 @@
 package dev.kmodel.cli;
 
+import dev.kmodel.journal.JournalFile;
+import dev.kmodel.replay.GuardedFold;
 import dev.kmodel.replay.Inspect;
+import dev.kmodel.replay.Recording;
 import java.io.File;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,13 +28,20 @@ public final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ReplayCommand.Opened o = ReplayCommand.open(journal);
+        Recording o = ReplayCommand.open(journal);
         if (o == null) return Main.BAD_INPUT;
         if (!ReplayCommand.hadTask(o.loaded(), pid)) {
             System.err.println("kmodel: no task with pid " + pid + " in " + journal);
             return Main.BAD_INPUT;
         }
-        for (String line : Inspect.explain(o.loaded(), o.scenario(), pid)) System.out.println(line);
+        List<String> lines;
+        try {
+            lines = GuardedFold.run(journal, o.loaded(), x -> Inspect.explain(x, o.scenario(), pid));
+        } catch (JournalFile.BadJournal e) {
+            System.err.println("kmodel: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        for (String line : lines) System.out.println(line);
         return Main.OK;
     }
 }

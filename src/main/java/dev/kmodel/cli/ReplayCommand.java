@@ -3,12 +3,15 @@ package dev.kmodel.cli;
 import dev.kmodel.journal.JournalEntry;
 import dev.kmodel.journal.JournalFile;
 import dev.kmodel.kernel.task.TaskEvent;
+import dev.kmodel.replay.GuardedFold;
 import dev.kmodel.replay.Inspect;
+import dev.kmodel.replay.Recording;
 import dev.kmodel.replay.ReplayPlan;
 import dev.kmodel.replay.Rerun;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioException;
 import java.io.File;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -62,7 +65,7 @@ public final class ReplayCommand implements Callable<Integer> {
             System.err.println("kmodel: --pid shows a task at a point of the run; --rerun takes no --pid");
             return Main.BAD_INPUT;
         }
-        Opened o = open(journal);
+        Recording o = open(journal);
         if (o == null) return Main.BAD_INPUT;
         JournalFile.Loaded l = o.loaded();
         Scenario sc = o.scenario();
@@ -77,7 +80,16 @@ public final class ReplayCommand implements Callable<Integer> {
             System.err.println("kmodel: no task with pid " + pid + " in " + journal);
             return Main.BAD_INPUT;
         }
-        for (String line : Inspect.at(l, sc, seq, pid)) System.out.println(line);
+        List<String> lines;
+        try {
+            // A prefix of the journal is folded up to the same point (GuardedFold looks for the bad line).
+            lines = GuardedFold.run(
+                    journal, l, x -> Inspect.at(x, sc, Math.min(seq, x.events().size()), pid));
+        } catch (JournalFile.BadJournal e) {
+            System.err.println("kmodel: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        for (String line : lines) System.out.println(line);
         return Main.OK;
     }
 
@@ -89,20 +101,14 @@ public final class ReplayCommand implements Callable<Integer> {
         return false;
     }
 
-    /** A journal read back with its recorded scenario. */
-    record Opened(JournalFile.Loaded loaded, Scenario scenario) {}
-
     /** Reads {@code f}; a bad journal or a scenario that no longer loads is one line on stderr (null). */
-    static Opened open(File f) {
+    static Recording open(File f) {
         try {
-            JournalFile.Loaded l = JournalFile.read(f);
-            return new Opened(l, Rerun.scenario(l.header()));
+            return Recording.open(f);
         } catch (JournalFile.BadJournal e) {
             System.err.println("kmodel: " + e.getMessage());
-        } catch (ScenarioException e) {
-            System.err.println("kmodel: " + f + ": the recorded scenario no longer loads: " + e.getMessage());
+            return null;
         }
-        return null;
     }
 
     private int rerun(JournalFile.Loaded l) {

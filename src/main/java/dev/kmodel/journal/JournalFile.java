@@ -16,11 +16,12 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 import com.fasterxml.jackson.databind.jsontype.TypeResolverBuilder;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.scenario.Scenario;
-import java.io.BufferedReader;
+import dev.kmodel.scenario.ScenarioException;
 import java.io.BufferedWriter;
 import java.io.File;
 import java.io.IOException;
@@ -32,9 +33,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A run's journal as a file (format {@value #FORMAT}, version {@value #VERSION}): JSON Lines with a
@@ -49,6 +52,9 @@ public final class JournalFile {
     public static final int VERSION = 4;
     /** The config knobs that change a run's behaviour, kept in the header for a re-run. */
     public static final List<String> KNOBS = List.of("kmodel.timeslice-ticks", "kmodel.ticks-per-jiffy");
+    /** The fields of the header line. */
+    private static final Set<String> HEADER =
+            Set.of("format", "version", "kmodel", "scenario", "file", "seed", "cpus", "config", "events", "source");
 
     /** The mapper for events: actor references become their paths (no system name), and are not read back. */
     public static final ObjectMapper MAPPER = new ObjectMapper()
@@ -118,7 +124,7 @@ public final class JournalFile {
     /** Bad journal: the one line the user sees. */
     public static final class BadJournal extends Exception {
         public BadJournal(File f, long line, String problem) {
-            super(f.getPath() + (line > 0 ? ":" + line : "") + ": " + problem);
+            super(ScenarioException.oneLine(f.getPath() + (line > 0 ? ":" + line : "") + ": " + problem));
         }
     }
 
@@ -140,7 +146,12 @@ public final class JournalFile {
 
     /** The type name written for an event class (its name below dev.kmodel). */
     public static String typeName(Object event) {
-        return event.getClass().getName().replaceFirst("^dev\\.kmodel\\.", "");
+        return typeName(event.getClass());
+    }
+
+    /** The type name written for events of class {@code c}. */
+    public static String typeName(Class<?> c) {
+        return c.getName().replaceFirst("^dev\\.kmodel\\.", "");
     }
 
     public static void write(File f, Scenario sc, String source, Map<String, Object> config, List<JournalEntry> journal)
@@ -186,48 +197,51 @@ public final class JournalFile {
         }
     }
 
+    /**
+     * Reads and checks a journal file: the header, every event line ({@link EventReader}), the end line's
+     * count and checksum. Anything else than a regular file (a directory, a device such as /dev/zero, a
+     * FIFO, which would block) is refused before it is opened; lines are read in bounded chunks
+     * ({@link JournalLines}).
+     */
     public static Loaded read(File f) throws BadJournal {
+        if (!Files.exists(f.toPath())) throw new BadJournal(f, 0, "no such file");
+        if (!Files.isRegularFile(f.toPath())) {
+            throw new BadJournal(f, 0, "not a regular file (a directory, device or pipe): not a kmodel journal");
+        }
         List<Recorded> events = new ArrayList<>();
         MessageDigest sha = sha256();
         Header header;
         long lineNo = 0;
         boolean ended = false;
-        try (BufferedReader r = Files.newBufferedReader(f.toPath(), StandardCharsets.UTF_8)) {
-            String first = r.readLine();
+        try (JournalLines r = new JournalLines(Files.newInputStream(f.toPath()))) {
             lineNo = 1;
+            String first = r.next();
             if (first == null) throw new BadJournal(f, 1, "empty file: not a kmodel journal");
             header = header(f, first);
-            sha.update(first.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) '\n');
+            r.digest(sha);
+            EventReader reader = new EventReader(f, header.cpus());
             String line;
-            while ((line = r.readLine()) != null) {
+            while (true) {
                 lineNo++;
+                if ((line = r.next()) == null) break;
                 if (ended) throw new BadJournal(f, lineNo, "text after the end line");
                 JsonNode n = parse(f, lineNo, line);
                 if (n.has("end")) {
-                    long count = n.path("events").asLong(-1);
-                    if (count != events.size()) {
-                        throw new BadJournal(
-                                f,
-                                lineNo,
-                                "the end line counts " + count + " events but the file has " + events.size());
-                    }
-                    String want = n.path("sha256").asText("");
-                    if (!want.equals(HexFormat.of().formatHex(sha.digest()))) {
-                        throw new BadJournal(
-                                f, lineNo, "checksum mismatch: the header or the event lines were changed");
-                    }
+                    end(f, lineNo, n, events.size(), sha);
                     ended = true;
                     continue;
                 }
-                sha.update(line.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) '\n');
-                events.add(event(f, lineNo, n, events.size() + 1));
+                r.digest(sha);
+                events.add(reader.read(lineNo, n, events.size() + 1));
             }
+            lineNo--;
+            if (ended) reader.finish();
         } catch (NoSuchFileException e) {
             throw new BadJournal(f, 0, "no such file");
+        } catch (JournalLines.TooLong e) {
+            throw new BadJournal(f, lineNo, e.getMessage());
         } catch (CharacterCodingException e) {
-            throw new BadJournal(f, lineNo + 1, "not UTF-8 text: not a kmodel journal");
+            throw new BadJournal(f, lineNo, "not UTF-8 text: not a kmodel journal");
         } catch (IOException e) {
             throw new BadJournal(f, lineNo, "cannot read: " + e.getMessage());
         }
@@ -244,11 +258,28 @@ public final class JournalFile {
         return new Loaded(header, events);
     }
 
+    /** The end line: the event count and the SHA-256 of the lines before it. */
+    private static void end(File f, long lineNo, JsonNode n, int events, MessageDigest sha) throws BadJournal {
+        if (n.size() != 3
+                || !n.get("end").equals(BooleanNode.TRUE)
+                || !n.path("sha256").isTextual()) {
+            throw new BadJournal(f, lineNo, "corrupt end line: it has \"end\": true, \"events\" and \"sha256\" only");
+        }
+        JsonNode count = n.path("events");
+        if (!count.isIntegralNumber() || !count.canConvertToLong() || count.asLong() != events) {
+            throw new BadJournal(f, lineNo, "the end line counts " + count + " events but the file has " + events);
+        }
+        if (!n.get("sha256").textValue().equals(HexFormat.of().formatHex(sha.digest()))) {
+            throw new BadJournal(f, lineNo, "checksum mismatch: the header or the event lines were changed");
+        }
+    }
+
     private static Header header(File f, String line) throws BadJournal {
         JsonNode h = parse(f, 1, line);
         if (!FORMAT.equals(h.path("format").asText())) {
             throw new BadJournal(f, 1, "not a kmodel journal (no \"format\": \"" + FORMAT + "\" header)");
         }
+        if (!h.path("version").isInt()) throw new BadJournal(f, 1, "the header's version is not an integer");
         int version = h.path("version").asInt(-1);
         if (version > VERSION) {
             throw new BadJournal(
@@ -267,21 +298,34 @@ public final class JournalFile {
         for (String k : List.of("scenario", "source", "seed", "cpus", "events")) {
             if (!h.has(k)) throw new BadJournal(f, 1, "the header lacks \"" + k + "\"");
         }
+        for (Iterator<String> it = h.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!HEADER.contains(k)) throw new BadJournal(f, 1, "the header has an unknown field \"" + k + "\"");
+        }
         if (!h.get("seed").isIntegralNumber()
+                || !h.get("seed").canConvertToLong()
                 || !h.get("events").isIntegralNumber()
+                || !h.get("events").canConvertToLong()
+                || h.get("events").asLong() < 0
                 || !h.get("cpus").isIntegralNumber()
+                || !h.get("cpus").canConvertToInt()
+                || !h.get("scenario").isTextual()
+                || !h.path("file").isTextual() && !h.path("file").isMissingNode()
                 || h.get("cpus").asInt() < 1
                 || h.get("cpus").asInt() > 256
                 || !h.get("source").isTextual()) {
             throw new BadJournal(f, 1, "the header's seed, cpus (1-256), events or source is not valid");
         }
         Map<String, Object> config = new LinkedHashMap<>();
+        if (!h.path("config").isObject() && !h.path("config").isMissingNode()) {
+            throw new BadJournal(f, 1, "the header's config is not an object of knobs");
+        }
         var knobs = h.path("config").fields();
         while (knobs.hasNext()) {
             var e = knobs.next();
             if (!KNOBS.contains(e.getKey())
-                    || !e.getValue().isIntegralNumber()
-                    || e.getValue().asLong() < 1) {
+                    || !e.getValue().isInt()
+                    || e.getValue().asInt() < 1) {
                 throw new BadJournal(f, 1, "the header's config has an unknown or invalid knob '" + e.getKey() + "'");
             }
             config.put(e.getKey(), e.getValue().asInt());
@@ -303,40 +347,6 @@ public final class JournalFile {
             return n;
         } catch (JsonProcessingException e) {
             throw new BadJournal(f, line, "corrupt line: " + e.getOriginalMessage());
-        }
-    }
-
-    private static Recorded event(File f, long line, JsonNode n, long expectSeq) throws BadJournal {
-        for (String k : List.of("seq", "pid", "nr", "type", "event")) {
-            if (!n.has(k)) throw new BadJournal(f, line, "corrupt event line: no \"" + k + "\"");
-        }
-        if (!n.get("seq").isIntegralNumber()
-                || !n.get("nr").isIntegralNumber()
-                || !n.get("pid").isTextual()
-                || !n.get("event").isObject()) {
-            throw new BadJournal(f, line, "corrupt event line: seq, nr, pid or event has the wrong type");
-        }
-        long seq = n.get("seq").asLong();
-        if (seq != expectSeq)
-            throw new BadJournal(f, line, "corrupt event line: seq " + seq + ", expected " + expectSeq);
-        String type = n.get("type").asText();
-        Class<?> cls;
-        try {
-            cls = Class.forName("dev.kmodel." + type);
-        } catch (ClassNotFoundException e) {
-            throw new BadJournal(f, line, "unknown event type '" + type + "'");
-        }
-        if (!KEvent.class.isAssignableFrom(cls)) throw new BadJournal(f, line, "'" + type + "' is not an event type");
-        try {
-            KEvent ev = (KEvent) MAPPER.treeToValue(n.get("event"), cls);
-            MsgId msg = n.has("msg") ? MAPPER.treeToValue(n.get("msg"), MsgId.class) : null;
-            return new Recorded(seq, n.get("pid").asText(), n.get("nr").asLong(), msg, type, n.get("event"), ev);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new BadJournal(
-                    f,
-                    line,
-                    "corrupt " + type + " event: "
-                            + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 

@@ -15,6 +15,9 @@ import dev.kmodel.uapi.Prctl;
 import dev.kmodel.uapi.Sig;
 import dev.kmodel.uapi.WaitOptions;
 import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,50 +31,80 @@ public final class ScenarioParser {
     /** Linux's pid_max bounds (include/linux/threads.h: PID_MAX_DEFAULT, RESERVED_PIDS + 1). */
     public static final int PID_MAX_DEFAULT = 32768, PID_MAX_MIN = 301, PID_MAX_LIMIT = 4 * 1024 * 1024;
 
-    /** The fields each op accepts (besides {@code op}). */
-    private static final Map<String, Set<String>> FIELDS = new LinkedHashMap<>();
+    /** A scenario is a page or two of HOCON; a file far larger is not one (and is not read into memory). */
+    static final long MAX_FILE_BYTES = 16L * 1024 * 1024;
+
+    /** The fields each op accepts (besides {@code op}), and what each holds. */
+    private static final Map<String, Map<String, FieldType>> FIELDS = new LinkedHashMap<>();
     /** Ops of the contract that this version reads but does not model yet. */
     private static final Set<String> NOT_YET = Set.of();
 
+    private static void op(String op, Object... fieldsAndTypes) {
+        Map<String, FieldType> m = new LinkedHashMap<>();
+        for (int i = 0; i < fieldsAndTypes.length; i += 2) {
+            m.put((String) fieldsAndTypes[i], (FieldType) fieldsAndTypes[i + 1]);
+        }
+        FIELDS.put(op, m);
+    }
+
     static {
-        FIELDS.put("fork", Set.of("run", "save"));
-        FIELDS.put("vfork", Set.of("run", "save"));
-        FIELDS.put("thread", Set.of("run", "save"));
-        FIELDS.put("kthread_run", Set.of("run", "save"));
-        FIELDS.put("kthread_stop", Set.of("pid", "save"));
-        FIELDS.put("clone", Set.of("flags", "exit-signal", "run", "save"));
-        FIELDS.put("clone3", Set.of("flags", "exit-signal", "run", "save"));
-        FIELDS.put("exec", Set.of("image", "pages", "save"));
-        FIELDS.put("exit", Set.of("code"));
-        FIELDS.put("exit_group", Set.of("code"));
-        FIELDS.put("wait4", Set.of("pid", "options", "save"));
-        FIELDS.put("kill", Set.of("pid", "sig", "save"));
-        FIELDS.put("sigaction", Set.of("sig", "handler", "flags", "save"));
-        FIELDS.put("setpgid", Set.of("pid", "pgid", "save"));
-        FIELDS.put("setsid", Set.of("save"));
-        FIELDS.put("prctl", Set.of("option", "value", "save"));
-        FIELDS.put("setrlimit", Set.of("resource", "value", "max", "save"));
-        FIELDS.put("unshare", Set.of("flags", "save"));
-        FIELDS.put("sysctl", Set.of("name", "value", "save"));
-        FIELDS.put("waitid", Set.of("idtype", "id", "options", "save"));
-        FIELDS.put("mmap", Set.of("pages", "write", "save"));
-        FIELDS.put("touch", Set.of("pages", "write", "save"));
-        FIELDS.put("open", Set.of("count", "save"));
-        FIELDS.put("close", Set.of("fd", "save"));
-        FIELDS.put("semundo", Set.of("count", "sem", "save"));
-        FIELDS.put("semop", Set.of("count", "sem", "undo", "save"));
-        FIELDS.put("semval", Set.of("sem", "save"));
-        FIELDS.put("shmget", Set.of("count", "save"));
-        FIELDS.put("sleep", Set.of("ticks"));
-        FIELDS.put("compute", Set.of("ticks"));
-        FIELDS.put("rcu_walk", Set.of("ticks"));
-        FIELDS.put("getpid", Set.of("save"));
-        FIELDS.put("gettid", Set.of("save"));
-        FIELDS.put("getppid", Set.of("save"));
-        FIELDS.put("getpgid", Set.of("pid", "save"));
-        FIELDS.put("getpgrp", Set.of("save"));
-        FIELDS.put("getsid", Set.of("pid", "save"));
-        FIELDS.put("repeat", Set.of("times", "steps"));
+        final FieldType PROGRAM = FieldType.PROGRAM, SAVE = FieldType.VARIABLE, PID = FieldType.PID;
+        op("fork", "run", PROGRAM, "save", SAVE);
+        op("vfork", "run", PROGRAM, "save", SAVE);
+        op("thread", "run", PROGRAM, "save", SAVE);
+        op("kthread_run", "run", PROGRAM, "save", SAVE);
+        op("kthread_stop", "pid", PID, "save", SAVE);
+        op("clone", "flags", FieldType.NAMES, "exit-signal", FieldType.EXIT_SIGNAL, "run", PROGRAM, "save", SAVE);
+        op(
+                "clone3",
+                "flags",
+                FieldType.NAMES,
+                "exit-signal",
+                FieldType.CLONE3_EXIT_SIGNAL,
+                "run",
+                PROGRAM,
+                "save",
+                SAVE);
+        op("exec", "image", PROGRAM, "pages", FieldType.COUNT, "save", SAVE);
+        op("exit", "code", FieldType.INT);
+        op("exit_group", "code", FieldType.INT);
+        op("wait4", "pid", PID, "options", FieldType.NAMES, "save", SAVE);
+        op("kill", "pid", FieldType.KILL_PID, "sig", FieldType.SIGNAL, "save", SAVE);
+        op("sigaction", "sig", FieldType.SIGNAL, "handler", FieldType.NAME, "flags", FieldType.NAMES, "save", SAVE);
+        op("setpgid", "pid", PID, "pgid", PID, "save", SAVE);
+        op("setsid", "save", SAVE);
+        op("prctl", "option", FieldType.PRCTL_OPTION, "value", FieldType.PRCTL_VALUE, "save", SAVE);
+        op(
+                "setrlimit",
+                "resource",
+                FieldType.RESOURCE,
+                "value",
+                FieldType.RLIMIT,
+                "max",
+                FieldType.RLIMIT,
+                "save",
+                SAVE);
+        op("unshare", "flags", FieldType.NAMES, "save", SAVE);
+        op("sysctl", "name", FieldType.TEXT, "value", FieldType.INT, "save", SAVE);
+        op("waitid", "idtype", FieldType.NAME, "id", PID, "options", FieldType.NAMES, "save", SAVE);
+        op("mmap", "pages", FieldType.COUNT, "write", FieldType.BOOLEAN, "save", SAVE);
+        op("touch", "pages", FieldType.COUNT, "write", FieldType.BOOLEAN, "save", SAVE);
+        op("open", "count", FieldType.COUNT, "save", SAVE);
+        op("close", "fd", FieldType.INT, "save", SAVE);
+        op("semundo", "count", FieldType.COUNT, "sem", FieldType.INT, "save", SAVE);
+        op("semop", "count", FieldType.INT, "sem", FieldType.INT, "undo", FieldType.BOOLEAN, "save", SAVE); // sem_op
+        op("semval", "sem", FieldType.INT, "save", SAVE);
+        op("shmget", "count", FieldType.COUNT, "save", SAVE);
+        op("sleep", "ticks", FieldType.COUNT);
+        op("compute", "ticks", FieldType.COUNT);
+        op("rcu_walk", "ticks", FieldType.COUNT);
+        op("getpid", "save", SAVE);
+        op("gettid", "save", SAVE);
+        op("getppid", "save", SAVE);
+        op("getpgid", "pid", PID, "save", SAVE);
+        op("getpgrp", "save", SAVE);
+        op("getsid", "pid", PID, "save", SAVE);
+        op("repeat", "times", FieldType.TIMES, "steps", FieldType.STEPS);
     }
 
     private final String file;
@@ -81,9 +114,22 @@ public final class ScenarioParser {
     }
 
     public static Scenario parseFile(File f) throws ScenarioException {
-        if (!f.isFile()) throw new ScenarioException(f.getPath(), 0, "no such scenario file");
+        if (!f.exists()) throw new ScenarioException(f.getPath(), 0, "no such scenario file");
+        if (!f.isFile()) {
+            throw new ScenarioException(
+                    f.getPath(), 0, "not a regular file (a directory, device or pipe): not a scenario");
+        }
         if (!f.canRead()) throw new ScenarioException(f.getPath(), 0, "scenario file is not readable");
+        if (f.length() > MAX_FILE_BYTES) {
+            throw new ScenarioException(
+                    f.getPath(), 0, "larger than " + (MAX_FILE_BYTES >> 20) + " MB: not a scenario");
+        }
         ScenarioParser p = new ScenarioParser(f.getPath());
+        try {
+            NestingCheck.brackets(f.getPath(), new String(Files.readAllBytes(f.toPath()), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new ScenarioException(f.getPath(), 0, "cannot read: " + e.getMessage());
+        }
         try {
             // Absolute, so that a relative include is read beside the file even when it is named
             // without a directory (Typesafe Config looks for it on the classpath then).
@@ -96,11 +142,14 @@ public final class ScenarioParser {
             return p.read(c.resolve());
         } catch (ConfigException e) {
             throw p.fromConfig(e, ScenarioIncludes.text(f));
+        } catch (StackOverflowError e) {
+            throw p.tooDeep();
         }
     }
 
     public static Scenario parseString(String name, String text) throws ScenarioException {
         ScenarioParser p = new ScenarioParser(name);
+        NestingCheck.brackets(name, text);
         try {
             Config c = ConfigFactory.parseString(
                     text,
@@ -111,7 +160,21 @@ public final class ScenarioParser {
             return p.read(c.resolve());
         } catch (ConfigException e) {
             throw p.fromConfig(e, text);
+        } catch (StackOverflowError e) {
+            throw p.tooDeep();
         }
+    }
+
+    /**
+     * The scenario's own text is checked for depth before it is parsed ({@link NestingCheck}); a file it
+     * includes is not, so the recursive HOCON parser can still run out of stack on one.
+     */
+    private ScenarioException tooDeep() {
+        return new ScenarioException(
+                file,
+                0,
+                "nested too deeply to parse (an included file?); repeat blocks may nest "
+                        + NestingCheck.MAX_REPEAT_DEPTH + " deep");
     }
 
     /** A Typesafe Config error as one line; {@code source} is the scenario's text (null if unknown). */
@@ -155,50 +218,65 @@ public final class ScenarioParser {
                 throw bad(root.get(k), "unknown top-level field '" + k + "'");
             }
         }
-        String name = c.hasPath("name")
-                ? c.getString("name")
+        FieldReader fields = new FieldReader(file);
+        String name = root.containsKey("name")
+                ? fields.text("name", root.get("name"))
                 : new File(file).getName().replaceAll("\\.conf$", "");
-        int cpus = c.hasPath("cpus") ? c.getInt("cpus") : 2;
-        if (cpus < 1 || cpus > 256) throw bad(root.get("cpus"), "cpus must be between 1 and 256, got " + cpus);
-        long seed = c.hasPath("seed") ? c.getLong("seed") : 1;
+        int cpus = root.containsKey("cpus") ? (int) fields.integer("cpus", root.get("cpus"), 1, 256, "") : 2;
+        long seed = root.containsKey("seed")
+                ? fields.integer("seed", root.get("seed"), Long.MIN_VALUE, Long.MAX_VALUE, "")
+                : 1;
         int pidMax = PID_MAX_DEFAULT;
         boolean shmRmidForced = false;
-        if (c.hasPath("kernel")) {
-            ConfigObject k = c.getObject("kernel");
+        if (root.containsKey("kernel")) {
+            ConfigValue kv = root.get("kernel");
+            if (kv.valueType() != ConfigValueType.OBJECT) {
+                throw bad(kv, "'kernel' must be an object like { pid-max = 32768 }");
+            }
+            ConfigObject k = (ConfigObject) kv;
             for (String key : k.keySet()) {
                 if (!Set.of("pid-max", "shm-rmid-forced").contains(key)) {
                     throw bad(k.get(key), "unknown kernel knob '" + key + "' (known: pid-max, shm-rmid-forced)");
                 }
             }
-            if (c.hasPath("kernel.pid-max")) {
-                pidMax = c.getInt("kernel.pid-max");
-                if (pidMax < PID_MAX_MIN || pidMax > PID_MAX_LIMIT) {
-                    throw bad(
-                            k.get("pid-max"),
-                            "kernel.pid-max must be in [" + PID_MAX_MIN + ", " + PID_MAX_LIMIT
-                                    + "] as for /proc/sys/kernel/pid_max, got " + pidMax);
-                }
+            if (k.containsKey("pid-max")) {
+                pidMax = (int) fields.integer(
+                        "kernel.pid-max",
+                        k.get("pid-max"),
+                        PID_MAX_MIN,
+                        PID_MAX_LIMIT,
+                        " as for /proc/sys/kernel/pid_max");
             }
-            if (c.hasPath("kernel.shm-rmid-forced")) {
-                shmRmidForced = c.getInt("kernel.shm-rmid-forced") != 0;
+            if (k.containsKey("shm-rmid-forced")) {
+                shmRmidForced = fields.integer(
+                                "kernel.shm-rmid-forced",
+                                k.get("shm-rmid-forced"),
+                                0,
+                                1,
+                                " as for /proc/sys/kernel/shm_rmid_forced")
+                        != 0;
             }
         }
-        if (!c.hasPath("programs")) throw bad(root, "missing 'programs'");
-        ConfigObject progs = c.getObject("programs");
+        if (!root.containsKey("programs")) throw bad(root, "missing 'programs'");
+        ConfigValue progsV = root.get("programs");
+        if (progsV.valueType() != ConfigValueType.OBJECT) {
+            throw bad(progsV, "'programs' must be an object of programs like { main = [ { op = exit } ] }");
+        }
+        ConfigObject progs = (ConfigObject) progsV;
         Map<String, Program> programs = new LinkedHashMap<>();
         for (String pname : progs.keySet()) {
             ConfigValue v = progs.get(pname);
             if (v.valueType() != ConfigValueType.LIST) throw bad(v, "program '" + pname + "' must be a list of steps");
             List<Step> steps = new ArrayList<>();
-            readSteps((ConfigList) v, steps);
+            readSteps(fields, pname, (ConfigList) v, steps, 0);
             programs.put(pname, new Program(pname, List.copyOf(steps)));
         }
-        if (!c.hasPath("boot")) throw bad(root, "missing 'boot' (the programs init forks at boot)");
+        if (!root.containsKey("boot")) throw bad(root, "missing 'boot' (the programs init forks at boot)");
         ConfigValue bootV = root.get("boot");
         if (bootV.valueType() != ConfigValueType.LIST) throw bad(bootV, "'boot' must be a list of program names");
         List<String> boot = new ArrayList<>();
         for (ConfigValue b : (ConfigList) bootV) {
-            String bn = String.valueOf(b.unwrapped());
+            String bn = fields.text("a boot entry", b);
             if (!programs.containsKey(bn)) throw bad(b, "boot names unknown program '" + bn + "'");
             boot.add(bn);
         }
@@ -242,6 +320,8 @@ public final class ScenarioParser {
                 }
             }
         }
+        // Every "$var" names a variable some step saves where its program can see it.
+        VariableScope.of(programs).check(file, fields.variableUses, fields.commUses, programs.keySet());
         return new Scenario(
                 file,
                 name,
@@ -254,23 +334,29 @@ public final class ScenarioParser {
                 Set.copyOf(leftStopped));
     }
 
-    private void readSteps(ConfigList list, List<Step> out) throws ScenarioException {
+    /** Reads the steps of {@code program} (those of a repeat block at {@code depth} > 0) into {@code out}. */
+    private void readSteps(FieldReader fields, String program, ConfigList list, List<Step> out, int depth)
+            throws ScenarioException {
         for (ConfigValue v : list) {
             if (v.valueType() != ConfigValueType.OBJECT) throw bad(v, "a step must be an object like { op = exit }");
             ConfigObject o = (ConfigObject) v;
             ConfigValue opV = o.get("op");
             if (opV == null) throw bad(v, "step has no 'op'");
-            String op = String.valueOf(opV.unwrapped());
+            if (opV.valueType() != ConfigValueType.STRING) {
+                throw bad(opV, "op must be the name of an operation, got " + FieldReader.shown(opV));
+            }
+            String op = (String) opV.unwrapped();
             if (NOT_YET.contains(op)) {
                 throw bad(opV, "op '" + op + "' is in the contract but not modelled in this version yet");
             }
-            Set<String> allowed = FIELDS.get(op);
+            Map<String, FieldType> allowed = FIELDS.get(op);
             if (allowed == null) throw bad(opV, "unknown op '" + op + "'");
             Map<String, Object> args = new LinkedHashMap<>();
             for (String key : o.keySet()) {
                 if (key.equals("op")) continue;
-                if (!allowed.contains(key)) throw bad(o.get(key), "op '" + op + "' has no field '" + key + "'");
-                if (!key.equals("steps")) args.put(key, o.get(key).unwrapped());
+                FieldType type = allowed.get(key);
+                if (type == null) throw bad(o.get(key), "op '" + op + "' has no field '" + key + "'");
+                if (type != FieldType.STEPS) args.put(key, fields.read(program, op, key, type, o.get(key)));
             }
             int line = Math.max(0, v.origin().lineNumber());
             check(op, args, o);
@@ -278,9 +364,12 @@ public final class ScenarioParser {
                 ConfigValue body = o.get("steps");
                 if (body == null || body.valueType() != ConfigValueType.LIST)
                     throw bad(v, "repeat needs 'steps', a list");
+                if (depth + 1 > NestingCheck.MAX_REPEAT_DEPTH) {
+                    throw bad(v, "repeat blocks nested deeper than " + NestingCheck.MAX_REPEAT_DEPTH);
+                }
                 int at = out.size();
                 out.add(null);
-                readSteps((ConfigList) body, out);
+                readSteps(fields, program, (ConfigList) body, out, depth + 1);
                 out.set(at, new Step(at, op, Map.copyOf(args), line, out.size()));
             } else {
                 out.add(new Step(out.size(), op, Map.copyOf(args), line, out.size() + 1));
@@ -289,18 +378,8 @@ public final class ScenarioParser {
     }
 
     private void check(String op, Map<String, Object> args, ConfigObject o) throws ScenarioException {
-        for (String key : List.of("ticks", "pages", "count", "times", "code", "fd")) {
-            if (args.containsKey(key) && !(args.get(key) instanceof Number) && !isVar(args.get(key))) {
-                throw bad(o.get(key), key + " must be a number, got '" + args.get(key) + "'");
-            }
-            // semop's count is sem_op: negative takes from the semaphore.
-            if (args.get(key) instanceof Number n
-                    && n.longValue() < 0
-                    && !key.equals("code")
-                    && !(key.equals("count") && op.equals("semop"))) {
-                throw bad(o.get(key), key + " must not be negative");
-            }
-        }
+        // Each value has the type of its field already (FieldReader); what is checked here is what the
+        // op makes of it: known flag and option names, required fields, what this version models.
         switch (op) {
             case "clone" -> {
                 if (!args.containsKey("run")) throw bad(o, "clone needs 'run' (the program the child runs)");
@@ -361,15 +440,6 @@ public final class ScenarioParser {
                             o.get("resource") == null ? o : o.get("resource"),
                             "setrlimit models RLIMIT_CORE (4) only, got '" + r + "'");
                 }
-                for (String key : List.of("value", "max")) {
-                    Object v = args.get(key);
-                    if (v != null
-                            && !(v instanceof Number)
-                            && !isVar(v)
-                            && !Set.of("RLIM_INFINITY", "unlimited").contains(v)) {
-                        throw bad(o.get(key), key + " must be a number, RLIM_INFINITY or unlimited, got '" + v + "'");
-                    }
-                }
                 if (!args.containsKey("value")) throw bad(o, "setrlimit needs 'value' (the soft limit)");
             }
             case "fork", "vfork", "thread", "kthread_run" -> {
@@ -420,9 +490,15 @@ public final class ScenarioParser {
                             "prctl option must be PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, "
                                     + "PR_GET_PDEATHSIG or a number, got '" + opt + "'");
                 }
+                // A signal name is a value for PR_SET_PDEATHSIG (option 1) only; other options take numbers.
                 Object v = args.get("value");
-                if (opt.equals("PR_SET_PDEATHSIG") && v instanceof String name && !isVar(name) && Sig.parse(name) < 0) {
-                    throw bad(o.get("value"), "unknown signal '" + name + "'");
+                boolean pdeathsig = opt.equals("PR_SET_PDEATHSIG")
+                        || (args.get("option") instanceof Number n && n.longValue() == Prctl.PR_SET_PDEATHSIG);
+                if (v instanceof String name && !isVar(name) && !pdeathsig) {
+                    throw bad(
+                            o.get("value"),
+                            "prctl's value must be an int or \"$var\" for " + opt + ", got '" + name
+                                    + "' (a signal name is for PR_SET_PDEATHSIG)");
                 }
             }
             case "waitid" -> {

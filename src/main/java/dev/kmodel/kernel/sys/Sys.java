@@ -349,7 +349,7 @@ public final class Sys {
      */
     public static void setrlimit(Task t, TaskState s, MsgId cause, Step st) {
         long resource = t.resolveOr(s, st, "resource", Rlimit.RLIMIT_CORE);
-        if (st.str("resource", "").equals("Rlimit.RLIMIT_CORE")) resource = Rlimit.RLIMIT_CORE;
+        if (st.str("resource", "").equals("RLIMIT_CORE")) resource = Rlimit.RLIMIT_CORE;
         long cur = rlim(t, s, st, "value", s.rlimitCore);
         long max = rlim(t, s, st, "max", s.rlimitCoreMax);
         if (resource < 0
@@ -374,7 +374,7 @@ public final class Sys {
     private static long rlim(Task t, TaskState s, Step st, String field, long dflt) {
         String v = st.str(field, null);
         if (v == null) return dflt;
-        if (v.equals("Rlimit.RLIM_INFINITY") || v.equals("unlimited")) return Rlimit.RLIM_INFINITY;
+        if (v.equals("RLIM_INFINITY") || v.equals("unlimited")) return Rlimit.RLIM_INFINITY;
         return t.resolveOr(s, st, field, dflt);
     }
 
