@@ -132,7 +132,9 @@ public final class RunCommand implements Callable<Integer> {
                 String source = new String(
                         Files.readAllBytes(scenario.toPath()),
                         StandardCharsets.UTF_8); // (malformed bytes become U+FFFD, as the parser read them)
-                JournalFile.write(journal, sc, source, knobs(), result.journal());
+                var stopped = result.report().stopped();
+                JournalFile.write(
+                        journal, sc, source, knobs(), result.journal(), stopped == null ? null : stopped.by());
             }
         } catch (IOException e) {
             System.err.println("kmodel: cannot write output: " + e.getMessage());

@@ -38,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A run's journal as a file (format {@value #FORMAT}, version {@value #VERSION}): JSON Lines with a
@@ -53,8 +54,10 @@ public final class JournalFile {
     /** The config knobs that change a run's behaviour, kept in the header for a re-run. */
     public static final List<String> KNOBS = List.of("kmodel.timeslice-ticks", "kmodel.ticks-per-jiffy");
     /** The fields of the header line. */
-    private static final Set<String> HEADER =
-            Set.of("format", "version", "kmodel", "scenario", "file", "seed", "cpus", "config", "events", "source");
+    private static final Set<String> HEADER = Set.of(
+            "format", "version", "kmodel", "scenario", "file", "seed", "cpus", "config", "events", "source", "stopped");
+    /** What may have stopped a recording before quiescence (its header's "stopped"; Bounds.Bound's labels). */
+    private static final Set<String> STOPPED_BY = Set.of("wall-time", "events", "ticks", "memory", "SIGINT", "SIGTERM");
 
     /** The mapper for events: actor references become their paths (no system name), and are not read back. */
     public static final ObjectMapper MAPPER = new ObjectMapper()
@@ -98,7 +101,10 @@ public final class JournalFile {
                 .typeProperty("@type");
     }
 
-    /** The header line. */
+    /**
+     * The header line. {@code stopped}: the bound or signal that ended the recorded run before
+     * quiescence (its journal is a prefix of a run), or null when the run reached quiescence.
+     */
     public record Header(
             String scenario,
             String file,
@@ -106,7 +112,19 @@ public final class JournalFile {
             long seed,
             int cpus,
             Map<String, Object> config,
-            long events) {}
+            long events,
+            String stopped) {
+        public Header(
+                String scenario,
+                String file,
+                String source,
+                long seed,
+                int cpus,
+                Map<String, Object> config,
+                long events) {
+            this(scenario, file, source, seed, cpus, config, events, null);
+        }
+    }
 
     /** One recorded event: where it is in the run, which step wrote it, and the event itself. */
     public record Recorded(long seq, String pid, long nr, MsgId msg, String type, JsonNode json, KEvent event) {}
@@ -156,6 +174,13 @@ public final class JournalFile {
 
     public static void write(File f, Scenario sc, String source, Map<String, Object> config, List<JournalEntry> journal)
             throws IOException {
+        write(f, sc, source, config, journal, null);
+    }
+
+    /** Writes a journal; {@code stopped}: the bound that ended the run before quiescence, or null. */
+    public static void write(
+            File f, Scenario sc, String source, Map<String, Object> config, List<JournalEntry> journal, String stopped)
+            throws IOException {
         MessageDigest sha = sha256();
         try (BufferedWriter w = Files.newBufferedWriter(f.toPath(), StandardCharsets.UTF_8)) {
             ObjectNode h = MAPPER.createObjectNode();
@@ -168,6 +193,7 @@ public final class JournalFile {
             h.put("cpus", sc.cpus());
             h.set("config", MAPPER.valueToTree(config));
             h.put("events", journal.size());
+            if (stopped != null) h.put("stopped", stopped);
             h.put("source", source);
             String head = MAPPER.writeValueAsString(h);
             sha.update(head.getBytes(StandardCharsets.UTF_8));
@@ -316,6 +342,11 @@ public final class JournalFile {
                 || !h.get("source").isTextual()) {
             throw new BadJournal(f, 1, "the header's seed, cpus (1-256), events or source is not valid");
         }
+        if (h.has("stopped")
+                && !(h.get("stopped").isTextual()
+                        && STOPPED_BY.contains(h.get("stopped").asText()))) {
+            throw new BadJournal(f, 1, "the header's \"stopped\" is not one of " + new TreeSet<>(STOPPED_BY));
+        }
         Map<String, Object> config = new LinkedHashMap<>();
         if (!h.path("config").isObject() && !h.path("config").isMissingNode()) {
             throw new BadJournal(f, 1, "the header's config is not an object of knobs");
@@ -337,7 +368,8 @@ public final class JournalFile {
                 h.get("seed").asLong(),
                 h.get("cpus").asInt(),
                 config,
-                h.get("events").asLong());
+                h.get("events").asLong(),
+                h.has("stopped") ? h.get("stopped").asText() : null);
     }
 
     private static JsonNode parse(File f, long line, String text) throws BadJournal {

@@ -36,11 +36,13 @@ public final class ReplayPlan implements ReceiveGate {
     private volatile Divergence first;
     private long compared;
     private long recorded; // events in the recording
+    private boolean prefix; // the recording was stopped by a bound: a prefix of a run, which goes on past it
 
     /** Builds the plan from a journal read back. */
     public static ReplayPlan of(JournalFile.Loaded loaded) {
         ReplayPlan p = new ReplayPlan();
         p.recorded = loaded.events().size();
+        p.prefix = loaded.header().stopped() != null;
         Map<String, Long> lastNr = new LinkedHashMap<>();
         for (JournalFile.Recorded r : loaded.events()) {
             Actor a = p.actors.computeIfAbsent(r.pid(), k -> new Actor());
@@ -65,7 +67,9 @@ public final class ReplayPlan implements ReceiveGate {
     public boolean admit(String actor, MsgId id) {
         if (id == null || id.equals(MsgId.NONE)) return true;
         Actor a = actors.get(actor);
-        if (a == null || !a.recorded.contains(id)) return true;
+        // A message the recording never had: the run diverged (let it through, so that the difference
+        // shows), or the recording ended before it was handled (hold it: the re-run stops where it did).
+        if (a == null || !a.recorded.contains(id)) return !prefix;
         if (id.equals(a.order.peekFirst())) {
             a.order.pollFirst();
             return true;
@@ -81,6 +85,7 @@ public final class ReplayPlan implements ReceiveGate {
         compared++;
         if (first != null) return;
         JsonNode expected = a == null || i >= a.events.size() ? null : a.events.get(i);
+        if (expected == null && prefix) return; // past the end of a recording a bound cut short
         if (expected == null || !expected.equals(actual)) {
             String et = expected == null ? null : types.get(actor).get(i);
             first = new Divergence(actor, i, expected, actual, et, JournalFile.typeName(event));

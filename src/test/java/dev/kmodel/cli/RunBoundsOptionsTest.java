@@ -77,4 +77,17 @@ class RunBoundsOptionsTest {
         assertTrue(r.out().contains("stopped by wall-time (1s)"), r.out());
         assertFalse(r.out().contains("PT"), r.out());
     }
+
+    @Test
+    void theJournalOfAStoppedRunSaysSoAndReRunsToTheSamePoint() throws Exception {
+        Path journal = tmp.resolve("j.kmj");
+        Out r = cli("run", endless(), "--max-events", "2000", "--journal", journal.toString());
+        assertEquals(Main.VIOLATION, r.status(), r.out() + r.err());
+        assertTrue(Files.readAllLines(journal).get(0).contains("\"stopped\":\"events\""), "the header says so");
+        Out re = cli("replay", journal.toString(), "--rerun");
+        assertEquals(Main.OK, re.status(), re.out() + re.err());
+        assertTrue(re.out().contains("re-run identical") && re.out().contains("outcome stopped"), re.out());
+        Out at = cli("replay", journal.toString(), "--at", "100");
+        assertEquals(Main.OK, at.status(), at.err());
+    }
 }
