@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.kmodel.Runs;
 import dev.kmodel.report.Report.BlockedRow;
 import dev.kmodel.report.Report.ViolationRow;
+import dev.kmodel.scenario.ScenarioParser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -82,6 +83,29 @@ class WaitForGraphTest {
         List<ViolationRow> none = new ArrayList<>();
         WaitForGraph.build(b, false, Set.of(), none);
         assertEquals(List.of(), none, "a run a bound stopped is not judged: they might still have woken");
+    }
+
+    @Test
+    void twoKernelThreadsCallingKthreadStopOnEachOtherDeadlockWhicheverGoesFirst() throws Exception {
+        for (long seed = 1; seed <= 3; seed++) {
+            Report r = Runs.run(ScenarioParser.parseString("test.conf", """
+                            cpus = 2
+                            programs {
+                              main = [ { op = kthread_run, run = ka }, { op = kthread_run, run = kb }, { op = exit, code = 0 } ]
+                              ka = [ { op = sleep, ticks = 5 }, { op = kthread_stop, pid = 5 }, { op = sleep, ticks = 1 } ]
+                              kb = [ { op = sleep, ticks = 5 }, { op = kthread_stop, pid = 4 }, { op = sleep, ticks = 1 } ]
+                            }
+                            boot = [ main ]
+                            """).withSeed(seed));
+            // Each finishes the iteration it was woken in (kthread_should_stop() is tested at the top of the
+            // loop), so each calls kthread_stop on the other and neither ever exits.
+            assertEquals("deadlock", r.outcome(), "seed " + seed + ": " + r.blocked());
+            assertEquals(List.of(5), blocked(r, "ka").waitsFor());
+            assertEquals(List.of(4), blocked(r, "kb").waitsFor());
+            assertTrue(
+                    deadlocks(r).stream().allMatch(v -> v.detail().contains("cycle:")),
+                    r.violations().toString());
+        }
     }
 
     @Test

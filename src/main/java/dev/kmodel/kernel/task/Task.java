@@ -514,8 +514,9 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     /** User space runs on: the program's next step (a system call, or user-mode work handed to the CPU). */
     void runNext(TaskState s, MsgId cause) {
         Step st = Interpreter.nextStep(this, s, cause);
-        if (s.kthread && s.shouldStop) {
-            // while (!kthread_should_stop()) ... : threadfn returns 0, kthread_exit(0).
+        if (s.kthread && s.shouldStop && st == null) {
+            // while (!kthread_should_stop()) { ... }: the test is at the top of the loop, so a stopped thread
+            // finishes its iteration first; then threadfn returns 0, kthread_exit(0).
             event(s, new SyscallEntered(cause, -1, "kthread_exit"));
             Exit.doExit(this, s, cause, WaitStatus.exited(0));
             return;
