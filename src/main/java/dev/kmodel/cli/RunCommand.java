@@ -9,7 +9,6 @@ import dev.kmodel.scenario.ScenarioException;
 import dev.kmodel.scenario.ScenarioParser;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
@@ -37,6 +36,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "override the scenario's seed")
     Long seed;
 
+    /** A report this large gets a hint that a .gz name compresses it. */
+    static final long LARGE_REPORT_BYTES = 64L << 20;
+
     @Override
     public Integer call() {
         Scenario sc;
@@ -55,9 +57,16 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (seed != null) sc = sc.withSeed(seed);
         Machine.Result result = Machine.run(sc);
-        summary(result.report(), System.out);
+        Summary.print(result.report(), System.out, report);
         try {
-            if (report != null) ReportJson.write(result.report(), report);
+            if (report != null) {
+                ReportJson.write(result.report(), report);
+                if (!report.getName().endsWith(".gz") && report.length() > LARGE_REPORT_BYTES) {
+                    System.out.printf(
+                            "report %s: %d MB; a name ending in .gz writes it gzip-compressed (about 20× smaller)%n",
+                            report.getPath(), report.length() >> 20);
+                }
+            }
             if (journal != null) {
                 String source = new String(
                         Files.readAllBytes(scenario.toPath()),
@@ -81,37 +90,5 @@ public final class RunCommand implements Callable<Integer> {
 
     static int exitStatus(Report r) {
         return r.outcome().equals("completed") ? Main.OK : Main.VIOLATION;
-    }
-
-    /** The human summary: outcome, the tasks, the system calls, and any violations. */
-    static void summary(Report r, PrintStream out) {
-        out.printf(
-                "scenario %s  seed %d  cpus %d  outcome %s  (%d events)%n",
-                r.scenario(), r.seed(), r.cpus(), r.outcome(), r.journal().events());
-        out.println("tasks:");
-        for (Report.TaskRow t : r.tasks()) {
-            out.printf(
-                    "  pid %-5d ppid %-5d %-12s %-8s%s%n",
-                    t.pid(),
-                    t.ppid(),
-                    t.comm(),
-                    t.state(),
-                    t.exitCode() != null
-                            ? " exit " + t.exitCode()
-                            : t.exitSignal() != null ? " killed by " + t.exitSignal() : "");
-        }
-        long contended = r.locks().stream().filter(Report.LockRow::contended).count();
-        out.printf(
-                "system calls: %d   ledger entries: %d   grace periods: %d   tasklist_lock: %d taken, %d contended%n",
-                r.results().size(),
-                r.ledger().size(),
-                r.graces().size(),
-                r.locks().size(),
-                contended);
-        if (!r.violations().isEmpty()) {
-            out.println("violations:");
-            for (Report.ViolationRow v : r.violations())
-                out.printf("  [seq %d] %s: %s%n", v.seq(), v.kind(), v.detail());
-        }
     }
 }
