@@ -170,11 +170,16 @@ public final class BenchCommand implements Callable<Integer> {
         long before = usedHeap();
         try (Machine.Running m = Machine.start(sc, cfg, keep)) {
             int asleep = 0;
+            int read = 0; // journal entries already looked at
             for (int i = 0; i < 6000 && asleep < memory; i++) {
                 TimeUnit.MILLISECONDS.sleep(50);
-                asleep = keep
-                        ? countSleepers(m)
-                        : (int) Math.min(memory, m.store().accepted() / 40);
+                if (keep) {
+                    List<JournalEntry> journal = m.store().snapshot();
+                    asleep += countStopped(journal.subList(read, journal.size()));
+                    read = journal.size();
+                } else {
+                    asleep = (int) Math.min(memory, m.store().accepted() / 40);
+                }
             }
             if (!keep) TimeUnit.SECONDS.sleep(2);
             long after = usedHeap();
@@ -187,9 +192,9 @@ public final class BenchCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    private static int countSleepers(Machine.Running m) {
+    private static int countStopped(List<JournalEntry> entries) {
         int n = 0;
-        for (JournalEntry e : m.store().snapshot()) {
+        for (JournalEntry e : entries) {
             if (e.event() instanceof TaskEvent.Stopped) n++;
         }
         return n;

@@ -32,7 +32,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Machine.Result result = Machine.run(scenario());
         Report r = result.report();
-        RunCommand.summary(r, System.out);
+        Summary.print(r, System.out, null);
         System.out.println();
         int child = r.tasks().stream()
                 .filter(t -> t.comm().equals("child"))

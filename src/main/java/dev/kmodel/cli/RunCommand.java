@@ -12,7 +12,6 @@ import dev.kmodel.scenario.ScenarioException;
 import dev.kmodel.scenario.ScenarioParser;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -88,6 +87,9 @@ public final class RunCommand implements Callable<Integer> {
             description = "stop a run whose clock would pass N model ticks (default 1000000)")
     Long maxTicks;
 
+    /** A report this large gets a hint that a .gz name compresses it. */
+    static final long LARGE_REPORT_BYTES = 64L << 20;
+
     @Override
     public Integer call() {
         Scenario sc;
@@ -125,9 +127,16 @@ public final class RunCommand implements Callable<Integer> {
         try (Interrupts signals = Interrupts.install(stop::set)) {
             result = Machine.run(sc, cfg, true, stop);
         }
-        summary(result.report(), System.out);
+        Summary.print(result.report(), System.out, report);
         try {
-            if (report != null) ReportJson.write(result.report(), report);
+            if (report != null) {
+                ReportJson.write(result.report(), report);
+                if (!report.getName().endsWith(".gz") && report.length() > LARGE_REPORT_BYTES) {
+                    System.out.printf(
+                            "report %s: %d MB; a name ending in .gz writes it gzip-compressed (about 20× smaller)%n",
+                            report.getPath(), report.length() >> 20);
+                }
+            }
             if (journal != null) {
                 String source = new String(
                         Files.readAllBytes(scenario.toPath()),
@@ -181,61 +190,5 @@ public final class RunCommand implements Callable<Integer> {
     static int exitStatus(Report r) {
         if (r.stopped() != null) return Interrupts.statusOf(r.stopped().by());
         return r.outcome().equals("completed") ? Main.OK : Main.VIOLATION;
-    }
-
-    /** The human summary: outcome, the tasks, the system calls, and any violations. */
-    static void summary(Report r, PrintStream out) {
-        out.printf(
-                "scenario %s  seed %d  cpus %d  outcome %s  (%d events)%n",
-                r.scenario(), r.seed(), r.cpus(), r.outcome(), r.journal().events());
-        out.println("tasks:");
-        for (Report.TaskRow t : r.tasks()) {
-            out.printf(
-                    "  pid %-5d ppid %-5d %-12s %-8s%s%n",
-                    t.pid(),
-                    t.ppid(),
-                    t.comm(),
-                    t.state(),
-                    t.exitCode() != null
-                            ? " exit " + t.exitCode()
-                            : t.exitSignal() != null ? " killed by " + t.exitSignal() : "");
-        }
-        long contended = r.locks().stream().filter(Report.LockRow::contended).count();
-        out.printf(
-                "system calls: %d   ledger entries: %d   grace periods: %d   tasklist_lock: %d taken, %d contended%n",
-                r.results().size(),
-                r.ledger().size(),
-                r.graces().size(),
-                r.locks().size(),
-                contended);
-        if (r.stopped() != null) {
-            out.printf(
-                    "stopped by %s (%s): %s%n",
-                    r.stopped().by(), r.stopped().limit(), r.stopped().detail());
-        }
-        if (!r.blocked().isEmpty()) {
-            out.println(r.stopped() != null ? "still running:" : "blocked:");
-            int shown = 0;
-            for (Report.BlockedRow b : r.blocked()) {
-                if (shown++ == 20) {
-                    out.printf(
-                            "  ... and %d more (see the report's 'blocked')%n",
-                            r.blocked().size() - 20);
-                    break;
-                }
-                out.printf(
-                        "  pid %-5d %-12s %-8s in %s%s%n",
-                        b.pid(),
-                        b.comm(),
-                        b.state(),
-                        b.in(),
-                        b.waitsFor().isEmpty() ? "" : ", waits for pid " + b.waitsFor());
-            }
-        }
-        if (!r.violations().isEmpty()) {
-            out.println("violations:");
-            for (Report.ViolationRow v : r.violations())
-                out.printf("  [seq %d] %s: %s%n", v.seq(), v.kind(), v.detail());
-        }
     }
 }

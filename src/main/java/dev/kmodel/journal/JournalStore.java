@@ -6,6 +6,7 @@ import akka.actor.ExtendedActorSystem;
 import akka.actor.Extension;
 import akka.actor.setup.Setup;
 import dev.kmodel.kernel.KEvent;
+import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.StepBatch;
 import dev.kmodel.replay.ReplayPlan;
 import java.util.ArrayList;
@@ -17,11 +18,13 @@ import java.util.Map;
  * The memory behind {@link RunJournal}: per persistence id an append-only list, plus the run's global
  * append order. One store per actor system (several runs can share a JVM, e.g. in tests).
  *
- * <p>Only the journal plugin actor writes; readers (the report, after quiescence) take a copy under the
- * same monitor, so this is infrastructure, not model state shared between model actors.
+ * <p>Only the journal plugin actor writes; readers (the report, after quiescence) take a snapshot under
+ * the same monitor, so this is infrastructure, not model state shared between model actors. A snapshot
+ * is a read-only view of the entries so far, not a copy: the journal is the largest thing a run holds
+ * (kept in columns, {@link AppendOnlyLog}).
  */
 public final class JournalStore {
-    private final List<JournalEntry> all = new ArrayList<>(); // guarded by this
+    private final AppendOnlyLog all = new AppendOnlyLog(); // guarded by this
     private final Map<String, Long> highest = new HashMap<>(); // guarded by this
     private long accepted; // guarded by this
     private volatile boolean keep = true;
@@ -80,14 +83,21 @@ public final class JournalStore {
         if (event instanceof StepBatch b) {
             for (Object part : b.events()) {
                 if (plan != null) plan.check(persistenceId, part);
-                long ordinal = ++accepted;
-                if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, part, b.cause()));
+                keep(++accepted, persistenceId, sequenceNr, part, b.cause());
             }
         } else {
-            long ordinal = ++accepted;
-            if (keep) all.add(new JournalEntry(ordinal, persistenceId, sequenceNr, event));
+            keep(++accepted, persistenceId, sequenceNr, event, null);
         }
         if (keep) highest.put(persistenceId, sequenceNr);
+    }
+
+    /** An event's ordinal is its position in the kept journal (+ 1): a journal is kept whole or not at all. */
+    private void keep(long ordinal, String persistenceId, long sequenceNr, Object event, MsgId msg) {
+        if (!keep) return;
+        if (ordinal != all.size() + 1L) {
+            throw new IllegalStateException("the journal was kept only from event " + ordinal + " on");
+        }
+        all.add(persistenceId, sequenceNr, event, msg);
     }
 
     /**
@@ -98,7 +108,7 @@ public final class JournalStore {
         List<JournalEntry> out = new ArrayList<>();
         List<KEvent> batch = new ArrayList<>();
         JournalEntry first = null;
-        for (JournalEntry e : all) {
+        for (JournalEntry e : all.prefix(all.size())) {
             if (!e.persistenceId().equals(persistenceId) || e.sequenceNr() < from || e.sequenceNr() > to) continue;
             if (first != null && e.sequenceNr() != first.sequenceNr()) {
                 out.add(rebatch(first, batch));
@@ -121,9 +131,12 @@ public final class JournalStore {
         return highest.getOrDefault(persistenceId, 0L);
     }
 
-    /** A copy of every kept event in the run's total order. */
+    /**
+     * Every event kept so far, in the run's total order: a read-only view that later appends do not
+     * change (no copy of the journal is made).
+     */
     public synchronized List<JournalEntry> snapshot() {
-        return new ArrayList<>(all);
+        return all.prefix(all.size());
     }
 
     /** How many events the journal has accepted (kept or not), counting each event of a batch. */

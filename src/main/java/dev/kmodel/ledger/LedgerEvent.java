@@ -13,10 +13,12 @@ public enum LedgerEvent {
     FREE,
     USE;
 
-    /** The word reports and journals use. */
+    private final String word = name().toLowerCase();
+
+    /** The word reports and journals use (one string per constant, not one per row). */
     @JsonValue
     @Override
     public String toString() {
-        return name().toLowerCase();
+        return word;
     }
 }

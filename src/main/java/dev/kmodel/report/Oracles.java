@@ -1,14 +1,17 @@
 package dev.kmodel.report;
 
+import dev.kmodel.journal.JournalEntry;
 import dev.kmodel.kernel.Kernel;
+import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.LedgerEvent;
+import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.report.Report.ViolationRow;
-import dev.kmodel.report.ReportBuilder.LedgerEntryAt;
 import dev.kmodel.report.ReportBuilder.Section;
 import dev.kmodel.report.ReportBuilder.T;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,14 +36,18 @@ final class Oracles {
             "sem_undo_list",
             "pid");
 
-    /** One kernel object as the ledger tells it. */
+    /** Types whose refcount must equal the number of holders the ledger saw (mm_count for mm_struct). */
+    private static final Set<String> COUNTED = Set.of("page", "file", "mm_struct");
+
+    /** Types that live only while an object that holds them (an mm_struct, a files_struct) lives. */
+    private static final Set<String> HELD_BY_OBJECTS = Set.of("file", "page", "vma", "page_table");
+
+    /** A kernel object the ledger saw allocated and not yet freed, with the holders of its references. */
     private static final class Obj {
         final String id;
         final String type;
         final String owner;
-        boolean freed;
-        long freedAt;
-        final List<String> holders = new ArrayList<>();
+        final List<String> holders = new ArrayList<>(2);
 
         Obj(String id, String type, String owner) {
             this.id = id;
@@ -51,80 +58,109 @@ final class Oracles {
 
     private Oracles() {}
 
-    static void check(ReportBuilder b) {
-        Map<String, Obj> objs = new LinkedHashMap<>();
+    /**
+     * One pass over the journal in its total order. What it keeps is proportional to the objects alive
+     * at each point, not to the journal: an object leaves {@code live} when it is freed, and all that
+     * stays of it is its id and the seq of its free (a {@link FreedObjects} tombstone, 24 bytes), so
+     * that a later reference or free of it is still a use after free or a double free.
+     */
+    static void check(ReportBuilder b, List<JournalEntry> journal) {
+        Map<String, Obj> live = new LinkedHashMap<>();
+        FreedObjects freed = new FreedObjects();
+        Map<String, Long> callRcu = new HashMap<>(); // object → seq of its pending call_rcu
         List<ViolationRow> v = b.violations;
-        for (LedgerEntryAt la : b.ledger) {
-            LedgerEntry e = la.e();
-            Obj o = objs.get(e.object());
-            switch (e.event()) {
-                case ALLOC -> {
-                    o = new Obj(e.object(), e.type(), e.owner());
-                    o.holders.add(e.holder());
-                    objs.put(e.object(), o);
-                }
-                case USE ->
-                    v.add(new ViolationRow(
-                            la.seq(),
-                            "use-after-free",
-                            e.function() + " used " + e.object() + " after it was freed",
-                            pids(b, e.owner())));
-                case GET, PUT -> {
-                    if (o == null) continue; // statically allocated (init_nsproxy)
-                    if (o.freed) {
-                        v.add(new ViolationRow(
-                                la.seq(),
-                                "use-after-free",
-                                e.function() + " did a " + e.event() + " on " + e.object() + ", freed at seq "
-                                        + o.freedAt,
-                                pids(b, e.owner())));
-                        continue;
-                    }
-                    if (e.holder().startsWith("users:")) continue; // mm_users, not mm_count
-                    if (e.event() == LedgerEvent.GET) o.holders.add(e.holder());
-                    else o.holders.remove(e.holder());
-                    checkCount(la, o, v, b);
-                }
-                case FREE -> {
-                    if (o == null) continue;
-                    if (o.freed) {
-                        v.add(new ViolationRow(
-                                la.seq(),
-                                "double-free",
-                                e.function() + " freed " + e.object() + " again (first freed at seq " + o.freedAt + ")",
-                                pids(b, e.owner())));
-                        continue;
-                    }
-                    o.freed = true;
-                    o.freedAt = la.seq();
-                    o.holders.clear();
-                }
-                default -> {}
+        long end = 0;
+        for (JournalEntry je : journal) {
+            Object ev = je.event();
+            long seq = je.ordinal();
+            if (ev instanceof RcuManager.CallbackQueued q) {
+                callRcu.put(q.object(), seq);
+                continue;
+            }
+            if (!(ev instanceof Ledgered led)) continue;
+            for (LedgerEntry e : led.ledger()) {
+                end = seq;
+                ledger(b, seq, e, live, freed, callRcu, v);
             }
         }
-        leaks(b, objs, v);
-        rcu(b, v);
+        leaks(b, live, v, end);
         tree(b, v);
     }
 
+    private static void ledger(
+            ReportBuilder b,
+            long seq,
+            LedgerEntry e,
+            Map<String, Obj> live,
+            FreedObjects freed,
+            Map<String, Long> callRcu,
+            List<ViolationRow> v) {
+        Obj o = live.get(e.object());
+        switch (e.event()) {
+            case ALLOC -> {
+                o = new Obj(e.object(), e.type(), e.owner());
+                o.holders.add(e.holder());
+                live.put(e.object(), o);
+            }
+            case USE ->
+                v.add(new ViolationRow(
+                        seq,
+                        "use-after-free",
+                        e.function() + " used " + e.object() + " after it was freed",
+                        pids(b, e.owner())));
+            case GET, PUT -> {
+                if (o == null) {
+                    long freedAt = freed.seqOf(e.object());
+                    if (freedAt < 0) return; // never allocated in the ledger: statically allocated (init_nsproxy)
+                    v.add(new ViolationRow(
+                            seq,
+                            "use-after-free",
+                            e.function() + " did a " + e.event() + " on " + e.object() + ", freed at seq " + freedAt,
+                            pids(b, e.owner())));
+                    return;
+                }
+                if (e.holder().startsWith("users:")) return; // mm_users, not mm_count
+                if (e.event() == LedgerEvent.GET) o.holders.add(e.holder());
+                else o.holders.remove(e.holder());
+                checkCount(b, seq, e, o, v);
+            }
+            case FREE -> {
+                if (o == null) {
+                    long freedAt = freed.seqOf(e.object());
+                    if (freedAt < 0) return;
+                    v.add(new ViolationRow(
+                            seq,
+                            "double-free",
+                            e.function() + " freed " + e.object() + " again (first freed at seq " + freedAt + ")",
+                            pids(b, e.owner())));
+                    return;
+                }
+                live.remove(e.object());
+                freed.put(e.object(), seq);
+                Long queued = callRcu.remove(e.object());
+                if (queued != null && e.type().equals("task_struct")) rcu(b, seq, e, queued, v);
+            }
+            default -> {}
+        }
+    }
+
     /** For pages, files and mm_count the refcount must equal the number of holders the ledger saw. */
-    private static void checkCount(LedgerEntryAt la, Obj o, List<ViolationRow> v, ReportBuilder b) {
-        if (!Set.of("page", "file", "mm_struct").contains(o.type)) return;
-        if (la.e().refcount() != o.holders.size()) {
+    private static void checkCount(ReportBuilder b, long seq, LedgerEntry e, Obj o, List<ViolationRow> v) {
+        if (!COUNTED.contains(o.type)) return;
+        if (e.refcount() != o.holders.size()) {
             v.add(new ViolationRow(
-                    la.seq(),
+                    seq,
                     "refcount-mismatch",
-                    o.id + " refcount " + la.e().refcount() + " but " + o.holders.size() + " holders " + o.holders,
+                    o.id + " refcount " + e.refcount() + " but " + o.holders.size() + " holders " + o.holders,
                     pids(b, o.owner)));
         }
     }
 
-    private static void leaks(ReportBuilder b, Map<String, Obj> objs, List<ViolationRow> v) {
-        Map<String, Boolean> live = new HashMap<>();
-        for (Obj o : objs.values()) live.put(o.id, !o.freed);
-        long end = b.ledger.isEmpty() ? 0 : b.ledger.get(b.ledger.size() - 1).seq();
-        for (Obj o : objs.values()) {
-            if (o.freed) continue;
+    /** At quiescence: every object still allocated must be justified by a live holder. */
+    private static void leaks(ReportBuilder b, Map<String, Obj> live, List<ViolationRow> v, long end) {
+        Set<String> mmsOfLiveTasks = new HashSet<>();
+        for (T t : b.tasks.values()) if (!t.freed && t.mm != null) mmsOfLiveTasks.add(t.mm);
+        for (Obj o : live.values()) {
             T owner = b.tasks.get(o.owner);
             boolean ownerAlive = owner != null && !owner.freed;
             boolean ok;
@@ -136,12 +172,10 @@ final class Oracles {
                             T holder = b.tasks.get(h);
                             return holder != null && !holder.freed;
                         });
-            } else if (o.type.equals("file")) {
-                ok = o.holders.stream().anyMatch(h -> live.getOrDefault(h, false));
-            } else if (Set.of("page", "vma", "page_table").contains(o.type)) {
-                ok = o.holders.stream().anyMatch(h -> live.getOrDefault(h, false));
+            } else if (HELD_BY_OBJECTS.contains(o.type)) {
+                ok = o.holders.stream().anyMatch(live::containsKey);
             } else if (o.type.equals("mm_struct")) {
-                ok = !o.holders.isEmpty() && o.holders.stream().allMatch(h -> mmHolderLive(b, o.id, h));
+                ok = !o.holders.isEmpty() && o.holders.stream().allMatch(h -> mmHolderLive(b, o.id, h, mmsOfLiveTasks));
             } else {
                 ok = true;
             }
@@ -153,10 +187,8 @@ final class Oracles {
     }
 
     /** An mm_count reference is justified by a live user task, or by a CPU holding it lazily. */
-    private static boolean mmHolderLive(ReportBuilder b, String mm, String holder) {
-        if (holder.equals("users")) {
-            return b.tasks.values().stream().anyMatch(t -> !t.freed && mm.equals(t.mm));
-        }
+    private static boolean mmHolderLive(ReportBuilder b, String mm, String holder, Set<String> mmsOfLiveTasks) {
+        if (holder.equals("users")) return mmsOfLiveTasks.contains(mm);
         if (holder.startsWith("lazy:")) {
             if (b.cpuLazy.containsValue(mm + "|" + holder)) return true;
             T t = b.tasks.get(holder.substring(5));
@@ -166,24 +198,18 @@ final class Oracles {
     }
 
     /**
-     * RCU: a task_struct queued for freeing (call_rcu at C) may not be freed (at F) before every reader
-     * section that began before C has ended.
+     * RCU: a task_struct queued for freeing (call_rcu at {@code queued}) may not be freed (at {@code seq})
+     * before every reader section that began before the call_rcu has ended.
      */
-    private static void rcu(ReportBuilder b, List<ViolationRow> v) {
-        for (LedgerEntryAt la : b.ledger) {
-            LedgerEntry e = la.e();
-            if (!e.type().equals("task_struct") || e.event() != LedgerEvent.FREE) continue;
-            Long queued = b.callRcuSeq.get(e.object());
-            if (queued == null) continue; // freed without RCU (fork failure)
-            for (Section s : b.sections) {
-                if (s.lock() < queued && (s.unlock() == null || s.unlock() > la.seq())) {
-                    v.add(new ViolationRow(
-                            la.seq(),
-                            "rcu-free-under-reader",
-                            e.object() + " freed at seq " + la.seq() + " while CPU " + s.cpu()
-                                    + " was in an rcu_read_lock section begun at seq " + s.lock(),
-                            pids(b, e.owner())));
-                }
+    private static void rcu(ReportBuilder b, long seq, LedgerEntry e, long queued, List<ViolationRow> v) {
+        for (Section s : b.sections) {
+            if (s.lock() < queued && (s.unlock() == null || s.unlock() > seq)) {
+                v.add(new ViolationRow(
+                        seq,
+                        "rcu-free-under-reader",
+                        e.object() + " freed at seq " + seq + " while CPU " + s.cpu()
+                                + " was in an rcu_read_lock section begun at seq " + s.lock(),
+                        pids(b, e.owner())));
             }
         }
     }

@@ -26,6 +26,7 @@ public record Report(
         List<RcuSectionRow> rcuSections,
         List<CpuRow> cpuStats,
         List<GroupRow> threadGroups,
+        List<FailedForkRow> failedForks,
         StoppedBy stopped,
         List<BlockedRow> blocked) {
 
@@ -139,6 +140,16 @@ public record Report(
     public record GroupRow(long seq, int tgid, int pid, String event, List<Integer> pids, String detail) {}
 
     public record CpuRow(int cpu, long clock, int switches, String lazyMm) {}
+
+    /**
+     * A fork (clone, vfork, ...) whose copy_process failed after dup_task_struct: the would-be child was
+     * never a task (no row in {@code tasks}); what it had allocated is freed on the bad_fork_* unwind,
+     * in the ledger under {@code key} (the rows' {@code holder}; their {@code owner} is 0: it never had a
+     * pid). {@code seq}: the caller's return; {@code pid}, {@code comm}: the caller; {@code errno}: its
+     * error (EAGAIN when alloc_pid found no free pid, EINTR when a fatal signal was pending, ENOMEM in
+     * a pid namespace whose init has exited).
+     */
+    public record FailedForkRow(long seq, int pid, String comm, String op, String errno, String key) {}
 
     public boolean hasViolations() {
         return !violations.isEmpty();

@@ -8,9 +8,6 @@ import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskEvent.*;
-import dev.kmodel.ledger.LedgerEntry;
-import dev.kmodel.ledger.LedgerEvent;
-import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.report.Report.*;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.uapi.Sig;
@@ -21,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.RandomAccess;
 import java.util.TreeMap;
 
 /**
@@ -56,6 +54,8 @@ public final class ReportBuilder {
         int reaps;
         boolean autoreaped;
         String taskStruct;
+        boolean forkUndone; // copy_process failed (bad_fork_*): never a task, a failed fork
+        String forkingChild; // while in copy_process: the child task_struct it builds (Forking frame)
 
         T(String key) {
             this.key = key;
@@ -66,21 +66,17 @@ public final class ReportBuilder {
     record Section(int cpu, long lock, Long unlock, int pid) {}
 
     final Map<String, T> tasks = new LinkedHashMap<>();
-    final List<LedgerEntryAt> ledger = new ArrayList<>();
     final List<Section> sections = new ArrayList<>();
-    final Map<String, Long> callRcuSeq = new HashMap<>(); // object → seq of its latest call_rcu
     final Map<Integer, String> cpuLazy = new TreeMap<>(); // cpu → "mm|holder"
     final Map<Integer, long[]> cpuStats = new TreeMap<>(); // cpu → {clock, switches}
     final List<ViolationRow> violations = new ArrayList<>();
     final Map<Integer, String> pidsInUse = new HashMap<>();
 
-    /** A ledger entry with its sequence number. */
-    public record LedgerEntryAt(long seq, LedgerEntry e) {}
-
     private final List<ResultRow> results = new ArrayList<>();
     private final Map<String, ResultRow> open = new HashMap<>();
     private final List<ReparentRow> reparent = new ArrayList<>();
     private final List<GroupRow> groups = new ArrayList<>();
+    private final List<FailedForkRow> failedForks = new ArrayList<>();
     private final List<SignalRow> signals = new ArrayList<>();
     private final List<LockRow> locks = new ArrayList<>();
     private final Map<String, Long> lockRequested = new HashMap<>();
@@ -90,6 +86,10 @@ public final class ReportBuilder {
     private final Map<Integer, Long> openSection = new HashMap<>();
     private final Map<Integer, Integer> openSectionPid = new HashMap<>();
 
+    /**
+     * Folds {@code journal} (in the run's order; a random-access list, which the report's ledger keeps
+     * reading: see {@link LedgerRows}) into the report.
+     */
     public static Report build(
             Scenario sc,
             List<JournalEntry> journal,
@@ -109,6 +109,7 @@ public final class ReportBuilder {
             String outcome,
             List<String> deadLetters,
             Report.StoppedBy stopped) {
+        if (!(journal instanceof RandomAccess)) journal = new ArrayList<>(journal);
         ReportBuilder b = new ReportBuilder();
         for (JournalEntry e : journal) b.fold(e);
         long end = journal.isEmpty() ? 0 : journal.get(journal.size() - 1).ordinal();
@@ -116,7 +117,7 @@ public final class ReportBuilder {
             b.violations.add(new ViolationRow(
                     end, "use-after-free", "message " + d + ", whose task_struct was freed", List.of()));
         }
-        return b.finish(sc, accepted, persistenceIds, outcome, stopped);
+        return b.finish(sc, journal, accepted, persistenceIds, outcome, stopped);
     }
 
     private T task(String key) {
@@ -132,9 +133,6 @@ public final class ReportBuilder {
         long seq = je.ordinal();
         Object ev = je.event();
         String pid = je.persistenceId();
-        if (ev instanceof Ledgered l) {
-            for (LedgerEntry e : l.ledger()) ledger.add(new LedgerEntryAt(seq, e));
-        }
         if (ev instanceof TaskEvent te) foldTask(seq, task(pid), te);
         else if (ev instanceof Cpu.Event ce) foldCpu(seq, Integer.parseInt(pid.substring(3)), ce);
         else if (ev instanceof TasklistLock.Event le) foldLock(seq, le);
@@ -187,7 +185,15 @@ public final class ReportBuilder {
             open.put(
                     t.key,
                     new ResultRow(t.pid, t.comm, s.step(), s.op(), seq, null, null, null, null, null, t.cpu, null));
+        } else if (e instanceof FrameChanged f) {
+            t.frame = f.frame();
+            t.forkingChild = f.frame() instanceof Frame.Forking k ? k.childKey() : null;
         } else if (e instanceof SyscallReturned r) {
+            if (r.errno() != null && t.forkingChild != null) {
+                // copy_process had a task_struct for the child and failed (alloc_pid's EAGAIN, a fatal signal).
+                failedForks.add(new FailedForkRow(seq, t.pid, t.comm, r.op(), r.errno(), t.forkingChild));
+            }
+            t.forkingChild = null;
             ResultRow o = open.remove(t.key);
             t.openOp = null;
             if (o != null) {
@@ -211,8 +217,6 @@ public final class ReportBuilder {
         } else if (e instanceof Woken) {
             t.state = "running";
             t.sleptIn = null;
-        } else if (e instanceof FrameChanged f) {
-            t.frame = f.frame();
         } else if (e instanceof KthreadStopRequested k) {
             t.stopRequestedBy = k.cause().from(); // the KthreadStop message came from the stopper
         } else if (e instanceof SignalReceived s) {
@@ -292,9 +296,13 @@ public final class ReportBuilder {
                 violations.add(new ViolationRow(
                         seq, "double-reap", t.key + " (pid " + t.pid + ") reaped again", List.of(t.pid)));
             }
-        } else if (e instanceof TaskStructFreed || e instanceof ForkUndone) {
+        } else if (e instanceof TaskStructFreed) {
             t.state = "freed";
             t.freed = true;
+        } else if (e instanceof ForkUndone) {
+            t.state = "freed";
+            t.freed = true;
+            t.forkUndone = true;
         }
     }
 
@@ -337,7 +345,7 @@ public final class ReportBuilder {
             locks.add(new LockRow(
                     seq,
                     req == null ? seq : req,
-                    a.mode().name().toLowerCase(),
+                    a.mode() == TasklistLock.Mode.READ ? "read" : "write", // one string, not one per row
                     a.pid(),
                     a.cpu(),
                     a.path(),
@@ -348,7 +356,6 @@ public final class ReportBuilder {
 
     private void foldRcu(long seq, RcuManager.Event e) {
         if (e instanceof RcuManager.CallbackQueued q) {
-            callRcuSeq.put(q.object(), seq);
             callbacks.add(new RcuCallbackRow(
                     seq, q.function(), q.object(), q.ctx().cpu(), q.ctx().pid()));
         } else if (e instanceof RcuManager.GracePeriodStarted g) {
@@ -359,34 +366,27 @@ public final class ReportBuilder {
         }
     }
 
-    private Report finish(Scenario sc, long accepted, int persistenceIds, String outcome, Report.StoppedBy stopped) {
+    private Report finish(
+            Scenario sc,
+            List<JournalEntry> journal,
+            long accepted,
+            int persistenceIds,
+            String outcome,
+            Report.StoppedBy stopped) {
         for (Map.Entry<Integer, Long> o : openSection.entrySet()) {
             sections.add(new Section(o.getKey(), o.getValue(), null, openSectionPid.getOrDefault(o.getKey(), 0)));
         }
         for (ResultRow o : open.values()) results.add(o);
         results.sort(Comparator.comparingLong(ResultRow::start));
-        List<LedgerRow> rows = new ArrayList<>();
-        for (LedgerEntryAt la : ledger) {
-            LedgerEntry e = la.e();
-            if (e.event() == LedgerEvent.USE) continue; // uses of freed objects are reported as violations
-            rows.add(new LedgerRow(
-                    la.seq(),
-                    e.object(),
-                    e.type(),
-                    pidOf(e.owner()),
-                    e.event().toString(),
-                    e.refcount(),
-                    e.holder(),
-                    e.function(),
-                    e.path(),
-                    e.cpu()));
-        }
-        Oracles.check(this);
+        Map<String, Integer> pidOfKey = new HashMap<>();
+        for (T t : tasks.values()) if (t.pid != 0) pidOfKey.put(t.key, t.pid);
+        List<LedgerRow> rows = new LedgerRows(journal, pidOfKey);
+        Oracles.check(this, journal);
         boolean quiescent = outcome.equals("completed");
         List<BlockedRow> blocked = WaitForGraph.build(this, quiescent, sc.mayStayStopped(), violations);
         List<TaskRow> taskRows = new ArrayList<>();
         for (T t : tasks.values()) {
-            if (t.taskStruct == null) continue;
+            if (t.taskStruct == null || t.forkUndone) continue; // a failed fork is in failed_forks
             taskRows.add(new TaskRow(
                     t.lastSeq,
                     t.pid,
@@ -433,6 +433,7 @@ public final class ReportBuilder {
                         .toList(),
                 cpuRows,
                 List.copyOf(groups),
+                List.copyOf(failedForks),
                 stopped,
                 blocked);
     }

@@ -39,4 +39,23 @@ class JournalStoreTest {
             assertEquals(1, store.eventsOf("a", 1, 2, 1).size(), "max is honoured");
         }
     }
+
+    @Test
+    void aSnapshotIsAViewThatLaterAppendsDoNotChange() {
+        JournalStore store = new JournalStore();
+        MsgId m = new MsgId("a", 1);
+        int chunk = 1 << 16;
+        for (int i = 1; i <= chunk + 5; i++) store.append("a", i, new E(m, i));
+        List<JournalEntry> before = store.snapshot();
+        for (int i = chunk + 6; i <= 2 * chunk + 3; i++) store.append("a", i, new E(m, i));
+        List<JournalEntry> after = store.snapshot();
+        assertEquals(chunk + 5, before.size());
+        assertEquals(2 * chunk + 3, after.size());
+        assertEquals(new E(m, chunk + 5), before.get(chunk + 4).event(), "across a chunk boundary");
+        assertThrows(IndexOutOfBoundsException.class, () -> before.get(chunk + 5));
+        assertThrows(UnsupportedOperationException.class, () -> before.add(before.get(0)));
+        long n = 0;
+        for (JournalEntry e : after) assertEquals(++n, e.ordinal());
+        assertEquals(2 * chunk + 3, n);
+    }
 }

@@ -95,4 +95,79 @@ class OraclesTest {
         journal.add(new JournalEntry(4, "cpu1", 2, new Cpu.RcuReadUnlocked(MsgId.NONE, "task-3", 3)));
         assertTrue(kinds().contains("rcu-free-under-reader"), kinds().toString());
     }
+
+    private List<String> details() throws Exception {
+        return report().violations().stream().map(Report.ViolationRow::detail).toList();
+    }
+
+    @Test
+    void aUseAfterFreeNamesTheSeqOfTheFreeThoughTheObjectIsNoLongerTracked() throws Exception {
+        file(LedgerEvent.ALLOC, 1, "files_struct#a");
+        file(LedgerEvent.FREE, 0, "x"); // seq 2: the oracles keep only a tombstone from here on
+        file(LedgerEvent.PUT, 0, "files_struct#a");
+        file(LedgerEvent.FREE, 0, "x");
+        assertEquals(List.of("use-after-free", "double-free"), kinds());
+        assertEquals(
+                List.of(
+                        ctx.function() + " did a put on file#1, freed at seq 2",
+                        ctx.function() + " freed file#1 again (first freed at seq 2)"),
+                details());
+    }
+
+    @Test
+    void anIdAllocatedAgainAfterItsFreeIsANewObject() throws Exception {
+        // pid numbers come back (pid#pid.300 after a wrap): a second life is no use after free.
+        file(LedgerEvent.ALLOC, 1, "files_struct#a");
+        file(LedgerEvent.FREE, 0, "x");
+        file(LedgerEvent.ALLOC, 1, "files_struct#a");
+        file(LedgerEvent.GET, 2, "files_struct#b");
+        file(LedgerEvent.PUT, 1, "files_struct#b");
+        file(LedgerEvent.FREE, 0, "x");
+        assertEquals(List.of(), kinds());
+        file(LedgerEvent.FREE, 0, "x");
+        assertEquals(List.of(ctx.function() + " freed file#1 again (first freed at seq 6)"), details());
+    }
+
+    @Test
+    void thousandsOfFreedObjectsAreAllStillKnownAsFreed() {
+        FreedObjects freed = new FreedObjects();
+        for (int i = 0; i < 100_000; i++) freed.put("page#mmu." + i, i + 1);
+        assertEquals(100_000, freed.size());
+        for (int i = 0; i < 100_000; i++) assertEquals(i + 1, freed.seqOf("page#mmu." + i));
+        assertEquals(-1, freed.seqOf("page#mmu.100000"));
+        freed.put("page#mmu.7", 500_000); // freed again in a second life
+        assertEquals(500_000, freed.seqOf("page#mmu.7"));
+        assertEquals(100_000, freed.size());
+    }
+
+    @Test
+    void theLedgerArrayIsReadFromTheJournalWithoutUses() throws Exception {
+        file(LedgerEvent.ALLOC, 1, "files_struct#a");
+        journal.add(new JournalEntry(
+                journal.size() + 1,
+                "files",
+                journal.size() + 1,
+                new FileTable.Event(
+                        MsgId.NONE,
+                        0,
+                        List.of(
+                                LedgerEntry.of(
+                                        "file#2", ObjType.FILE, "task-9", LedgerEvent.ALLOC, 1, "files_struct#a", ctx),
+                                LedgerEntry.of("file#1", ObjType.FILE, "task-9", LedgerEvent.USE, 0, "x", ctx),
+                                LedgerEntry.of("file#2", ObjType.FILE, "task-9", LedgerEvent.FREE, 0, "x", ctx)))));
+        journal.add(new JournalEntry(journal.size() + 1, "cpu0", 1, new Cpu.RcuReadLocked(MsgId.NONE, "task-3", 3)));
+        file(LedgerEvent.FREE, 0, "x");
+        List<Report.LedgerRow> rows = report().ledger();
+        assertEquals(4, rows.size(), "the use is a violation, not a row");
+        List<String> seen = new ArrayList<>();
+        for (Report.LedgerRow r : rows) seen.add(r.seq() + " " + r.object() + " " + r.event());
+        assertEquals(List.of("1 file#1 alloc", "2 file#2 alloc", "2 file#2 free", "4 file#1 free"), seen);
+        for (int i = 0; i < rows.size(); i++)
+            assertEquals(
+                    seen.get(i),
+                    rows.get(i).seq() + " " + rows.get(i).object() + " "
+                            + rows.get(i).event());
+        assertEquals(List.copyOf(rows), rows);
+        assertThrows(IndexOutOfBoundsException.class, () -> rows.get(4));
+    }
 }
