@@ -7,10 +7,12 @@ import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.replay.Inspect;
 import dev.kmodel.replay.Rerun;
 import dev.kmodel.report.Report;
+import dev.kmodel.run.Bounds;
 import dev.kmodel.run.Machine;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioParser;
 import java.io.File;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -72,7 +74,13 @@ public final class BenchCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         boolean keep = journal.equals("on");
-        Config cfg = Machine.config();
+        // A benchmark is as long as asked: no bound on events or model time, an hour of wall time; the
+        // heap watchdog still stops it (one line) before the JVM would run out of memory.
+        Config cfg = Bounds.of(Machine.config())
+                .withMaxEvents(Long.MAX_VALUE)
+                .withMaxTicks(Long.MAX_VALUE)
+                .withWallTime(Duration.ofHours(1))
+                .into(Machine.config());
         return memory != null ? memory(cfg, keep) : lifecycles(cfg, keep);
     }
 
@@ -100,6 +108,11 @@ public final class BenchCommand implements Callable<Integer> {
         try (Machine.Running m = Machine.start(sc, cfg, keep)) {
             String outcome = m.awaitQuiescence();
             long t1 = System.nanoTime();
+            if (m.stopped() != null) {
+                System.err.printf(
+                        "kmodel: bench stopped by %s (%s): %s%n",
+                        m.stopped().by(), m.stopped().limit(), m.stopped().detail());
+            }
             r = keep ? m.result(outcome).report() : null;
             double secs = (t1 - t0) / 1e9;
             System.out.printf(
