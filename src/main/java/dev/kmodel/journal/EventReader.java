@@ -14,6 +14,7 @@ import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.ledger.ObjType;
 import java.io.File;
+import java.lang.reflect.RecordComponent;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -151,6 +152,8 @@ final class EventReader {
         }
         String difference = difference(json, JournalFile.MAPPER.valueToTree(event), "");
         if (difference != null) throw bad(line, "corrupt " + typeName + " event: " + difference);
+        String nullEnum = nullEnum(event);
+        if (nullEnum != null) throw bad(line, "corrupt " + typeName + " event: " + nullEnum + " is null");
         if (event instanceof Ledgered l) {
             for (LedgerEntry e : l.ledger()) ledgerEntry(line, e);
         }
@@ -257,6 +260,23 @@ final class EventReader {
         if (c.matches() && (c.group(1).length() > 3 || Integer.parseInt(c.group(1)) >= cpus)) {
             throw bad(line, "corrupt event: names " + shorten(s) + ", but the run had " + cpus + " CPUs");
         }
+    }
+
+    /**
+     * A field of one of the model's own enums (a lock mode, a run state, ...) that is null: the model
+     * always writes one. (errno is the one enum-like field that is null on success, and is text.)
+     */
+    private static String nullEnum(Object event) {
+        if (!event.getClass().isRecord()) return null;
+        for (RecordComponent rc : event.getClass().getRecordComponents()) {
+            if (!rc.getType().isEnum()) continue;
+            try {
+                if (rc.getAccessor().invoke(event) == null) return rc.getName();
+            } catch (ReflectiveOperationException e) {
+                return null; // (a record's accessor is public; nothing to judge otherwise)
+            }
+        }
+        return null;
     }
 
     private static boolean hasNull(JsonNode array) {

@@ -201,14 +201,12 @@ class BadInputTest {
         n = lineOf("kernel.task.TaskEvent$ReapedBy", "task-4");
         p = edited("waiter.kmj", n, "\"waiter\":\"task-3\"", "\"waiter\":\"task-77\"");
         badInput(cli("replay", p.toString(), "--rerun"), p + ":" + n + ": names task-77, a task this journal never");
-        // A null where the model never writes one gets through every check of its type; the fold that
-        // trips on it names the line (the last-resort check) instead of an internal error.
+        // A null where the model always writes one of its enums (a lock mode) is named at its line.
         n = lineOf("kernel.locking.TasklistLock$Acquired", "tasklist_lock");
         p = edited("null.kmj", n, "\"mode\":\"[A-Z]+\"", "\"mode\":null");
-        line = badInput(
-                cli("replay", p.toString()),
-                p + ":" + n + ": malformed event: the fold fails on it (NullPointerException");
-        badInput(cli("explain", p.toString(), "--pid", "4"), p + ":" + n + ": malformed event");
+        line = badInput(cli("replay", p.toString()), p + ":" + n + ": corrupt ");
+        assertTrue(line.endsWith("mode is null"), line);
+        badInput(cli("explain", p.toString(), "--pid", "4"), p + ":" + n + ": corrupt ");
     }
 
     @Test
