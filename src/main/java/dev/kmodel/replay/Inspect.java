@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -145,8 +144,7 @@ public final class Inspect {
         }
         // Leaks, deadlocks and unreaped zombies are judged at the end of a run, not at a point in it.
         List<Report.ViolationRow> now = r.violations().stream()
-                .filter(v -> !Set.of("leak", "deadlock", "unreaped-zombie", "orphan-with-dead-parent")
-                        .contains(v.kind()))
+                .filter(v -> !Report.JUDGED_AT_THE_END.contains(v.kind()))
                 .toList();
         if (!now.isEmpty()) {
             out.add("");

@@ -23,6 +23,10 @@ import java.util.Set;
  * live task's parent alive, init's zombies reaped, no task blocked forever.
  */
 final class Oracles {
+    /** The kinds judged only when a run has ended (quiescent): at any earlier point they may still change. */
+    public static final Set<String> AT_THE_END =
+            Set.of("leak", "deadlock", "unreaped-zombie", "orphan-with-dead-parent");
+
     /** Objects that belong to one task and must be gone once its task_struct is freed. */
     private static final Set<String> TASK_OWNED = Set.of(
             "task_struct",

@@ -3,6 +3,7 @@ package dev.kmodel.report;
 import dev.kmodel.uapi.Siginfo;
 import dev.kmodel.uapi.WaitStatus;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The run report (contract §3). Field names are written in snake_case by {@link ReportJson}. Every
@@ -55,6 +56,10 @@ public record Report(
             List<Integer> waitsFor,
             String why,
             String key) {}
+
+    /** Violation kinds judged only when a run has ended (quiescent): at any earlier point they may still change. */
+    public static final Set<String> JUDGED_AT_THE_END =
+            Set.of("leak", "deadlock", "unreaped-zombie", "orphan-with-dead-parent");
 
     public record Journal(long events, int persistenceIds) {}
 

@@ -126,6 +126,7 @@ public final class Machine {
         private final long collectionsAtStart = oldGenCollections();
         private volatile AtomicReference<Bound> stopRequest = new AtomicReference<>(); // set by a signal handler
         private Report.StoppedBy stopped; // read and written by the thread that waits for the run
+        private int deadLettersBeforeHalt; // the dead letters that were the model's, before a stop halted it
 
         Running(Scenario sc, Config config, boolean keepJournal, ReplayPlan plan) {
             this.sc = sc;
@@ -269,6 +270,8 @@ public final class Machine {
                     "stopped by " + b.label + " after " + Bounds.human(Duration.ofNanos(System.nanoTime() - started));
             };
             this.stopped = new Report.StoppedBy(b.label, bounds.limitOf(b), detail);
+            deadLettersBeforeHalt =
+                    activity.deadLetters().size(); // (halting turns what is in flight into dead letters)
             halt(); // the journal so far is then what the report and the journal file both see
             return b == Bound.WALL_TIME ? "timeout" : "stopped";
         }
@@ -285,8 +288,11 @@ public final class Machine {
 
         public Result result(String outcome) {
             List<JournalEntry> journal = store.snapshot();
+            List<String> deadLetters = activity.deadLetters();
+            if (stopped != null)
+                deadLetters = deadLetters.subList(0, Math.min(deadLettersBeforeHalt, deadLetters.size()));
             Report report = ReportBuilder.build(
-                    sc, journal, store.accepted(), store.persistenceIds(), outcome, activity.deadLetters(), stopped);
+                    sc, journal, store.accepted(), store.persistenceIds(), outcome, deadLetters, stopped);
             return new Result(report, journal);
         }
 

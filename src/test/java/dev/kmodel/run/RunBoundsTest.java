@@ -8,6 +8,7 @@ import dev.kmodel.report.Report;
 import dev.kmodel.run.Bounds.Bound;
 import dev.kmodel.scenario.ScenarioParser;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Runs that would never end are stopped by a bound and say so, with what was still going on. */
@@ -43,6 +44,10 @@ class RunBoundsTest {
                 .orElseThrow();
         assertEquals("running", main.state(), "what was still running is named: " + rep.blocked());
         assertTrue(rep.results().stream().filter(x -> x.op().equals("getpid")).count() > 100);
+        assertEquals(
+                List.of(),
+                rep.violations(),
+                "a run cut short is not judged as ended (its mm is still in use), and halting it is no use after free");
     }
 
     @Test
