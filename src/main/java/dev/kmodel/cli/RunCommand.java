@@ -134,7 +134,7 @@ public final class RunCommand implements Callable<Integer> {
                 if (!report.getName().endsWith(".gz") && report.length() > LARGE_REPORT_BYTES) {
                     System.out.printf(
                             "report %s: %d MB; a name ending in .gz writes it gzip-compressed (about 20× smaller)%n",
-                            report.getPath(), report.length() >> 20);
+                            report.getPath(), report.length() / 1_000_000);
                 }
             }
             if (journal != null) {

@@ -63,14 +63,15 @@ final class Oracles {
     private Oracles() {}
 
     /**
-     * One pass over the journal in its total order. What it keeps is proportional to the objects alive
-     * at each point, not to the journal: an object leaves {@code live} when it is freed, and all that
-     * stays of it is its id and the seq of its free (a {@link FreedObjects} tombstone, 24 bytes), so
-     * that a later reference or free of it is still a use after free or a double free.
+     * Judges the journal in its total order keeping only what is alive, not what the journal holds: an
+     * object leaves {@code live} when it is freed and nothing of it stays. A reference to (or a free of)
+     * an object that is not live is either to a statically allocated one, which the ledger never saw
+     * allocated (init_nsproxy), or a use after free (a double free): the first pass only notes such ids,
+     * and a second pass follows the lives of those few ids alone to tell which, with the seq of the free.
      */
     static void check(ReportBuilder b, List<JournalEntry> journal) {
         Map<String, Obj> live = new LinkedHashMap<>();
-        FreedObjects freed = new FreedObjects();
+        Set<String> referencedWhileNotLive = new HashSet<>();
         Map<String, Long> callRcu = new HashMap<>(); // object → seq of its pending call_rcu
         List<ViolationRow> v = b.violations;
         long end = 0;
@@ -84,9 +85,10 @@ final class Oracles {
             if (!(ev instanceof Ledgered led)) continue;
             for (LedgerEntry e : led.ledger()) {
                 end = seq;
-                ledger(b, seq, e, live, freed, callRcu, v);
+                ledger(b, seq, e, live, referencedWhileNotLive, callRcu, v);
             }
         }
+        if (!referencedWhileNotLive.isEmpty()) afterFree(b, journal, referencedWhileNotLive, v);
         leaks(b, live, v, end);
         tree(b, v);
     }
@@ -96,7 +98,7 @@ final class Oracles {
             long seq,
             LedgerEntry e,
             Map<String, Obj> live,
-            FreedObjects freed,
+            Set<String> referencedWhileNotLive,
             Map<String, Long> callRcu,
             List<ViolationRow> v) {
         Obj o = live.get(e.object());
@@ -114,13 +116,7 @@ final class Oracles {
                         pids(b, e.owner())));
             case GET, PUT -> {
                 if (o == null) {
-                    long freedAt = freed.seqOf(e.object());
-                    if (freedAt < 0) return; // never allocated in the ledger: statically allocated (init_nsproxy)
-                    v.add(new ViolationRow(
-                            seq,
-                            "use-after-free",
-                            e.function() + " did a " + e.event() + " on " + e.object() + ", freed at seq " + freedAt,
-                            pids(b, e.owner())));
+                    referencedWhileNotLive.add(e.object()); // judged by afterFree
                     return;
                 }
                 if (e.holder().startsWith("users:")) return; // mm_users, not mm_count
@@ -130,21 +126,61 @@ final class Oracles {
             }
             case FREE -> {
                 if (o == null) {
-                    long freedAt = freed.seqOf(e.object());
-                    if (freedAt < 0) return;
-                    v.add(new ViolationRow(
-                            seq,
-                            "double-free",
-                            e.function() + " freed " + e.object() + " again (first freed at seq " + freedAt + ")",
-                            pids(b, e.owner())));
+                    referencedWhileNotLive.add(e.object());
                     return;
                 }
                 live.remove(e.object());
-                freed.put(e.object(), seq);
                 Long queued = callRcu.remove(e.object());
                 if (queued != null && e.type().equals("task_struct")) rcu(b, seq, e, queued, v);
             }
             default -> {}
+        }
+    }
+
+    /**
+     * The second pass, over the lives of {@code ids} only: a get, put or free of one of them while it is
+     * not allocated is a use after free (a double free) if it was freed before, and a reference to a
+     * statically allocated object if the ledger never saw it allocated.
+     */
+    private static void afterFree(ReportBuilder b, List<JournalEntry> journal, Set<String> ids, List<ViolationRow> v) {
+        Map<String, Long> freedAt = new HashMap<>(); // id → seq of its last free, while it is not allocated
+        Set<String> allocated = new HashSet<>();
+        for (JournalEntry je : journal) {
+            if (!(je.event() instanceof Ledgered led)) continue;
+            long seq = je.ordinal();
+            for (LedgerEntry e : led.ledger()) {
+                String id = e.object();
+                if (!ids.contains(id)) continue;
+                switch (e.event()) {
+                    case ALLOC -> {
+                        allocated.add(id);
+                        freedAt.remove(id); // a new life (pid numbers come back)
+                    }
+                    case GET, PUT -> {
+                        Long at = allocated.contains(id) ? null : freedAt.get(id);
+                        if (at != null) {
+                            v.add(new ViolationRow(
+                                    seq,
+                                    "use-after-free",
+                                    e.function() + " did a " + e.event() + " on " + id + ", freed at seq " + at,
+                                    pids(b, e.owner())));
+                        }
+                    }
+                    case FREE -> {
+                        if (allocated.remove(id)) {
+                            freedAt.put(id, seq);
+                        } else if (freedAt.containsKey(id)) {
+                            v.add(new ViolationRow(
+                                    seq,
+                                    "double-free",
+                                    e.function() + " freed " + id + " again (first freed at seq " + freedAt.get(id)
+                                            + ")",
+                                    pids(b, e.owner())));
+                        }
+                    }
+                    default -> {}
+                }
+            }
         }
     }
 
