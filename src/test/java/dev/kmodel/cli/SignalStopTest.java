@@ -61,4 +61,36 @@ class SignalStopTest {
         assertTrue(r.get("journal").get("events").asLong() > 0);
         assertTrue(journal.length() > 0, "the journal so far is written");
     }
+
+    @Test
+    void aRunThatWouldExhaustTheHeapStopsFirstAndSaysSoInOneLine() throws Exception {
+        Path sc = tmp.resolve("grow.conf");
+        Files.writeString(sc, """
+                cpus = 1
+                programs { main = [ { op = repeat, times = 1000000000, steps = [ { op = getpid } ] } ] }
+                boot = [ main ]
+                """);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(List.of(
+                        java,
+                        "-Xmx128m",
+                        "-XX:+UseParallelGC",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.kmodel.cli.Main",
+                        "run",
+                        sc.toString(),
+                        "--max-events",
+                        "1000000000",
+                        "--max-time",
+                        "10m"))
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("grow.txt").toFile())
+                .start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the run ended");
+        String out = Files.readString(tmp.resolve("grow.txt"));
+        assertEquals(Main.VIOLATION, p.exitValue(), out);
+        assertTrue(out.contains("outcome stopped") && out.contains("stopped by memory"), out);
+        assertFalse(out.contains("OutOfMemoryError") || out.contains("Exception"), out);
+    }
 }
