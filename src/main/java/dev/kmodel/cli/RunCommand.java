@@ -72,7 +72,7 @@ public final class RunCommand implements Callable<Integer> {
             names = "--max-time",
             paramLabel = "DURATION",
             converter = DurationConverter.class,
-            description = "stop a run that has not ended after this much real time (default 2m; e.g. 30s, 5m, 1h)")
+            description = "stop a run that has not ended after this much real time (default 5m; e.g. 30s, 2m, 1h)")
     Duration maxTime;
 
     @Option(
