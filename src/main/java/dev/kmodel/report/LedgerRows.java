@@ -64,7 +64,13 @@ final class LedgerRows extends AbstractList<LedgerRow> implements RandomAccess {
         if (at < 0) at = -at - 2; // the event whose rows begin last at or before this one
         JournalEntry je = journal.get(entry[at]);
         int skip = row - firstRow[at];
-        for (LedgerEntry e : ((Ledgered) je.event()).ledger()) {
+        List<LedgerEntry> ledger = ((Ledgered) je.event()).ledger();
+        int rows = (at + 1 < firstRow.length ? firstRow[at + 1] : size) - firstRow[at];
+        if (rows == ledger.size() && ledger instanceof RandomAccess) {
+            return row(je.ordinal(), ledger.get(skip)); // no USE entries in it: the row is the entry (one event
+            // may hold hundreds of thousands, as a fault of many pages does: no walk from its start)
+        }
+        for (LedgerEntry e : ledger) {
             if (e.event() == LedgerEvent.USE) continue;
             if (skip-- == 0) return row(je.ordinal(), e);
         }

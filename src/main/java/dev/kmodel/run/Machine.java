@@ -256,11 +256,17 @@ public final class Machine {
         }
 
         private String stop(Bound b) {
+            long inFlight = activity.inFlight();
+            deadLettersBeforeHalt =
+                    activity.deadLetters().size(); // (halting turns what is in flight into dead letters)
+            halt(); // the journal so far is then what the report and the journal file both see
             String detail = switch (b) {
                 case WALL_TIME ->
-                    "no quiescence within " + Bounds.human(bounds.wallTime()) + ": " + activity.inFlight()
+                    "no quiescence within " + Bounds.human(bounds.wallTime()) + ": " + inFlight
                             + " model messages in flight";
-                case EVENTS -> "the journal reached " + store.accepted() + " events (bound " + bounds.maxEvents() + ")";
+                case EVENTS ->
+                    "the journal reached " + bounds.maxEvents() + " events; " + store.accepted()
+                            + " when the actors had stopped";
                 case TICKS ->
                     "the clock would pass " + bounds.maxTicks() + " ticks (next instant: " + run.clockStoppedAt() + ")";
                 case MEMORY ->
@@ -270,9 +276,6 @@ public final class Machine {
                     "stopped by " + b.label + " after " + Bounds.human(Duration.ofNanos(System.nanoTime() - started));
             };
             this.stopped = new Report.StoppedBy(b.label, bounds.limitOf(b), detail);
-            deadLettersBeforeHalt =
-                    activity.deadLetters().size(); // (halting turns what is in flight into dead letters)
-            halt(); // the journal so far is then what the report and the journal file both see
             return b == Bound.WALL_TIME ? "timeout" : "stopped";
         }
 

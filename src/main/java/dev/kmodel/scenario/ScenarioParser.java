@@ -189,6 +189,8 @@ public final class ScenarioParser {
         if (e.origin() != null && msg.startsWith(e.origin().description() + ": ")) {
             msg = msg.substring(e.origin().description().length() + 2);
         }
+        int trace = msg.indexOf(" Trace: "); // an include cycle: the library lists every file it opened
+        if (trace > 0) msg = msg.substring(0, trace);
         return new ScenarioException(fileOf(e.origin()), line, msg.replace('\n', ' '));
     }
 
