@@ -53,9 +53,11 @@ public final class Rerun {
         ReplayPlan plan = ReplayPlan.of(loaded);
         Scenario sc = scenario(loaded.header());
         // The events bound may not cut a re-run short of its recording.
-        long events = Math.max(
-                Bounds.of(config(loaded.header())).maxEvents(), loaded.events().size() + 1L);
-        Config cfg = Bounds.of(config(loaded.header())).withMaxEvents(events).into(config(loaded.header()));
+        Config recorded = config(loaded.header());
+        Bounds bounds = Bounds.of(recorded);
+        Config cfg = bounds.withMaxEvents(
+                        Math.max(bounds.maxEvents(), loaded.events().size() + 1L))
+                .into(recorded);
         try (Machine.Running r = Machine.start(sc, cfg, true, plan)) {
             String status = r.awaitQuiescence();
             Report report = r.result(status).report();

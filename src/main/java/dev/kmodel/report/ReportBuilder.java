@@ -49,8 +49,6 @@ public final class ReportBuilder {
         Frame frame; // the kernel path it is in (FrameChanged)
         int stopSig; // the signal that stopped it, while stopped
         String stopRequestedBy; // kthread_stop's caller (a task key), once asked
-        String openOp; // the system call it is in, and its step
-        int openStep;
         int reaps;
         boolean autoreaped;
         String taskStruct;
@@ -73,7 +71,7 @@ public final class ReportBuilder {
     final Map<Integer, String> pidsInUse = new HashMap<>();
 
     private final List<ResultRow> results = new ArrayList<>();
-    private final Map<String, ResultRow> open = new HashMap<>();
+    final Map<String, ResultRow> open = new HashMap<>(); // task key → the system call it is in (no seq yet)
     private final List<ReparentRow> reparent = new ArrayList<>();
     private final List<GroupRow> groups = new ArrayList<>();
     private final List<FailedForkRow> failedForks = new ArrayList<>();
@@ -180,8 +178,6 @@ public final class ReportBuilder {
                 t.sleptIn = null;
             }
         } else if (e instanceof SyscallEntered s) {
-            t.openOp = s.op();
-            t.openStep = s.step();
             open.put(
                     t.key,
                     new ResultRow(t.pid, t.comm, s.step(), s.op(), seq, null, null, null, null, null, t.cpu, null));
@@ -195,7 +191,6 @@ public final class ReportBuilder {
             }
             t.forkingChild = null;
             ResultRow o = open.remove(t.key);
-            t.openOp = null;
             if (o != null) {
                 results.add(new ResultRow(
                         o.pid(),

@@ -80,6 +80,8 @@ final class WaitForGraph {
 
     /** One task: where it is and whom it waits for. */
     private BlockedRow row(T t) {
+        Report.ResultRow call = b.open.get(t.key); // the system call it is in, if any
+        String op = call == null ? null : call.op();
         List<T> on = new ArrayList<>();
         String in;
         String why;
@@ -122,8 +124,8 @@ final class WaitForGraph {
                 default -> "asleep in " + in;
             };
         } else {
-            in = t.openOp != null ? t.openOp : "user mode";
-            why = t.openOp != null ? "in the " + t.openOp + " system call (step " + t.openStep + ")" : "running";
+            in = op != null ? op : "user mode";
+            why = op != null ? "in the " + op + " system call (step " + call.step() + ")" : "running";
         }
         return new BlockedRow(
                 t.lastSeq,
@@ -131,8 +133,8 @@ final class WaitForGraph {
                 t.comm,
                 t.state,
                 in,
-                t.openOp,
-                t.openOp == null ? null : t.openStep,
+                op,
+                call == null ? null : call.step(),
                 on.stream().map(x -> x.pid).toList(),
                 why,
                 t.key);

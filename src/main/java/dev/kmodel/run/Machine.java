@@ -122,6 +122,8 @@ public final class Machine {
         private final ReplayPlan plan;
         private final RunContext run;
         private final Bounds bounds;
+        // Real time, for the wall-time bound and messages only: the model never reads it (its clock is the
+        // TimeKeeper's), so a run's journal does not depend on it.
         private final long started = System.nanoTime();
         private final long collectionsAtStart = oldGenCollections();
         private volatile AtomicReference<Bound> stopRequest = new AtomicReference<>(); // set by a signal handler

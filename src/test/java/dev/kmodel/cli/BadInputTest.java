@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmodel.Cli;
 import dev.kmodel.JournalEdits;
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,24 +39,12 @@ class BadInputTest {
         journal = Files.readAllLines(JournalEdits.record(tmp, "zombie-reap"));
     }
 
-    private record Out(int status, String out, String err) {}
-
-    private static Out cli(String... args) {
-        PrintStream o = System.out, e = System.err;
-        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
-        try {
-            int s = Main.execute(args);
-            return new Out(s, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
+    private static Cli.Result cli(String... args) {
+        return Cli.run(args);
     }
 
     /** Exit 2 and one line on stderr that starts with {@code start}; the line, for more checks. */
-    private static String badInput(Out r, String start) {
+    private static String badInput(Cli.Result r, String start) {
         assertEquals(Main.BAD_INPUT, r.status(), r.out() + r.err());
         String line = r.err().strip();
         assertEquals(1, line.lines().count(), line);
@@ -146,7 +133,8 @@ class BadInputTest {
         }
         Assumptions.assumeTrue(made, "mkfifo is not available");
         // Opening a FIFO for reading waits for a writer: it would block for ever.
-        Out r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> cli("replay", fifo.toString(), "--at", "1"));
+        Cli.Result r =
+                assertTimeoutPreemptively(Duration.ofSeconds(20), () -> cli("replay", fifo.toString(), "--at", "1"));
         badInput(r, fifo + ": not a regular file");
     }
 

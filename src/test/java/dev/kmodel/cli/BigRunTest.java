@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kmodel.Cli;
 import dev.kmodel.fs.FileTable;
 import dev.kmodel.journal.JournalEntry;
 import dev.kmodel.kernel.Ctx;
@@ -38,20 +39,8 @@ class BigRunTest {
     @TempDir
     Path tmp;
 
-    private record Out(int status, String out, String err) {}
-
-    private Out cli(String... args) {
-        PrintStream o = System.out, e = System.err;
-        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
-        try {
-            int s = Main.execute(args);
-            return new Out(s, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
+    private static Cli.Result cli(String... args) {
+        return Cli.run(args);
     }
 
     private static String gunzip(File f) throws Exception {
@@ -63,7 +52,7 @@ class BigRunTest {
     @Test
     void aForkBombEndsCleanlyWithAScreenLongSummaryAndItsFailedForksApart() throws Exception {
         File report = tmp.resolve("bomb.json.gz").toFile();
-        Out r = cli("run", "conf/scenarios/fork-bomb.conf", "--report", report.getPath());
+        Cli.Result r = cli("run", "conf/scenarios/fork-bomb.conf", "--report", report.getPath());
         assertEquals(Main.OK, r.status(), r.out() + r.err());
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.size() <= 40, lines.size() + " lines:\n" + r.out());
@@ -131,11 +120,11 @@ class BigRunTest {
     @Test
     void aSmallRunListsEveryTaskAndIndentsItsReport() throws Exception {
         File report = tmp.resolve("r.json").toFile();
-        Out r = cli("run", "conf/scenarios/pid-exhaustion.conf", "--report", report.getPath());
+        Cli.Result r = cli("run", "conf/scenarios/pid-exhaustion.conf", "--report", report.getPath());
         assertEquals(Main.OK, r.status(), r.out() + r.err());
         // 301 tasks: a big run. A small one is zombie-reap.
         assertTrue(r.out().contains("failed forks: 1 (EAGAIN 1)"), r.out());
-        Out small = cli("run", "conf/scenarios/zombie-reap.conf", "--report", report.getPath());
+        Cli.Result small = cli("run", "conf/scenarios/zombie-reap.conf", "--report", report.getPath());
         assertEquals(Main.OK, small.status(), small.out() + small.err());
         JsonNode j = new ObjectMapper().readTree(report);
         for (JsonNode t : j.get("tasks")) {

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
+import dev.kmodel.Cli;
 import java.io.File;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,21 +20,8 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    /** Runs the CLI, capturing stdout and stderr. */
-    private record Out(int status, String out, String err) {}
-
-    private Out cli(String... args) {
-        PrintStream o = System.out, e = System.err;
-        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
-        try {
-            int s = Main.execute(args);
-            return new Out(s, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
+    private static Cli.Result cli(String... args) {
+        return Cli.run(args);
     }
 
     private Path scenario(String text) throws Exception {
@@ -45,7 +30,7 @@ class CliTest {
         return p;
     }
 
-    private void assertBadInput(Out r, String... mustContain) {
+    private void assertBadInput(Cli.Result r, String... mustContain) {
         assertEquals(Main.BAD_INPUT, r.status(), r.err());
         String line = r.err().strip();
         assertEquals(1, line.lines().count(), "one line: " + line);
@@ -57,7 +42,7 @@ class CliTest {
     void runWritesTheReportAndJournalAndExitsZero() throws Exception {
         File report = tmp.resolve("r.json").toFile();
         File journal = tmp.resolve("j.kmj").toFile();
-        Out r = cli(
+        Cli.Result r = cli(
                 "run",
                 "conf/scenarios/zombie-reap.conf",
                 "--report",
@@ -98,7 +83,7 @@ class CliTest {
     @Test
     void malformedHoconNamesFileAndLineOnce() throws Exception {
         Path p = scenario("name = x\nprograms {\n  main = [ { op = exit \n");
-        Out r = cli("run", p.toString());
+        Cli.Result r = cli("run", p.toString());
         assertBadInput(r, p + ":4: ");
         assertFalse(r.err().matches("(?s).*:\\d+: \\d+:.*"), "the line number once: " + r.err());
         Path q = scenario("name = x\ncpus = ${nope}\nprograms { main = [] }\nboot = [ main ]\n");
@@ -111,13 +96,13 @@ class CliTest {
         Files.writeString(dir.resolve("progs.conf"), "programs { main = [ { op = exit, code = 3 } ] }\n");
         Path ok = dir.resolve("ok.conf");
         Files.writeString(ok, "name = inc\ninclude \"progs.conf\"\nboot = [ main ]\n");
-        Out r = cli("run", ok.toString());
+        Cli.Result r = cli("run", ok.toString());
         assertEquals(0, r.status(), r.out() + r.err());
         assertTrue(r.out().contains("exit 3"), r.out());
         // HOCON skips a missing include silently unless it is required(...): a scenario's must exist.
         Path missing = dir.resolve("missing.conf");
         Files.writeString(missing, "name = inc\n\ninclude \"foo.conf\"\nprograms { main = [] }\nboot = [ main ]\n");
-        Out m = cli("run", missing.toString());
+        Cli.Result m = cli("run", missing.toString());
         assertBadInput(m, missing + ":3: include file not found: foo.conf");
         assertFalse(m.err().contains("java."), m.err());
         Files.writeString(missing, "name = inc\ninclude required(file(\"/no/such.conf\"))\nboot = [ main ]\n");
@@ -172,7 +157,7 @@ class CliTest {
 
     @Test
     void demoPrintsTheFilledInDiagram() {
-        Out r = cli("demo");
+        Cli.Result r = cli("demo");
         assertEquals(0, r.status(), r.err());
         for (String s : new String[] {
             "CHILD CALLS exit()",
@@ -198,19 +183,19 @@ class CliTest {
                 0,
                 cli("run", "conf/scenarios/zombie-reap.conf", "--journal", j.getPath())
                         .status());
-        Out at = cli("replay", j.getPath(), "--at", "120", "--pid", "4");
+        Cli.Result at = cli("replay", j.getPath(), "--at", "120", "--pid", "4");
         assertEquals(0, at.status(), at.err());
         assertTrue(at.out().contains("at seq 120 of"), at.out());
         assertTrue(at.out().contains("TASK pid 4"), at.out());
         assertTrue(at.out().contains("TASKLIST_LOCK"), at.out());
-        Out ex = cli("explain", j.getPath(), "--pid", "4");
+        Cli.Result ex = cli("explain", j.getPath(), "--pid", "4");
         assertEquals(0, ex.status(), ex.err());
         assertTrue(
                 ex.out().contains("SYSTEM CALLS")
                         && ex.out().contains("free")
                         && ex.out().contains("CHILD CALLS exit()"),
                 ex.out());
-        Out rr = cli("replay", j.getPath(), "--rerun");
+        Cli.Result rr = cli("replay", j.getPath(), "--rerun");
         assertEquals(0, rr.status(), rr.out() + rr.err());
         assertTrue(rr.out().startsWith("re-run identical"), rr.out());
     }
@@ -269,7 +254,7 @@ class CliTest {
         assertBadInput(cli("replay", j.getPath(), "--at", "5", "--rerun"), "--at", "--rerun");
         assertBadInput(cli("replay", j.getPath(), "--pid", "4", "--rerun"), "--pid", "--rerun");
         // --pid without --at is the task at the end of the run.
-        Out end = cli("replay", j.getPath(), "--pid", "4");
+        Cli.Result end = cli("replay", j.getPath(), "--pid", "4");
         assertEquals(0, end.status(), end.err());
         assertTrue(end.out().contains("TASK pid 4"), end.out());
     }
@@ -278,7 +263,7 @@ class CliTest {
     void outputsThatCannotBeWrittenAreRefusedBeforeTheRun() throws Exception {
         String zombie = "conf/scenarios/zombie-reap.conf";
         Path noDir = tmp.resolve("no/such/dir/r.json");
-        Out r = cli("run", zombie, "--report", noDir.toString());
+        Cli.Result r = cli("run", zombie, "--report", noDir.toString());
         assertBadInput(r, "--report " + noDir, "no such directory");
         assertEquals("", r.out(), "nothing ran: the summary comes after the run");
         assertBadInput(cli("run", zombie, "--journal", tmp.toString()), "--journal " + tmp, "directory");
@@ -328,7 +313,7 @@ class CliTest {
             {"help", "explain"}
         };
         for (String[] ask : asks) {
-            Out r = cli(ask);
+            Cli.Result r = cli(ask);
             String what = String.join(" ", ask);
             assertEquals(0, r.status(), what + ": " + r.err());
             assertEquals("", r.err(), what);
@@ -344,7 +329,7 @@ class CliTest {
 
     @Test
     void noCommandIsAUsageError() {
-        Out r = cli();
+        Cli.Result r = cli();
         assertEquals(Main.BAD_INPUT, r.status());
         assertEquals("", r.out());
         assertTrue(r.err().startsWith("Usage: kmodel"), r.err());

@@ -2,9 +2,7 @@ package dev.kmodel.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.kmodel.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,20 +13,8 @@ class RunBoundsOptionsTest {
     @TempDir
     Path tmp;
 
-    private record Out(int status, String out, String err) {}
-
-    private Out cli(String... args) {
-        PrintStream o = System.out, e = System.err;
-        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
-        try {
-            int s = Main.execute(args);
-            return new Out(s, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
+    private static Cli.Result cli(String... args) {
+        return Cli.run(args);
     }
 
     private String endless() throws Exception {
@@ -50,7 +36,7 @@ class RunBoundsOptionsTest {
             {"--max-ticks", "-5"},
             {"--max-events", "1e3"}
         }) {
-            Out r = cli("run", endless(), bad[0], bad[1]);
+            Cli.Result r = cli("run", endless(), bad[0], bad[1]);
             assertEquals(Main.BAD_INPUT, r.status(), String.join(" ", bad) + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertTrue(r.err().contains(bad[0]) || r.err().contains(bad[1]), r.err());
@@ -60,7 +46,7 @@ class RunBoundsOptionsTest {
     @Test
     void aRunStoppedByABoundExitsOneAndSaysWhichAndWhatWasRunning() throws Exception {
         Path report = tmp.resolve("r.json");
-        Out r = cli("run", endless(), "--max-events", "2000", "--report", report.toString());
+        Cli.Result r = cli("run", endless(), "--max-events", "2000", "--report", report.toString());
         assertEquals(Main.VIOLATION, r.status(), r.out() + r.err());
         assertTrue(r.out().contains("outcome stopped"), r.out());
         assertTrue(r.out().contains("stopped by events (2000 events)"), r.out());
@@ -71,7 +57,7 @@ class RunBoundsOptionsTest {
 
     @Test
     void theWallTimeLimitIsPrintedAsPeopleReadIt() throws Exception {
-        Out r = cli("run", endless(), "--max-time", "1s");
+        Cli.Result r = cli("run", endless(), "--max-time", "1s");
         assertEquals(Main.VIOLATION, r.status());
         assertTrue(r.out().contains("outcome timeout"), r.out());
         assertTrue(r.out().contains("stopped by wall-time (1s)"), r.out());
@@ -81,13 +67,13 @@ class RunBoundsOptionsTest {
     @Test
     void theJournalOfAStoppedRunSaysSoAndReRunsToTheSamePoint() throws Exception {
         Path journal = tmp.resolve("j.kmj");
-        Out r = cli("run", endless(), "--max-events", "2000", "--journal", journal.toString());
+        Cli.Result r = cli("run", endless(), "--max-events", "2000", "--journal", journal.toString());
         assertEquals(Main.VIOLATION, r.status(), r.out() + r.err());
         assertTrue(Files.readAllLines(journal).get(0).contains("\"stopped\":\"events\""), "the header says so");
-        Out re = cli("replay", journal.toString(), "--rerun");
+        Cli.Result re = cli("replay", journal.toString(), "--rerun");
         assertEquals(Main.OK, re.status(), re.out() + re.err());
         assertTrue(re.out().contains("re-run identical") && re.out().contains("outcome stopped"), re.out());
-        Out at = cli("replay", journal.toString(), "--at", "100");
+        Cli.Result at = cli("replay", journal.toString(), "--at", "100");
         assertEquals(Main.OK, at.status(), at.err());
     }
 }

@@ -8,13 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kmodel.Cli;
 import dev.kmodel.JournalEdits;
 import dev.kmodel.cli.Main;
 import dev.kmodel.journal.EventTypes;
 import dev.kmodel.journal.JournalFile;
 import dev.kmodel.scenario.Scenario;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,20 +71,8 @@ class JournalFuzzTest {
                 f.objectNode().put("from", "nobody").put("n", 1));
     }
 
-    private record Run(int status, String out, String err) {}
-
-    private static Run cli(String... args) {
-        PrintStream o = System.out, e = System.err;
-        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
-        try {
-            int s = Main.execute(args);
-            return new Run(s, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
+    private static Cli.Result cli(String... args) {
+        return Cli.run(args);
     }
 
     /** What a mutant came to. */
@@ -155,7 +142,7 @@ class JournalFuzzTest {
                     String[] args = i % 16 == 0
                             ? new String[] {"replay", f.toString(), "--at", String.valueOf(at), "--pid", "" + pid}
                             : new String[] {"explain", f.toString(), "--pid", "" + pid};
-                    Run r = cli(args);
+                    Cli.Result r = cli(args);
                     String err = r.err().strip();
                     boolean same = (i % 16 == 0 ? atRead : explainRead)
                             ? r.status() == Main.OK && err.isEmpty() && !r.out().isEmpty()

@@ -59,8 +59,7 @@ class WaitForGraphTest {
         t.parentKey = "task-2";
         t.state = "sleeping";
         t.sleptIn = "wait_for_completion";
-        t.openOp = "kthread_stop";
-        t.openStep = 1;
+        b.open.put(t.key, new Report.ResultRow(pid, comm, 1, "kthread_stop", 0, null, null, null, null, null, 0, null));
         t.stopRequestedBy = "task-" + target; // the other one asked this one to stop
         b.tasks.put(t.key, t);
         return t;
