@@ -6,9 +6,13 @@ import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Release;
 import dev.kmodel.kernel.exit.Threads;
+import dev.kmodel.kernel.fork.NewTask;
 import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.kernel.fork.Vfork;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockCall;
+import dev.kmodel.kernel.locking.LockClass;
+import dev.kmodel.kernel.locking.Locking;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.task.ChildInfo;
@@ -46,15 +50,21 @@ public final class Exec {
 
     /** Where execve waits, for which answer, and the function that goes on with it. */
     public enum At implements PathStep {
+        /** prepare_bprm_creds: mutex_lock_interruptible(&current->signal->cred_guard_mutex), one exec at a time. */
+        CRED_GUARD_MUTEX(on(LockActor.Granted.class, (t, s, g) -> credGuardLocked(t, s, g.id()))),
         /** de_thread: the group's answer, then (woken) the task runs again. */
         DE_THREAD(on(TaskCmd.DeThreadDone.class, Exec::deThreadDone)
                 .or(TaskCmd.RunStep.class, (t, s, r) -> deThreadResume(t, s, r.id()))),
         /** de_thread: write_lock_irq(&tasklist_lock) for the leader switch. */
-        TAKEOVER_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> takeoverLocked(t, s, g.id()))),
+        TAKEOVER_LOCK(on(LockActor.Granted.class, (t, s, g) -> takeoverLocked(t, s, g.id()))),
         /** exchange_tids: the old leader answers with its parent, read under the lock. */
         EXCHANGE_TIDS(on(TaskCmd.Demoted.class, Exec::demoted)),
         /** bprm_mm_init → mm_alloc: the new address space. */
         BPRM_MM_INIT(on(MmuCmd.MmReply.class, Exec::newMm)),
+        /** exec_mmap: down_write_killable(&tsk->signal->exec_update_lock). */
+        EXEC_UPDATE_LOCK(on(LockActor.Granted.class, (t, s, g) -> execUpdateLocked(t, s, g.id()))),
+        /** exec_mmap: task_lock(tsk) around the switch of tsk->mm. */
+        TASK_LOCK(on(LockActor.Granted.class, (t, s, g) -> switchMm(t, s, g.id()))),
         /** exec_mmap → mmput of the old address space. */
         EXEC_MMAP(on(MmuCmd.MmReply.class, (t, s, r) -> finish(t, s, r.id())));
 
@@ -78,8 +88,18 @@ public final class Exec {
     public static void execve(Task t, TaskState s, MsgId cause, Step st) {
         String image = st.str("image", "");
         int pages = (int) t.resolveOr(s, st, "pages", 0);
+        t.enter(s, cause, new Frame.Execing(At.CRED_GUARD_MUTEX, image, pages));
+        Ctx ctx = t.ctx(s, PATH + "/prepare_bprm_creds");
+        Locking.lock(t, s, LockCall.CRED_GUARD_MUTEX, s.objects.signal(), ctx);
+    }
+
+    /** Holding cred_guard_mutex: in a thread group de_thread first, then the new image. */
+    static void credGuardLocked(Task t, TaskState s, MsgId cause) {
+        Frame.Execing f = frame(s);
+        String image = f.image();
+        int pages = f.pages();
         if (Threads.multiThreaded(s)) {
-            t.enter(s, cause, new Frame.Execing(At.DE_THREAD, image, pages, null, null));
+            t.enter(s, cause, f.at(At.DE_THREAD));
             Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
             var leader = Threads.leader(t, s);
             String k = t.key();
@@ -91,7 +111,7 @@ public final class Exec {
         }
         unshareSighand(t, s, cause);
         unshareFiles(t, s, cause);
-        t.enter(s, cause, new Frame.Execing(At.BPRM_MM_INIT, image, pages, null, null));
+        t.enter(s, cause, f.at(At.BPRM_MM_INIT));
         newImage(t, s, pages);
     }
 
@@ -120,6 +140,7 @@ public final class Exec {
             return;
         }
         if (c.errno() != null) {
+            unlockCreds(t, s, cause, "free_bprm");
             t.ret(s, cause, 0, c.errno(), null);
             return;
         }
@@ -130,7 +151,7 @@ public final class Exec {
         // The switch happens under write_lock_irq(&tasklist_lock): the leader's parent is read there.
         t.enter(s, cause, f.takeover(c.takeover()));
         Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+        Locking.lock(t, s, LockCall.WRITE_LOCK_IRQ_TASKLIST, Locking.global(LockClass.TASKLIST_LOCK), ctx);
     }
 
     /** Holding the lock: the old leader takes our pid (exchange_tids) and tells us its parent as it is now. */
@@ -163,8 +184,8 @@ public final class Exec {
         t.then(() -> {
             if (k.parent() != null) k.parent().tell(new TaskCmd.ChildReplaced(t.nextId(), k.leaderKey(), me));
             t.env.pids().tell(new PidAllocator.ExchangePids(t.nextId(), k.tgid(), oldTid, ctx));
-            t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
         });
+        Locking.unlock(t, s, c.id(), LockClass.TASKLIST_LOCK, ctx);
         // release_task(leader): exit_signal is -1 now, nobody is told.
         ChildInfo gone = new ChildInfo(k.leaderKey(), oldTid, k.leader(), s.pgid, -1, ExitState.DEAD, 0);
         Release.releaseAll(t, s, c.id(), List.of(gone), PATH + "/begin_new_exec/de_thread", f);
@@ -202,6 +223,7 @@ public final class Exec {
                                 1,
                                 k,
                                 ctx.in("kmem_cache_alloc")))));
+        NewTask.setSighand(t, k, copy);
     }
 
     /**
@@ -229,28 +251,52 @@ public final class Exec {
         }
     }
 
-    /** begin_new_exec → exec_mmap: switch to the new mm, release the old one. */
+    /** begin_new_exec → exec_mmap: down_write_killable(&tsk->signal->exec_update_lock) first. */
     static void newMm(Task t, TaskState s, MmuCmd.MmReply r) {
+        t.enter(s, r.id(), frame(s).newMm(At.EXEC_UPDATE_LOCK, r.mm()));
+        Locking.lock(t, s, LockCall.EXEC_UPDATE_LOCK, s.objects.signal(), t.ctx(s, PATH + "/begin_new_exec/exec_mmap"));
+    }
+
+    /** Holding exec_update_lock: task_lock(tsk) for the switch of tsk->mm and tsk->active_mm. */
+    static void execUpdateLocked(Task t, TaskState s, MsgId cause) {
+        t.enter(s, cause, frame(s).at(At.TASK_LOCK));
+        Locking.lock(t, s, LockCall.TASK_LOCK, t.key(), t.ctx(s, PATH + "/begin_new_exec/exec_mmap"));
+    }
+
+    /** Under task_lock: switch to the new mm; task_unlock; then release the old one. */
+    static void switchMm(Task t, TaskState s, MsgId cause) {
         Frame.Execing f = frame(s);
         String image = f.image();
         String old = s.mm;
-        Vfork.mmRelease(t, s, r.id()); // exec_mm_release → mm_release: a vfork parent may go on
-        t.event(s, new Execed(r.id(), image, image, r.mm(), old));
+        Vfork.mmRelease(t, s, cause); // exec_mm_release → mm_release: a vfork parent may go on
+        t.event(s, new Execed(cause, image, image, f.newMm(), old));
+        Locking.unlock(t, s, cause, LockClass.ALLOC_LOCK, t.ctx(s, PATH + "/begin_new_exec/exec_mmap"));
         int pid = s.pid;
         t.then(() -> t.env.pids().tell(new PidAllocator.SetComm(t.nextId(), pid, image)));
         if (old == null) {
-            finish(t, s, r.id());
+            finish(t, s, cause);
             return;
         }
-        t.enter(s, r.id(), f.at(At.EXEC_MMAP));
+        t.enter(s, cause, f.at(At.EXEC_MMAP));
         Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/exec_mmap");
         String k = t.key();
         t.then(() -> t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), old, "users:" + k, ctx, t.mmReplies)));
     }
 
-    /** execve "returns" into the new program: its first step runs next. */
+    /**
+     * setup_new_exec: up_write(exec_update_lock), mutex_unlock(cred_guard_mutex); execve "returns" into
+     * the new program, whose first step runs next.
+     */
     public static void finish(Task t, TaskState s, MsgId cause) {
+        Ctx ctx = t.ctx(s, PATH + "/setup_new_exec");
+        Locking.unlock(t, s, cause, LockClass.EXEC_UPDATE_LOCK, ctx);
+        unlockCreds(t, s, cause, "setup_new_exec");
         t.returnTo(s, cause, 0, 0);
+    }
+
+    /** mutex_unlock(&current->signal->cred_guard_mutex): at setup_new_exec, or free_bprm on failure. */
+    private static void unlockCreds(Task t, TaskState s, MsgId cause, String where) {
+        Locking.unlock(t, s, cause, LockClass.CRED_GUARD_MUTEX, t.ctx(s, PATH + "/" + where));
     }
 
     /** On the old leader's parent: its children list names the thread that took the leader's place. */

@@ -1,5 +1,6 @@
 package dev.kmodel.journal;
 
+import dev.kmodel.kernel.locking.LockClass;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -7,12 +8,13 @@ import java.util.regex.Pattern;
  * A journaling actor as its persistence id names it: {@code task-N} (N ≥ 1, the Kernel's slab of
  * task_structs numbers them), {@code cpuN} (N ≥ 0), or one of the subsystems, each of which has one
  * actor. The names are those the actors give themselves (Task, Cpu, Kernel, Mmu, PidAllocator,
- * RcuManager, TimeKeeper, TasklistLock, FileTable, SysvIpc).
+ * RcuManager, TimeKeeper, FileTable, SysvIpc), or a lock class's actor ({@code tasklist_lock}, {@code siglock},
+ * ... : its number is the {@link LockClass}'s ordinal).
  *
  * @param number the N of task-N and cpuN; -1 for a subsystem
  */
 public record ActorId(Kind kind, int number) {
-    /** The kinds of actor that journal, with the persistence id of the one-of-a-kind ones. */
+    /** The kinds of actor that journal, with the persistence id of the one-of-a-kind ones (null: numbered, or a lock). */
     public enum Kind {
         TASK(null),
         CPU(null),
@@ -21,7 +23,7 @@ public record ActorId(Kind kind, int number) {
         PID("pid"),
         RCU("rcu"),
         TIME("time"),
-        TASKLIST_LOCK("tasklist_lock"),
+        LOCK(null),
         FILES("files"),
         IPC("ipc");
 
@@ -46,7 +48,8 @@ public record ActorId(Kind kind, int number) {
         for (Kind k : Kind.values()) {
             if (persistenceId.equals(k.id)) return new ActorId(k, -1);
         }
-        return null;
+        LockClass lock = LockClass.ofActor(persistenceId);
+        return lock == null ? null : new ActorId(Kind.LOCK, lock.ordinal());
     }
 
     @Override
@@ -54,6 +57,7 @@ public record ActorId(Kind kind, int number) {
         return switch (kind) {
             case TASK -> "task-" + number;
             case CPU -> "cpu" + number;
+            case LOCK -> LockClass.values()[number].actor;
             default -> kind.id;
         };
     }

@@ -5,7 +5,7 @@ import dev.kmodel.ipc.SysvIpc;
 import dev.kmodel.kernel.Handled;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.Kernel;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
@@ -35,7 +35,7 @@ public final class EventTypes {
             ActorId.Kind.PID, PidAllocator.Event.class,
             ActorId.Kind.RCU, RcuManager.Event.class,
             ActorId.Kind.TIME, TimeKeeper.Event.class,
-            ActorId.Kind.TASKLIST_LOCK, TasklistLock.Event.class,
+            ActorId.Kind.LOCK, LockActor.Event.class,
             ActorId.Kind.FILES, FileTable.Event.class,
             ActorId.Kind.IPC, SysvIpc.Event.class));
 

@@ -33,6 +33,8 @@ public final class Boot {
                 sc.seed(),
                 sc.pidMax(),
                 sc.shmRmidForced(),
+                sc.faults(),
+                sc.ioInterrupts(),
                 Map.copyOf(programs),
                 sc.boot(),
                 sc.leftStopped());

@@ -4,7 +4,8 @@ import akka.actor.typed.ActorRef;
 import com.typesafe.config.Config;
 import dev.kmodel.fs.FileTable;
 import dev.kmodel.ipc.SysvIpc;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockClass;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
@@ -12,6 +13,7 @@ import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Scenario;
 import java.util.List;
+import java.util.Map;
 
 /** The machine a task lives in: the subsystem actors it talks to and the scenario it runs. */
 public record Env(
@@ -20,7 +22,7 @@ public record Env(
         ActorRef<KernelCmd> kernel,
         ActorRef<MmuCmd> mmu,
         ActorRef<PidAllocator.Cmd> pids,
-        ActorRef<TasklistLock.Cmd> tasklist,
+        Map<LockClass, ActorRef<LockActor.Cmd>> locks,
         ActorRef<RcuManager.Cmd> rcu,
         ActorRef<FileTable.Cmd> files,
         List<ActorRef<Cpu.Cmd>> cpus,
@@ -28,6 +30,11 @@ public record Env(
         ActorRef<SysvIpc.Cmd> ipc) {
 
     public Env withInit(ActorRef<TaskCmd> initRef) {
-        return new Env(scenario, config, kernel, mmu, pids, tasklist, rcu, files, cpus, initRef, ipc);
+        return new Env(scenario, config, kernel, mmu, pids, locks, rcu, files, cpus, initRef, ipc);
+    }
+
+    /** The actor holding every lock of class {@code c}. */
+    public ActorRef<LockActor.Cmd> lock(LockClass c) {
+        return locks.get(c);
     }
 }

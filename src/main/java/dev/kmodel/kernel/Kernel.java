@@ -9,7 +9,8 @@ import akka.persistence.typed.javadsl.Effect;
 import com.typesafe.config.Config;
 import dev.kmodel.fs.FileTable;
 import dev.kmodel.ipc.SysvIpc;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockClass;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
@@ -27,6 +28,8 @@ import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.uapi.Sig;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -83,7 +86,10 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
         ActorRef<RcuManager.Cmd> rcu = ctx.spawn(RcuManager.create(), "rcu");
         ActorRef<MmuCmd> mmu = ctx.spawn(Mmu.create(), "mmu");
         ActorRef<PidAllocator.Cmd> pids = ctx.spawn(PidAllocator.create(scenario.pidMax(), rcu), "pid");
-        ActorRef<TasklistLock.Cmd> lock = ctx.spawn(TasklistLock.create(), "tasklist_lock");
+        Map<LockClass, ActorRef<LockActor.Cmd>> locks = new EnumMap<>(LockClass.class);
+        for (LockClass c : LockClass.values()) {
+            if (c.actor != null) locks.put(c, ctx.spawn(LockActor.create(c), c.actor));
+        }
         ActorRef<FileTable.Cmd> files = ctx.spawn(FileTable.create(), "files");
         long slice = config.getLong("kmodel.timeslice-ticks");
         long jiffy = config.getLong("kmodel.ticks-per-jiffy");
@@ -92,7 +98,18 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
         for (int i = 0; i < scenario.cpus(); i++)
             cpus.add(ctx.spawn(Cpu.create(i, slice, jiffy, rcu, mmu, time), "cpu" + i));
         ActorRef<SysvIpc.Cmd> ipc = ctx.spawn(SysvIpc.create(), "ipc");
-        this.env = new Env(scenario, config, ctx.getSelf(), mmu, pids, lock, rcu, files, List.copyOf(cpus), null, ipc);
+        this.env = new Env(
+                scenario,
+                config,
+                ctx.getSelf(),
+                mmu,
+                pids,
+                Collections.unmodifiableMap(locks),
+                rcu,
+                files,
+                List.copyOf(cpus),
+                null,
+                ipc);
         this.mmReplies = ctx.messageAdapter(MmuCmd.MmReply.class, KernelCmd.MmDone::new);
         this.pidReplies = ctx.messageAdapter(PidAllocator.PidReply.class, KernelCmd.PidDone::new);
         this.copied = ctx.messageAdapter(TaskCmd.Copied.class, KernelCmd.Booted::new);

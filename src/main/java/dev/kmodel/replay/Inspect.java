@@ -3,7 +3,9 @@ package dev.kmodel.replay;
 import dev.kmodel.journal.JournalEntry;
 import dev.kmodel.journal.JournalFile;
 import dev.kmodel.kernel.Handled;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockClass;
+import dev.kmodel.kernel.locking.LockMode;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.task.ExitState;
@@ -68,6 +70,7 @@ public final class Inspect {
         Map<String, Integer> readers = new TreeMap<>();
         String writer = null;
         List<String> waiters = new ArrayList<>();
+        Map<String, List<String>> otherLocks = new TreeMap<>(); // "class instance" → holders (other classes)
         long gp = -1;
         boolean inGp = false;
         int queued = 0;
@@ -76,13 +79,24 @@ public final class Inspect {
             Object x = e.event();
             if (x instanceof Cpu.Switched s && e.persistenceId().matches("cpu\\d+")) {
                 current.put(Integer.parseInt(e.persistenceId().substring(3)), s.next());
-            } else if (x instanceof TasklistLock.Contended c) waiters.add(c.task() + " (" + c.mode() + ")");
-            else if (x instanceof TasklistLock.Acquired a) {
+            } else if (x instanceof LockActor.Event le && !e.persistenceId().equals(LockClass.TASKLIST_LOCK.actor)) {
+                String lock = LockClass.ofActor(e.persistenceId()).lockdepName;
+                if (le instanceof LockActor.Acquired a) {
+                    otherLocks
+                            .computeIfAbsent(lock + " " + a.instance(), k -> new ArrayList<>())
+                            .add(a.task());
+                } else if (le instanceof LockActor.Released rl) {
+                    List<String> h = otherLocks.get(lock + " " + rl.instance());
+                    if (h != null) h.remove(rl.task());
+                    if (h != null && h.isEmpty()) otherLocks.remove(lock + " " + rl.instance());
+                }
+            } else if (x instanceof LockActor.Contended c) waiters.add(c.task() + " (" + c.mode() + ")");
+            else if (x instanceof LockActor.Acquired a) {
                 if (a.waited()) waiters.remove(a.task() + " (" + a.mode() + ")");
-                if (a.mode() == TasklistLock.Mode.WRITE) writer = a.task();
+                if (a.mode() == LockMode.WRITE) writer = a.task();
                 else readers.merge(a.task(), 1, Integer::sum);
-            } else if (x instanceof TasklistLock.Released rl) {
-                if (rl.mode() == TasklistLock.Mode.WRITE) writer = null;
+            } else if (x instanceof LockActor.Released rl) {
+                if (rl.mode() == LockMode.WRITE) writer = null;
                 else readers.computeIfPresent(rl.task(), (k, n) -> n > 1 ? n - 1 : null);
             } else if (x instanceof RcuManager.CallbackQueued) queued++;
             else if (x instanceof RcuManager.GracePeriodStarted g) {
@@ -115,6 +129,12 @@ public final class Inspect {
                                                 .map(k -> "pid " + pidOf.getOrDefault(k, 0))
                                                 .toList())
                 + (waiters.isEmpty() ? "" : "; waiting: " + waiters));
+        for (Map.Entry<String, List<String>> held : otherLocks.entrySet()) {
+            out.add("HELD           " + held.getKey() + " by "
+                    + held.getValue().stream()
+                            .map(k -> "pid " + pidOf.getOrDefault(k, 0))
+                            .toList());
+        }
         out.add("RCU            "
                 + (inGp
                         ? "grace period " + gp + " in progress, " + inCurrentGp + " callbacks wait for it"

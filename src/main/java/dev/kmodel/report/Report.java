@@ -115,7 +115,11 @@ public record Report(
 
     public record ViolationRow(long seq, String kind, String detail, List<Integer> pids) {}
 
-    /** tasklist_lock: one row per acquisition; waited rows have {@code requested} &lt; {@code seq}. */
+    /**
+     * One row per acquisition of a lock that an actor holds (tasklist_lock, siglock, alloc_lock, pidmap_lock,
+     * mmap_lock, ...); waited rows have {@code requested} &lt; {@code seq}. {@code lock}: the class as lockdep
+     * names it; {@code instance}: which lock of the class.
+     */
     public record LockRow(
             long seq,
             long requested,
@@ -124,7 +128,9 @@ public record Report(
             int cpu,
             String path,
             boolean contended,
-            List<Integer> heldBy) {}
+            List<Integer> heldBy,
+            String lock,
+            String instance) {}
 
     /** An RCU grace period: when it started and ended, and how many callbacks it ran. */
     public record GraceRow(long gp, long start, Long end, int callbacks) {}

@@ -1,7 +1,9 @@
 package dev.kmodel.report;
 
 import dev.kmodel.journal.JournalEntry;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockClass;
+import dev.kmodel.kernel.locking.LockMode;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
@@ -133,7 +135,7 @@ public final class ReportBuilder {
         String pid = je.persistenceId();
         if (ev instanceof TaskEvent te) foldTask(seq, task(pid), te);
         else if (ev instanceof Cpu.Event ce) foldCpu(seq, Integer.parseInt(pid.substring(3)), ce);
-        else if (ev instanceof TasklistLock.Event le) foldLock(seq, le);
+        else if (ev instanceof LockActor.Event le) foldLock(seq, LockClass.ofActor(pid), le);
         else if (ev instanceof RcuManager.Event re) foldRcu(seq, re);
         else if (ev instanceof PidAllocator.PidAllocated pa) {
             String holder = pidsInUse.get(pa.pid());
@@ -322,30 +324,34 @@ public final class ReportBuilder {
         }
     }
 
-    private void foldLock(long seq, TasklistLock.Event e) {
-        if (e instanceof TasklistLock.BadUnlock b) {
+    private void foldLock(long seq, LockClass cls, LockActor.Event e) {
+        if (e instanceof LockActor.BadUnlock b) {
             violations.add(new ViolationRow(
                     seq,
                     "bad-unlock-balance",
-                    b.task() + " (pid " + b.pid() + ") released tasklist_lock ("
+                    b.task() + " (pid " + b.pid() + ") released " + cls.lockdepName + " " + b.instance() + " ("
                             + b.mode().name().toLowerCase() + ") it does not hold, in " + b.path() + "; held by "
                             + b.heldBy(),
                     b.pid() == 0 ? List.of() : List.of(b.pid())));
-        } else if (e instanceof TasklistLock.Contended c) {
-            lockRequested.put(c.task() + c.mode(), seq);
-            lockHeldBy.put(c.task() + c.mode(), c.heldBy());
-        } else if (e instanceof TasklistLock.Acquired a) {
-            Long req = a.waited() ? lockRequested.remove(a.task() + a.mode()) : null;
-            List<String> held = a.waited() ? lockHeldBy.remove(a.task() + a.mode()) : List.of();
+        } else if (e instanceof LockActor.Contended c) {
+            String who = cls.actor + c.instance() + c.task() + c.mode();
+            lockRequested.put(who, seq);
+            lockHeldBy.put(who, c.heldBy());
+        } else if (e instanceof LockActor.Acquired a) {
+            String who = cls.actor + a.instance() + a.task() + a.mode();
+            Long req = a.waited() ? lockRequested.remove(who) : null;
+            List<String> held = a.waited() ? lockHeldBy.remove(who) : List.of();
             locks.add(new LockRow(
                     seq,
                     req == null ? seq : req,
-                    a.mode() == TasklistLock.Mode.READ ? "read" : "write", // one string, not one per row
+                    a.mode() == LockMode.READ ? "read" : "write", // one string, not one per row
                     a.pid(),
                     a.cpu(),
                     a.path(),
                     a.waited(),
-                    held == null ? List.of() : held.stream().map(this::pidOf).toList()));
+                    held == null ? List.of() : held.stream().map(this::pidOf).toList(),
+                    cls.lockdepName,
+                    a.instance()));
         }
     }
 

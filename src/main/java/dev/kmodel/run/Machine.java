@@ -23,7 +23,7 @@ import dev.kmodel.kernel.KernelCmd;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.Probe;
 import dev.kmodel.kernel.RunContext;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.log.LogbackWithoutMdc;
@@ -195,7 +195,11 @@ public final class Machine {
                     long count = store.accepted();
                     Bound hit = boundReached(count, deadline);
                     if (hit != null) return stop(hit);
-                    if (activity.inFlight() == 0 && idle(system, env) && count == lastCount) {
+                    if (activity.inFlight() == 0
+                            && count == lastCount
+                            && (idle(system, env) || lockWaits(system, env))) {
+                        // Idle, or stuck: tasks spin or sleep on locks and nothing in flight can release them
+                        // (the report's wait-for graph names the cycle).
                         if (++stable >= 2) return "completed";
                     } else if (plan != null && plan.mismatch() != null && count == lastCount) {
                         if (++stable >= 20) return "diverged"; // a re-run that left the recording and stopped moving
@@ -342,8 +346,21 @@ public final class Machine {
             if (!s.idle() || s.timers() > 0) return false;
         }
         Boolean rcuIdle = ask(system, env.rcu(), r -> new RcuManager.Query(MsgId.NONE, r));
-        Boolean lockFree = ask(system, env.tasklist(), r -> new TasklistLock.Query(MsgId.NONE, r));
-        return rcuIdle && lockFree;
+        if (!rcuIdle) return false;
+        for (ActorRef<LockActor.Cmd> lock : env.locks().values()) {
+            LockActor.Status st = ask(system, lock, r -> new LockActor.Query(MsgId.NONE, r));
+            if (!st.free()) return false;
+        }
+        return true;
+    }
+
+    /** Does any task wait for a lock? With nothing in flight, nothing will ever hand it over. */
+    private static boolean lockWaits(ActorSystem<?> system, Env env) {
+        for (ActorRef<LockActor.Cmd> lock : env.locks().values()) {
+            LockActor.Status st = ask(system, lock, r -> new LockActor.Query(MsgId.NONE, r));
+            if (st.waiting() > 0) return true;
+        }
+        return false;
     }
 
     private static <R> R ask(ActorSystem<KernelCmd> system, Function<ActorRef<R>, KernelCmd> f) {

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,6 +39,9 @@ public final class ScenarioParser {
     private static final Map<String, Map<String, FieldType>> FIELDS = new LinkedHashMap<>();
     /** Ops of the contract that this version reads but does not model yet. */
     private static final Set<String> NOT_YET = Set.of();
+
+    /** The knobs of a scenario's {@code kernel} block, in the order messages list them. */
+    private static final List<String> KERNEL_KNOBS = List.of("pid-max", "shm-rmid-forced", "faults", "io-interrupts");
 
     private static void op(String op, Object... fieldsAndTypes) {
         Map<String, FieldType> m = new LinkedHashMap<>();
@@ -205,6 +209,20 @@ public final class ScenarioParser {
                 : scenario.resolveSibling(dir.relativize(from)).toString();
     }
 
+    /** kernel.faults: a list of fault names. */
+    private List<Fault> faults(ConfigValue v) throws ScenarioException {
+        if (v.valueType() != ConfigValueType.LIST) {
+            throw bad(v, "kernel.faults must be a list of fault names like [ exit-notify-siglock-first ]");
+        }
+        List<Fault> out = new ArrayList<>();
+        for (ConfigValue e : (ConfigList) v) {
+            Fault f = e.valueType() == ConfigValueType.STRING ? Fault.named((String) e.unwrapped()) : null;
+            if (f == null) throw bad(e, "unknown fault " + e.render() + " (known: " + Fault.names() + ")");
+            out.add(f);
+        }
+        return out;
+    }
+
     private ScenarioException bad(ConfigValue where, String problem) {
         int line = where == null || where.origin() == null
                 ? 0
@@ -230,6 +248,8 @@ public final class ScenarioParser {
                 : 1;
         int pidMax = PID_MAX_DEFAULT;
         boolean shmRmidForced = false;
+        EnumSet<Fault> faults = EnumSet.noneOf(Fault.class);
+        double ioInterrupts = 0;
         if (root.containsKey("kernel")) {
             ConfigValue kv = root.get("kernel");
             if (kv.valueType() != ConfigValueType.OBJECT) {
@@ -237,8 +257,10 @@ public final class ScenarioParser {
             }
             ConfigObject k = (ConfigObject) kv;
             for (String key : k.keySet()) {
-                if (!Set.of("pid-max", "shm-rmid-forced").contains(key)) {
-                    throw bad(k.get(key), "unknown kernel knob '" + key + "' (known: pid-max, shm-rmid-forced)");
+                if (!KERNEL_KNOBS.contains(key)) {
+                    throw bad(
+                            k.get(key),
+                            "unknown kernel knob '" + key + "' (known: " + String.join(", ", KERNEL_KNOBS) + ")");
                 }
             }
             if (k.containsKey("pid-max")) {
@@ -257,6 +279,17 @@ public final class ScenarioParser {
                                 1,
                                 " as for /proc/sys/kernel/shm_rmid_forced")
                         != 0;
+            }
+            if (k.containsKey("faults")) faults.addAll(faults(k.get("faults")));
+            if (k.containsKey("io-interrupts")) {
+                ConfigValue v = k.get("io-interrupts");
+                if (v.valueType() != ConfigValueType.NUMBER) {
+                    throw bad(v, "kernel.io-interrupts must be a number in [0, 1] (the chance per kernel step)");
+                }
+                ioInterrupts = ((Number) v.unwrapped()).doubleValue();
+                if (!(ioInterrupts >= 0 && ioInterrupts <= 1)) {
+                    throw bad(v, "kernel.io-interrupts must be a number in [0, 1] (the chance per kernel step)");
+                }
             }
         }
         if (!root.containsKey("programs")) throw bad(root, "missing 'programs'");
@@ -331,6 +364,8 @@ public final class ScenarioParser {
                 seed,
                 pidMax,
                 shmRmidForced,
+                Set.copyOf(faults),
+                ioInterrupts,
                 Map.copyOf(programs),
                 List.copyOf(boot),
                 Set.copyOf(leftStopped));

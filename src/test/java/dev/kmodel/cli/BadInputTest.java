@@ -190,7 +190,7 @@ class BadInputTest {
         p = edited("waiter.kmj", n, "\"waiter\":\"task-3\"", "\"waiter\":\"task-77\"");
         badInput(cli("replay", p.toString(), "--rerun"), p + ":" + n + ": names task-77, a task this journal never");
         // A null where the model always writes one of its enums (a lock mode) is named at its line.
-        n = lineOf("kernel.locking.TasklistLock$Acquired", "tasklist_lock");
+        n = lineOf("kernel.locking.LockActor$Acquired", "tasklist_lock");
         p = edited("null.kmj", n, "\"mode\":\"[A-Z]+\"", "\"mode\":null");
         line = badInput(cli("replay", p.toString()), p + ":" + n + ": corrupt ");
         assertTrue(line.endsWith("mode is null"), line);

@@ -12,7 +12,10 @@ import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.kernel.fork.Vfork;
 import dev.kmodel.kernel.kthread.Kthread;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockCall;
+import dev.kmodel.kernel.locking.LockClass;
+import dev.kmodel.kernel.locking.Locking;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Signals;
@@ -30,6 +33,7 @@ import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd;
+import dev.kmodel.scenario.Fault;
 import dev.kmodel.uapi.Sig;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +58,10 @@ public final class Exit {
         GROUP_EXIT(on(TaskCmd.GroupExitCode.class, Threads::groupExitCode)),
         /** exit_signals in a thread: atomic_dec_and_test(&signal->live) is the leader's to answer. */
         EXIT_SIGNALS(on(TaskCmd.GroupDead.class, Exit::groupDeadKnown)),
+        /** exit_mm: mmap_read_lock(mm) (with the fault exit-mm-task-lock-first: task_lock first). */
+        EXIT_MM_LOCK(on(LockActor.Granted.class, (t, s, g) -> exitMmLocked(t, s, g.id()))),
+        /** exit_mm: task_lock(current), nested in the mmap_lock (with the fault: mmap_read_lock second). */
+        EXIT_MM_TASK_LOCK(on(LockActor.Granted.class, (t, s, g) -> exitMmSwitch(t, s, g.id()))),
         /** exit_mm: mmput's answer. */
         EXIT_MM(on(MmuCmd.MmReply.class, (t, s, r) -> exitMmDone(t, s, r.id()))),
         /** exit_sem: the owner of a shared undo list dropped our reference. */
@@ -61,7 +69,11 @@ public final class Exit {
         /** exit_files: the files' fput. */
         EXIT_FILES(on(FileTable.Files.class, (t, s, f) -> closeFilesDone(t, s, f.id(), f.files()))),
         /** exit_notify: write_lock_irq(&tasklist_lock). */
-        TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> exitNotify(t, s, g.id()))),
+        TASKLIST_LOCK(on(LockActor.Granted.class, (t, s, g) -> exitNotify(t, s, g.id()))),
+        /** exit_notify with the fault exit-notify-siglock-first: the parent's siglock before tasklist_lock. */
+        PARENT_SIGLOCK_FIRST(on(LockActor.Granted.class, (t, s, g) -> lockTasklistForNotify(t, s, g.id()))),
+        /** do_notify_parent: spin_lock_irqsave(&psig->siglock), the parent's. */
+        PARENT_SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> notifyParentLocked(t, s, g.id()))),
         /** find_child_reaper → zap_pid_ns_processes: the pid hash has sent the SIGKILLs. */
         ZAP_PID_NS(on(PidAllocator.PidReply.class, Exit::zapSignalled)),
         /** find_new_reaper → find_alive_thread, asked of the leader. */
@@ -132,18 +144,46 @@ public final class Exit {
         exitMmDone(t, s, cause);
     }
 
-    /** exit_mm (kernel/exit.c): keep a lazy reference for active_mm, drop current->mm, mmput. */
+    /**
+     * exit_mm (kernel/exit.c): exit_mm_release, then mmap_read_lock(mm) and task_lock(current) around
+     * the switch to a lazy active_mm; then mmput.
+     */
     private static void exitMm(Task t, TaskState s, MsgId cause) {
-        String mm = s.mm;
         Vfork.mmRelease(t, s, cause); // exit_mm_release → mm_release: a vfork parent may go on
+        t.enter(s, cause, frame(s).at(At.EXIT_MM_LOCK));
+        if (t.env.scenario().has(Fault.EXIT_MM_TASK_LOCK_FIRST)) {
+            Locking.lock(t, s, LockCall.TASK_LOCK, t.key(), t.ctx(s, "do_exit/exit_mm"));
+        } else {
+            Locking.lock(t, s, LockCall.MMAP_READ_LOCK, s.mm, t.ctx(s, "do_exit/exit_mm"));
+        }
+    }
+
+    /** The first of exit_mm's two locks is held: the second. */
+    static void exitMmLocked(Task t, TaskState s, MsgId cause) {
+        t.enter(s, cause, frame(s).at(At.EXIT_MM_TASK_LOCK));
+        if (t.env.scenario().has(Fault.EXIT_MM_TASK_LOCK_FIRST)) {
+            Locking.lock(t, s, LockCall.MMAP_READ_LOCK, s.mm, t.ctx(s, "do_exit/exit_mm"));
+        } else {
+            Locking.lock(t, s, LockCall.TASK_LOCK, t.key(), t.ctx(s, "do_exit/exit_mm"));
+        }
+    }
+
+    /** Under both: mmgrab_lazy_tlb, current->mm = NULL; task_unlock, mmap_read_unlock; mmput. */
+    static void exitMmSwitch(Task t, TaskState s, MsgId cause) {
+        String mm = s.mm;
         t.event(s, new MmReleased(cause, mm));
         t.enter(s, cause, frame(s).at(At.EXIT_MM));
         Ctx ctx = t.ctx(s, "do_exit/exit_mm");
         String k = t.key();
-        t.then(() -> {
-            t.env.mmu().tell(new MmuCmd.Mmgrab(t.nextId(), mm, "lazy:" + k, ctx.in("mmgrab_lazy_tlb")));
-            t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), mm, "users:" + k, ctx, t.mmReplies));
-        });
+        t.then(() -> t.env.mmu().tell(new MmuCmd.Mmgrab(t.nextId(), mm, "lazy:" + k, ctx.in("mmgrab_lazy_tlb"))));
+        if (t.env.scenario().has(Fault.EXIT_MM_TASK_LOCK_FIRST)) {
+            Locking.unlock(t, s, cause, LockClass.MMAP_LOCK, ctx);
+            Locking.unlock(t, s, cause, LockClass.ALLOC_LOCK, ctx);
+        } else {
+            Locking.unlock(t, s, cause, LockClass.ALLOC_LOCK, ctx);
+            Locking.unlock(t, s, cause, LockClass.MMAP_LOCK, ctx);
+        }
+        t.then(() -> t.env.mmu().tell(new MmuCmd.Mmput(t.nextId(), mm, "users:" + k, ctx, t.mmReplies)));
     }
 
     /** After exit_mm: exit_sem, exit_shm, then exit_files (which may need the file table). */
@@ -247,9 +287,24 @@ public final class Exit {
         t.event(s, new NamespacesReleased(cause));
         FileSyscalls.taskWorkRun(t, s, cause, "do_exit/exit_task_work/task_work_run");
         // exit_thread: arch state (io bitmap) only; nothing the model tracks.
+        if (t.env.scenario().has(Fault.EXIT_NOTIFY_SIGLOCK_FIRST) && s.parent != null) {
+            // The fault: the parent's siglock first, then tasklist_lock (the reverse of copy_process's order).
+            t.enter(s, cause, frame(s).at(At.PARENT_SIGLOCK_FIRST));
+            Locking.lock(t, s, LockCall.SPIN_LOCK_IRQSAVE_SIGLOCK, s.parentKey, t.ctx(s, "do_exit/exit_notify"));
+            return;
+        }
+        lockTasklistForNotify(t, s, cause);
+    }
+
+    /** exit_notify: write_lock_irq(&tasklist_lock). */
+    static void lockTasklistForNotify(Task t, TaskState s, MsgId cause) {
         t.enter(s, cause, frame(s).at(At.TASKLIST_LOCK));
-        Ctx ctx = t.ctx(s, "do_exit/exit_notify");
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+        Locking.lock(
+                t,
+                s,
+                LockCall.WRITE_LOCK_IRQ_TASKLIST,
+                Locking.global(LockClass.TASKLIST_LOCK),
+                t.ctx(s, "do_exit/exit_notify"));
     }
 
     /** exit_notify, holding write_lock(tasklist_lock): forget_original_parent first. */
@@ -305,15 +360,14 @@ public final class Exit {
     static void zapSignalled(Task t, TaskState s, PidAllocator.PidReply r) {
         Frame.Exiting f = frame(s);
         Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_child_reaper");
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
+        Locking.unlock(t, s, r.id(), LockClass.TASKLIST_LOCK, ctx);
         Wait.zapReap(t, s, r.id(), f);
     }
 
     /** Every child of the dying namespace init has been reaped: exit_notify again, under the lock. */
     public static void zapDone(Task t, TaskState s, MsgId cause, Frame.Exiting exiting) {
-        t.enter(s, cause, exiting.at(At.TASKLIST_LOCK));
-        Ctx ctx = t.ctx(s, "do_exit/exit_notify");
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+        t.enter(s, cause, exiting);
+        lockTasklistForNotify(t, s, cause);
     }
 
     /**
@@ -340,6 +394,23 @@ public final class Exit {
             notified(t, s, new TaskCmd.Notified(cause, false));
             return;
         }
+        if (Locking.holds(s, LockClass.SIGLOCK)) {
+            notifyParentLocked(t, s, cause); // the fault took the parent's siglock already
+            return;
+        }
+        // do_notify_parent: spin_lock_irqsave(&tsk->parent->sighand->siglock), nested in tasklist_lock.
+        t.enter(s, cause, f.at(At.PARENT_SIGLOCK));
+        Locking.lock(
+                t,
+                s,
+                LockCall.SPIN_LOCK_IRQSAVE_SIGLOCK,
+                s.parentKey,
+                t.ctx(s, "do_exit/exit_notify/do_notify_parent"));
+    }
+
+    /** Holding the parent's siglock: __send_signal_locked(SIGCHLD) and __wake_up_parent, in the parent. */
+    static void notifyParentLocked(Task t, TaskState s, MsgId cause) {
+        t.enter(s, cause, frame(s).at(At.DO_NOTIFY_PARENT));
         ChildInfo me = new ChildInfo(t.key(), s.pid, t.self, s.pgid, s.exitSignal, ExitState.ZOMBIE, s.waitStatus());
         Ctx ctx = t.ctx(s, "do_exit/exit_notify/do_notify_parent");
         ActorRef<TaskCmd> parent = s.parent;
@@ -366,7 +437,11 @@ public final class Exit {
         int pid = s.pid;
         t.then(() -> t.env.pids().tell(new PidAllocator.SetTaskFlags(t.nextId(), pid, true, false)));
         Ctx ctx = t.ctx(s, "do_exit/exit_notify");
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
+        // do_notify_parent's spin_unlock_irqrestore (a thread or a delayed leader notified nobody), then
+        // write_unlock_irq(&tasklist_lock).
+        if (Locking.holds(s, LockClass.SIGLOCK))
+            Locking.unlock(t, s, cause, LockClass.SIGLOCK, ctx.in("do_notify_parent"));
+        Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, ctx);
         // The dead list: zombies the reaper would not keep, then ourselves if autoreaped.
         List<ChildInfo> dead = new ArrayList<>(frame(s).dead());
         if (c.autoreap())

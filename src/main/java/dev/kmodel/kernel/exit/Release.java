@@ -7,7 +7,10 @@ import dev.kmodel.fs.Exec;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.fork.Shared;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockCall;
+import dev.kmodel.kernel.locking.LockClass;
+import dev.kmodel.kernel.locking.Locking;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuCallback;
 import dev.kmodel.kernel.task.ChildInfo;
@@ -21,6 +24,7 @@ import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
+import dev.kmodel.scenario.Fault;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,10 +39,14 @@ public final class Release {
     /** Where release_task waits, for which answer, and the function that goes on with it. */
     public enum At implements PathStep {
         /** write_lock_irq(&tasklist_lock). */
-        TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> locked(t, s, g.id()))),
+        TASKLIST_LOCK(on(LockActor.Granted.class, (t, s, g) -> locked(t, s, g.id()))),
+        /** __exit_signal: spin_lock(&sighand->siglock) of the released task, nested in tasklist_lock. */
+        SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> siglocked(t, s, g.id()))),
         /** __exit_signal / __unhash_process, run on the released task's own fields. */
         EXIT_SIGNAL(on(TaskCmd.ExitSignalDone.class, Release::exitSignalDone)),
-        /** free_pids → free_pid, a call under pidmap_lock: the pid hash has let the number go. */
+        /** __unhash_process → detach_pid → free_pid: spin_lock_irqsave(&pidmap_lock), nested in both. */
+        PIDMAP_LOCK(on(LockActor.Granted.class, (t, s, g) -> pidmapLocked(t, s, g.id()))),
+        /** free_pid under pidmap_lock: the pid hash has let the number go. */
         FREE_PID(on(PidAllocator.PidReply.class, Release::pidFreed));
 
         private final PathStep.Continue next;
@@ -82,20 +90,33 @@ public final class Release {
         }
         ChildInfo p = f.queue().get(0);
         t.enter(s, cause, f.at(At.TASKLIST_LOCK, p));
-        Ctx ctx = releaseCtx(t, s);
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+        if (t.env.scenario().has(Fault.RELEASE_TASK_NO_TASKLIST_LOCK)) {
+            locked(t, s, cause); // the fault: no write_lock_irq(&tasklist_lock)
+            return;
+        }
+        Locking.lock(t, s, LockCall.WRITE_LOCK_IRQ_TASKLIST, Locking.global(LockClass.TASKLIST_LOCK), releaseCtx(t, s));
     }
 
     private static Ctx releaseCtx(Task t, TaskState s) {
         return t.ctx(s, frame(s).path() + "/release_task");
     }
 
-    /** Holding write_lock: __exit_signal runs on the released task's own fields. */
+    /** Holding write_lock: __exit_signal takes the released task's siglock. */
     static void locked(Task t, TaskState s, MsgId cause) {
+        Frame.Releasing f = frame(s);
+        ChildInfo p = f.releasing();
+        t.enter(s, cause, f.at(At.SIGLOCK, p));
+        Locking.lock(t, s, LockCall.SPIN_LOCK_SIGLOCK, p.key(), releaseCtx(t, s).in("__exit_signal"));
+    }
+
+    /** Holding both: __exit_signal runs on the released task's own fields. */
+    static void siglocked(Task t, TaskState s, MsgId cause) {
         Frame.Releasing f = frame(s);
         ChildInfo p = f.releasing();
         t.enter(s, cause, f.at(At.EXIT_SIGNAL, p));
         Ctx ctx = releaseCtx(t, s).in("__exit_signal");
+        // sighand = rcu_dereference_check(tsk->sighand, lockdep_tasklist_lock_is_held())
+        Locking.assertHeld(t, s, cause, LockClass.TASKLIST_LOCK, ctx);
         t.then(() -> p.ref().tell(new TaskCmd.ExitSignal(t.nextId(), ctx, t.self)));
     }
 
@@ -164,18 +185,31 @@ public final class Release {
         queue.remove(0);
         // release_task: "p = leader; if (unlikely(zap_leader)) goto repeat;"
         if (c.alsoRelease() != null) queue.add(0, c.alsoRelease());
-        t.enter(s, c.id(), f.queue(queue).at(At.FREE_PID, p));
-        t.then(() -> {
-            t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
-            t.env.pids()
-                    .tell(new PidAllocator.FreePid(t.nextId(), p.pid(), ctx.in("free_pids/free_pid"), t.pidReplies));
-        });
+        t.enter(s, c.id(), f.queue(queue).at(At.PIDMAP_LOCK, p));
+        Ctx free = ctx.in("__exit_signal/__unhash_process/detach_pid/free_pid");
+        Locking.lock(t, s, LockCall.SPIN_LOCK_IRQSAVE_PIDMAP, Locking.global(LockClass.PIDMAP_LOCK), free);
     }
 
-    /** free_pids returned: put_task_struct_rcu_user, then the next task to release (or the caller). */
+    /** Holding pidmap_lock: free_pid gives the number back. */
+    static void pidmapLocked(Task t, TaskState s, MsgId cause) {
+        Frame.Releasing f = frame(s);
+        ChildInfo p = f.releasing();
+        t.enter(s, cause, f.at(At.FREE_PID, p));
+        Ctx free = releaseCtx(t, s).in("__exit_signal/__unhash_process/detach_pid/free_pid");
+        t.then(() -> t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), p.pid(), free, t.pidReplies)));
+    }
+
+    /**
+     * free_pid returned: spin_unlock_irqrestore(&pidmap_lock), spin_unlock(&sighand->siglock),
+     * write_unlock_irq(&tasklist_lock); put_task_struct_rcu_user; then the next task to release.
+     */
     static void pidFreed(Task t, TaskState s, PidAllocator.PidReply r) {
         ChildInfo p = frame(s).releasing();
         Ctx ctx = releaseCtx(t, s);
+        Locking.unlock(
+                t, s, r.id(), LockClass.PIDMAP_LOCK, ctx.in("__exit_signal/__unhash_process/detach_pid/free_pid"));
+        Locking.unlock(t, s, r.id(), LockClass.SIGLOCK, ctx.in("__exit_signal"));
+        if (Locking.holds(s, LockClass.TASKLIST_LOCK)) Locking.unlock(t, s, r.id(), LockClass.TASKLIST_LOCK, ctx);
         t.then(() -> p.ref().tell(new TaskCmd.PutTaskStructRcuUser(t.nextId(), ctx.in("put_task_struct_rcu_user"))));
         releaseNext(t, s, r.id(), frame(s));
     }

@@ -5,7 +5,10 @@ import static dev.kmodel.kernel.task.PathStep.Continue.on;
 import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockCall;
+import dev.kmodel.kernel.locking.LockClass;
+import dev.kmodel.kernel.locking.Locking;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.task.ChildInfo;
@@ -49,11 +52,16 @@ public final class Wait {
         /** find_get_pid for a process group numbered in a child pid namespace. */
         PGRP_LOOKUP(on(PidAllocator.Found.class, Wait::pgrpFound)),
         /** read_lock(&tasklist_lock) before the scan. */
-        READ_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> locked(t, s, g.id()))),
+        READ_LOCK(on(LockActor.Granted.class, (t, s, g) -> locked(t, s, g.id()))),
         /** while_each_thread: another thread's children list, read by asking it. */
         GATHER_CHILDREN(on(TaskCmd.ChildrenOf.class, Wait::childrenOf)),
         /** wait_task_zombie: the child's cmpxchg of exit_state, won or lost. */
         WAIT_TASK_ZOMBIE(on(TaskCmd.ZombieResult.class, Wait::zombieResult)),
+        /**
+         * wait_task_zombie, after read_unlock(&tasklist_lock): spin_lock_irq(&current->sighand->siglock)
+         * to add the child's times to the waiter's signal_struct; not nested in tasklist_lock.
+         */
+        WAIT_SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> zombieAccounted(t, s, g.id()))),
         /** wait_task_stopped / wait_task_continued: the report taken under the child's siglock. */
         WAIT_TASK_STOPPED(on(TaskCmd.StopContResult.class, Wait::stopContResult)),
         /** Asleep on signal->wait_chldexit: the scan starts again when the task runs. */
@@ -180,14 +188,13 @@ public final class Wait {
         readLock(t, s);
     }
 
+    /** read_lock(&tasklist_lock) before the scan. */
     private static void readLock(Task t, TaskState s) {
-        Ctx ctx = t.ctx(s, PATH);
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.READ, ctx, t.grants)));
+        Locking.lock(t, s, LockCall.READ_LOCK_TASKLIST, Locking.global(LockClass.TASKLIST_LOCK), t.ctx(s, PATH));
     }
 
-    private static void readUnlock(Task t, TaskState s) {
-        Ctx ctx = t.ctx(s, PATH);
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.READ, ctx)));
+    private static void readUnlock(Task t, TaskState s, MsgId cause) {
+        Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, t.ctx(s, PATH));
     }
 
     /**
@@ -281,7 +288,7 @@ public final class Wait {
             }
             return;
         }
-        readUnlock(t, s);
+        readUnlock(t, s, cause);
         if (!any && w.zapOf() != null) {
             Exit.zapDone(t, s, cause, w.zapOf());
             return;
@@ -334,7 +341,7 @@ public final class Wait {
     /** The waiter has (or has not) the stop / continue report: return it, or scan again. */
     static void stopContResult(Task t, TaskState s, TaskCmd.StopContResult c) {
         Frame.Waiting w = frame(s);
-        readUnlock(t, s);
+        readUnlock(t, s, c.id());
         ChildInfo target = w.target();
         boolean nowait = w.has(WaitOptions.WNOWAIT);
         if (!c.reported() || !nowait) {
@@ -393,7 +400,7 @@ public final class Wait {
     /** The waiter learns whether it won; the winner unlocks and calls release_task(p). */
     static void zombieResult(Task t, TaskState s, TaskCmd.ZombieResult c) {
         Frame.Waiting w = frame(s);
-        readUnlock(t, s);
+        readUnlock(t, s, c.id()); // "We own this thread, nobody else can reap it."
         ChildInfo target = w.target();
         if (!c.reaped()) {
             // Lost the race: another waiter moved it to EXIT_DEAD first. do_wait goes round again.
@@ -410,7 +417,16 @@ public final class Wait {
         }
         ChildInfo reaped = target.withExit(ExitState.DEAD, c.status());
         if (s.children.containsKey(target.key())) t.event(s, new ChildChanged(c.id(), reaped));
-        Frame.Waiting after = w.reaped(reaped);
-        Release.releaseAll(t, s, c.id(), List.of(reaped), PATH + "/wait_consider_task/wait_task_zombie", after);
+        t.enter(s, c.id(), w.reaped(reaped).at(At.WAIT_SIGLOCK));
+        Locking.lock(
+                t, s, LockCall.SPIN_LOCK_IRQ_SIGLOCK, t.key(), t.ctx(s, PATH + "/wait_consider_task/wait_task_zombie"));
+    }
+
+    /** psig->cutime and friends are added (nothing the model counts); spin_unlock_irq; release_task(p). */
+    static void zombieAccounted(Task t, TaskState s, MsgId cause) {
+        Frame.Waiting w = frame(s);
+        String path = PATH + "/wait_consider_task/wait_task_zombie";
+        Locking.unlock(t, s, cause, LockClass.SIGLOCK, t.ctx(s, path));
+        Release.releaseAll(t, s, cause, List.of(w.reaped()), path, w);
     }
 }

@@ -9,7 +9,10 @@ import dev.kmodel.kernel.KernelCmd;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Threads;
 import dev.kmodel.kernel.kthread.Kthread;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockCall;
+import dev.kmodel.kernel.locking.LockClass;
+import dev.kmodel.kernel.locking.Locking;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.signal.Signals;
@@ -25,6 +28,7 @@ import dev.kmodel.kernel.task.TaskInit;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.task.ThreadInfo;
 import dev.kmodel.mm.MmuCmd;
+import dev.kmodel.scenario.Fault;
 import dev.kmodel.scenario.Step;
 import dev.kmodel.uapi.CloneFlags;
 import dev.kmodel.uapi.Errno;
@@ -62,10 +66,16 @@ public final class Fork {
         COPY_PROCESS_CHILD(on(TaskCmd.Copied.class, Fork::copied)),
         /** copy_mm → dup_mm. */
         COPY_MM(on(MmuCmd.MmReply.class, Fork::mmCopied)),
-        /** alloc_pid. */
+        /** alloc_pid: spin_lock_irq(&pidmap_lock). */
+        PIDMAP_LOCK(on(LockActor.Granted.class, (t, s, g) -> pidmapLocked(t, s, g.id()))),
+        /** alloc_pid: idr_alloc_cyclic in each namespace, under pidmap_lock. */
         ALLOC_PID(on(PidAllocator.PidReply.class, Fork::pidAllocated)),
+        /** cgroup_can_fork → cgroup_threadgroup_change_begin: percpu_down_read(&cgroup_threadgroup_rwsem). */
+        THREADGROUP_RWSEM(on(LockActor.Granted.class, (t, s, g) -> threadgroupLocked(t, s, g.id()))),
         /** write_lock_irq(&tasklist_lock) to link the child. */
-        TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> linked(t, s, g.id())));
+        TASKLIST_LOCK(on(LockActor.Granted.class, (t, s, g) -> tasklistLocked(t, s, g.id()))),
+        /** spin_lock(&current->sighand->siglock), nested in tasklist_lock: the child joins the lists. */
+        SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> linked(t, s, g.id())));
 
         private final PathStep.Continue next;
 
@@ -252,10 +262,20 @@ public final class Fork {
         t.then(() -> t.env.mmu().tell(new MmuCmd.DupMm(t.nextId(), mm, childKey, ctx, t.mmReplies)));
     }
 
-    /** alloc_pid (kernel/pid.c), after copy_mm, copy_namespaces, copy_io, copy_thread. */
+    /** alloc_pid (kernel/pid.c), after copy_mm, copy_namespaces, copy_io, copy_thread: pidmap_lock first. */
     static void mmCopied(Task t, TaskState s, MmuCmd.MmReply r) {
-        Frame.Forking f = frame(s).mm(r.mm());
+        Frame.Forking f = frame(s).mm(r.mm()).at(At.PIDMAP_LOCK);
         t.enter(s, r.id(), f);
+        LockCall lock = t.env.scenario().has(Fault.PIDMAP_LOCK_IRQS_ON)
+                ? LockCall.SPIN_LOCK_IRQ_PIDMAP.irqsOn()
+                : LockCall.SPIN_LOCK_IRQ_PIDMAP;
+        Locking.lock(t, s, lock, Locking.global(LockClass.PIDMAP_LOCK), t.ctx(s, copyPath(s) + "/alloc_pid"));
+    }
+
+    /** Holding pidmap_lock: the pid allocator gives a number in each namespace. */
+    static void pidmapLocked(Task t, TaskState s, MsgId cause) {
+        Frame.Forking f = frame(s).at(At.ALLOC_PID);
+        t.enter(s, cause, f);
         String childKey = f.childKey();
         Ctx ctx = t.ctx(s, copyPath(s));
         // copy_namespaces: CLONE_NEWPID gives the child a new pid namespace (create_pid_namespace).
@@ -267,6 +287,7 @@ public final class Fork {
     /** With a pid, link the child under write_lock_irq(&tasklist_lock); without one, undo (EAGAIN). */
     static void pidAllocated(Task t, TaskState s, PidAllocator.PidReply r) {
         Frame.Forking f = frame(s);
+        Locking.unlock(t, s, r.id(), LockClass.PIDMAP_LOCK, t.ctx(s, copyPath(s) + "/alloc_pid"));
         ActorRef<TaskCmd> child = f.child();
         Errno errno = r.errno();
         if (errno == null && Signals.fatalPending(s)) {
@@ -286,12 +307,25 @@ public final class Fork {
             t.ret(s, r.id(), 0, errno, null);
             return;
         }
-        t.enter(s, r.id(), f.pid(r.pid(), r.object(), r.ns(), r.nrs()));
-        Ctx ctx = t.ctx(s, copyPath(s));
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+        t.enter(s, r.id(), f.pid(r.pid(), r.object(), r.ns(), r.nrs()).at(At.THREADGROUP_RWSEM));
+        Ctx ctx = t.ctx(s, copyPath(s) + "/cgroup_can_fork/cgroup_threadgroup_change_begin");
+        Locking.lock(t, s, LockCall.THREADGROUP_CHANGE_BEGIN, Locking.global(LockClass.CGROUP_THREADGROUP_RWSEM), ctx);
     }
 
-    /** Under write_lock(tasklist_lock): attach_pid, link to the parent's children; then wake_up_new_task. */
+    /** The thread group cannot change under us: write_lock_irq(&tasklist_lock). */
+    static void threadgroupLocked(Task t, TaskState s, MsgId cause) {
+        t.enter(s, cause, frame(s).at(At.TASKLIST_LOCK));
+        Locking.lock(
+                t, s, LockCall.WRITE_LOCK_IRQ_TASKLIST, Locking.global(LockClass.TASKLIST_LOCK), t.ctx(s, copyPath(s)));
+    }
+
+    /** Holding tasklist_lock: spin_lock(&current->sighand->siglock) before the child goes on the lists. */
+    static void tasklistLocked(Task t, TaskState s, MsgId cause) {
+        t.enter(s, cause, frame(s).at(At.SIGLOCK));
+        Locking.lock(t, s, LockCall.SPIN_LOCK_SIGLOCK, t.key(), t.ctx(s, copyPath(s)));
+    }
+
+    /** Under write_lock(tasklist_lock) and siglock: attach_pid, link to the parent's children; then wake_up_new_task. */
     static void linked(Task t, TaskState s, MsgId cause) {
         Frame.Forking f = frame(s);
         ActorRef<TaskCmd> child = f.child();
@@ -361,8 +395,12 @@ public final class Fork {
                             realParent,
                             child,
                             ctx.in("attach_pid")));
-            t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx));
         });
+        // spin_unlock(&current->sighand->siglock); write_unlock_irq(&tasklist_lock); cgroup_post_fork →
+        // cgroup_threadgroup_change_end.
+        Locking.unlock(t, s, cause, LockClass.SIGLOCK, ctx);
+        Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, ctx);
+        Locking.unlock(t, s, cause, LockClass.CGROUP_THREADGROUP_RWSEM, ctx.in("cgroup_post_fork"));
         // wake_up_new_task: select_task_rq picks the CPU whose runqueue the child joins.
         int cpu = t.selectTaskRq();
         Cpu.Rq rq = new Cpu.Rq(childKey, pid, child, mm);

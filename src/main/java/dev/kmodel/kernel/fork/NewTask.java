@@ -3,6 +3,8 @@ package dev.kmodel.kernel.fork;
 import akka.actor.typed.ActorRef;
 import dev.kmodel.fs.FileTable;
 import dev.kmodel.kernel.Ctx;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockClass;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
@@ -75,6 +77,7 @@ public final class NewTask {
             t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), fl, holder, dup)));
         }
         t.nsproxy(true, at.in("copy_namespaces/get_nsproxy"));
+        if (!sighand.equals(obj(ObjType.SIGHAND_STRUCT, k))) setSighand(t, k, sighand); // CLONE_SIGHAND
         ActorRef<TaskCmd.Copied> reply = c.replyTo();
         t.then(() -> reply.tell(new TaskCmd.Copied(t.nextId(), k)));
     }
@@ -85,6 +88,14 @@ public final class NewTask {
         if (r != null) return r.object();
         l.add(LedgerEntry.of(own, type, k, LedgerEvent.ALLOC, 1, k, ctx));
         return own;
+    }
+
+    /**
+     * p->sighand points at {@code sighand}: the siglock actor resolves lock_task_sighand(p) by it (a task
+     * that shares no sighand_struct has its own, named after it, which the lock knows without being told).
+     */
+    public static void setSighand(Task t, String task, String sighand) {
+        t.then(() -> t.env.lock(LockClass.SIGLOCK).tell(new LockActor.SetSighand(t.nextId(), task, sighand)));
     }
 
     private static String obj(ObjType type, String key) {

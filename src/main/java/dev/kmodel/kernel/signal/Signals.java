@@ -10,6 +10,10 @@ import dev.kmodel.kernel.exit.Threads;
 import dev.kmodel.kernel.exit.Wait;
 import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.kernel.fork.Vfork;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockCall;
+import dev.kmodel.kernel.locking.LockClass;
+import dev.kmodel.kernel.locking.Locking;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.kernel.task.ExitState;
@@ -21,6 +25,7 @@ import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.scenario.Fault;
 import dev.kmodel.scenario.Step;
 import dev.kmodel.uapi.Errno;
 import dev.kmodel.uapi.Sig;
@@ -36,8 +41,12 @@ public final class Signals {
 
     /** Where kill and sigaction wait, for which answer, and the function that goes on with it. */
     public enum At implements PathStep {
+        /** __kill_pgrp_info / kill(-1): read_lock(&tasklist_lock) around the walk of a group or of every task. */
+        KILL_TASKLIST_LOCK(on(LockActor.Granted.class, (t, s, g) -> lookup(t, s, g.id()))),
         /** kill_something_info: the pid hash's answer (find_vpid, the group, or every process). */
         KILL_LOOKUP(on(PidAllocator.Found.class, Signals::found)),
+        /** group_send_sig_info → do_send_sig_info → lock_task_sighand: the target's siglock. */
+        KILL_SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> sendLocked(t, s, g.id()))),
         /** do_sigaction on a shared table: its owner changed it under siglock. */
         SIGACTION_SHARED(on(TaskCmd.TableOpDone.class, (t, s, c) -> t.ret(s, c.id(), c.ret(), c.errno(), null)));
 
@@ -117,38 +126,83 @@ public final class Signals {
             scope = PidAllocator.Scope.PGRP;
             key = (int) -pid;
         }
-        t.enter(s, cause, new Frame.Signalling(At.KILL_LOOKUP, sig));
-        int caller = s.tgid; // kill(-1) spares the caller's whole thread group
-        // Numbers are the caller's namespace's; its own group (kill(0)) is known by the global number.
-        int ns = pid == 0 ? 0 : s.nsId;
-        t.then(() -> t.env.pids().tell(new PidAllocator.Lookup(t.nextId(), scope, key, comm, caller, t.lookups, ns)));
+        // kill(-1) spares the caller's whole thread group. Numbers are the caller's namespace's; its own
+        // group (kill(0)) is known by the global number.
+        var query = new PidAllocator.Lookup(null, scope, key, comm, s.tgid, null, pid == 0 ? 0 : s.nsId);
+        t.enter(s, cause, new Frame.Signalling(At.KILL_TASKLIST_LOCK, sig, query, List.of(), 0));
+        Ctx ctx = t.ctx(s, KILL_PATH);
+        if (scope == PidAllocator.Scope.PID || scope == PidAllocator.Scope.COMM) {
+            // kill_proc_info: rcu_read_lock() around find_vpid and the send (the pid hash is RCU-protected).
+            Locking.rcuReadLock(t, s, cause, ctx);
+            lookup(t, s, cause);
+        } else {
+            // __kill_pgrp_info and kill(-1) walk the tasks under read_lock(&tasklist_lock).
+            Locking.lock(t, s, LockCall.READ_LOCK_TASKLIST, Locking.global(LockClass.TASKLIST_LOCK), ctx);
+        }
+    }
+
+    private static final String KILL_PATH = "__x64_sys_kill/kill_something_info";
+
+    /** find_vpid, the group's tasks, or every task: the pid hash answers with the targets. */
+    static void lookup(Task t, TaskState s, MsgId cause) {
+        Frame.Signalling f = (Frame.Signalling) s.frame;
+        t.enter(s, cause, f.at(At.KILL_LOOKUP));
+        PidAllocator.Lookup q = f.query();
+        t.then(() -> t.env.pids()
+                .tell(new PidAllocator.Lookup(
+                        t.nextId(), q.scope(), q.pid(), q.comm(), q.caller(), t.lookups, q.callerNs())));
+    }
+
+    /** The kill's lookup lock: rcu_read_unlock or read_unlock(&tasklist_lock). */
+    private static void unlockLookup(Task t, TaskState s, MsgId cause) {
+        Ctx ctx = t.ctx(s, KILL_PATH);
+        if (Locking.holds(s, LockClass.TASKLIST_LOCK)) Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, ctx);
+        else Locking.rcuReadUnlock(t, s, cause, ctx);
     }
 
     /** The targets were (not) found: send the signal to each (sig 0 only checks existence). */
     static void found(Task t, TaskState s, PidAllocator.Found f) {
-        if (f.targets().isEmpty()) {
-            t.ret(s, f.id(), 0, Errno.ESRCH, null);
+        Frame.Signalling fr = (Frame.Signalling) s.frame;
+        int sig = fr.sig();
+        Errno errno = f.targets().isEmpty() ? Errno.ESRCH : !Sig.valid(sig) ? Errno.EINVAL : null;
+        // group_send_sig_info → check_kill_permission: !valid_signal(sig) is EINVAL for the targets
+        // found (kill(-pgid) and kill(-1) answer their last error when none was signalled).
+        if (errno != null || sig == 0) {
+            unlockLookup(t, s, f.id());
+            t.ret(s, f.id(), 0, errno, null);
             return;
         }
-        int sig = ((Frame.Signalling) s.frame).sig();
-        if (!Sig.valid(sig)) {
-            // group_send_sig_info → check_kill_permission: !valid_signal(sig) is EINVAL for the targets
-            // found (kill(-pgid) and kill(-1) answer their last error when none was signalled).
-            t.ret(s, f.id(), 0, Errno.EINVAL, null);
+        lockTarget(t, s, f.id(), fr.target(At.KILL_SIGLOCK, f.targets(), 0));
+    }
+
+    /** lock_task_sighand(target): spin_lock_irqsave(&sighand->siglock). */
+    private static void lockTarget(Task t, TaskState s, MsgId cause, Frame.Signalling f) {
+        t.enter(s, cause, f);
+        LockCall lock = t.env.scenario().has(Fault.KILL_SIGLOCK_IRQS_ON)
+                ? LockCall.SPIN_LOCK_IRQSAVE_SIGLOCK.irqsOn()
+                : LockCall.SPIN_LOCK_IRQSAVE_SIGLOCK;
+        String target = f.targets().get(f.next()).key();
+        Locking.lock(
+                t, s, lock, target, t.ctx(s, KILL_PATH + "/group_send_sig_info/do_send_sig_info/lock_task_sighand"));
+    }
+
+    /** Holding the target's siglock: send_signal_locked; unlock; the next target, or return. */
+    static void sendLocked(Task t, TaskState s, MsgId cause) {
+        Frame.Signalling f = (Frame.Signalling) s.frame;
+        PidAllocator.Target target = f.targets().get(f.next());
+        Ctx ctx = t.ctx(s, KILL_PATH + "/group_send_sig_info");
+        int sig = f.sig(), from = s.pid, fromNs = s.nsId;
+        @SuppressWarnings("unchecked")
+        ActorRef<TaskCmd> ref = (ActorRef<TaskCmd>) target.task();
+        boolean orphaned = target.orphanedPgrp();
+        t.then(() -> ref.tell(new TaskCmd.Signal(t.nextId(), sig, from, ctx, fromNs, orphaned)));
+        Locking.unlock(t, s, cause, LockClass.SIGLOCK, ctx.in("do_send_sig_info/unlock_task_sighand"));
+        if (f.next() + 1 < f.targets().size()) {
+            lockTarget(t, s, cause, f.target(At.KILL_SIGLOCK, f.targets(), f.next() + 1));
             return;
         }
-        if (sig != 0) {
-            Ctx ctx = t.ctx(s, "__x64_sys_kill/kill_something_info/group_send_sig_info");
-            int from = s.pid;
-            int fromNs = s.nsId;
-            for (PidAllocator.Target target : f.targets()) {
-                @SuppressWarnings("unchecked")
-                ActorRef<TaskCmd> ref = (ActorRef<TaskCmd>) target.task();
-                boolean orphaned = target.orphanedPgrp();
-                t.then(() -> ref.tell(new TaskCmd.Signal(t.nextId(), sig, from, ctx, fromNs, orphaned)));
-            }
-        }
-        t.ret(s, f.id(), 0, null, null);
+        unlockLookup(t, s, cause);
+        t.ret(s, cause, 0, null, null);
     }
 
     /**
@@ -400,6 +454,7 @@ public final class Signals {
         if (fatal != 0) {
             t.event(s, new SignalsDelivered(cause, List.of(fatal)));
             if (s.step < 0 || s.op.isEmpty()) t.event(s, new SyscallEntered(cause, -1, "signal"));
+            if (!s.held.isEmpty()) Locking.unwind(t, s, cause, t.ctx(s, "syscall_exit_to_user_mode"));
             // WIFSIGNALED, WTERMSIG = sig; WCOREDUMP if do_coredump wrote a core.
             Exit.doExit(t, s, cause, Coredump.doCoredump(t, s, cause, fatal));
             return true;

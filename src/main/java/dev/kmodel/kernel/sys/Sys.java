@@ -3,10 +3,12 @@ package dev.kmodel.kernel.sys;
 import static dev.kmodel.kernel.task.PathStep.Continue.on;
 
 import akka.actor.typed.ActorRef;
-import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Threads;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockCall;
+import dev.kmodel.kernel.locking.LockClass;
+import dev.kmodel.kernel.locking.Locking;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.task.ChildInfo;
 import dev.kmodel.kernel.task.ExitState;
@@ -36,9 +38,9 @@ public final class Sys {
     /** Where setpgid, setsid and getpgid wait, for which answer, and the function that goes on. */
     public enum At implements PathStep {
         /** ksys_setpgid: write_lock_irq(&tasklist_lock) before the process is looked up. */
-        TASKLIST_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> setpgidLocked(t, s, g.id()))),
+        TASKLIST_LOCK(on(LockActor.Granted.class, (t, s, g) -> setpgidLocked(t, s, g.id()))),
         /** ksys_setsid: write_lock_irq(&tasklist_lock). */
-        SETSID_LOCK(on(TasklistLock.Granted.class, (t, s, g) -> setsidLocked(t, s, g.id()))),
+        SETSID_LOCK(on(LockActor.Granted.class, (t, s, g) -> setsidLocked(t, s, g.id()))),
         /** find_vpid(pgid) with PIDTYPE_PGID: does the group exist? */
         FIND_PGRP(on(PidAllocator.Found.class, Sys::groupFound)),
         /** ksys_setsid: pid_task(sid, PIDTYPE_PGID) — does a group numbered like the caller exist? */
@@ -67,8 +69,7 @@ public final class Sys {
      * of a task's group was sent before this unlock, so whoever takes the lock next reads it current.
      */
     private static void unlockAndReturn(Task t, TaskState s, MsgId cause, String path, Errno errno) {
-        Ctx ctx = t.ctx(s, path);
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
+        Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, t.ctx(s, path));
         t.ret(s, cause, 0, errno, null);
     }
 
@@ -88,8 +89,8 @@ public final class Sys {
         }
         // ksys_setpgid looks the process up and changes its group under write_lock_irq(&tasklist_lock).
         t.enter(s, cause, Frame.Setpgid.called(pid, pgid));
-        Ctx ctx = t.ctx(s, SETPGID);
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+        Locking.lock(
+                t, s, LockCall.WRITE_LOCK_IRQ_TASKLIST, Locking.global(LockClass.TASKLIST_LOCK), t.ctx(s, SETPGID));
     }
 
     /** Holding the lock: find the process (the caller, or one of its children) and the group. */
@@ -187,8 +188,7 @@ public final class Sys {
      */
     public static void setsid(Task t, TaskState s, MsgId cause) {
         t.enter(s, cause, new Frame.PgrpLookup(At.SETSID_LOCK));
-        Ctx ctx = t.ctx(s, SETSID);
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Lock(t.nextId(), TasklistLock.Mode.WRITE, ctx, t.grants)));
+        Locking.lock(t, s, LockCall.WRITE_LOCK_IRQ_TASKLIST, Locking.global(LockClass.TASKLIST_LOCK), t.ctx(s, SETSID));
     }
 
     /** Holding write_lock_irq(&tasklist_lock): a group leader is refused; else is the number free? */
@@ -211,8 +211,7 @@ public final class Sys {
         }
         t.event(s, new PgidSet(f.id(), s.pid, s.pid));
         notifyParent(t, s);
-        Ctx ctx = t.ctx(s, SETSID);
-        t.then(() -> t.env.tasklist().tell(new TasklistLock.Unlock(t.nextId(), TasklistLock.Mode.WRITE, ctx)));
+        Locking.unlock(t, s, f.id(), LockClass.TASKLIST_LOCK, t.ctx(s, SETSID));
         t.ret(s, f.id(), s.vpid, null, null); // pid_vnr(sid): the number in the caller's namespace
     }
 

@@ -268,18 +268,33 @@ public sealed interface Frame {
      * execve (fs/exec.c): the image and its size; de_thread's answer once it came (null: still
      * waiting); the old leader whose place a non-leader thread takes.
      */
-    record Execing(Exec.At step, String image, int pages, TaskCmd.DeThreadDone deThread, TaskCmd.Takeover takeover)
+    record Execing(
+            Exec.At step,
+            String image,
+            int pages,
+            TaskCmd.DeThreadDone deThread,
+            TaskCmd.Takeover takeover,
+            String newMm)
             implements Frame {
+        public Execing(Exec.At step, String image, int pages) {
+            this(step, image, pages, null, null, null);
+        }
+
         public Execing at(Exec.At s) {
-            return new Execing(s, image, pages, deThread, takeover);
+            return new Execing(s, image, pages, deThread, takeover, newMm);
         }
 
         public Execing deThread(TaskCmd.DeThreadDone d) {
-            return new Execing(step, image, pages, d, takeover);
+            return new Execing(step, image, pages, d, takeover, newMm);
         }
 
         public Execing takeover(TaskCmd.Takeover k) {
-            return new Execing(Exec.At.TAKEOVER_LOCK, image, pages, deThread, k);
+            return new Execing(Exec.At.TAKEOVER_LOCK, image, pages, deThread, k, newMm);
+        }
+
+        /** bprm_mm_init's new address space, which exec_mmap installs. */
+        public Execing newMm(Exec.At s, String mm) {
+            return new Execing(s, image, pages, deThread, takeover, mm);
         }
     }
 
@@ -298,7 +313,21 @@ public sealed interface Frame {
     }
 
     /** kill(2) after the pid hash lookup, and sigaction(2) on a shared table (kernel/signal.c). */
-    record Signalling(Signals.At step, int sig) implements Frame {}
+    record Signalling(Signals.At step, int sig, PidAllocator.Lookup query, List<PidAllocator.Target> targets, int next)
+            implements Frame {
+        public Signalling(Signals.At step, int sig) {
+            this(step, sig, null, List.of(), 0);
+        }
+
+        public Signalling at(Signals.At s) {
+            return new Signalling(s, sig, query, targets, next);
+        }
+
+        /** Signalling {@code targets}, the {@code next}-th of them now (under its siglock). */
+        public Signalling target(Signals.At s, List<PidAllocator.Target> all, int n) {
+            return new Signalling(s, sig, query, all, n);
+        }
+    }
 
     /** setpgid(2) (kernel/sys.c): the group asked for, and the process whose group changes. */
     record Setpgid(Sys.At step, long pidArg, long pgidArg, int pgid, ActorRef<TaskCmd> target, boolean self)

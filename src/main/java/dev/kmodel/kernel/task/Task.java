@@ -26,8 +26,12 @@ import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.fork.NewTask;
 import dev.kmodel.kernel.fork.Shared;
 import dev.kmodel.kernel.fork.Vfork;
+import dev.kmodel.kernel.irq.Irq;
+import dev.kmodel.kernel.irq.IrqKind;
 import dev.kmodel.kernel.kthread.Kthread;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.HeldLock;
+import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.Locking;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuCallback;
 import dev.kmodel.kernel.rcu.RcuManager;
@@ -60,12 +64,16 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     public final ActorRef<MmuCmd.MmReply> mmReplies;
     public final ActorRef<PidAllocator.PidReply> pidReplies;
     public final ActorRef<PidAllocator.Found> lookups;
-    public final ActorRef<TasklistLock.Granted> grants;
+    public final ActorRef<LockActor.Reply> grants;
     public final ActorRef<FileTable.Files> fileReplies;
     public final ActorRef<RcuCallback> rcuCallbacks;
     public final ActorRef<SysvIpc.Reply> ipcReplies;
     private final String key;
     private final SplittableRandom rng;
+    private final double ioInterrupts; // the chance of a device interrupt between two steps of a path
+    // The answer an interrupt came before: the path goes on with it when the handler returns. Held like
+    // a stashed message (the journal has the message it came with, IrqEntered names it).
+    private Object interrupted;
 
     public static Behavior<TaskCmd> create(String key, Env env) {
         return Behaviors.setup(ctx -> new Task(ctx, key, env));
@@ -79,12 +87,13 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         this.mmReplies = ctx.messageAdapter(MmuCmd.MmReply.class, FromMmu::new);
         this.pidReplies = ctx.messageAdapter(PidAllocator.PidReply.class, FromPid::new);
         this.lookups = ctx.messageAdapter(PidAllocator.Found.class, FromLookup::new);
-        this.grants = ctx.messageAdapter(TasklistLock.Granted.class, FromLock::new);
+        this.grants = ctx.messageAdapter(LockActor.Reply.class, FromLock::new);
         this.fileReplies = ctx.messageAdapter(FileTable.Files.class, FromFiles::new);
         this.rcuCallbacks = ctx.messageAdapter(RcuCallback.class, FromRcu::new);
         this.ipcReplies = ctx.messageAdapter(SysvIpc.Reply.class, FromIpc::new);
         // One seeded generator per actor (design §2): derived from the scenario seed and the task's identity.
         this.rng = new SplittableRandom(env.scenario().seed() * 0x9E3779B97F4A7C15L ^ key.hashCode());
+        this.ioInterrupts = env.scenario().ioInterrupts();
     }
 
     @Override
@@ -382,7 +391,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                 .onCommand(FromMmu.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
                 .onCommand(FromPid.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
                 .onCommand(FromLookup.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
-                .onCommand(FromLock.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
+                .onCommand(FromLock.class, (s, c) -> lockAnswer(s, c.reply()))
                 .onCommand(FromFiles.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
                 .onCommand(FromIpc.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
                 .onCommand(Query.class, (s, c) -> {
@@ -402,6 +411,21 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
      */
     private Effect<KEvent, TaskState> resume(TaskState s, MsgId id, Object answer) {
         PathStep st = s.step();
+        if (s.irq != null) {
+            // An interrupt handler runs to its end before the code it interrupted goes on.
+            warn(
+                    s,
+                    id,
+                    "protocol",
+                    "Task.resume",
+                    answer.getClass().getSimpleName() + " arrived while an interrupt handler ran on " + key);
+            return commit();
+        }
+        if (st != null && interruptNow(s, st, answer)) {
+            interrupted = answer;
+            Irq.enter(this, s, id, IrqKind.IO, answer.getClass().getSimpleName() + " at " + st.name());
+            return commit();
+        }
         if (st != null && st.resume(this, s, answer)) return commit();
         String late = LateAnswers.tolerated(s, answer);
         if (late != null) {
@@ -417,6 +441,53 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                             + key + " waits for it");
         }
         return commit();
+    }
+
+    /**
+     * Does the CPU take a device interrupt before the path goes on with {@code answer}? Only while
+     * interrupts are on and the task runs; drawn from the task's seeded generator, so a re-run in the
+     * recorded receive order takes the same interrupts.
+     */
+    private boolean interruptNow(TaskState s, PathStep st, Object answer) {
+        return ioInterrupts > 0
+                && s.state == RunState.RUNNING
+                && !s.irqsOff()
+                && st.awaits(answer.getClass())
+                && rng.nextDouble() < ioInterrupts;
+    }
+
+    /**
+     * An answer of a lock actor. A sleeping lock that is contended puts the task to sleep (its CPU runs
+     * others); a grant goes on the held-lock stack, then to the interrupt handler that asked for it or
+     * to the path (after a sleep: when the task runs again).
+     */
+    private Effect<KEvent, TaskState> lockAnswer(TaskState s, LockActor.Reply r) {
+        if (r instanceof LockActor.MustSleep m) {
+            // rwsem_down_read_slowpath / __mutex_lock: schedule() until the lock is handed over.
+            event(s, new LockSlept(m.id(), m.cls(), m.instance()));
+            yieldCpu(s, Cpu.Yield.BLOCK, 0);
+            return commit();
+        }
+        LockActor.Granted g = (LockActor.Granted) r;
+        if (g.lock().inIrq()) {
+            if (s.irq == null) {
+                warn(s, g.id(), "protocol", "Task.lockAnswer", "an interrupt's lock came to " + key + " outside one");
+                return commit();
+            }
+            if (!Irq.granted(this, s, g)) return commit();
+            Object answer = interrupted;
+            interrupted = null;
+            return resume(s, g.id(), answer); // the interrupted path goes on
+        }
+        boolean slept = s.lockSleeping;
+        Locking.acquired(this, s, g);
+        if (slept) {
+            // The lock was handed to a sleeper: wake_up_q puts it on a runqueue; it goes on when it runs.
+            event(s, new Woken(g.id(), "rwsem_mark_wake"));
+            enqueueSelf(s);
+            return commit();
+        }
+        return resume(s, g.id(), g);
     }
 
     /**
@@ -475,6 +546,21 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     private Effect<KEvent, TaskState> runStep(TaskState s, RunStep c) {
         MsgId cause = c.id();
         event(s, new RanOn(cause, c.cpu()));
+        if (s.lockWoken != null) {
+            // Back on a CPU holding the sleeping lock it was handed: the path goes on from its step.
+            HeldLock h = s.lockWoken;
+            event(s, new LockWoken(cause));
+            PathStep st = s.step();
+            if (st == null || !st.resume(this, s, new LockActor.Granted(cause, h, true))) {
+                warn(
+                        s,
+                        cause,
+                        "protocol",
+                        "Task.runStep",
+                        key + " woke holding " + h.label() + " with no path waiting");
+            }
+            return commit();
+        }
         if (s.pfExiting && s.frame instanceof Frame.Waiting w && w.zapOf() != null && w.step() == Wait.At.SLEEP) {
             Wait.resume(this, s, cause); // a dying namespace init, woken while it reaps its children
             return commit();

@@ -6,7 +6,7 @@ import dev.kmodel.ipc.SysvIpc;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.Probe;
-import dev.kmodel.kernel.locking.TasklistLock;
+import dev.kmodel.kernel.locking.LockActor;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuCallback;
 import dev.kmodel.mm.MmuCmd;
@@ -297,7 +297,7 @@ public sealed interface TaskCmd {
 
     record FromLookup(PidAllocator.Found reply) implements TaskCmd {}
 
-    record FromLock(TasklistLock.Granted reply) implements TaskCmd {}
+    record FromLock(LockActor.Reply reply) implements TaskCmd {}
 
     record FromFiles(FileTable.Files reply) implements TaskCmd {}
 

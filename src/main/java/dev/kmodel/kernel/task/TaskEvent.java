@@ -4,6 +4,9 @@ import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.irq.IrqKind;
+import dev.kmodel.kernel.locking.HeldLock;
+import dev.kmodel.kernel.locking.LockClass;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.Ledgered;
 import dev.kmodel.uapi.Siginfo;
@@ -107,6 +110,37 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
      * tolerates; {@code why} gives the kernel's reasoning. Journaled, so explain and replay show it.
      */
     record LateAnswerIgnored(MsgId cause, String answer, String why) implements TaskEvent {}
+
+    /**
+     * lock_acquire: the task holds {@code lock} (its held-lock stack grows). {@code hardirqsOn}: interrupts
+     * were enabled just before it was taken (lockdep's HARDIRQ-ON usage); {@code waited}: it was contended.
+     */
+    record LockAcquired(MsgId cause, HeldLock lock, int cpu, boolean hardirqsOn, boolean waited) implements TaskEvent {}
+
+    /** lock_release: {@code function} ({@code write_unlock_irq}, ...) released the innermost lock of the class. */
+    record LockReleased(MsgId cause, LockClass cls, String instance, String function, String path, int cpu)
+            implements TaskEvent {}
+
+    /** A release of a lock this task does not hold (lockdep: bad unlock balance). Nothing is released. */
+    record LockNotHeld(MsgId cause, LockClass cls, String function, String path) implements TaskEvent {}
+
+    /**
+     * lockdep_assert_held / rcu_dereference_check(..., lockdep_is_held(...)) failed: {@code function}
+     * reads what {@code cls} guards without holding it.
+     */
+    record LockAssertFailed(MsgId cause, LockClass cls, String function, String path) implements TaskEvent {}
+
+    /** A sleeping lock (mutex, rw_semaphore) was contended: the task sleeps until the lock is handed to it. */
+    record LockSlept(MsgId cause, LockClass cls, String instance) implements TaskEvent {}
+
+    /** The sleeping lock was handed over while the task slept: it runs again when its CPU picks it. */
+    record LockWoken(MsgId cause) implements TaskEvent {}
+
+    /** The CPU took an interrupt between two steps of this task's kernel path (hardirq context on its stack). */
+    record IrqEntered(MsgId cause, IrqKind kind, int cpu, String interrupted) implements TaskEvent {}
+
+    /** The interrupt handler returned; the interrupted path goes on with the answer it had received. */
+    record IrqExited(MsgId cause, IrqKind kind) implements TaskEvent {}
 
     record Slept(MsgId cause, String in) implements TaskEvent {}
 

@@ -2,6 +2,8 @@ package dev.kmodel.kernel.task;
 
 import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.KernelActor;
+import dev.kmodel.kernel.irq.IrqKind;
+import dev.kmodel.kernel.locking.HeldLock;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.uapi.Sig;
@@ -133,6 +135,21 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     public Frame frame; // the path's locals and where it waits; null in user mode
     public int step = -1; // program step of the system call in progress
     public String op = "";
+
+    // ---- locks (lockdep's per-task held_lock stack; owned by the task itself) ----------------
+    public final List<HeldLock> held = new ArrayList<>(); // innermost last
+    public IrqKind irq; // the interrupt handler running on this task's stack, or null
+    public boolean lockSleeping; // asleep on a contended mutex / rw_semaphore
+    public HeldLock lockWoken; // handed that sleeping lock while asleep: the path goes on when it runs
+
+    /** Interrupts are off: a held lock was taken with _irq / _irqsave, or an interrupt handler runs. */
+    public boolean irqsOff() {
+        if (irq != null) return true;
+        for (HeldLock h : held) {
+            if (h.irq().disables()) return true;
+        }
+        return false;
+    }
 
     /** The step where the kernel path waits, or null in user mode. */
     public PathStep step() {
@@ -278,6 +295,28 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
             sleepLeft = x.left();
         } else if (e instanceof SleepRestarted x) {
             sleepLeft = 0;
+        } else if (e instanceof LockAcquired a) {
+            held.add(a.lock());
+            if (lockSleeping) {
+                lockSleeping = false;
+                lockWoken = a.lock();
+            }
+        } else if (e instanceof LockReleased r) {
+            for (int i = held.size() - 1; i >= 0; i--) {
+                if (held.get(i).sameLock(r.cls(), r.instance())) {
+                    held.remove(i);
+                    break;
+                }
+            }
+        } else if (e instanceof LockSlept) {
+            lockSleeping = true;
+            state = RunState.SLEEPING;
+        } else if (e instanceof LockWoken) {
+            lockWoken = null;
+        } else if (e instanceof IrqEntered i) {
+            irq = i.kind();
+        } else if (e instanceof IrqExited) {
+            irq = null;
         } else if (e instanceof Slept s) {
             state = RunState.SLEEPING;
         } else if (e instanceof Woken w) {
