@@ -55,6 +55,8 @@ public final class Exec {
         /** de_thread: the group's answer, then (woken) the task runs again. */
         DE_THREAD(on(TaskCmd.DeThreadDone.class, Exec::deThreadDone)
                 .or(TaskCmd.RunStep.class, (t, s, r) -> deThreadResume(t, s, r.id()))),
+        /** de_thread (not the leader): cgroup_threadgroup_change_begin, then tasklist_lock. */
+        TAKEOVER_RWSEM(on(LockActor.Granted.class, (t, s, g) -> takeoverRwsemLocked(t, s, g.id()))),
         /** de_thread: write_lock_irq(&tasklist_lock) for the leader switch. */
         TAKEOVER_LOCK(on(LockActor.Granted.class, (t, s, g) -> takeoverLocked(t, s, g.id()))),
         /** exchange_tids: the old leader answers with its parent, read under the lock. */
@@ -63,6 +65,8 @@ public final class Exec {
         BPRM_MM_INIT(on(MmuCmd.MmReply.class, Exec::newMm)),
         /** exec_mmap: down_write_killable(&tsk->signal->exec_update_lock). */
         EXEC_UPDATE_LOCK(on(LockActor.Granted.class, (t, s, g) -> execUpdateLocked(t, s, g.id()))),
+        /** exec_mmap: mmap_read_lock_killable(old_mm), so no page fault of the old mm runs during the switch. */
+        OLD_MMAP_LOCK(on(LockActor.Granted.class, (t, s, g) -> oldMmLocked(t, s, g.id()))),
         /** exec_mmap: task_lock(tsk) around the switch of tsk->mm. */
         TASK_LOCK(on(LockActor.Granted.class, (t, s, g) -> switchMm(t, s, g.id()))),
         /** exec_mmap → mmput of the old address space. */
@@ -148,8 +152,16 @@ public final class Exec {
             afterDeThread(t, s, cause, f);
             return;
         }
-        // The switch happens under write_lock_irq(&tasklist_lock): the leader's parent is read there.
-        t.enter(s, cause, f.takeover(c.takeover()));
+        // The switch happens under cgroup_threadgroup_rwsem and write_lock_irq(&tasklist_lock): the
+        // leader's parent is read there.
+        t.enter(s, cause, f.takeover(c.takeover()).at(At.TAKEOVER_RWSEM));
+        Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread/cgroup_threadgroup_change_begin");
+        Locking.lock(t, s, LockCall.THREADGROUP_CHANGE_BEGIN, Locking.global(LockClass.CGROUP_THREADGROUP_RWSEM), ctx);
+    }
+
+    /** The thread group cannot change under us: write_lock_irq(&tasklist_lock). */
+    static void takeoverRwsemLocked(Task t, TaskState s, MsgId cause) {
+        t.enter(s, cause, frame(s).at(At.TAKEOVER_LOCK));
         Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
         Locking.lock(t, s, LockCall.WRITE_LOCK_IRQ_TASKLIST, Locking.global(LockClass.TASKLIST_LOCK), ctx);
     }
@@ -186,6 +198,7 @@ public final class Exec {
             t.env.pids().tell(new PidAllocator.ExchangePids(t.nextId(), k.tgid(), oldTid, ctx));
         });
         Locking.unlock(t, s, c.id(), LockClass.TASKLIST_LOCK, ctx);
+        Locking.unlock(t, s, c.id(), LockClass.CGROUP_THREADGROUP_RWSEM, ctx.in("cgroup_threadgroup_change_end"));
         // release_task(leader): exit_signal is -1 now, nobody is told.
         ChildInfo gone = new ChildInfo(k.leaderKey(), oldTid, k.leader(), s.pgid, -1, ExitState.DEAD, 0);
         Release.releaseAll(t, s, c.id(), List.of(gone), PATH + "/begin_new_exec/de_thread", f);
@@ -257,8 +270,18 @@ public final class Exec {
         Locking.lock(t, s, LockCall.EXEC_UPDATE_LOCK, s.objects.signal(), t.ctx(s, PATH + "/begin_new_exec/exec_mmap"));
     }
 
-    /** Holding exec_update_lock: task_lock(tsk) for the switch of tsk->mm and tsk->active_mm. */
+    /** Holding exec_update_lock: mmap_read_lock_killable(old_mm), if there is an old mm. */
     static void execUpdateLocked(Task t, TaskState s, MsgId cause) {
+        if (s.mm == null) {
+            oldMmLocked(t, s, cause);
+            return;
+        }
+        t.enter(s, cause, frame(s).at(At.OLD_MMAP_LOCK));
+        Locking.lock(t, s, LockCall.MMAP_READ_LOCK, s.mm, t.ctx(s, PATH + "/begin_new_exec/exec_mmap"));
+    }
+
+    /** task_lock(tsk) for the switch of tsk->mm and tsk->active_mm. */
+    static void oldMmLocked(Task t, TaskState s, MsgId cause) {
         t.enter(s, cause, frame(s).at(At.TASK_LOCK));
         Locking.lock(t, s, LockCall.TASK_LOCK, t.key(), t.ctx(s, PATH + "/begin_new_exec/exec_mmap"));
     }
@@ -270,7 +293,9 @@ public final class Exec {
         String old = s.mm;
         Vfork.mmRelease(t, s, cause); // exec_mm_release → mm_release: a vfork parent may go on
         t.event(s, new Execed(cause, image, image, f.newMm(), old));
-        Locking.unlock(t, s, cause, LockClass.ALLOC_LOCK, t.ctx(s, PATH + "/begin_new_exec/exec_mmap"));
+        Ctx mmap = t.ctx(s, PATH + "/begin_new_exec/exec_mmap");
+        Locking.unlock(t, s, cause, LockClass.ALLOC_LOCK, mmap);
+        if (Locking.holds(s, LockClass.MMAP_LOCK)) Locking.unlock(t, s, cause, LockClass.MMAP_LOCK, mmap);
         int pid = s.pid;
         t.then(() -> t.env.pids().tell(new PidAllocator.SetComm(t.nextId(), pid, image)));
         if (old == null) {

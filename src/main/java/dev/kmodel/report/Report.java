@@ -29,7 +29,36 @@ public record Report(
         List<GroupRow> threadGroups,
         List<FailedForkRow> failedForks,
         StoppedBy stopped,
-        List<BlockedRow> blocked) {
+        List<BlockedRow> blocked,
+        List<LockdepRow> lockdep) {
+
+    /**
+     * One lockdep report: its {@code kind} ({@code circular-dependency}, {@code recursive-locking},
+     * {@code irq-safe-unsafe}, {@code inconsistent-lock-state}, {@code held-at-return-to-user},
+     * {@code held-at-exit}, {@code bad-unlock-balance}, {@code suspicious-rcu-usage}), the lock classes it
+     * names, its chains (each a list of the acquisitions that made it: seq, cpu, pid, task, function,
+     * path) and the text, in the kernel's words and shape, one line per element.
+     */
+    public record LockdepRow(
+            long seq, String kind, int pid, List<String> classes, List<List<LockdepLink>> chains, List<String> text) {
+        static LockdepRow of(Lockdep.Splat s) {
+            return new LockdepRow(
+                    s.seq(),
+                    s.kind().word,
+                    s.pid(),
+                    s.classes(),
+                    s.chains().stream()
+                            .map(c -> c.stream()
+                                    .map(w -> new LockdepLink(
+                                            w.seq(), w.cpu(), w.pid(), w.task(), w.function(), w.path()))
+                                    .toList())
+                            .toList(),
+                    s.text());
+        }
+    }
+
+    /** One acquisition in a lockdep chain. */
+    public record LockdepLink(long seq, int cpu, int pid, String task, String function, String path) {}
 
     /**
      * Why a run ended before quiescence: {@code by} the bound ({@code wall-time}, {@code events},

@@ -17,10 +17,12 @@ import dev.kmodel.uapi.WaitStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.RandomAccess;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -79,6 +81,7 @@ public final class ReportBuilder {
     private final List<FailedForkRow> failedForks = new ArrayList<>();
     private final List<SignalRow> signals = new ArrayList<>();
     private final List<LockRow> locks = new ArrayList<>();
+    private final LockWaits lockWaits = new LockWaits(); // who holds and waits for each lock instance
     private final Map<String, Long> lockRequested = new HashMap<>();
     private final Map<String, List<String>> lockHeldBy = new HashMap<>();
     private final Map<Long, GraceRow> graces = new TreeMap<>();
@@ -122,6 +125,12 @@ public final class ReportBuilder {
 
     private T task(String key) {
         return tasks.computeIfAbsent(key, T::new);
+    }
+
+    /** A task as lockdep names it: comm/pid. */
+    private String nameOf(String key) {
+        T t = tasks.get(key);
+        return t == null ? key : t.comm + "/" + t.pid;
     }
 
     int pidOf(String key) {
@@ -214,6 +223,9 @@ public final class ReportBuilder {
         } else if (e instanceof Woken) {
             t.state = "running";
             t.sleptIn = null;
+        } else if (e instanceof LockSlept l) {
+            t.state = "sleeping"; // a contended mutex or rw_semaphore
+            t.sleptIn = l.cls().lockdepName;
         } else if (e instanceof KthreadStopRequested k) {
             t.stopRequestedBy = k.cause().from(); // the KthreadStop message came from the stopper
         } else if (e instanceof SignalReceived s) {
@@ -325,6 +337,7 @@ public final class ReportBuilder {
     }
 
     private void foldLock(long seq, LockClass cls, LockActor.Event e) {
+        lockWaits.fold(cls, e);
         if (e instanceof LockActor.BadUnlock b) {
             violations.add(new ViolationRow(
                     seq,
@@ -389,7 +402,28 @@ public final class ReportBuilder {
             violations.removeIf(v -> Report.JUDGED_AT_THE_END.contains(v.kind()));
         }
         boolean quiescent = outcome.equals("completed");
-        List<BlockedRow> blocked = WaitForGraph.build(this, quiescent, sc.mayStayStopped(), violations);
+        Lockdep lockdep = Lockdep.run(journal, k -> nameOf(k), this::pidOf);
+        List<LockdepRow> splats = new ArrayList<>();
+        for (Lockdep.Splat sp : lockdep.splats()) {
+            violations.add(new ViolationRow(
+                    sp.seq(),
+                    "lockdep",
+                    sp.headline() + ": " + String.join(", ", sp.classes()),
+                    sp.pid() == 0 ? List.of() : List.of(sp.pid())));
+            splats.add(LockdepRow.of(sp));
+        }
+        long end = tasks.values().stream().mapToLong(t -> t.lastSeq).max().orElse(0);
+        if (quiescent && lockWaits.any()) {
+            // Tasks stuck on locks never finish: what they would have freed or reaped is not a verdict.
+            violations.removeIf(v ->
+                    Report.JUDGED_AT_THE_END.contains(v.kind()) && !v.kind().equals("deadlock"));
+        }
+        List<BlockedRow> lockRows = lockWaits.build(this, lockdep, quiescent, violations, end);
+        Set<String> lockWaiters = new HashSet<>();
+        for (BlockedRow r : lockRows) lockWaiters.add(r.key());
+        List<BlockedRow> blocked =
+                new ArrayList<>(WaitForGraph.build(this, quiescent, sc.mayStayStopped(), lockWaiters, violations));
+        blocked.addAll(lockRows);
         List<TaskRow> taskRows = new ArrayList<>();
         for (T t : tasks.values()) {
             if (t.taskStruct == null || t.forkUndone) continue; // a failed fork is in failed_forks
@@ -441,6 +475,7 @@ public final class ReportBuilder {
                 List.copyOf(groups),
                 List.copyOf(failedForks),
                 stopped,
-                blocked);
+                blocked,
+                List.copyOf(splats));
     }
 }

@@ -56,13 +56,17 @@ final class WaitForGraph {
      * running ones too. Deadlocks are added to {@code violations}.
      */
     static List<BlockedRow> build(
-            ReportBuilder b, boolean quiescent, Set<String> mayStayStopped, List<ViolationRow> violations) {
+            ReportBuilder b,
+            boolean quiescent,
+            Set<String> mayStayStopped,
+            Set<String> waitingForLocks,
+            List<ViolationRow> violations) {
         WaitForGraph g = new WaitForGraph(b);
         long end = b.tasks.values().stream().mapToLong(t -> t.lastSeq).max().orElse(0);
         List<BlockedRow> rows = new ArrayList<>();
         Map<Integer, BlockedRow> byPid = new HashMap<>();
         for (T t : b.tasks.values()) {
-            if (!live(t) || idleLoop(t)) continue;
+            if (!live(t) || idleLoop(t) || waitingForLocks.contains(t.key)) continue; // (LockWaits' rows)
             boolean asleep = t.state.equals("sleeping") || t.state.equals("stopped");
             if (quiescent && !asleep) continue; // (cannot happen at quiescence; kept for a partial journal)
             BlockedRow r = g.row(t);

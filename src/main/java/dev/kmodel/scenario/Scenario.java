@@ -1,5 +1,6 @@
 package dev.kmodel.scenario;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,7 +42,7 @@ public record Scenario(
 
     /** The same scenario with more faults (the command line's {@code --faults}). */
     public Scenario withFaults(Set<Fault> more) {
-        java.util.EnumSet<Fault> all = java.util.EnumSet.noneOf(Fault.class);
+        EnumSet<Fault> all = EnumSet.noneOf(Fault.class);
         all.addAll(faults);
         all.addAll(more);
         return new Scenario(

@@ -71,7 +71,7 @@ class WaitForGraphTest {
         kthreadInStop(b, 4, "ka", 5);
         kthreadInStop(b, 5, "kb", 4);
         List<ViolationRow> v = new ArrayList<>();
-        List<BlockedRow> rows = WaitForGraph.build(b, true, Set.of(), v);
+        List<BlockedRow> rows = WaitForGraph.build(b, true, Set.of(), Set.of(), v);
         assertEquals(List.of(5), rows.get(0).waitsFor());
         assertEquals(List.of(4), rows.get(1).waitsFor());
         assertEquals(2, v.size(), v.toString());
@@ -80,7 +80,7 @@ class WaitForGraphTest {
         assertTrue(v.get(1).detail().endsWith("cycle: 5 → 4 → 5"), v.get(1).detail());
 
         List<ViolationRow> none = new ArrayList<>();
-        WaitForGraph.build(b, false, Set.of(), none);
+        WaitForGraph.build(b, false, Set.of(), Set.of(), none);
         assertEquals(List.of(), none, "a run a bound stopped is not judged: they might still have woken");
     }
 

@@ -4,8 +4,10 @@ package dev.kmodel.kernel.irq;
 public enum IrqKind {
     /**
      * A device interrupt whose driver signals the file's owner: kill_fasync → send_sigio (fs/fcntl.c),
-     * which walks a process group under read_lock(&tasklist_lock). This is why tasklist_lock is taken
-     * with interrupts off by every writer: a reader can come from any interrupt.
+     * which walked a process group under read_lock(&tasklist_lock) (before the walk moved to RCU,
+     * after v4.19), then lock_task_sighand on each member. Such readers are why tasklist_lock is
+     * written with interrupts off and why pidmap_lock, nested in it, disables them too (kernel/pid.c's
+     * comment on pidmap_lock still says so in v6.1).
      */
     IO("kill_fasync/send_sigio");
 

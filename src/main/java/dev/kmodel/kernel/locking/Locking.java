@@ -41,7 +41,9 @@ public final class Locking {
 
     /** The grant came: the lock is on the held stack (lock_acquire). */
     public static void acquired(Task t, TaskState s, LockActor.Granted g) {
-        t.event(s, new TaskEvent.LockAcquired(g.id(), g.lock(), s.cpu, !s.irqsOff(), g.waited()));
+        // spin_lock_irq / _irqsave turn interrupts off before they take the lock: lockdep sees them off.
+        boolean on = !s.irqsOff() && !g.lock().irq().disables();
+        t.event(s, new TaskEvent.LockAcquired(g.id(), g.lock(), s.cpu, on, g.waited()));
     }
 
     /**

@@ -87,7 +87,9 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         this.mmReplies = ctx.messageAdapter(MmuCmd.MmReply.class, FromMmu::new);
         this.pidReplies = ctx.messageAdapter(PidAllocator.PidReply.class, FromPid::new);
         this.lookups = ctx.messageAdapter(PidAllocator.Found.class, FromLookup::new);
-        this.grants = ctx.messageAdapter(LockActor.Reply.class, FromLock::new);
+        this.grants = ctx.messageAdapter(
+                LockActor.Reply.class,
+                r -> r instanceof LockActor.Granted g ? new FromLock(g) : new FromLockSleep((LockActor.MustSleep) r));
         this.fileReplies = ctx.messageAdapter(FileTable.Files.class, FromFiles::new);
         this.rcuCallbacks = ctx.messageAdapter(RcuCallback.class, FromRcu::new);
         this.ipcReplies = ctx.messageAdapter(SysvIpc.Reply.class, FromIpc::new);
@@ -392,6 +394,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                 .onCommand(FromPid.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
                 .onCommand(FromLookup.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
                 .onCommand(FromLock.class, (s, c) -> lockAnswer(s, c.reply()))
+                .onCommand(FromLockSleep.class, (s, c) -> lockAnswer(s, c.reply()))
                 .onCommand(FromFiles.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
                 .onCommand(FromIpc.class, (s, c) -> resume(s, c.reply().id(), c.reply()))
                 .onCommand(Query.class, (s, c) -> {

@@ -297,7 +297,10 @@ public sealed interface TaskCmd {
 
     record FromLookup(PidAllocator.Found reply) implements TaskCmd {}
 
-    record FromLock(LockActor.Reply reply) implements TaskCmd {}
+    record FromLock(LockActor.Granted reply) implements TaskCmd {}
+
+    /** A sleeping lock the task asked for is contended (its own wrapper: a message's id is found in a record). */
+    record FromLockSleep(LockActor.MustSleep reply) implements TaskCmd {}
 
     record FromFiles(FileTable.Files reply) implements TaskCmd {}
 
