@@ -1,6 +1,7 @@
 package dev.kmodel.cli;
 
 import dev.kmodel.report.FreeTimeline;
+import dev.kmodel.report.LockTimeline;
 import dev.kmodel.report.Report;
 import dev.kmodel.run.Machine;
 import dev.kmodel.scenario.Scenario;
@@ -40,6 +41,13 @@ public final class DemoCommand implements Callable<Integer> {
                 .findFirst()
                 .orElse(-1);
         for (String line : FreeTimeline.render(r, child)) System.out.println(line);
+        int parent = r.tasks().stream()
+                .filter(t -> t.comm().equals("parent"))
+                .mapToInt(Report.TaskRow::pid)
+                .findFirst()
+                .orElse(-1);
+        System.out.println();
+        for (String line : LockTimeline.render(r, parent, child)) System.out.println(line);
         // The thread group: what its threads share, and when the last reference goes.
         r.tasks().stream()
                 .filter(t -> t.comm().equals("threads") && t.pid() == t.tgid())

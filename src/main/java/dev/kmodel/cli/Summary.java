@@ -57,12 +57,16 @@ final class Summary {
                     where);
         }
         long contended = r.locks().stream().filter(Report.LockRow::contended).count();
+        long tasklist =
+                r.locks().stream().filter(l -> l.lock().equals("tasklist_lock")).count();
         out.printf(
-                "system calls: %d   ledger entries: %d   grace periods: %d   tasklist_lock: %d taken, %d contended%n",
+                "system calls: %d   ledger entries: %d   grace periods: %d   locks: %d taken (tasklist_lock %d), %d"
+                        + " contended%n",
                 r.results().size(),
                 r.ledger().size(),
                 r.graces().size(),
                 r.locks().size(),
+                tasklist,
                 contended);
         if (r.stopped() != null) {
             out.printf(
@@ -81,6 +85,17 @@ final class Summary {
                     violations.size(), counts(violations, ViolationRow::kind, Integer.MAX_VALUE), FIRST);
             for (ViolationRow v : violations.subList(0, FIRST)) violation(out, v);
             out.printf("  … %d more violations %s%n", violations.size() - FIRST, where);
+        }
+        lockdep(out, r, where);
+    }
+
+    /** lockdep's first report in full, as the kernel prints it; the others are in the report. */
+    private static void lockdep(PrintStream out, Report r, String where) {
+        if (r.lockdep().isEmpty()) return;
+        out.println();
+        for (String line : r.lockdep().get(0).text()) out.println(line);
+        if (r.lockdep().size() > 1) {
+            out.printf("%n… %d more lockdep reports (lockdep) %s%n", r.lockdep().size() - 1, where);
         }
     }
 

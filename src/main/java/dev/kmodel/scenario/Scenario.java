@@ -59,6 +59,11 @@ public record Scenario(
                 leftStopped);
     }
 
+    /** The same scenario with another chance of a device interrupt between two steps of a path. */
+    public Scenario withIoInterrupts(double p) {
+        return new Scenario(file, name, cpus, seed, pidMax, shmRmidForced, faults, p, programs, boot, leftStopped);
+    }
+
     /** Is this fault switched on? */
     public boolean has(Fault f) {
         return faults.contains(f);

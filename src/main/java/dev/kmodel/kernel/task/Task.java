@@ -413,6 +413,11 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
      * reasoning) or a protocol violation in the report — never dropped silently.
      */
     private Effect<KEvent, TaskState> resume(TaskState s, MsgId id, Object answer) {
+        return resume(s, id, answer, true);
+    }
+
+    /** {@code mayInterrupt}: false for the answer an interrupt came before (one interrupt per step boundary). */
+    private Effect<KEvent, TaskState> resume(TaskState s, MsgId id, Object answer, boolean mayInterrupt) {
         PathStep st = s.step();
         if (s.irq != null) {
             // An interrupt handler runs to its end before the code it interrupted goes on.
@@ -424,7 +429,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                     answer.getClass().getSimpleName() + " arrived while an interrupt handler ran on " + key);
             return commit();
         }
-        if (st != null && interruptNow(s, st, answer)) {
+        if (mayInterrupt && st != null && interruptNow(s, st, answer)) {
             interrupted = answer;
             Irq.enter(this, s, id, IrqKind.IO, answer.getClass().getSimpleName() + " at " + st.name());
             return commit();
@@ -480,7 +485,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
             if (!Irq.granted(this, s, g)) return commit();
             Object answer = interrupted;
             interrupted = null;
-            return resume(s, g.id(), answer); // the interrupted path goes on
+            return resume(s, g.id(), answer, false); // the interrupted path goes on
         }
         boolean slept = s.lockSleeping;
         Locking.acquired(this, s, g);
