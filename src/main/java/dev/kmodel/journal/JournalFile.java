@@ -50,7 +50,7 @@ import java.util.TreeSet;
  */
 public final class JournalFile {
     public static final String FORMAT = "kmodel-journal";
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     /** The config knobs that change a run's behaviour, kept in the header for a re-run. */
     public static final List<String> KNOBS = List.of("kmodel.timeslice-ticks", "kmodel.ticks-per-jiffy");
     /** The fields of the header line. */

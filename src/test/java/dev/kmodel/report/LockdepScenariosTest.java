@@ -140,7 +140,7 @@ class LockdepScenariosTest {
      * The inversion of exit-notify-siglock-first really deadlocks when a child holds its parent's siglock
      * while the parent holds tasklist_lock in copy_process. Which runs do depends on timing (a few seeds
      * in ten on two CPUs here), so the test reads a recorded deadlocking journal (conf/exercises/
-     * inversion.conf, seed 2): the report names the cycle, and the journal re-runs exactly into it.
+     * inversion.conf): the report names the cycle, and the journal re-runs exactly into it.
      */
     @Test
     void anInversionThatReallyDeadlocksIsReportedAsItsWaitForCycleAndReRunsExactly() throws Exception {
