@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmodel.journal.JournalFile;
+import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.replay.Rerun;
 import dev.kmodel.report.Report.LockdepRow;
 import dev.kmodel.run.Machine;
@@ -134,6 +135,31 @@ class LockdepScenariosTest {
             }
             assertTrue(r.violations().stream().anyMatch(v -> v.kind().equals("lockdep")), w.fault() + ": exit 1");
         }
+    }
+
+    /** A contended rw_semaphore puts its waiter to sleep (off its CPU) until the lock is handed to it. */
+    @Test
+    void aFaultThatFindsTheMmapLockWriteHeldSleepsUntilTheForkDropsIt() throws Exception {
+        Scenario sc = ScenarioParser.parseFile(
+                Path.of("conf/scenarios/mmap-lock-sleep.conf").toFile());
+        for (long seed = 1; seed <= 10; seed++) {
+            Machine.Result run = Machine.run(sc.withSeed(seed));
+            Report r = run.report();
+            assertEquals("completed", r.outcome(), r.violations().toString());
+            assertEquals(List.of(), r.lockdep());
+            long waits = r.locks().stream()
+                    .filter(l -> l.contended() && l.lock().equals("&mm->mmap_lock"))
+                    .count();
+            if (waits == 0) continue;
+            // Each wait: LockSlept (the task sleeps), then Woken with the lock, then it runs again, holding it.
+            List<Object> slept = new ArrayList<>();
+            for (var e : run.journal()) {
+                if (e.event() instanceof TaskEvent.LockSlept ls) slept.add(ls);
+            }
+            assertEquals(waits, slept.size(), "every wait for the rw_semaphore slept");
+            return;
+        }
+        throw new AssertionError("no seed of 10 had a fault meet a fork");
     }
 
     /**

@@ -64,6 +64,8 @@ public final class Fork {
         DUP_TASK_STRUCT(on(TaskCmd.Spawned.class, Fork::spawned)),
         /** The child's side of copy_process (copy_creds, copy_files, ...) is done. */
         COPY_PROCESS_CHILD(on(TaskCmd.Copied.class, Fork::copied)),
+        /** copy_mm → dup_mm → dup_mmap: mmap_write_lock_killable(oldmm), so the VMAs copied do not change. */
+        DUP_MMAP_LOCK(on(LockActor.Granted.class, (t, s, g) -> dupMmLocked(t, s, g.id()))),
         /** copy_mm → dup_mm. */
         COPY_MM(on(MmuCmd.MmReply.class, Fork::mmCopied)),
         /** alloc_pid: spin_lock_irq(&pidmap_lock). */
@@ -259,11 +261,24 @@ public final class Fork {
             mmCopied(t, s, new MmuCmd.MmReply(c.id(), "mmget", mm, null, true));
             return;
         }
+        t.enter(s, c.id(), f.at(At.DUP_MMAP_LOCK));
+        Locking.lock(t, s, LockCall.MMAP_WRITE_LOCK, mm, ctx.in("dup_mm/dup_mmap"));
+    }
+
+    /** Holding the parent's mmap_lock for write: the MMU copies the address space. */
+    static void dupMmLocked(Task t, TaskState s, MsgId cause) {
+        Frame.Forking f = frame(s).at(At.COPY_MM);
+        t.enter(s, cause, f);
+        String mm = s.mm, childKey = f.childKey();
+        Ctx ctx = t.ctx(s, copyPath(s) + "/copy_mm");
         t.then(() -> t.env.mmu().tell(new MmuCmd.DupMm(t.nextId(), mm, childKey, ctx, t.mmReplies)));
     }
 
     /** alloc_pid (kernel/pid.c), after copy_mm, copy_namespaces, copy_io, copy_thread: pidmap_lock first. */
     static void mmCopied(Task t, TaskState s, MmuCmd.MmReply r) {
+        if (Locking.holds(s, LockClass.MMAP_LOCK)) {
+            Locking.unlock(t, s, r.id(), LockClass.MMAP_LOCK, t.ctx(s, copyPath(s) + "/copy_mm/dup_mm/dup_mmap"));
+        }
         Frame.Forking f = frame(s).mm(r.mm()).at(At.PIDMAP_LOCK);
         t.enter(s, r.id(), f);
         LockCall lock = t.env.scenario().has(Fault.PIDMAP_LOCK_IRQS_ON)

@@ -47,8 +47,10 @@ public final class Signals {
         KILL_LOOKUP(on(PidAllocator.Found.class, Signals::found)),
         /** group_send_sig_info → do_send_sig_info → lock_task_sighand: the target's siglock. */
         KILL_SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> sendLocked(t, s, g.id()))),
-        /** do_sigaction on a shared table: its owner changed it under siglock. */
-        SIGACTION_SHARED(on(TaskCmd.TableOpDone.class, (t, s, c) -> t.ret(s, c.id(), c.ret(), c.errno(), null)));
+        /** do_sigaction: spin_lock_irq(&current->sighand->siglock). */
+        SIGACTION_SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> sigactionLocked(t, s, g.id()))),
+        /** do_sigaction on a shared table: its owner changed it (we hold the table's siglock). */
+        SIGACTION_SHARED(on(TaskCmd.TableOpDone.class, Signals::sigactionShared));
 
         private final PathStep.Continue next;
 
@@ -76,11 +78,22 @@ public final class Signals {
         List<String> flags = st.list("flags");
         SigAction a = new SigAction(
                 st.str("handler", "SIG_DFL"), flags.contains("SA_NOCLDWAIT"), flags.contains("SA_NOCLDSTOP"));
+        t.enter(s, cause, new Frame.Sigaction(At.SIGACTION_SIGLOCK, sig, a));
+        Locking.lock(t, s, LockCall.SPIN_LOCK_IRQ_SIGLOCK, t.key(), t.ctx(s, SIGACTION_PATH));
+    }
+
+    private static final String SIGACTION_PATH = "__x64_sys_rt_sigaction/do_sigaction";
+
+    /** Holding siglock: the action is installed (in a shared table, by the actor that counts it). */
+    static void sigactionLocked(Task t, TaskState s, MsgId cause) {
+        Frame.Sigaction f = (Frame.Sigaction) s.frame;
+        int sig = f.sig();
+        SigAction a = f.action();
         String sighand = s.objects.sighand();
         if (Shared.tableShared(s, sighand)) {
             if (!s.counts(sighand)) {
-                // CLONE_SIGHAND: the table is changed under its siglock, by the actor that counts it.
-                t.enter(s, cause, new Frame.Signalling(At.SIGACTION_SHARED, sig));
+                // CLONE_SIGHAND: the table is changed by the actor that counts it, while we hold its siglock.
+                t.enter(s, cause, f.at(At.SIGACTION_SHARED));
                 var owner = Shared.owner(t, s, sighand);
                 t.then(() -> owner.tell(new TaskCmd.SetSigaction(t.nextId(), sighand, sig, a, t.self)));
                 return;
@@ -89,7 +102,14 @@ public final class Signals {
         } else {
             t.event(s, new SigactionSet(cause, sig, a));
         }
+        Locking.unlock(t, s, cause, LockClass.SIGLOCK, t.ctx(s, SIGACTION_PATH));
         t.ret(s, cause, 0, null, null);
+    }
+
+    /** The owner of the shared table changed it: spin_unlock_irq, return. */
+    static void sigactionShared(Task t, TaskState s, TaskCmd.TableOpDone c) {
+        Locking.unlock(t, s, c.id(), LockClass.SIGLOCK, t.ctx(s, SIGACTION_PATH));
+        t.ret(s, c.id(), c.ret(), c.errno(), null);
     }
 
     /**

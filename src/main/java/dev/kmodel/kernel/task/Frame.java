@@ -12,6 +12,7 @@ import dev.kmodel.kernel.exit.Wait;
 import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.fork.Vfork;
 import dev.kmodel.kernel.kthread.Kthread;
+import dev.kmodel.kernel.locking.LockActor;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.signal.Signals;
 import dev.kmodel.kernel.sys.Sys;
@@ -353,8 +354,24 @@ public sealed interface Frame {
     /** A system call that asks one actor one question (the MMU, the file table, SysV IPC, ...). */
     record Calling(Syscall step) implements Frame {}
 
+    /** sigaction(2): the action to install once current->sighand->siglock is held. */
+    record Sigaction(Signals.At step, int sig, SigAction action) implements Frame {
+        public Sigaction at(Signals.At s) {
+            return new Sigaction(s, sig, action);
+        }
+    }
+
+    /** A page fault ({@code fault}) or mmap: what it asks of the MMU once it holds the mmap_lock. */
+    record MmCalling(Syscall step, boolean fault, int pages, boolean write) implements Frame {
+        public MmCalling at(Syscall s) {
+            return new MmCalling(s, fault, pages, write);
+        }
+    }
+
     /** Where a system call of {@link Calling} waits. */
     enum Syscall implements PathStep {
+        /** A page fault's mmap_read_lock (lock_mm_and_find_vma), mmap's mmap_write_lock_killable. */
+        MMAP_LOCK(PathStep.Continue.on(LockActor.Granted.class, (t, s, g) -> MmSyscalls.locked(t, s, g.id()))),
         /** mmap / a page fault: the MMU's answer. */
         MM_CALL(PathStep.Continue.on(MmuCmd.MmReply.class, MmSyscalls::done)),
         /** semop, semctl, shmget: the SysV IPC actor's answer. */
