@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
             BenchCommand.class,
             ReplayCommand.class,
             ExplainCommand.class,
+            LocksCommand.class,
             HelpCommand.class
         },
         exitCodeListHeading = Main.EXIT_STATUS,
@@ -37,6 +38,7 @@ import picocli.CommandLine.Spec;
             "  ./kmodel demo",
             "  ./kmodel run conf/scenarios/zombie-reap.conf --report r.json --journal z.kmj",
             "  ./kmodel replay z.kmj --at 120 --pid 4",
+            "  ./kmodel locks conf/scenarios/zombie-reap.conf",
             "  ./kmodel help run"
         })
 public final class Main implements Callable<Integer> {

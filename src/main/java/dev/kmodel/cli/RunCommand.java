@@ -7,6 +7,7 @@ import dev.kmodel.report.ReportJson;
 import dev.kmodel.run.Bounds;
 import dev.kmodel.run.Bounds.Bound;
 import dev.kmodel.run.Machine;
+import dev.kmodel.scenario.Fault;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioException;
 import dev.kmodel.scenario.ScenarioParser;
@@ -15,8 +16,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
@@ -69,6 +74,18 @@ public final class RunCommand implements Callable<Integer> {
     Long seed;
 
     @Option(
+            names = "--faults",
+            split = ",",
+            paramLabel = "FAULT",
+            converter = FaultConverter.class,
+            completionCandidates = FaultNames.class,
+            description = {
+                "switch on faults that put a wrong locking back into a kernel path (added to the scenario's"
+                        + " kernel.faults; recorded in the journal): ${COMPLETION-CANDIDATES}"
+            })
+    List<Fault> faults;
+
+    @Option(
             names = "--max-time",
             paramLabel = "DURATION",
             converter = DurationConverter.class,
@@ -107,6 +124,7 @@ public final class RunCommand implements Callable<Integer> {
             sc = sc.withCpus(cpus);
         }
         if (seed != null) sc = sc.withSeed(seed);
+        if (faults != null) sc = sc.withFaults(Set.copyOf(faults));
         Map<String, File> outputs = new LinkedHashMap<>();
         outputs.put("--report", report);
         outputs.put("--journal", journal);
@@ -176,6 +194,27 @@ public final class RunCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /** Reads a --faults name: one of {@link Fault#names()}, or a usage error naming them. */
+    static final class FaultConverter implements CommandLine.ITypeConverter<Fault> {
+        @Override
+        public Fault convert(String value) {
+            Fault f = Fault.named(value);
+            if (f == null) {
+                throw new CommandLine.TypeConversionException(
+                        "unknown fault '" + value + "' (the faults: " + Fault.names() + ")");
+            }
+            return f;
+        }
+    }
+
+    /** The fault names, for --help. */
+    static final class FaultNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(Fault.values()).map(f -> f.word).iterator();
         }
     }
 

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.scenario.Fault;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioException;
 import java.io.BufferedWriter;
@@ -55,7 +56,18 @@ public final class JournalFile {
     public static final List<String> KNOBS = List.of("kmodel.timeslice-ticks", "kmodel.ticks-per-jiffy");
     /** The fields of the header line. */
     private static final Set<String> HEADER = Set.of(
-            "format", "version", "kmodel", "scenario", "file", "seed", "cpus", "config", "events", "source", "stopped");
+            "format",
+            "version",
+            "kmodel",
+            "scenario",
+            "file",
+            "seed",
+            "cpus",
+            "config",
+            "events",
+            "source",
+            "stopped",
+            "faults");
     /** What may have stopped a recording before quiescence (its header's "stopped"; Bounds.Bound's labels). */
     private static final Set<String> STOPPED_BY = Set.of("wall-time", "events", "ticks", "memory", "SIGINT", "SIGTERM");
 
@@ -104,6 +116,8 @@ public final class JournalFile {
     /**
      * The header line. {@code stopped}: the bound or signal that ended the recorded run before
      * quiescence (its journal is a prefix of a run), or null when the run reached quiescence.
+     * {@code faults}: the faults the run had switched on (the scenario's {@code kernel.faults} and the
+     * command line's {@code --faults}), by name; written only when there are any.
      */
     public record Header(
             String scenario,
@@ -113,7 +127,24 @@ public final class JournalFile {
             int cpus,
             Map<String, Object> config,
             long events,
-            String stopped) {
+            String stopped,
+            List<String> faults) {
+        public Header {
+            faults = faults == null ? List.of() : List.copyOf(faults);
+        }
+
+        public Header(
+                String scenario,
+                String file,
+                String source,
+                long seed,
+                int cpus,
+                Map<String, Object> config,
+                long events,
+                String stopped) {
+            this(scenario, file, source, seed, cpus, config, events, stopped, List.of());
+        }
+
         public Header(
                 String scenario,
                 String file,
@@ -122,7 +153,7 @@ public final class JournalFile {
                 int cpus,
                 Map<String, Object> config,
                 long events) {
-            this(scenario, file, source, seed, cpus, config, events, null);
+            this(scenario, file, source, seed, cpus, config, events, null, List.of());
         }
     }
 
@@ -194,6 +225,10 @@ public final class JournalFile {
             h.set("config", MAPPER.valueToTree(config));
             h.put("events", journal.size());
             if (stopped != null) h.put("stopped", stopped);
+            if (!sc.faults().isEmpty()) {
+                var names = h.putArray("faults");
+                for (Fault x : Fault.values()) if (sc.faults().contains(x)) names.add(x.word);
+            }
             h.put("source", source);
             String head = MAPPER.writeValueAsString(h);
             sha.update(head.getBytes(StandardCharsets.UTF_8));
@@ -347,6 +382,19 @@ public final class JournalFile {
                         && STOPPED_BY.contains(h.get("stopped").asText()))) {
             throw new BadJournal(f, 1, "the header's \"stopped\" is not one of " + new TreeSet<>(STOPPED_BY));
         }
+        List<String> faults = new ArrayList<>();
+        if (h.has("faults")) {
+            if (!h.get("faults").isArray()) throw new BadJournal(f, 1, "the header's faults is not a list of names");
+            for (JsonNode x : h.get("faults")) {
+                if (!x.isTextual() || Fault.named(x.asText()) == null) {
+                    throw new BadJournal(
+                            f,
+                            1,
+                            "the header's faults names an unknown fault " + x + " (known: " + Fault.names() + ")");
+                }
+                faults.add(x.asText());
+            }
+        }
         Map<String, Object> config = new LinkedHashMap<>();
         if (!h.path("config").isObject() && !h.path("config").isMissingNode()) {
             throw new BadJournal(f, 1, "the header's config is not an object of knobs");
@@ -369,7 +417,8 @@ public final class JournalFile {
                 h.get("cpus").asInt(),
                 config,
                 h.get("events").asLong(),
-                h.has("stopped") ? h.get("stopped").asText() : null);
+                h.has("stopped") ? h.get("stopped").asText() : null,
+                faults);
     }
 
     private static JsonNode parse(File f, long line, String text) throws BadJournal {

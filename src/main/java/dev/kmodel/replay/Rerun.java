@@ -6,9 +6,11 @@ import dev.kmodel.journal.JournalFile;
 import dev.kmodel.report.Report;
 import dev.kmodel.run.Bounds;
 import dev.kmodel.run.Machine;
+import dev.kmodel.scenario.Fault;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioException;
 import dev.kmodel.scenario.ScenarioParser;
+import java.util.EnumSet;
 import java.util.Map;
 
 /**
@@ -34,10 +36,15 @@ public final class Rerun {
         }
     }
 
-    /** The recorded scenario, with the seed and CPU count the recording used. */
+    /** The recorded scenario, with the seed, CPU count and faults the recording used. */
     public static Scenario scenario(JournalFile.Header h) throws ScenarioException {
         String name = h.file().isEmpty() ? h.scenario() + ".conf" : h.file();
-        return ScenarioParser.parseString(name, h.source()).withSeed(h.seed()).withCpus(h.cpus());
+        EnumSet<Fault> faults = EnumSet.noneOf(Fault.class);
+        for (String f : h.faults()) faults.add(Fault.named(f)); // the reader checked the names
+        return ScenarioParser.parseString(name, h.source())
+                .withSeed(h.seed())
+                .withCpus(h.cpus())
+                .withFaults(faults);
     }
 
     /** The config the recording ran with (the knobs in its header). */

@@ -77,8 +77,8 @@ public final class Lockdep {
             this.cls = cls;
         }
 
-        /** lockdep's four usage characters for hardirq ({@code .}, {@code +}, {@code -}, {@code ?}): write, then read. */
-        String usageChars() {
+        /** lockdep's usage characters for hardirq ({@code .}, {@code +}, {@code -}, {@code ?}): write, then read. */
+        public String usageChars() {
             return "{" + ch(Usage.IN_HARDIRQ_W, Usage.HARDIRQ_ON_W) + ch(Usage.IN_HARDIRQ_R, Usage.HARDIRQ_ON_R) + "}";
         }
 

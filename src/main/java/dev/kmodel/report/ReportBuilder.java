@@ -123,6 +123,16 @@ public final class ReportBuilder {
         return b.finish(sc, journal, accepted, persistenceIds, outcome, stopped);
     }
 
+    /**
+     * The model's lockdep over {@code journal} alone (no report), its tasks named as the report's
+     * lockdep names them: {@code comm/pid} as they are at the end of the journal.
+     */
+    public static Lockdep lockdep(List<JournalEntry> journal) {
+        ReportBuilder b = new ReportBuilder();
+        for (JournalEntry e : journal) b.fold(e);
+        return Lockdep.run(journal, b::nameOf, b::pidOf);
+    }
+
     private T task(String key) {
         return tasks.computeIfAbsent(key, T::new);
     }

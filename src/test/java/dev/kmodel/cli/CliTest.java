@@ -310,6 +310,7 @@ class CliTest {
             {"explain", "-h"},
             {"bench", "--help"},
             {"demo", "--help"},
+            {"locks", "--help"},
             {"help", "explain"}
         };
         for (String[] ask : asks) {
