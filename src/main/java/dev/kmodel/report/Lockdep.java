@@ -105,7 +105,9 @@ public final class Lockdep {
         HELD_AT_RETURN("held-at-return-to-user", "WARNING: lock held when returning to user space!"),
         HELD_AT_EXIT("held-at-exit", "WARNING: %s still has locks held!"),
         BAD_UNLOCK("bad-unlock-balance", "WARNING: bad unlock balance detected!"),
-        SUSPICIOUS_RCU("suspicious-rcu-usage", "WARNING: suspicious RCU usage");
+        SUSPICIOUS_RCU("suspicious-rcu-usage", "WARNING: suspicious RCU usage"),
+        /** __might_resched (kernel/sched/core.c): not lockdep's, but a sleeping lock under a spinlock is as wrong. */
+        SLEEP_IN_ATOMIC("sleep-in-atomic", "BUG: sleeping function called from invalid context at %s");
 
         public final String word;
         final String header;
@@ -241,6 +243,7 @@ public final class Lockdep {
 
     /** check_prevs_add: the dependency of {@code h} on the innermost held lock of the same context. */
     private void depend(long seq, String task, List<Held> stack, HeldLock h, String name, Witness w) {
+        if (h.cls().sleeps()) mightSleep(seq, task, stack, h);
         boolean read = h.mode() == LockMode.READ;
         Held prev = null;
         for (int i = stack.size() - 1; i >= 0; i--) {
@@ -538,6 +541,41 @@ public final class Lockdep {
                 task,
                 List.of(safe.name, unsafe.name),
                 List.of(List.of(became, unsafeAt), deps),
+                t);
+    }
+
+    /**
+     * might_sleep() in down_read / mutex_lock: a sleeping lock asked for in atomic context — holding a
+     * spinlock or rwlock, inside rcu_read_lock, with interrupts off, or in an interrupt handler.
+     */
+    private void mightSleep(long seq, String task, List<Held> stack, HeldLock h) {
+        boolean atomic = h.inIrq();
+        boolean irqsOff = h.inIrq();
+        int rcu = 0;
+        for (Held x : stack) {
+            if (x.lock().cls() == LockClass.RCU_READ_LOCK) rcu++;
+            else if (!x.lock().cls().sleeps()) atomic = true;
+            if (x.lock().irq().disables() || x.lock().inIrq()) irqsOff = true;
+        }
+        if (!atomic && rcu == 0 && !irqsOff) return;
+        if (!reported.add("might_sleep " + className(h) + " " + h.path())) return;
+        List<String> t = new ArrayList<>();
+        t.add("");
+        t.add(String.format(Kind.SLEEP_IN_ATOMIC.header, h.cls().file));
+        t.add("in_atomic(): " + (atomic ? 1 : 0) + ", irqs_disabled(): " + (irqsOff ? 1 : 0) + ", non_block: 0, pid: "
+                + pidOf.apply(task) + ", name: " + head(task).replaceAll("/[0-9]+$", ""));
+        t.add("preempt_count: " + (atomic ? 1 : 0) + ", expected: 0");
+        t.add("RCU nest depth: " + rcu + ", expected: 0");
+        t.add(h.acquire() + " of " + h.className() + " at " + h.path());
+        heldLocks(task, t);
+        List<String> cls = new ArrayList<>(stack.stream().map(Held::name).toList());
+        cls.add(className(h));
+        add(
+                seq,
+                Kind.SLEEP_IN_ATOMIC,
+                task,
+                cls,
+                List.of(stack.stream().map(Held::at).toList()),
                 t);
     }
 

@@ -35,7 +35,7 @@ public record Report(
     /**
      * One lockdep report: its {@code kind} ({@code circular-dependency}, {@code recursive-locking},
      * {@code irq-safe-unsafe}, {@code inconsistent-lock-state}, {@code held-at-return-to-user},
-     * {@code held-at-exit}, {@code bad-unlock-balance}, {@code suspicious-rcu-usage}), the lock classes it
+     * {@code held-at-exit}, {@code bad-unlock-balance}, {@code suspicious-rcu-usage}, {@code sleep-in-atomic}), the lock classes it
      * names, its chains (each a list of the acquisitions that made it: seq, cpu, pid, task, function,
      * path) and the text, in the kernel's words and shape, one line per element.
      */

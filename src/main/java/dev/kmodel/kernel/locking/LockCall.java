@@ -36,12 +36,6 @@ public record LockCall(LockClass cls, LockMode mode, IrqMode irq, int subclass, 
     /** mmap_write_lock_killable(oldmm): dup_mmap, for the parent's mm. */
     public static final LockCall MMAP_WRITE_LOCK =
             new LockCall(LockClass.MMAP_LOCK, LockMode.WRITE, IrqMode.KEEP, 0, "mmap_write_lock_killable");
-    /**
-     * mmap_write_lock_nested(mm, SINGLE_DEPTH_NESTING): dup_mmap's lock on the new mm while it holds the
-     * parent's; the subclass tells lockdep the nesting of two mmap_locks is meant.
-     */
-    public static final LockCall MMAP_WRITE_LOCK_NESTED =
-            new LockCall(LockClass.MMAP_LOCK, LockMode.WRITE, IrqMode.KEEP, 1, "mmap_write_lock_nested");
     /** cgroup_threadgroup_change_begin: percpu_down_read(&cgroup_threadgroup_rwsem). */
     public static final LockCall THREADGROUP_CHANGE_BEGIN =
             new LockCall(LockClass.CGROUP_THREADGROUP_RWSEM, LockMode.READ, IrqMode.KEEP, 0, "percpu_down_read");

@@ -15,9 +15,10 @@ import java.util.Set;
  * shipped scenarios must be one of these edges (LocksCommandTest), and the order must have no cycle
  * (LockOrderTest). A fault ({@code scenario.Fault}) takes a lock out of this order on purpose.
  *
- * <p>Not here: dup_mmap's {@code mmap_write_lock_killable} / {@code mmap_write_lock_nested} of the
- * parent's and the child's mm ({@link LockCall#MMAP_WRITE_LOCK}, {@link LockCall#MMAP_WRITE_LOCK_NESTED}):
- * the model's MMU copies an address space without taking them, so no run has that nesting.
+ * <p>Not here: dup_mmap's {@code mmap_write_lock_nested} of the child's new mm inside the parent's
+ * (lockdep's SINGLE_DEPTH_NESTING, subclass 1): the model takes the
+ * parent's mmap_lock for write around the copy, but the new mm is the MMU's until it answers, so no
+ * run has that nesting. Page faults, mmap and dup_mmap take an mmap_lock with nothing else held.
  *
  * <p>An edge is lockdep's: {@code outer} is the innermost lock held when {@code inner} is taken. So a
  * path holding A, B and taking C adds B → C, not A → C (the order A → C follows from A → B → C).
