@@ -101,6 +101,8 @@ public final class Lockdep {
         CIRCULAR("circular-dependency", "WARNING: possible circular locking dependency detected"),
         RECURSIVE("recursive-locking", "WARNING: possible recursive locking detected"),
         IRQ_SAFE_UNSAFE("irq-safe-unsafe", "WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected"),
+        /** The same hazard found when a class's usage changes rather than when an edge is added. */
+        IRQ_INVERSION("irq-lock-inversion", "WARNING: possible irq lock inversion dependency detected"),
         INCONSISTENT("inconsistent-lock-state", "WARNING: inconsistent lock state"),
         HELD_AT_RETURN("held-at-return-to-user", "WARNING: lock held when returning to user space!"),
         HELD_AT_EXIT("held-at-exit", "WARNING: %s still has locks held!"),
@@ -490,11 +492,27 @@ public final class Lockdep {
         Witness became = safe.usage.getOrDefault(Usage.IN_HARDIRQ_W, safe.usage.get(Usage.IN_HARDIRQ_R));
         Witness unsafeAt = unsafe.usage.getOrDefault(Usage.HARDIRQ_ON_W, unsafe.usage.get(Usage.HARDIRQ_ON_R));
         List<Edge> chain = path(safe.name, unsafe.name);
-        List<String> t = banner(Kind.IRQ_SAFE_UNSAFE.header);
-        t.add(head(task) + " [HC0[0]:SC0[0]:HE0:SE1] is trying to acquire:");
-        t.add(at(next));
-        t.add("");
-        if (prev != null) {
+        Kind kind = prev == null ? Kind.IRQ_INVERSION : Kind.IRQ_SAFE_UNSAFE;
+        List<String> t = banner(kind.header);
+        if (prev == null) {
+            // print_irq_inversion_bug: the usage of the class just taken changed.
+            boolean becameSafe = className(next).equals(safe.name);
+            t.add(head(task) + " [HC" + (next.inIrq() ? 1 : 0) + "[" + (next.inIrq() ? 1 : 0) + "]:SC0[0]:HE"
+                    + (next.inIrq() ? 0 : 1) + ":SE1] just changed the state of lock:");
+            t.add(at(next));
+            t.add(
+                    becameSafe
+                            ? "but this lock took another, HARDIRQ-unsafe lock in the past:"
+                            : "but this lock was taken by another, HARDIRQ-safe lock in the past:");
+            t.add(" (" + (becameSafe ? unsafe.name : safe.name) + "){" + usageOf(becameSafe ? unsafe.name : safe.name)
+                    + "}");
+            t.add("");
+            t.add("and interrupts could create inverse lock ordering between them.");
+            t.add("");
+        } else {
+            t.add(head(task) + " [HC0[0]:SC0[0]:HE0:SE1] is trying to acquire:");
+            t.add(at(next));
+            t.add("");
             t.add("and this task is already holding:");
             t.add(at(prev.lock()));
             t.add("which would create a new lock dependency:");
@@ -502,13 +520,16 @@ public final class Lockdep {
                     + usageOf(className(next)) + "}");
             t.add("");
         }
-        t.add("but this new dependency connects a HARDIRQ-irq-safe lock:");
+        t.add(
+                prev == null
+                        ? "the HARDIRQ-irq-safe lock:"
+                        : "but this new dependency connects a HARDIRQ-irq-safe lock:");
         t.add(" (" + safe.name + "){" + usageOf(safe.name) + "}");
         t.add("");
         t.add("... which became HARDIRQ-irq-safe at:");
         t.add("  " + became.line());
         t.add("");
-        t.add("to a HARDIRQ-irq-unsafe lock:");
+        t.add(prev == null ? "the HARDIRQ-irq-unsafe lock:" : "to a HARDIRQ-irq-unsafe lock:");
         t.add(" (" + unsafe.name + "){" + usageOf(unsafe.name) + "}");
         t.add("");
         t.add("... which became HARDIRQ-irq-unsafe at:");
@@ -535,13 +556,7 @@ public final class Lockdep {
         t.add(" *** DEADLOCK ***");
         List<Witness> deps = new ArrayList<>();
         if (chain != null) for (Edge e : chain) deps.add(e.witness());
-        add(
-                seq,
-                Kind.IRQ_SAFE_UNSAFE,
-                task,
-                List.of(safe.name, unsafe.name),
-                List.of(List.of(became, unsafeAt), deps),
-                t);
+        add(seq, kind, task, List.of(safe.name, unsafe.name), List.of(List.of(became, unsafeAt), deps), t);
     }
 
     /**

@@ -134,6 +134,23 @@ class LockdepTest {
     }
 
     @Test
+    void aClassBecomingIrqSafeAfterTheOrderWasSeenIsAnIrqLockInversion() {
+        take("b", LockClass.PIDMAP_LOCK, "p", LockMode.WRITE, 0, IrqMode.KEEP, false, true); // unsafe
+        drop("b", LockClass.PIDMAP_LOCK, "p");
+        take("c", LockClass.TASKLIST_LOCK, "t", LockMode.WRITE, 0, IrqMode.IRQ, false, false);
+        take("c", LockClass.PIDMAP_LOCK, "p", LockMode.WRITE, 0, IrqMode.IRQSAVE, false, false);
+        drop("c", LockClass.PIDMAP_LOCK, "p");
+        drop("c", LockClass.TASKLIST_LOCK, "t");
+        assertEquals(List.of(), kinds(), "tasklist_lock is not irq-safe yet");
+        take("a", LockClass.TASKLIST_LOCK, "t", LockMode.READ, 0, IrqMode.KEEP, true, false); // now it is
+        Lockdep d = Lockdep.run(journal, k -> k + "/1", k -> 1);
+        assertEquals(
+                List.of("irq-lock-inversion"),
+                d.splats().stream().map(s -> s.kind().word).toList());
+        assertTrue(d.splats().get(0).text().contains("but this lock took another, HARDIRQ-unsafe lock in the past:"));
+    }
+
+    @Test
     void noDependencyCrossesIntoAnInterruptHandler() {
         take("a", LockClass.PIDMAP_LOCK, "p", LockMode.WRITE, 0, IrqMode.IRQ, false, false);
         take("a", LockClass.TASKLIST_LOCK, "t", LockMode.READ, 0, IrqMode.KEEP, true, false); // the handler

@@ -142,7 +142,11 @@ class ExercisesTest {
         assertEquals(2, usage.size(), "where the first usage was registered, and the acquisition now");
         assertTrue(any(usage, "send_sigio_to_task/lock_task_sighand"), "in the interrupt " + usage);
         assertTrue(any(usage, "__x64_sys_kill/"), "kill with interrupts on " + usage);
-        splat(r, "irq-safe-unsafe", "tasklist_lock", "&sighand->siglock");
+        splat(
+                r,
+                "irq-lock-inversion",
+                "tasklist_lock",
+                "&sighand->siglock"); // siglock became unsafe after the order was seen
     }
 
     @Test
@@ -154,6 +158,8 @@ class ExercisesTest {
         assertTrue(chain.size() >= 2);
         assertTrue(any(chain, "begin_new_exec/exec_mmap"), "exec_mmap: mmap_lock, then task_lock " + chain);
         assertTrue(any(chain, "do_exit/exit_mm"), "exit_mm (the fault): task_lock, then mmap_lock " + chain);
+        // and the rw_semaphore asked for under the spinlock: might_sleep's BUG
+        splat(r, "sleep-in-atomic", "&p->alloc_lock", "&mm->mmap_lock");
     }
 
     @Test
