@@ -26,7 +26,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Time travel over a recorded journal, with no re-execution: every actor's state at a point of the
@@ -71,6 +73,7 @@ public final class Inspect {
         String writer = null;
         List<String> waiters = new ArrayList<>();
         Map<String, List<String>> otherLocks = new TreeMap<>(); // "class instance" → holders (other classes)
+        Map<String, List<String>> otherWaiters = new TreeMap<>(); // "class instance" → waiting tasks
         long gp = -1;
         boolean inGp = false;
         int queued = 0;
@@ -85,6 +88,14 @@ public final class Inspect {
                     otherLocks
                             .computeIfAbsent(lock + " " + a.instance(), k -> new ArrayList<>())
                             .add(a.task());
+                    if (a.waited())
+                        otherWaiters
+                                .getOrDefault(lock + " " + a.instance(), new ArrayList<>())
+                                .remove(a.task());
+                } else if (le instanceof LockActor.Contended c) {
+                    otherWaiters
+                            .computeIfAbsent(lock + " " + c.instance(), k -> new ArrayList<>())
+                            .add(c.task());
                 } else if (le instanceof LockActor.Released rl) {
                     List<String> h = otherLocks.get(lock + " " + rl.instance());
                     if (h != null) h.remove(rl.task());
@@ -129,11 +140,21 @@ public final class Inspect {
                                                 .map(k -> "pid " + pidOf.getOrDefault(k, 0))
                                                 .toList())
                 + (waiters.isEmpty() ? "" : "; waiting: " + waiters));
-        for (Map.Entry<String, List<String>> held : otherLocks.entrySet()) {
-            out.add("HELD           " + held.getKey() + " by "
-                    + held.getValue().stream()
-                            .map(k -> "pid " + pidOf.getOrDefault(k, 0))
-                            .toList());
+        Set<String> named = new TreeSet<>(otherLocks.keySet());
+        otherWaiters.forEach((k, w) -> {
+            if (!w.isEmpty()) named.add(k);
+        });
+        for (String lock : named) {
+            List<String> held = otherLocks.getOrDefault(lock, List.of());
+            List<String> waiting = otherWaiters.getOrDefault(lock, List.of());
+            out.add("HELD           " + lock + " by "
+                    + held.stream().map(k -> "pid " + pidOf.getOrDefault(k, 0)).toList()
+                    + (waiting.isEmpty()
+                            ? ""
+                            : "; waiting: "
+                                    + waiting.stream()
+                                            .map(k -> "pid " + pidOf.getOrDefault(k, 0))
+                                            .toList()));
         }
         out.add("RCU            "
                 + (inGp
