@@ -47,6 +47,8 @@ final class LockWaits {
             Lock l = lock(cls, a.instance());
             if (a.waited()) l.waiters.removeIf(w -> w.task().equals(a.task()));
             l.holders.merge(a.task(), 1, Integer::sum);
+        } else if (e instanceof LockActor.Cancelled c) {
+            lock(cls, c.instance()).waiters.removeIf(w -> w.task().equals(c.task()));
         } else if (e instanceof LockActor.Released r) {
             Lock l = lock(cls, r.instance());
             l.holders.computeIfPresent(r.task(), (k, n) -> n > 1 ? n - 1 : null);

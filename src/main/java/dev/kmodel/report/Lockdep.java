@@ -434,14 +434,26 @@ public final class Lockdep {
         if (u.safe()) {
             for (String x : closure(c.name, true)) {
                 ClassInfo to = classes.get(x);
-                if (to != null && !x.equals(c.name) && to.unsafe()) safeUnsafe(seq, task, c, to, null, h, w);
+                if (to != null && !x.equals(c.name) && conflicts(c, to)) safeUnsafe(seq, task, c, to, null, h, w);
             }
         } else {
             for (String x : closure(c.name, false)) {
                 ClassInfo from = classes.get(x);
-                if (from != null && !x.equals(c.name) && from.safe()) safeUnsafe(seq, task, from, c, null, h, w);
+                if (from != null && !x.equals(c.name) && conflicts(from, c)) safeUnsafe(seq, task, from, c, null, h, w);
             }
         }
+    }
+
+    /**
+     * lockdep's exclusive usage pairs (exclusive_mask): a lock used for write in hardirq context must not
+     * lead to one taken with interrupts on at all; one read in hardirq context (an rwlock reader, which
+     * may nest in an interrupted reader) only to one written with interrupts on.
+     */
+    private static boolean conflicts(ClassInfo safe, ClassInfo unsafe) {
+        Map<Usage, Witness> s = safe.usage, u = unsafe.usage;
+        return (s.containsKey(Usage.IN_HARDIRQ_W)
+                        && (u.containsKey(Usage.HARDIRQ_ON_W) || u.containsKey(Usage.HARDIRQ_ON_R)))
+                || (s.containsKey(Usage.IN_HARDIRQ_R) && u.containsKey(Usage.HARDIRQ_ON_W));
     }
 
     private static Usage first(ClassInfo c, Usage... us) {
@@ -481,7 +493,7 @@ public final class Lockdep {
             if (safe == null || !safe.safe()) continue;
             for (String u : after) {
                 ClassInfo unsafe = classes.get(u);
-                if (unsafe != null && unsafe.unsafe()) safeUnsafe(seq, task, safe, unsafe, prev, next, w);
+                if (unsafe != null && conflicts(safe, unsafe)) safeUnsafe(seq, task, safe, unsafe, prev, next, w);
             }
         }
     }

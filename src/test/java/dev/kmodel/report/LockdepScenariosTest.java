@@ -137,6 +137,56 @@ class LockdepScenariosTest {
         }
     }
 
+    /**
+     * do_wait in a thread group asks every thread for its children and waits for all the answers with
+     * interrupts on: answers that come while an interrupt handler runs wait for its end, none is lost.
+     */
+    @Test
+    void answersThatComeDuringAnInterruptWaitForItsEnd() throws Exception {
+        String prog = """
+                name = "gather"
+                cpus = 2
+                kernel { io-interrupts = 1.0 }
+                programs {
+                  main = [
+                    { op = thread, run = spin }
+                    { op = thread, run = spin }
+                    { op = thread, run = spin }
+                    { op = fork, run = kid, save = k }
+                    { op = wait4, pid = "$k", save = st }
+                    { op = exit_group, code = 0 }
+                  ]
+                  spin = [ { op = compute, ticks = 50 }, { op = exit, code = 0 } ]
+                  kid  = [ { op = compute, ticks = 5 }, { op = exit, code = 3 } ]
+                }
+                boot = [ main ]
+                """;
+        Scenario sc = ScenarioParser.parseString("gather.conf", prog);
+        for (long seed = 1; seed <= 3; seed++) {
+            Machine.Result run = Machine.run(sc.withSeed(seed));
+            Report r = run.report();
+            assertEquals("completed", r.outcome(), "seed " + seed + ": " + r.violations());
+            assertTrue(
+                    run.journal().stream().anyMatch(e -> e.event() instanceof TaskEvent.IrqEntered),
+                    "interrupts taken");
+        }
+    }
+
+    /** Threads that exec at once: the ones killed while they wait for cred_guard_mutex give their wait up. */
+    @Test
+    void threadsKilledWhileWaitingForCredGuardMutexDoNotHoldUpDeThread() throws Exception {
+        Scenario sc = ScenarioParser.parseFile(
+                Path.of("conf/scenarios/exec-all-threads.conf").toFile());
+        for (long seed = 1; seed <= 8; seed++) {
+            Machine.Result run = Machine.run(sc.withSeed(seed));
+            assertEquals(
+                    "completed",
+                    run.report().outcome(),
+                    "seed " + seed + ": " + run.report().violations());
+            assertEquals(List.of(), run.report().violations(), "seed " + seed);
+        }
+    }
+
     /** A contended rw_semaphore puts its waiter to sleep (off its CPU) until the lock is handed to it. */
     @Test
     void aFaultThatFindsTheMmapLockWriteHeldSleepsUntilTheForkDropsIt() throws Exception {

@@ -299,27 +299,23 @@ public final class Fork {
         t.then(() -> t.env.pids().tell(new PidAllocator.AllocPid(t.nextId(), childKey, ctx, t.pidReplies, ns, newNs)));
     }
 
+    /** bad_fork_cleanup_*: everything copy_process allocated for the child is released; the call fails. */
+    private static void badForkCleanup(Task t, TaskState s, MsgId cause, Frame.Forking f, Errno errno) {
+        ActorRef<TaskCmd> child = f.child();
+        String mm = f.childMm();
+        Ctx ctx = t.ctx(s, copyPath(s) + "/bad_fork_cleanup");
+        t.then(() -> child.tell(new TaskCmd.ForkFailed(t.nextId(), mm, ctx)));
+        Kthread.created(t, s, f, 0, errno);
+        t.ret(s, cause, 0, errno, null);
+    }
+
     /** With a pid, link the child under write_lock_irq(&tasklist_lock); without one, undo (EAGAIN). */
     static void pidAllocated(Task t, TaskState s, PidAllocator.PidReply r) {
         Frame.Forking f = frame(s);
         Locking.unlock(t, s, r.id(), LockClass.PIDMAP_LOCK, t.ctx(s, copyPath(s) + "/alloc_pid"));
-        ActorRef<TaskCmd> child = f.child();
         Errno errno = r.errno();
-        if (errno == null && Signals.fatalPending(s)) {
-            // copy_process: "a fatal signal pending means that current will exit, so the new thread can't
-            // slip out of" the kill — the new task is undone and clone fails with EINTR.
-            int pid = r.pid();
-            Ctx free = t.ctx(s, copyPath(s) + "/bad_fork_free_pid");
-            t.then(() -> t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), pid, free.in("free_pid"))));
-            errno = Errno.EINTR;
-        }
         if (errno != null) {
-            // bad_fork_cleanup_*: everything copy_process allocated for the child is released.
-            String mm = f.childMm();
-            Ctx ctx = t.ctx(s, copyPath(s) + "/bad_fork_cleanup");
-            t.then(() -> child.tell(new TaskCmd.ForkFailed(t.nextId(), mm, ctx)));
-            Kthread.created(t, s, f, 0, errno);
-            t.ret(s, r.id(), 0, errno, null);
+            badForkCleanup(t, s, r.id(), f, errno);
             return;
         }
         t.enter(s, r.id(), f.pid(r.pid(), r.object(), r.ns(), r.nrs()).at(At.THREADGROUP_RWSEM));
@@ -343,6 +339,20 @@ public final class Fork {
     /** Under write_lock(tasklist_lock) and siglock: attach_pid, link to the parent's children; then wake_up_new_task. */
     static void linked(Task t, TaskState s, MsgId cause) {
         Frame.Forking f = frame(s);
+        if (Signals.fatalPending(s)) {
+            // Under siglock: "a fatal signal pending means that current will exit, so the new thread can't
+            // slip out of" the kill — bad_fork_cancel_cgroup drops the locks, bad_fork_free_pid the pid,
+            // and clone fails with EINTR.
+            Ctx ctx = t.ctx(s, copyPath(s));
+            Locking.unlock(t, s, cause, LockClass.SIGLOCK, ctx);
+            Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, ctx);
+            Locking.unlock(t, s, cause, LockClass.CGROUP_THREADGROUP_RWSEM, ctx.in("bad_fork_cancel_cgroup"));
+            int pid = f.childPid();
+            Ctx free = t.ctx(s, copyPath(s) + "/bad_fork_free_pid");
+            t.then(() -> t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), pid, free.in("free_pid"))));
+            badForkCleanup(t, s, cause, f, Errno.EINTR);
+            return;
+        }
         ActorRef<TaskCmd> child = f.child();
         String childKey = f.childKey();
         int pid = f.childPid();

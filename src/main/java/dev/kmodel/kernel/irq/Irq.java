@@ -14,10 +14,11 @@ import dev.kmodel.kernel.task.TaskState;
  * A device interrupt taken by a CPU between two steps of the kernel path it runs (kernel/irq/handle.c;
  * the handler runs on the interrupted task's stack, so lockdep sees it as that task in hardirq context).
  * An interrupt is taken only while interrupts are on: a task holding a lock it took with _irq or
- * _irqsave defers it, exactly as local_irq_disable() does. The handler here is kill_fasync's
- * (fs/fcntl.c send_sigio): read_lock(&tasklist_lock) to walk the owner's process group, and
- * lock_task_sighand on the owner (the model's owner is the interrupted process, which ignores SIGIO,
- * so the locks are taken and nothing is queued).
+ * _irqsave is not interrupted until it enables them again, as with local_irq_disable(). The handler is kill_fasync's
+ * (fs/fcntl.c send_sigio) for an owner that is a process group (F_SETOWN with a negative pid): the walk
+ * over the group under read_lock(&tasklist_lock), as send_sigio did before it moved to RCU, and
+ * lock_task_sighand on a member. The model's owner is the interrupted task's own group, whose members
+ * ignore SIGIO: the locks are taken and nothing is queued.
  */
 public final class Irq {
     private Irq() {}

@@ -54,6 +54,13 @@ public final class LockActor extends KernelActor<LockActor.Cmd, LockActor.Event,
     /** Release a lock the sender holds. */
     public record Release(MsgId id, String instance, LockMode mode, Ctx ctx) implements Cmd {}
 
+    /**
+     * A killable or interruptible sleeper gives up its wait (a fatal signal woke it: __mutex_lock's
+     * signal_pending_state, rwsem_down_*_slowpath's -EINTR). If it is still queued it leaves the queue;
+     * if the lock was already handed to it, nothing changes and its Granted makes it release the lock.
+     */
+    public record Cancel(MsgId id, String instance, Ctx ctx) implements Cmd {}
+
     /** siglock only: {@code task->sighand} is now {@code sighand} (copy_process, unshare_sighand). */
     public record SetSighand(MsgId id, String task, String sighand) implements Cmd {}
 
@@ -115,6 +122,9 @@ public final class LockActor extends KernelActor<LockActor.Cmd, LockActor.Event,
             MsgId cause, String instance, LockMode mode, String task, int pid, String path, List<String> heldBy)
             implements Event {}
 
+    /** A sleeper left the queue without the lock (its wait was cancelled by a fatal signal). */
+    public record Cancelled(MsgId cause, String instance, String task, int pid) implements Event {}
+
     /** siglock: a task's sighand pointer. */
     public record SighandSet(MsgId cause, String task, String sighand) implements Event {}
 
@@ -168,6 +178,10 @@ public final class LockActor extends KernelActor<LockActor.Cmd, LockActor.Event,
                 if (r.mode() == LockMode.WRITE) l.writer = null;
                 else l.readers.computeIfPresent(r.task(), (k, n) -> n > 1 ? n - 1 : null);
                 if (l.idle()) locks.remove(r.instance());
+            } else if (e instanceof Cancelled c) {
+                Instance l = of(c.instance());
+                l.queue.removeIf(w -> w.ctx().task().equals(c.task()));
+                if (l.idle()) locks.remove(c.instance());
             } else if (e instanceof SighandSet s) {
                 sighand.put(s.task(), s.sighand());
             }
@@ -207,6 +221,7 @@ public final class LockActor extends KernelActor<LockActor.Cmd, LockActor.Event,
                 .forAnyState()
                 .onCommand(Acquire.class, this::acquire)
                 .onCommand(Release.class, this::release)
+                .onCommand(Cancel.class, this::cancel)
                 .onCommand(SetSighand.class, (s, c) -> {
                     emit(s, new SighandSet(c.id(), c.task(), c.sighand()));
                     return commit();
@@ -256,6 +271,44 @@ public final class LockActor extends KernelActor<LockActor.Cmd, LockActor.Event,
         return commit();
     }
 
+    private Effect<KEvent, State> cancel(State s, Cancel c) {
+        Instance l = s.locks.get(c.instance());
+        String task = c.ctx().task();
+        if (l == null || l.queue.stream().noneMatch(w -> w.ctx().task().equals(task))) {
+            return commit(); // already granted: the Granted on its way makes the task release it
+        }
+        List<Event> events = new ArrayList<>();
+        events.add(new Cancelled(c.id(), c.instance(), task, c.ctx().pid()));
+        // The waiters behind it may now go (a cancelled writer at the head let readers wait).
+        List<Waiter> after = new ArrayList<>(l.queue);
+        after.removeIf(w -> w.ctx().task().equals(task));
+        List<Waiter> grant = grantable(l.writer, l.readHolds(), after);
+        for (Waiter w : grant) events.add(acquired(c.instance(), w));
+        emitAll(s, events);
+        later(() -> {
+            for (Waiter w : grant) w.replyTo().tell(new Granted(send.next(), w.lock(), true));
+        });
+        return commit();
+    }
+
+    /** The head of the queue that can have the lock now: queued readers together, or one writer. */
+    private static List<Waiter> grantable(String writer, int readers, Iterable<Waiter> queue) {
+        List<Waiter> grant = new ArrayList<>();
+        for (Waiter w : queue) {
+            boolean ok = writer == null && (w.mode() == LockMode.READ || (readers == 0 && grant.isEmpty()));
+            if (!ok) break;
+            grant.add(w);
+            if (w.mode() == LockMode.WRITE) break;
+            readers++;
+        }
+        return grant;
+    }
+
+    private static Acquired acquired(String name, Waiter w) {
+        Ctx wx = w.ctx();
+        return new Acquired(w.cause(), name, w.mode(), wx.task(), wx.pid(), wx.cpu(), wx.path(), true, w.held());
+    }
+
     private Effect<KEvent, State> release(State s, Release c) {
         Ctx x = c.ctx();
         String name = c.instance();
@@ -274,19 +327,8 @@ public final class LockActor extends KernelActor<LockActor.Cmd, LockActor.Event,
         // Who can go next, judged on the state after this release (queue order, readers batched).
         String writer = c.mode() == LockMode.WRITE ? null : l.writer;
         int readers = l.readHolds() - (c.mode() == LockMode.READ ? 1 : 0);
-        List<Waiter> grant = new ArrayList<>();
-        for (Waiter w : l.queue) {
-            boolean ok = writer == null && (w.mode() == LockMode.READ || (readers == 0 && grant.isEmpty()));
-            if (!ok) break;
-            grant.add(w);
-            if (w.mode() == LockMode.WRITE) break;
-            readers++;
-        }
-        for (Waiter w : grant) {
-            Ctx wx = w.ctx();
-            events.add(
-                    new Acquired(w.cause(), name, w.mode(), wx.task(), wx.pid(), wx.cpu(), wx.path(), true, w.held()));
-        }
+        List<Waiter> grant = grantable(writer, readers, l.queue);
+        for (Waiter w : grant) events.add(acquired(name, w));
         emitAll(s, events);
         later(() -> {
             for (Waiter w : grant) w.replyTo().tell(new Granted(send.next(), w.lock(), true));

@@ -31,6 +31,7 @@ import dev.kmodel.kernel.irq.IrqKind;
 import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.locking.HeldLock;
 import dev.kmodel.kernel.locking.LockActor;
+import dev.kmodel.kernel.locking.LockClass;
 import dev.kmodel.kernel.locking.Locking;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuCallback;
@@ -47,6 +48,7 @@ import dev.kmodel.uapi.Errno;
 import dev.kmodel.uapi.Sig;
 import dev.kmodel.uapi.Siginfo;
 import dev.kmodel.uapi.WaitStatus;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -71,9 +73,16 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
     private final String key;
     private final SplittableRandom rng;
     private final double ioInterrupts; // the chance of a device interrupt between two steps of a path
-    // The answer an interrupt came before: the path goes on with it when the handler returns. Held like
-    // a stashed message (the journal has the message it came with, IrqEntered names it).
-    private Object interrupted;
+    // The answer an interrupt came before, and any that came while the handler ran: the path goes on with
+    // them, in order, when the handler returns. Held like stashed messages (the journal has each one's
+    // receive order; IrqEntered names the first).
+    private final List<Held> afterIrq = new ArrayList<>();
+    // A CPU runs this task now: from its RunStep until it gives the CPU back (StepDone). Only then can
+    // that CPU take an interrupt on this task's stack. (A function of the messages handled, like the
+    // state; not folded because nothing after the run needs it.)
+    private boolean onCpu;
+
+    private record Held(MsgId id, Object answer) {}
 
     public static Behavior<TaskCmd> create(String key, Env env) {
         return Behaviors.setup(ctx -> new Task(ctx, key, env));
@@ -145,6 +154,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
 
     /** Gives the CPU back after this step. */
     public void yieldCpu(TaskState s, Cpu.Yield how, long ticks) {
+        onCpu = false;
         ActorRef<Cpu.Cmd> cpu = cpu(s.cpu);
         String mm = how == Cpu.Yield.DEAD ? s.activeMm : s.mm;
         String holder = "lazy:" + key;
@@ -413,28 +423,27 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
      * reasoning) or a protocol violation in the report — never dropped silently.
      */
     private Effect<KEvent, TaskState> resume(TaskState s, MsgId id, Object answer) {
-        return resume(s, id, answer, true);
+        dispatch(s, id, answer, true);
+        return commit();
     }
 
-    /** {@code mayInterrupt}: false for the answer an interrupt came before (one interrupt per step boundary). */
-    private Effect<KEvent, TaskState> resume(TaskState s, MsgId id, Object answer, boolean mayInterrupt) {
+    /**
+     * Dispatches {@code answer} by the frame's step. {@code mayInterrupt}: false for an answer an
+     * interrupt came before (one interrupt per step boundary). An answer that comes while an interrupt
+     * handler runs waits for its end, in arrival order, as the interrupted code would see it.
+     */
+    private void dispatch(TaskState s, MsgId id, Object answer, boolean mayInterrupt) {
         PathStep st = s.step();
         if (s.irq != null) {
-            // An interrupt handler runs to its end before the code it interrupted goes on.
-            warn(
-                    s,
-                    id,
-                    "protocol",
-                    "Task.resume",
-                    answer.getClass().getSimpleName() + " arrived while an interrupt handler ran on " + key);
-            return commit();
+            afterIrq.add(new Held(id, answer)); // (the journal has its receive order: a re-run queues it alike)
+            return;
         }
         if (mayInterrupt && st != null && interruptNow(s, st, answer)) {
-            interrupted = answer;
+            afterIrq.add(new Held(id, answer));
             Irq.enter(this, s, id, IrqKind.IO, answer.getClass().getSimpleName() + " at " + st.name());
-            return commit();
+            return;
         }
-        if (st != null && st.resume(this, s, answer)) return commit();
+        if (st != null && st.resume(this, s, answer)) return;
         String late = LateAnswers.tolerated(s, answer);
         if (late != null) {
             event(s, new LateAnswerIgnored(id, answer.getClass().getSimpleName(), late));
@@ -448,7 +457,6 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                             + (st == null ? "in user mode" : "at " + st.name()) + ", where no kernel path of "
                             + key + " waits for it");
         }
-        return commit();
     }
 
     /**
@@ -458,7 +466,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
      */
     private boolean interruptNow(TaskState s, PathStep st, Object answer) {
         return ioInterrupts > 0
-                && s.state == RunState.RUNNING
+                && onCpu
                 && !s.irqsOff()
                 && st.awaits(answer.getClass())
                 && rng.nextDouble() < ioInterrupts;
@@ -471,6 +479,14 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
      */
     private Effect<KEvent, TaskState> lockAnswer(TaskState s, LockActor.Reply r) {
         if (r instanceof LockActor.MustSleep m) {
+            if (killableLockWait(s) && Signals.fatalPending(s)) {
+                // __mutex_lock / rwsem: signal_pending_state() before sleeping: -EINTR, the call unwinds
+                // and the task goes to take its signal.
+                event(s, new LockWaitCancelled(m.id(), m.cls(), m.instance()));
+                cancel(s, m.cls(), m.instance());
+                yieldCpu(s, Cpu.Yield.CONTINUE, 0);
+                return commit();
+            }
             // rwsem_down_read_slowpath / __mutex_lock: schedule() until the lock is handed over.
             event(s, new LockSlept(m.id(), m.cls(), m.instance()));
             yieldCpu(s, Cpu.Yield.BLOCK, 0);
@@ -483,11 +499,18 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                 return commit();
             }
             if (!Irq.granted(this, s, g)) return commit();
-            Object answer = interrupted;
-            interrupted = null;
-            return resume(s, g.id(), answer, false); // the interrupted path goes on
+            List<Held> held = List.copyOf(afterIrq);
+            afterIrq.clear();
+            for (Held h : held) dispatch(s, h.id(), h.answer(), false); // the interrupted path goes on
+            return commit();
         }
-        boolean slept = s.lockSleeping;
+        if (s.lockCancelled != null && g.lock().sameLock(s.lockCancelled.cls(), s.lockCancelled.instance())) {
+            // The cancelled wait was handed the lock after all: the error path drops it.
+            Locking.acquired(this, s, g);
+            Locking.unlock(this, s, g.id(), g.lock().cls(), ctx(s, g.lock().path()));
+            return commit();
+        }
+        boolean slept = s.lockSleep != null;
         Locking.acquired(this, s, g);
         if (slept) {
             // The lock was handed to a sleeper: wake_up_q puts it on a runqueue; it goes on when it runs.
@@ -517,6 +540,37 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         if (s.state != RunState.STOPPED) return; // already woken (a second SIGKILL, SIGCONT)
         event(s, new Woken(cause, "wake_up_state(TASK_STOPPED)"));
         enqueueSelf(s);
+    }
+
+    /**
+     * A fatal signal for a task asleep on a sleeping lock it asked for killably (mutex_lock_interruptible,
+     * *_killable): the wait is cancelled and the task runs, to die. An uninterruptible wait (down_read,
+     * mmap_read_lock) goes on sleeping until the lock comes.
+     */
+    public void cancelLockWait(TaskState s, MsgId cause) {
+        TaskEvent.LockSlept l = s.lockSleep;
+        if (l == null || !killableLockWait(s)) return;
+        event(s, new LockWaitCancelled(cause, l.cls(), l.instance()));
+        event(s, new Woken(cause, "signal_wake_up"));
+        cancel(s, l.cls(), l.instance());
+        enqueueSelf(s);
+    }
+
+    /** Takes this task out of the lock's queue (or, if it was handed the lock meanwhile, nothing). */
+    private void cancel(TaskState s, LockClass cls, String instance) {
+        Ctx ctx = ctx(s, "signal_wake_up");
+        then(() -> env.lock(cls).tell(new LockActor.Cancel(send.next(), instance, ctx)));
+    }
+
+    /**
+     * Which of the model's sleeping-lock waits are killable: exec's cred_guard_mutex
+     * (mutex_lock_interruptible) and mmap's mmap_write_lock_killable, whose paths have nothing to undo
+     * yet. dup_mmap's and exec_mmap's killable waits are modelled as uninterruptible (their error paths,
+     * bad_fork_* and free_bprm, are not).
+     */
+    private static boolean killableLockWait(TaskState s) {
+        return (s.frame instanceof Frame.Execing e && e.step() == Exec.At.CRED_GUARD_MUTEX)
+                || (s.frame instanceof Frame.MmCalling m && !m.fault());
     }
 
     /** ttwu_queue: back on the runqueue of the CPU the task last ran on. */
@@ -553,7 +607,13 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
 
     private Effect<KEvent, TaskState> runStep(TaskState s, RunStep c) {
         MsgId cause = c.id();
+        if (s.irq != null) {
+            // The CPU is in the interrupt handler on this task's stack: it cannot run the task meanwhile.
+            warn(s, cause, "protocol", "Task.runStep", "RunStep arrived while an interrupt handler ran on " + key);
+            return commit();
+        }
         event(s, new RanOn(cause, c.cpu()));
+        onCpu = true;
         if (s.lockWoken != null) {
             // Back on a CPU holding the sleeping lock it was handed: the path goes on from its step.
             HeldLock h = s.lockWoken;

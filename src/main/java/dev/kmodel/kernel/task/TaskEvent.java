@@ -133,6 +133,12 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
     /** A sleeping lock (mutex, rw_semaphore) was contended: the task sleeps until the lock is handed to it. */
     record LockSlept(MsgId cause, LockClass cls, String instance) implements TaskEvent {}
 
+    /**
+     * A fatal signal woke a task from a killable (or interruptible) wait for a sleeping lock: it leaves
+     * the queue (if the lock was handed to it meanwhile, it releases it at once) and dies.
+     */
+    record LockWaitCancelled(MsgId cause, LockClass cls, String instance) implements TaskEvent {}
+
     /** The sleeping lock was handed over while the task slept: it runs again when its CPU picks it. */
     record LockWoken(MsgId cause) implements TaskEvent {}
 

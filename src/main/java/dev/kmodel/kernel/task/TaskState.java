@@ -139,7 +139,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     // ---- locks (lockdep's per-task held_lock stack; owned by the task itself) ----------------
     public final List<HeldLock> held = new ArrayList<>(); // innermost last
     public IrqKind irq; // the interrupt handler running on this task's stack, or null
-    public boolean lockSleeping; // asleep on a contended mutex / rw_semaphore
+    public LockSlept lockSleep; // asleep on this contended mutex / rw_semaphore, or null
+    public LockWaitCancelled lockCancelled; // a wait a fatal signal cancelled; its lock, if granted, is dropped
     public HeldLock lockWoken; // handed that sleeping lock while asleep: the path goes on when it runs
 
     /** Interrupts are off: a held lock was taken with _irq / _irqsave, or an interrupt handler runs. */
@@ -297,8 +298,10 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
             sleepLeft = 0;
         } else if (e instanceof LockAcquired a) {
             held.add(a.lock());
-            if (lockSleeping) {
-                lockSleeping = false;
+            if (lockCancelled != null && a.lock().sameLock(lockCancelled.cls(), lockCancelled.instance())) {
+                lockCancelled = null; // handed over before the cancel reached the lock: released at once
+            } else if (lockSleep != null) {
+                lockSleep = null;
                 lockWoken = a.lock();
             }
         } else if (e instanceof LockReleased r) {
@@ -308,9 +311,12 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
                     break;
                 }
             }
-        } else if (e instanceof LockSlept) {
-            lockSleeping = true;
+        } else if (e instanceof LockSlept l) {
+            lockSleep = l;
             state = RunState.SLEEPING;
+        } else if (e instanceof LockWaitCancelled c) {
+            lockSleep = null;
+            lockCancelled = c;
         } else if (e instanceof LockWoken) {
             lockWoken = null;
         } else if (e instanceof IrqEntered i) {

@@ -336,6 +336,38 @@ class LockActorTest {
         kit.stop(siglock, TIMEOUT);
     }
 
+    // kernel/locking/mutex.c __mutex_lock: a waiter with a fatal signal leaves the wait list (-EINTR); the
+    // waiters behind it are not held up by it, and a cancel that comes after the hand-over changes nothing.
+    @Test
+    void aCancelledWaiterLeavesTheQueueAndTheNextOneGoesOnRelease() {
+        ActorRef<LockActor.Cmd> mutex = kit.spawn(LockActor.create(LockClass.CRED_GUARD_MUTEX));
+        HeldLock m = new HeldLock(
+                LockClass.CRED_GUARD_MUTEX, "sig", LockMode.WRITE, 0, IrqMode.KEEP, false, "mutex_lock", "x");
+        TestProbe<LockActor.Reply> a = kit.createTestProbe(LockActor.Reply.class);
+        TestProbe<LockActor.Reply> b = kit.createTestProbe(LockActor.Reply.class);
+        TestProbe<LockActor.Reply> c = kit.createTestProbe(LockActor.Reply.class);
+        mutex.tell(new LockActor.Acquire(ids.next(), m, ctx(1), List.of(), a.ref()));
+        assertInstanceOf(Granted.class, a.receiveMessage(TIMEOUT));
+        mutex.tell(new LockActor.Acquire(ids.next(), m, ctx(2), List.of(), b.ref()));
+        mutex.tell(new LockActor.Acquire(ids.next(), m, ctx(3), List.of(), c.ref()));
+        assertInstanceOf(LockActor.MustSleep.class, b.receiveMessage(TIMEOUT));
+        assertInstanceOf(LockActor.MustSleep.class, c.receiveMessage(TIMEOUT));
+        mutex.tell(new LockActor.Cancel(ids.next(), "sig", ctx(2))); // task-2 is killed while it sleeps
+        mutex.tell(new LockActor.Release(ids.next(), "sig", LockMode.WRITE, ctx(1)));
+        assertInstanceOf(Granted.class, c.receiveMessage(TIMEOUT), "task-3 is next: task-2 left the queue");
+        b.expectNoMessage(NOTHING);
+        mutex.tell(new LockActor.Cancel(ids.next(), "sig", ctx(3))); // too late: task-3 holds it
+        mutex.tell(new LockActor.Release(ids.next(), "sig", LockMode.WRITE, ctx(3)));
+        TestProbe<LockActor.Status> st = kit.createTestProbe(LockActor.Status.class);
+        mutex.tell(new LockActor.Query(dev.kmodel.kernel.MsgId.NONE, st.ref()));
+        assertTrue(st.receiveMessage(TIMEOUT).free());
+        assertEquals(
+                1,
+                ActorTests.events(kit, "cred_guard_mutex", mark, LockActor.Cancelled.class)
+                        .size());
+        kit.stop(mutex, TIMEOUT);
+    }
+
     private static int indexOf(List<Object> j, Class<?> type, String task) {
         for (int i = 0; i < j.size(); i++) {
             Object e = j.get(i);
