@@ -327,12 +327,7 @@ public final class Lockdep {
     private void circular(long seq, String task, Held prev, HeldLock next, Witness w, List<Edge> back) {
         if (!reported.add("circular " + prev.name() + " " + className(next))) return;
         List<String> t = banner(Kind.CIRCULAR.header);
-        t.add(head(task) + " is trying to acquire lock:");
-        t.add(at(next));
-        t.add("");
-        t.add("but task is already holding lock:");
-        t.add(at(prev.lock()));
-        t.add("");
+        tryingWhileHolding(t, task, next, prev);
         t.add("which lock already depends on the new lock.");
         t.add("");
         t.add("");
@@ -397,15 +392,20 @@ public final class Lockdep {
         return u.substring(1, u.length() - 1);
     }
 
-    private void recursive(long seq, String task, Held prev, HeldLock next, Witness w) {
-        if (!reported.add("recursive " + prev.name())) return;
-        List<String> t = banner(Kind.RECURSIVE.header);
+    /** The opening both reports of a new acquisition share: the lock asked for and the one held. */
+    private void tryingWhileHolding(List<String> t, String task, HeldLock next, Held prev) {
         t.add(head(task) + " is trying to acquire lock:");
         t.add(at(next));
         t.add("");
         t.add("but task is already holding lock:");
         t.add(at(prev.lock()));
         t.add("");
+    }
+
+    private void recursive(long seq, String task, Held prev, HeldLock next, Witness w) {
+        if (!reported.add("recursive " + prev.name())) return;
+        List<String> t = banner(Kind.RECURSIVE.header);
+        tryingWhileHolding(t, task, next, prev);
         t.add("other info that might help us debug this:");
         t.add(" Possible unsafe locking scenario:");
         t.add("");
