@@ -81,7 +81,12 @@ public final class Reparent {
         }
     }
 
-    /** forget_original_parent: every child, live or zombie, goes to the new reaper. */
+    /**
+     * forget_original_parent: every child, live or zombie, goes to the new reaper. The reaper is asked
+     * first (Adopt): a reaper whose leader has exited hands them to a live thread of its group, which is
+     * then their real_parent (pid_ns->child_reaper = find_alive_thread); the children are told who took
+     * them when the answer comes, still under tasklist_lock.
+     */
     static void reparentTo(
             Task t,
             TaskState s,
@@ -97,35 +102,48 @@ public final class Reparent {
         List<ChildInfo> kids = s.children.values().stream()
                 .map(k -> sameGroup ? k : k.withExitSignal(Sig.SIGCHLD))
                 .toList();
-        List<String> keys = kids.stream().map(ChildInfo::key).toList();
-        t.event(s, new ChildrenReparented(cause, keys, toKey, toPid, why));
-        t.enter(s, cause, ((Frame.Exiting) s.frame).kids(kids));
+        t.enter(s, cause, ((Frame.Exiting) s.frame).kids(kids).reparent(why));
         Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
         String from = t.key();
-        int fromPid = s.pid;
-        int ns = s.nsId;
-        t.then(() -> {
-            for (ChildInfo c : kids) {
-                c.ref()
-                        .tell(new TaskCmd.Reparented(
-                                t.nextId(), toKey, toPid, reaper, why, ctx.in("reparent_leader"), ns, reaperVtgid));
-                if (!sameGroup) t.env.pids().tell(new PidAllocator.SetParentPid(t.nextId(), c.pid(), toPid));
-            }
-            // reparent_leader → kill_orphaned_pgrp(p, father): a child's group may lose its outside link.
-            for (ChildInfo c : sameGroup ? List.<ChildInfo>of() : kids) {
-                t.env.pids()
-                        .tell(new PidAllocator.KillOrphanedPgrp(
-                                t.nextId(), c.pid(), fromPid, 0, fromPid, ctx.in("reparent_leader")));
-            }
-            reaper.tell(new TaskCmd.Adopt(t.nextId(), kids, from, why, ctx, t.self));
-        });
+        t.then(() -> reaper.tell(new TaskCmd.Adopt(t.nextId(), kids, from, why, ctx, t.self)));
     }
 
-    /** The reaper took the children; zombies it would not keep are ours to release after unlocking. */
+    /**
+     * The reaper took the children: each is told its new real_parent (reparent_leader); zombies the
+     * reaper would not keep are ours to release after unlocking.
+     */
     static void adopted(Task t, TaskState s, TaskCmd.Adopted c) {
         Frame.Exiting f = (Frame.Exiting) s.frame;
+        String why = f.reparentWhy();
+        boolean sameGroup = why.equals("thread-group");
+        List<ChildInfo> kids = f.kids();
+        t.event(
+                s,
+                new ChildrenReparented(
+                        c.id(), kids.stream().map(ChildInfo::key).toList(), c.adopterKey(), c.adopterTgid(), why));
+        Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
+        int fromPid = s.pid;
+        int ns = s.nsId;
+        String toKey = c.adopterKey();
+        int toPid = c.adopterTgid();
+        int vtgid = c.adopterVtgid();
+        ActorRef<TaskCmd> reaper = c.adopter();
+        t.then(() -> {
+            for (ChildInfo k : kids) {
+                k.ref()
+                        .tell(new TaskCmd.Reparented(
+                                t.nextId(), toKey, toPid, reaper, why, ctx.in("reparent_leader"), ns, vtgid));
+                if (!sameGroup) t.env.pids().tell(new PidAllocator.SetParentPid(t.nextId(), k.pid(), toPid));
+            }
+            // reparent_leader → kill_orphaned_pgrp(p, father): a child's group may lose its outside link.
+            for (ChildInfo k : sameGroup ? List.<ChildInfo>of() : kids) {
+                t.env.pids()
+                        .tell(new PidAllocator.KillOrphanedPgrp(
+                                t.nextId(), k.pid(), fromPid, 0, fromPid, ctx.in("reparent_leader")));
+            }
+        });
         List<ChildInfo> dead =
-                f.kids().stream().filter(k -> c.autoreap().contains(k.key())).toList();
+                kids.stream().filter(k -> c.autoreap().contains(k.key())).toList();
         t.enter(s, c.id(), f.dead(dead));
         Exit.exitNotifyTail(t, s, c.id());
     }
@@ -134,11 +152,11 @@ public final class Reparent {
     public static void adopt(Task t, TaskState s, TaskCmd.Adopt c) {
         // find_child_reaper: a reaper whose leader has exited is represented by a live thread of its group
         // (pid_ns->child_reaper = find_alive_thread(father)).
-        if (s.isLeader() && s.pfExiting && !s.threads.isEmpty()) {
-            ThreadInfo alive = Threads.aliveThread(t, s, t.key());
-            ActorRef<TaskCmd> to = alive != null
-                    ? alive.ref()
-                    : s.threads.values().iterator().next().ref();
+        // With no live thread left the leader keeps them: it, or the last thread, is reaping the namespace
+        // (zap_pid_ns_processes walks every thread's children).
+        ThreadInfo alive = s.isLeader() && s.pfExiting ? Threads.aliveThread(t, s, t.key()) : null;
+        if (alive != null) {
+            ActorRef<TaskCmd> to = alive.ref();
             TaskCmd.Adopt fwd = c;
             t.then(() -> to.tell(
                     new TaskCmd.Adopt(t.nextId(), fwd.children(), fwd.from(), fwd.why(), fwd.ctx(), fwd.replyTo())));
@@ -160,7 +178,9 @@ public final class Reparent {
             Threads.wakeGroupWaiters(t, s);
         }
         ActorRef<TaskCmd> reply = c.replyTo();
-        t.then(() -> reply.tell(new TaskCmd.Adopted(t.nextId(), autoreap)));
+        String k = t.key();
+        int tgid = s.tgid, vtgid = s.vtgid;
+        t.then(() -> reply.tell(new TaskCmd.Adopted(t.nextId(), autoreap, k, tgid, vtgid, t.self)));
     }
 
     /**

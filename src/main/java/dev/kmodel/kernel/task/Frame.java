@@ -150,30 +150,41 @@ public sealed interface Frame {
      * zap_pid_ns_processes; {@code kids}: the children handed to the new reaper; {@code dead}: the
      * zombies it would not keep, which this task releases after the unlock.
      */
-    record Exiting(Exit.At step, Boolean groupDead, boolean zapped, List<ChildInfo> kids, List<ChildInfo> dead)
+    record Exiting(
+            Exit.At step,
+            Boolean groupDead,
+            boolean zapped,
+            List<ChildInfo> kids,
+            List<ChildInfo> dead,
+            String reparentWhy)
             implements Frame {
         public static Exiting start(Exit.At step, Boolean groupDead) {
-            return new Exiting(step, groupDead, false, List.of(), List.of());
+            return new Exiting(step, groupDead, false, List.of(), List.of(), null);
         }
 
         public Exiting at(Exit.At s) {
-            return new Exiting(s, groupDead, zapped, kids, dead);
+            return new Exiting(s, groupDead, zapped, kids, dead, reparentWhy);
         }
 
         public Exiting groupDead(boolean g) {
-            return new Exiting(step, g, zapped, kids, dead);
+            return new Exiting(step, g, zapped, kids, dead, reparentWhy);
         }
 
         public Exiting markZapped() {
-            return new Exiting(step, groupDead, true, kids, dead);
+            return new Exiting(step, groupDead, true, kids, dead, reparentWhy);
         }
 
         public Exiting kids(List<ChildInfo> k) {
-            return new Exiting(Exit.At.REPARENT, groupDead, zapped, List.copyOf(k), dead);
+            return new Exiting(Exit.At.REPARENT, groupDead, zapped, List.copyOf(k), dead, reparentWhy);
+        }
+
+        /** Why the children go where they go (thread-group, subreaper, child-reaper), for the report. */
+        public Exiting reparent(String why) {
+            return new Exiting(step, groupDead, zapped, kids, dead, why);
         }
 
         public Exiting dead(List<ChildInfo> d) {
-            return new Exiting(step, groupDead, zapped, kids, List.copyOf(d));
+            return new Exiting(step, groupDead, zapped, kids, List.copyOf(d), reparentWhy);
         }
 
         public boolean isGroupDead() {

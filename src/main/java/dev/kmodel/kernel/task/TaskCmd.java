@@ -98,7 +98,19 @@ public sealed interface TaskCmd {
     record Adopt(MsgId id, List<ChildInfo> children, String from, String why, Ctx ctx, ActorRef<TaskCmd> replyTo)
             implements TaskCmd {}
 
-    record Adopted(MsgId id, List<String> autoreap) implements TaskCmd {}
+    /**
+     * The children were taken, by {@code adopter} (the reaper asked, or the live thread of its group that
+     * stands for an exited leader): its key, its tgid and its tgid in its own namespace, what each child's
+     * real_parent and getppid become.
+     */
+    record Adopted(
+            MsgId id,
+            List<String> autoreap,
+            String adopterKey,
+            int adopterTgid,
+            int adopterVtgid,
+            ActorRef<TaskCmd> adopter)
+            implements TaskCmd {}
 
     /** reparent_leader: the child's parent is now {@code parent}. */
     /** {@code reaperNs}, {@code reaperVtgid}: the new parent's pid namespace and number there (for getppid). */
