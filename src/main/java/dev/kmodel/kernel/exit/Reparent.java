@@ -102,6 +102,11 @@ public final class Reparent {
         List<ChildInfo> kids = s.children.values().stream()
                 .map(k -> sameGroup ? k : k.withExitSignal(Sig.SIGCHLD))
                 .toList();
+        // The children leave our list now (the reaper's Adopt puts them on its own: on ours again if we are
+        // the namespace's last reaper, find_child_reaper's "return father").
+        t.event(
+                s,
+                new ChildrenReparented(cause, kids.stream().map(ChildInfo::key).toList(), toKey, toPid, why));
         t.enter(s, cause, ((Frame.Exiting) s.frame).kids(kids).reparent(why));
         Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
         String from = t.key();
@@ -117,10 +122,6 @@ public final class Reparent {
         String why = f.reparentWhy();
         boolean sameGroup = why.equals("thread-group");
         List<ChildInfo> kids = f.kids();
-        t.event(
-                s,
-                new ChildrenReparented(
-                        c.id(), kids.stream().map(ChildInfo::key).toList(), c.adopterKey(), c.adopterTgid(), why));
         Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
         int fromPid = s.pid;
         int ns = s.nsId;
