@@ -75,6 +75,8 @@ public final class Exit {
         /** do_notify_parent: spin_lock_irqsave(&psig->siglock), the parent's. */
         PARENT_SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> notifyParentLocked(t, s, g.id()))),
         /** find_child_reaper → zap_pid_ns_processes: the pid hash has sent the SIGKILLs. */
+        /** zap_pid_ns_processes: read_lock(&tasklist_lock) around the SIGKILL walk. */
+        ZAP_READ_LOCK(on(LockActor.Granted.class, (t, s, g) -> zapLocked(t, s, g.id()))),
         ZAP_PID_NS(on(PidAllocator.PidReply.class, Exit::zapSignalled)),
         /** find_new_reaper → find_alive_thread, asked of the leader. */
         FIND_ALIVE_THREAD(on(TaskCmd.AliveThread.class, Reparent::aliveThread)),
@@ -323,14 +325,18 @@ public final class Exit {
                     t.key() + " (pid " + s.pid + ") reached exit_notify again," + " already " + s.exitState);
         }
         if (s.nsId != 0 && s.vtgid == 1 && f.isGroupDead() && !f.zapped()) {
-            // zap_pid_ns_processes sends its SIGKILLs under read_lock(&tasklist_lock): no task it finds in
-            // the pid hash can be unhashed (release_task) and freed before its signal is queued. The model
-            // keeps the write lock until the pid hash has sent them, then drops it to reap.
-            f = f.markZapped().at(At.ZAP_PID_NS);
-            t.enter(s, cause, f);
+            // find_child_reaper drops write_lock_irq(&tasklist_lock); zap_pid_ns_processes sends its SIGKILLs
+            // under read_lock(&tasklist_lock): no task it finds in the pid hash can be unhashed
+            // (release_task needs the write side) and freed before its signal is queued.
+            t.enter(s, cause, f.markZapped().at(At.ZAP_READ_LOCK));
             Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_child_reaper");
-            int ns = s.nsId, from = s.pid;
-            t.then(() -> t.env.pids().tell(new PidAllocator.ZapPidNs(t.nextId(), ns, from, ctx, t.pidReplies)));
+            Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, ctx);
+            Locking.lock(
+                    t,
+                    s,
+                    LockCall.READ_LOCK_TASKLIST,
+                    Locking.global(LockClass.TASKLIST_LOCK),
+                    ctx.in("zap_pid_ns_processes"));
             return;
         }
         if (s.children.isEmpty()) {
@@ -357,6 +363,14 @@ public final class Exit {
     }
 
     /** zap_pid_ns_processes's SIGKILLs are queued: drop the lock and reap every child (kernel_wait4). */
+    /** Holding the read side: the pid hash sends SIGKILL to every task of the namespace. */
+    static void zapLocked(Task t, TaskState s, MsgId cause) {
+        t.enter(s, cause, frame(s).at(At.ZAP_PID_NS));
+        Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_child_reaper/zap_pid_ns_processes");
+        int ns = s.nsId, from = s.pid;
+        t.then(() -> t.env.pids().tell(new PidAllocator.ZapPidNs(t.nextId(), ns, from, ctx, t.pidReplies)));
+    }
+
     static void zapSignalled(Task t, TaskState s, PidAllocator.PidReply r) {
         Frame.Exiting f = frame(s);
         Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_child_reaper");
