@@ -1,7 +1,9 @@
 package dev.kmodel.kernel.locking;
 
+import dev.kmodel.fs.Exec;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskState;
@@ -89,6 +91,37 @@ public final class Locking {
     public static void unwind(Task t, TaskState s, MsgId cause, Ctx ctx) {
         for (int i = s.held.size() - 1; i >= 0; i--)
             unlock(t, s, cause, s.held.get(i).cls(), ctx);
+    }
+
+    /**
+     * A fatal signal for a task asleep on a sleeping lock it asked for killably (mutex_lock_interruptible,
+     * *_killable): the wait is cancelled and the task runs, to die. An uninterruptible wait (down_read,
+     * mmap_read_lock) goes on sleeping until the lock comes.
+     */
+    public static void cancelWait(Task t, TaskState s, MsgId cause) {
+        TaskEvent.LockSlept l = s.lockSleep;
+        if (l == null || !killableWait(s)) return;
+        t.event(s, new TaskEvent.LockWaitCancelled(cause, l.cls(), l.instance()));
+        t.event(s, new TaskEvent.Woken(cause, "signal_wake_up"));
+        leaveQueue(t, s, l.cls(), l.instance());
+        t.enqueueSelf(s);
+    }
+
+    /** Takes the task out of the lock's queue (or, if it was handed the lock meanwhile, nothing). */
+    public static void leaveQueue(Task t, TaskState s, LockClass cls, String instance) {
+        Ctx ctx = t.ctx(s, "signal_wake_up");
+        t.then(() -> t.env.lock(cls).tell(new LockActor.Cancel(t.nextId(), instance, ctx)));
+    }
+
+    /**
+     * Which of the model's sleeping-lock waits are killable: exec's cred_guard_mutex
+     * (mutex_lock_interruptible) and mmap's mmap_write_lock_killable, whose paths have nothing to undo
+     * yet. dup_mmap's and exec_mmap's killable waits are modelled as uninterruptible (their error paths,
+     * bad_fork_* and free_bprm, are not).
+     */
+    public static boolean killableWait(TaskState s) {
+        return (s.frame instanceof Frame.Execing e && e.step() == Exec.At.CRED_GUARD_MUTEX)
+                || (s.frame instanceof Frame.MmCalling m && !m.fault());
     }
 
     /** Does the task hold a lock of class {@code c}? */

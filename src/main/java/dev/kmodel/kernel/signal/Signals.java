@@ -342,7 +342,7 @@ public final class Signals {
                 // wait4 sleeps interruptibly (any signal with an action wakes it); wait_for_vfork_done is
                 // TASK_KILLABLE: only a fatal signal.
                 if (disposition.equals("fatal")) {
-                    t.cancelLockWait(s, c.id()); // a killable wait for a mutex / rw_semaphore
+                    Locking.cancelWait(t, s, c.id()); // a killable wait for a mutex / rw_semaphore
                     t.wake(s, c.id(), "signal_wake_up", Wait.At.SLEEP, Vfork.At.VFORK_DONE);
                 } else {
                     t.wake(s, c.id(), "signal_wake_up", Wait.At.SLEEP);

@@ -31,7 +31,6 @@ import dev.kmodel.kernel.irq.IrqKind;
 import dev.kmodel.kernel.kthread.Kthread;
 import dev.kmodel.kernel.locking.HeldLock;
 import dev.kmodel.kernel.locking.LockActor;
-import dev.kmodel.kernel.locking.LockClass;
 import dev.kmodel.kernel.locking.Locking;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuCallback;
@@ -479,11 +478,11 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
      */
     private Effect<KEvent, TaskState> lockAnswer(TaskState s, LockActor.Reply r) {
         if (r instanceof LockActor.MustSleep m) {
-            if (killableLockWait(s) && Signals.fatalPending(s)) {
+            if (Locking.killableWait(s) && Signals.fatalPending(s)) {
                 // __mutex_lock / rwsem: signal_pending_state() before sleeping: -EINTR, the call unwinds
                 // and the task goes to take its signal.
                 event(s, new LockWaitCancelled(m.id(), m.cls(), m.instance()));
-                cancel(s, m.cls(), m.instance());
+                Locking.leaveQueue(this, s, m.cls(), m.instance());
                 yieldCpu(s, Cpu.Yield.CONTINUE, 0);
                 return commit();
             }
@@ -542,39 +541,8 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
         enqueueSelf(s);
     }
 
-    /**
-     * A fatal signal for a task asleep on a sleeping lock it asked for killably (mutex_lock_interruptible,
-     * *_killable): the wait is cancelled and the task runs, to die. An uninterruptible wait (down_read,
-     * mmap_read_lock) goes on sleeping until the lock comes.
-     */
-    public void cancelLockWait(TaskState s, MsgId cause) {
-        TaskEvent.LockSlept l = s.lockSleep;
-        if (l == null || !killableLockWait(s)) return;
-        event(s, new LockWaitCancelled(cause, l.cls(), l.instance()));
-        event(s, new Woken(cause, "signal_wake_up"));
-        cancel(s, l.cls(), l.instance());
-        enqueueSelf(s);
-    }
-
-    /** Takes this task out of the lock's queue (or, if it was handed the lock meanwhile, nothing). */
-    private void cancel(TaskState s, LockClass cls, String instance) {
-        Ctx ctx = ctx(s, "signal_wake_up");
-        then(() -> env.lock(cls).tell(new LockActor.Cancel(send.next(), instance, ctx)));
-    }
-
-    /**
-     * Which of the model's sleeping-lock waits are killable: exec's cred_guard_mutex
-     * (mutex_lock_interruptible) and mmap's mmap_write_lock_killable, whose paths have nothing to undo
-     * yet. dup_mmap's and exec_mmap's killable waits are modelled as uninterruptible (their error paths,
-     * bad_fork_* and free_bprm, are not).
-     */
-    private static boolean killableLockWait(TaskState s) {
-        return (s.frame instanceof Frame.Execing e && e.step() == Exec.At.CRED_GUARD_MUTEX)
-                || (s.frame instanceof Frame.MmCalling m && !m.fault());
-    }
-
     /** ttwu_queue: back on the runqueue of the CPU the task last ran on. */
-    private void enqueueSelf(TaskState s) {
+    public void enqueueSelf(TaskState s) {
         Cpu.Rq rq = new Cpu.Rq(key, s.pid, self, s.mm);
         ActorRef<Cpu.Cmd> cpu = cpu(s.cpu);
         then(() -> cpu.tell(new Cpu.Enqueue(send.next(), rq)));
