@@ -9,16 +9,16 @@ public record LockCall(LockClass cls, LockMode mode, IrqMode irq, int subclass, 
     /** write_lock_irq(&tasklist_lock): copy_process, exit_notify, release_task, de_thread, setpgid, setsid. */
     public static final LockCall WRITE_LOCK_IRQ_TASKLIST =
             new LockCall(LockClass.TASKLIST_LOCK, LockMode.WRITE, IrqMode.IRQ, 0, "write_lock_irq");
-    /** read_lock(&tasklist_lock): do_wait; interrupts stay on (readers may nest in an interrupt). */
+    /** read_lock(&tasklist_lock): do_wait, kill of a group, zap_pid_ns_processes, the interrupt; interrupts stay on. */
     public static final LockCall READ_LOCK_TASKLIST =
             new LockCall(LockClass.TASKLIST_LOCK, LockMode.READ, IrqMode.KEEP, 0, "read_lock");
     /** spin_lock(&sighand->siglock), with interrupts already off (under write_lock_irq(&tasklist_lock)). */
     public static final LockCall SPIN_LOCK_SIGLOCK =
             new LockCall(LockClass.SIGLOCK, LockMode.WRITE, IrqMode.KEEP, 0, "spin_lock");
-    /** spin_lock_irq(&current->sighand->siglock): wait_task_zombie's accounting, sigaction, signal stops. */
+    /** spin_lock_irq(&current->sighand->siglock): wait_task_zombie's accounting, do_sigaction. */
     public static final LockCall SPIN_LOCK_IRQ_SIGLOCK =
             new LockCall(LockClass.SIGLOCK, LockMode.WRITE, IrqMode.IRQ, 0, "spin_lock_irq");
-    /** spin_lock_irqsave(&sighand->siglock): lock_task_sighand, do_notify_parent. */
+    /** spin_lock_irqsave(&sighand->siglock): lock_task_sighand (kill, the interrupt), do_notify_parent. */
     public static final LockCall SPIN_LOCK_IRQSAVE_SIGLOCK =
             new LockCall(LockClass.SIGLOCK, LockMode.WRITE, IrqMode.IRQSAVE, 0, "spin_lock_irqsave");
     /** task_lock(p): spin_lock(&p->alloc_lock). */
@@ -30,10 +30,10 @@ public record LockCall(LockClass cls, LockMode mode, IrqMode irq, int subclass, 
     /** spin_lock_irqsave(&pidmap_lock): free_pid (called with tasklist_lock write-held, interrupts off). */
     public static final LockCall SPIN_LOCK_IRQSAVE_PIDMAP =
             new LockCall(LockClass.PIDMAP_LOCK, LockMode.WRITE, IrqMode.IRQSAVE, 0, "spin_lock_irqsave");
-    /** mmap_read_lock(mm): exit_mm. */
+    /** mmap_read_lock(mm): exit_mm, exec_mmap (the old mm), a page fault (lock_mm_and_find_vma). */
     public static final LockCall MMAP_READ_LOCK =
             new LockCall(LockClass.MMAP_LOCK, LockMode.READ, IrqMode.KEEP, 0, "mmap_read_lock");
-    /** mmap_write_lock_killable(oldmm): dup_mmap, for the parent's mm. */
+    /** mmap_write_lock_killable(mm): dup_mmap (the parent's mm), mmap (vm_mmap_pgoff). */
     public static final LockCall MMAP_WRITE_LOCK =
             new LockCall(LockClass.MMAP_LOCK, LockMode.WRITE, IrqMode.KEEP, 0, "mmap_write_lock_killable");
     /** cgroup_threadgroup_change_begin: percpu_down_read(&cgroup_threadgroup_rwsem). */
