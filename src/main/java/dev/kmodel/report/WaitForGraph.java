@@ -125,6 +125,14 @@ final class WaitForGraph {
                     }
                     yield "exec: until the other threads of the group are gone";
                 }
+                case "zap_pid_ns_processes" -> {
+                    // pid_ns->pid_allocated == init_pids: every other task of the namespace is gone (freed).
+                    for (T o : b.tasks.values()) {
+                        if (o != t && o.ns == t.ns && o.taskStruct != null && !o.freed && o.tgid != t.tgid) on.add(o);
+                    }
+                    yield "a dying pid namespace's init: until every other task of the namespace is freed"
+                            + " (a zombie whose parent is outside it waits for that parent)";
+                }
                 default -> "asleep in " + in;
             };
         } else {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.Report.ResultRow;
 import dev.kmodel.report.Report.TaskRow;
+import dev.kmodel.run.Machine;
+import dev.kmodel.scenario.ScenarioParser;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -63,8 +65,8 @@ class PidNsTest {
         assertEquals(0L, call(r, "first", "getppid", 0).ret());
         assertEquals(2L, call(r, "second", "getpid", 0).ret());
         assertEquals(0L, call(r, "second", "getppid", 0).ret(), "the parent is outside the namespace");
-        assertEquals(2 << 8, call(r, "main", "wait4", 1).status().raw());
-        assertEquals(9, call(r, "main", "wait4", 2).status().raw(), "killed when the namespace's init died");
+        assertEquals(9, call(r, "main", "wait4", 1).status().raw(), "killed when the namespace's init died");
+        assertEquals(2 << 8, call(r, "main", "wait4", 2).status().raw(), "reaped after second: it waited for it");
         assertEquals("ENOMEM", call(r, "main", "fork", 2).errno());
         assertEquals("EINVAL", call(r, "main", "unshare", 1).errno());
     }
@@ -84,5 +86,51 @@ class PidNsTest {
         assertEquals("EAGAIN", forks.get(299).errno());
         assertEquals(300L, forks.get(298).ret(), "the last number below its pid_max");
         assertNull(call(r, "main", "fork", 0).errno(), "the init namespace still has room");
+    }
+
+    /**
+     * zap_pid_ns_processes waits until every other task of the namespace is freed, also one whose parent
+     * is outside it (setns()+fork(), here unshare then two forks): the init is reaped after it. Its
+     * orphans, killed with it, go to the init and are reaped by it. Waiting for the init first hangs both,
+     * in Linux as in the model: a deadlock naming the init in zap_pid_ns_processes and whom it waits for.
+     */
+    @Test
+    void aDyingNamespaceInitWaitsForTasksWhoseParentIsOutside() throws Exception {
+        String prog = """
+                name = "zap-outsider"
+                cpus = 2
+                programs {
+                  main = [
+                    { op = unshare, flags = [ CLONE_NEWPID ] }
+                    { op = fork, run = first, save = f }
+                    { op = fork, run = second, save = s }
+                    { op = wait4, pid = "%s", save = a }
+                    { op = wait4, pid = "%s", save = b }
+                    { op = exit, code = 0 }
+                  ]
+                  first  = [ { op = sleep, ticks = 5 }, { op = exit, code = 2 } ]
+                  second = [ { op = fork, run = g }, { op = fork, run = g }, { op = sleep, ticks = 1000 } ]
+                  g      = [ { op = sleep, ticks = 1000 } ]
+                }
+                boot = [ main ]
+                """;
+        Report ok = Machine.run(ScenarioParser.parseString("zap.conf", prog.formatted("$s", "$f")))
+                .report();
+        assertEquals("completed", ok.outcome(), ok.violations().toString());
+        assertEquals(9, call(ok, "main", "wait4", 0).status().raw(), "second, killed by the zap");
+        assertEquals(2 << 8, call(ok, "main", "wait4", 1).status().raw(), "first, once second was freed");
+        assertTrue(ok.tasks().stream()
+                .filter(t -> t.comm().equals("g"))
+                .allMatch(t -> t.state().equals("freed")));
+
+        Report hung = Machine.run(ScenarioParser.parseString("zap.conf", prog.formatted("$f", "$s")))
+                .report();
+        assertEquals("deadlock", hung.outcome());
+        Report.BlockedRow init = hung.blocked().stream()
+                .filter(b -> b.comm().equals("first"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals("zap_pid_ns_processes", init.in());
+        assertEquals(List.of(task(hung, "second").pid()), init.waitsFor());
     }
 }

@@ -64,6 +64,8 @@ public final class Wait {
         WAIT_SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> zombieAccounted(t, s, g.id()))),
         /** wait_task_stopped / wait_task_continued: the report taken under the child's siglock. */
         WAIT_TASK_STOPPED(on(TaskCmd.StopContResult.class, Wait::stopContResult)),
+        /** zap_pid_ns_processes: is the namespace down to the init? If not, it sleeps until free_pid wakes it. */
+        ZAP_SETTLE(on(PidAllocator.PidReply.class, Wait::zapSettled)),
         /** Asleep on signal->wait_chldexit: the scan starts again when the task runs. */
         SLEEP(on(TaskCmd.RunStep.class, (t, s, r) -> Wait.resume(t, s, r.id())));
 
@@ -290,7 +292,11 @@ public final class Wait {
         }
         readUnlock(t, s, cause);
         if (!any && w.zapOf() != null) {
-            Exit.zapDone(t, s, cause, w.zapOf());
+            // kernel_wait4 said ECHILD: zap_pid_ns_processes then waits until every other task of the
+            // namespace is gone (pid_allocated == init_pids), such as one whose parent is outside it.
+            t.enter(s, cause, w.at(At.ZAP_SETTLE));
+            int ns = s.nsId, initPids = s.isLeader() ? 1 : 2;
+            t.then(() -> t.env.pids().tell(new PidAllocator.NsSettle(t.nextId(), ns, initPids, t.self, t.pidReplies)));
             return;
         }
         if (!any && !w.reaper()) {
@@ -378,6 +384,21 @@ public final class Wait {
     /** Woken (or signalled) while sleeping in do_wait: scan again from the top. */
     public static void resume(Task t, TaskState s, MsgId cause) {
         rescan(t, s, cause, frame(s));
+    }
+
+    /**
+     * The namespace is down to its init: exit_notify goes on. Otherwise the init sleeps
+     * (TASK_INTERRUPTIBLE) until free_pid or a child's exit wakes it, and reaps and asks again.
+     */
+    static void zapSettled(Task t, TaskState s, PidAllocator.PidReply r) {
+        Frame.Waiting w = frame(s);
+        if (r.errno() == null) {
+            Exit.zapDone(t, s, r.id(), w.zapOf());
+            return;
+        }
+        t.event(s, new Slept(r.id(), "zap_pid_ns_processes"));
+        t.enter(s, r.id(), w.at(At.SLEEP));
+        t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
     }
 
     /** do_wait's "repeat:": read_lock(&tasklist_lock) and scan again, with the options of {@code w}. */

@@ -100,6 +100,15 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
      */
     public record ZapPidNs(MsgId id, int ns, int fromPid, Ctx ctx, ActorRef<PidReply> replyTo) implements Cmd {}
 
+    /**
+     * zap_pid_ns_processes, after its kernel_wait4 loop: are the namespace's numbers down to the
+     * init's own ({@code initPids}: 1, or 2 when a thread reaps for an exited leader)? The answer's errno
+     * is null when they are; EAGAIN when not, and then {@code waiter} is woken (WakeChldexit) by the
+     * free_pid that brings them down ("free_pid() will awaken this task").
+     */
+    public record NsSettle(MsgId id, int ns, int initPids, ActorRef<TaskCmd> waiter, ActorRef<PidReply> replyTo)
+            implements Cmd {}
+
     /** attach_pid under write_lock(tasklist_lock): the pid now finds the task. */
     public record AttachPid(
             MsgId id,
@@ -188,6 +197,12 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
 
     /** zap_pid_ns_processes: allocation disabled; SIGKILL sent to {@code killed} (global pids). */
     public record NsZapped(MsgId cause, int ns, List<Integer> killed) implements Event {}
+
+    /** A dying namespace's init waits for the rest of its namespace to be freed. */
+    public record NsSettleWaited(MsgId cause, int ns, int initPids, ActorRef<TaskCmd> waiter) implements Event {}
+
+    /** The namespace is down to its init: the waiting init is woken. */
+    public record NsSettled(MsgId cause, int ns) implements Event {}
 
     public record PidAttached(
             MsgId cause, int pid, int tgid, String key, String comm, int pgid, int sid, int ppid, ActorRef<?> task)
@@ -279,6 +294,7 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
                 .onCommand(RcuDone.class, this::delayedPutPid)
                 .onCommand(Lookup.class, this::lookup)
                 .onCommand(ZapPidNs.class, this::zapPidNs)
+                .onCommand(NsSettle.class, this::nsSettle)
                 .onCommand(SetPidMax.class, (s, c) -> {
                     PidNamespace n = c.ns() == 0 ? null : s.namespaces.get(c.ns());
                     long max =
@@ -394,6 +410,17 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
         return -1;
     }
 
+    /** Is the namespace down to its init's own numbers, or past it? */
+    private Effect<KEvent, PidHash> nsSettle(PidHash s, NsSettle c) {
+        PidNamespace n = s.namespaces.get(c.ns());
+        boolean settled = n == null || n.nrs.size() <= c.initPids();
+        if (!settled) emit(s, new NsSettleWaited(c.id(), c.ns(), c.initPids(), c.waiter()));
+        ActorRef<PidReply> reply = c.replyTo();
+        Errno e = settled ? null : Errno.EAGAIN;
+        later(() -> reply.tell(new PidReply(send.next(), 0, null, e, c.ns(), List.of())));
+        return commit();
+    }
+
     /** free_pid: idr_remove (reusable now), then call_rcu(delayed_put_pid). */
     private Effect<KEvent, PidHash> freePid(PidHash s, FreePid c) {
         PidHash.Entry en = s.used.get(c.pid());
@@ -406,6 +433,14 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
                     en.object,
                     rcuCallbacks,
                     c.ctx().in("free_pid"))));
+            // free_pid: "case 2: case 1: wake_up_process(ns->child_reaper)" — a dying init waits for it.
+            for (PidHash.SettleWaiter w : List.copyOf(s.settleWaiters.values())) {
+                PidNamespace n = s.namespaces.get(w.ns());
+                if (n != null && n.nrs.size() > w.initPids()) continue;
+                emit(s, new NsSettled(c.id(), w.ns()));
+                ActorRef<TaskCmd> waiter = w.waiter();
+                later(() -> waiter.tell(new TaskCmd.WakeChldexit(send.next(), "")));
+            }
         }
         if (reply != null) later(() -> reply.tell(new PidReply(send.next(), c.pid(), null, null, 0, List.of())));
         return commit();

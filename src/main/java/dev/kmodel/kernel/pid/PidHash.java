@@ -3,6 +3,7 @@ package dev.kmodel.kernel.pid;
 import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.KernelActor;
 import dev.kmodel.kernel.pid.PidAllocator.*;
+import dev.kmodel.kernel.task.TaskCmd;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -55,6 +56,10 @@ public final class PidHash implements KernelActor.Folds<Event> {
         } else if (e instanceof PidMaxSet m) {
             if (m.ns() == 0) pidMax = m.pidMax();
             else namespaces.get(m.ns()).pidMax = m.pidMax();
+        } else if (e instanceof NsSettleWaited w) {
+            settleWaiters.put(w.ns(), new SettleWaiter(w.ns(), w.initPids(), w.waiter()));
+        } else if (e instanceof NsSettled w) {
+            settleWaiters.remove(w.ns());
         } else if (e instanceof NsZapped z) {
             namespaces.get(z.ns()).adding = false;
         } else if (e instanceof PidAttached a) {
@@ -119,6 +124,10 @@ public final class PidHash implements KernelActor.Folds<Event> {
     final TreeMap<Integer, Entry> used = new TreeMap<>();
     final Map<String, String> dying = new TreeMap<>(); // struct pid → owner, freed after a grace period
     final Map<Integer, PidNamespace> namespaces = new TreeMap<>(); // the child namespaces (init_pid_ns is 0)
+    final Map<Integer, SettleWaiter> settleWaiters = new TreeMap<>(); // ns → its dying init, waiting
+
+    /** A dying namespace's init waiting in zap_pid_ns_processes for the rest of the namespace to go. */
+    record SettleWaiter(int ns, int initPids, ActorRef<TaskCmd> waiter) {}
 
     /** Is namespace {@code ns} {@code ancestor} or inside it? */
     boolean within(int ns, int ancestor) {
