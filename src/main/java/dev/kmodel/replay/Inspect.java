@@ -96,6 +96,10 @@ public final class Inspect {
                     otherWaiters
                             .computeIfAbsent(lock + " " + c.instance(), k -> new ArrayList<>())
                             .add(c.task());
+                } else if (le instanceof LockActor.Cancelled c) {
+                    otherWaiters
+                            .getOrDefault(lock + " " + c.instance(), new ArrayList<>())
+                            .remove(c.task());
                 } else if (le instanceof LockActor.Released rl) {
                     List<String> h = otherLocks.get(lock + " " + rl.instance());
                     if (h != null) h.remove(rl.task());
@@ -139,7 +143,15 @@ public final class Inspect {
                                         + readers.keySet().stream()
                                                 .map(k -> "pid " + pidOf.getOrDefault(k, 0))
                                                 .toList())
-                + (waiters.isEmpty() ? "" : "; waiting: " + waiters));
+                + (waiters.isEmpty()
+                        ? ""
+                        : "; waiting: "
+                                + waiters.stream()
+                                        .map(w -> {
+                                            int sp = w.indexOf(' ');
+                                            return "pid " + pidOf.getOrDefault(w.substring(0, sp), 0) + w.substring(sp);
+                                        })
+                                        .toList()));
         Set<String> named = new TreeSet<>(otherLocks.keySet());
         otherWaiters.forEach((k, w) -> {
             if (!w.isEmpty()) named.add(k);
