@@ -106,7 +106,7 @@ public final class Reparent {
         // the namespace's last reaper, find_child_reaper's "return father").
         t.event(
                 s,
-                new ChildrenReparented(cause, kids.stream().map(ChildInfo::key).toList(), toKey, toPid, why));
+                new ChildrenReparented(cause, kids.stream().map(ChildInfo::key).toList(), toKey, toPid, why, reaper));
         t.enter(s, cause, ((Frame.Exiting) s.frame).kids(kids).reparent(why));
         Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent");
         String from = t.key();

@@ -135,7 +135,7 @@ public final class Threads {
     }
 
     /** The leader itself if it lives, else a live thread; null if every thread is exiting. */
-    static ThreadInfo aliveThread(Task t, TaskState s, String exclude) {
+    public static ThreadInfo aliveThread(Task t, TaskState s, String exclude) {
         if (!s.pfExiting && !t.key().equals(exclude)) return new ThreadInfo(t.key(), s.pid, t.self, false);
         for (ThreadInfo th : s.threads.values()) {
             if (!th.exiting() && !th.key().equals(exclude)) return th;

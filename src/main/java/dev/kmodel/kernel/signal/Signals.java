@@ -25,6 +25,7 @@ import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.kernel.task.ThreadInfo;
 import dev.kmodel.scenario.Fault;
 import dev.kmodel.scenario.Step;
 import dev.kmodel.uapi.Errno;
@@ -422,7 +423,29 @@ public final class Signals {
     /** The parent's side of do_notify_parent_cldstop: SIGCHLD unless SIG_IGN or SA_NOCLDSTOP; wake. */
     public static void parentNotifiedOfStop(Task t, TaskState s, TaskCmd.NotifyParentStop c) {
         var child = s.children.get(c.child());
-        if (child == null) return;
+        if (child == null) {
+            // The model sends the report without tasklist_lock (Linux holds its read side): it can cross a
+            // reparent. It goes where the child went: the reaper we handed it to, or the live thread that
+            // stands for our exited group.
+            ActorRef<TaskCmd> to = s.reparentedTo.get(c.child());
+            if (to == null && s.isLeader() && s.pfExiting) {
+                ThreadInfo alive = Threads.aliveThread(t, s, t.key());
+                to = alive == null ? null : alive.ref();
+            }
+            if (to == null) {
+                t.warn(
+                        s,
+                        c.id(),
+                        "protocol",
+                        "do_notify_parent_cldstop",
+                        c.child() + "'s stop report reached " + t.key() + ", which is not its parent");
+                return;
+            }
+            ActorRef<TaskCmd> fwd = to;
+            t.then(() ->
+                    fwd.tell(new TaskCmd.NotifyParentStop(t.nextId(), c.child(), c.continued(), c.sig(), c.ctx())));
+            return;
+        }
         t.event(s, new ChildChanged(c.id(), c.continued() ? child.withStop(0, true) : child.withStop(c.sig(), false)));
         SigAction a = s.sigaction(Sig.SIGCHLD);
         if (!a.ignored() && !a.noCldStop()) received(t, s, c.id(), Sig.SIGCHLD, child.pid());

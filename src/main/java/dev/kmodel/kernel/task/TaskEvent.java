@@ -242,7 +242,8 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
 
     record NamespacesReleased(MsgId cause) implements TaskEvent {}
 
-    record ChildrenReparented(MsgId cause, List<String> children, String to, int toPid, String why)
+    record ChildrenReparented(
+            MsgId cause, List<String> children, String to, int toPid, String why, ActorRef<TaskCmd> toRef)
             implements TaskEvent {}
 
     /** Reparented by the exit of the old parent (reparent_leader); the report's reparent record. */

@@ -38,6 +38,9 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
     public int ppid;
     public ActorRef<TaskCmd> parent;
     public final LinkedHashMap<String, ChildInfo> children = new LinkedHashMap<>(); // in list order
+    // Children this exiting task handed to a reaper (forget_original_parent): a report sent to it before
+    // the child learnt its new parent is passed on there.
+    public final Map<String, ActorRef<TaskCmd>> reparentedTo = new HashMap<>();
     public int pgid; // signal->pids[PIDTYPE_PGID]
     public int exitSignal; // task->exit_signal (SIGCHLD for fork; 0 = none)
     public boolean isChildSubreaper; // signal->is_child_subreaper (prctl; not inherited)
@@ -391,7 +394,10 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
         } else if (e instanceof FilesReleased) {
             fds.clear();
         } else if (e instanceof ChildrenReparented c) {
-            for (String k : c.children()) children.remove(k);
+            for (String k : c.children()) {
+                children.remove(k);
+                reparentedTo.put(k, c.toRef());
+            }
         } else if (e instanceof Reparented r) {
             parentKey = r.toKey();
             ppid = r.to();
