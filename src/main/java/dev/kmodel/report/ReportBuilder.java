@@ -15,6 +15,7 @@ import dev.kmodel.scenario.Scenario;
 import dev.kmodel.uapi.Sig;
 import dev.kmodel.uapi.WaitStatus;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -469,12 +470,13 @@ public final class ReportBuilder {
                 finalOutcome,
                 new Journal(accepted, persistenceIds),
                 taskRows,
-                List.copyOf(results),
+                // The big lists are handed over, not copied: a run stopped by the memory bound has little heap left.
+                Collections.unmodifiableList(results),
                 rows,
                 List.copyOf(reparent),
                 List.copyOf(signals),
                 List.copyOf(violations),
-                List.copyOf(locks),
+                Collections.unmodifiableList(locks),
                 List.copyOf(graces.values()),
                 List.copyOf(callbacks),
                 sections.stream()
