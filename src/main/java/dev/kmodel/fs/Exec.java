@@ -295,7 +295,7 @@ public final class Exec {
         t.event(s, new Execed(cause, image, image, f.newMm(), old));
         Ctx mmap = t.ctx(s, PATH + "/begin_new_exec/exec_mmap");
         Locking.unlock(t, s, cause, LockClass.ALLOC_LOCK, mmap);
-        if (Locking.holds(s, LockClass.MMAP_LOCK)) Locking.unlock(t, s, cause, LockClass.MMAP_LOCK, mmap);
+        Locking.unlockIfHeld(t, s, cause, LockClass.MMAP_LOCK, mmap); // (a kernel thread has no old mm)
         int pid = s.pid;
         t.then(() -> t.env.pids().tell(new PidAllocator.SetComm(t.nextId(), pid, image)));
         if (old == null) {

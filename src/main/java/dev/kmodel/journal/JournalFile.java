@@ -140,18 +140,6 @@ public final class JournalFile {
                 long seed,
                 int cpus,
                 Map<String, Object> config,
-                long events,
-                String stopped) {
-            this(scenario, file, source, seed, cpus, config, events, stopped, List.of());
-        }
-
-        public Header(
-                String scenario,
-                String file,
-                String source,
-                long seed,
-                int cpus,
-                Map<String, Object> config,
                 long events) {
             this(scenario, file, source, seed, cpus, config, events, null, List.of());
         }

@@ -53,10 +53,8 @@ public final class MmSyscalls {
      * no frame left; EINVAL if the MMU refused it).
      */
     public static void done(Task t, TaskState s, MmuCmd.MmReply r) {
-        if (Locking.holds(s, LockClass.MMAP_LOCK)) {
-            boolean fault = s.frame instanceof Frame.MmCalling f && f.fault();
-            Locking.unlock(t, s, r.id(), LockClass.MMAP_LOCK, ctx(t, s, fault));
-        }
+        boolean fault = s.frame instanceof Frame.MmCalling f && f.fault();
+        Locking.unlockIfHeld(t, s, r.id(), LockClass.MMAP_LOCK, ctx(t, s, fault));
         t.ret(s, r.id(), 0, r.ok() ? null : r.outOfMemory() ? Errno.ENOMEM : Errno.EINVAL, null);
     }
 }

@@ -453,8 +453,7 @@ public final class Exit {
         Ctx ctx = t.ctx(s, "do_exit/exit_notify");
         // do_notify_parent's spin_unlock_irqrestore (a thread or a delayed leader notified nobody), then
         // write_unlock_irq(&tasklist_lock).
-        if (Locking.holds(s, LockClass.SIGLOCK))
-            Locking.unlock(t, s, cause, LockClass.SIGLOCK, ctx.in("do_notify_parent"));
+        Locking.unlockIfHeld(t, s, cause, LockClass.SIGLOCK, ctx.in("do_notify_parent"));
         Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, ctx);
         // The dead list: zombies the reaper would not keep, then ourselves if autoreaped.
         List<ChildInfo> dead = new ArrayList<>(frame(s).dead());

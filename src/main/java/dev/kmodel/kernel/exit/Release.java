@@ -209,7 +209,7 @@ public final class Release {
         Locking.unlock(
                 t, s, r.id(), LockClass.PIDMAP_LOCK, ctx.in("__exit_signal/__unhash_process/detach_pid/free_pid"));
         Locking.unlock(t, s, r.id(), LockClass.SIGLOCK, ctx.in("__exit_signal"));
-        if (Locking.holds(s, LockClass.TASKLIST_LOCK)) Locking.unlock(t, s, r.id(), LockClass.TASKLIST_LOCK, ctx);
+        Locking.unlockIfHeld(t, s, r.id(), LockClass.TASKLIST_LOCK, ctx); // (not taken with the fault)
         t.then(() -> p.ref().tell(new TaskCmd.PutTaskStructRcuUser(t.nextId(), ctx.in("put_task_struct_rcu_user"))));
         releaseNext(t, s, r.id(), frame(s));
     }

@@ -276,9 +276,8 @@ public final class Fork {
 
     /** alloc_pid (kernel/pid.c), after copy_mm, copy_namespaces, copy_io, copy_thread: pidmap_lock first. */
     static void mmCopied(Task t, TaskState s, MmuCmd.MmReply r) {
-        if (Locking.holds(s, LockClass.MMAP_LOCK)) {
-            Locking.unlock(t, s, r.id(), LockClass.MMAP_LOCK, t.ctx(s, copyPath(s) + "/copy_mm/dup_mm/dup_mmap"));
-        }
+        // (no mm to copy, or CLONE_VM: dup_mmap never took it)
+        Locking.unlockIfHeld(t, s, r.id(), LockClass.MMAP_LOCK, t.ctx(s, copyPath(s) + "/copy_mm/dup_mm/dup_mmap"));
         Frame.Forking f = frame(s).mm(r.mm()).at(At.PIDMAP_LOCK);
         t.enter(s, r.id(), f);
         LockCall lock = t.env.scenario().has(Fault.PIDMAP_LOCK_IRQS_ON)

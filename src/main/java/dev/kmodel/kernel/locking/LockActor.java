@@ -97,19 +97,34 @@ public final class LockActor extends KernelActor<LockActor.Cmd, LockActor.Event,
 
     /** The request had to queue. Keeps the reply ref: the journal is in memory. */
     public record Contended(
-            MsgId cause,
-            String instance,
-            LockMode mode,
-            String task,
-            int pid,
-            int cpu,
-            String path,
-            List<String> heldBy,
-            List<String> held,
-            HeldLock lock,
-            Ctx ctx,
-            ActorRef<Reply> replyTo)
-            implements Event {}
+            MsgId cause, HeldLock lock, Ctx ctx, List<String> heldBy, List<String> held, ActorRef<Reply> replyTo)
+            implements Event {
+        /** The lock waited for (siglock: resolved). */
+        public String instance() {
+            return lock.instance();
+        }
+
+        public LockMode mode() {
+            return lock.mode();
+        }
+
+        /** The waiter, where it spins or sleeps, and along which path. */
+        public String task() {
+            return ctx.task();
+        }
+
+        public int pid() {
+            return ctx.pid();
+        }
+
+        public int cpu() {
+            return ctx.cpu();
+        }
+
+        public String path() {
+            return ctx.path();
+        }
+    }
 
     public record Released(MsgId cause, String instance, LockMode mode, String task, int pid, int cpu)
             implements Event {}
@@ -255,18 +270,7 @@ public final class LockActor extends KernelActor<LockActor.Cmd, LockActor.Event,
         emit(
                 s,
                 new Contended(
-                        c.id(),
-                        name,
-                        c.mode(),
-                        x.task(),
-                        x.pid(),
-                        x.cpu(),
-                        x.path(),
-                        l == null ? List.of() : l.holders(),
-                        c.held(),
-                        c.lock().at(name),
-                        x,
-                        c.replyTo()));
+                        c.id(), c.lock().at(name), x, l == null ? List.of() : l.holders(), c.held(), c.replyTo()));
         if (cls.sleeps()) later(() -> c.replyTo().tell(new MustSleep(send.next(), cls, name)));
         return commit();
     }

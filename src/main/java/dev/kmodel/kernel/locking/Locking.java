@@ -65,6 +65,14 @@ public final class Locking {
         t.then(() -> t.env.lock(c).tell(new LockActor.Release(t.nextId(), instance, mode, ctx)));
     }
 
+    /**
+     * Releases the innermost lock of class {@code c} if the task holds one: for a path whose earlier steps
+     * may or may not have taken it (no old mm to lock, a fault that took it elsewhere).
+     */
+    public static void unlockIfHeld(Task t, TaskState s, MsgId cause, LockClass c, Ctx ctx) {
+        if (holds(s, c)) unlock(t, s, cause, c, ctx);
+    }
+
     /** rcu_read_lock(): a recursive read lock lockdep tracks; it excludes nobody, so no actor is asked. */
     public static void rcuReadLock(Task t, TaskState s, MsgId cause, Ctx ctx) {
         LockCall c = LockCall.RCU_READ_LOCK;
