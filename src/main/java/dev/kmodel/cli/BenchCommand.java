@@ -135,7 +135,7 @@ public final class BenchCommand implements Callable<Integer> {
         f.deleteOnExit();
         long n = journal.size();
         long t0 = System.nanoTime();
-        JournalFile.write(f, sc, source, RunCommand.knobs(), journal);
+        JournalFile.write(f, sc, source, RunCommand.knobs(Machine.config()), journal);
         long t1 = System.nanoTime();
         JournalFile.Loaded l = JournalFile.read(f);
         long t2 = System.nanoTime();

@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
             DemoCommand.class,
             BenchCommand.class,
             ReplayCommand.class,
+            StressCommand.class,
             ExplainCommand.class,
             LocksCommand.class,
             HelpCommand.class
@@ -39,6 +40,7 @@ import picocli.CommandLine.Spec;
             "  ./kmodel run conf/scenarios/zombie-reap.conf --report r.json --journal z.kmj",
             "  ./kmodel replay z.kmj --at 120 --pid 4",
             "  ./kmodel locks conf/scenarios/zombie-reap.conf",
+            "  ./kmodel stress conf/scenarios/two-waiters.conf --schedules 1000",
             "  ./kmodel help run"
         })
 public final class Main implements Callable<Integer> {

@@ -1,12 +1,14 @@
 package dev.kmodel.cli;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
 import dev.kmodel.journal.JournalFile;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.ReportJson;
 import dev.kmodel.run.Bounds;
 import dev.kmodel.run.Bounds.Bound;
 import dev.kmodel.run.Machine;
+import dev.kmodel.run.Schedule;
 import dev.kmodel.scenario.Fault;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioException;
@@ -66,10 +68,11 @@ public final class RunCommand implements Callable<Integer> {
             paramLabel = "S",
             description = {
                 "override the scenario's seed. The seed picks the CPU each new task is placed on at"
-                        + " fork (select_task_rq; tasks do not migrate). It does not fix the interleaving:"
-                        + " the CPUs run in parallel, so one seed can give different journals (which"
-                        + " thread reaps a child, where an orphan is reparented). Only a journal fixes a"
-                        + " run: replay --rerun executes it again exactly."
+                        + " fork (select_task_rq; tasks do not migrate), and, with --schedule random or pct, the"
+                        + " interleaving. In the parallel mode it does not fix the interleaving: the CPUs run in"
+                        + " parallel, so one seed can give different journals (which thread reaps a child, where"
+                        + " an orphan is reparented). A journal always fixes a run: replay --rerun executes it"
+                        + " again exactly."
             })
     Long seed;
 
@@ -84,6 +87,17 @@ public final class RunCommand implements Callable<Integer> {
                         + " kernel.faults; recorded in the journal): ${COMPLETION-CANDIDATES}"
             })
     List<Fault> faults;
+
+    @Option(
+            names = "--schedule",
+            paramLabel = "S",
+            description = {
+                "how the CPUs, tasks and subsystems interleave: parallel (default: real threads, the JVM's"
+                        + " timing decides), random, or pct[:D[:K]] (a controlled schedule drawn from the seed,"
+                        + " one message at a time: the same seed gives the same journal; PCT of depth D, default 3,"
+                        + " with K estimated steps, default 2000). Recorded in the journal."
+            })
+    String schedule;
 
     @Option(
             names = "--max-time",
@@ -135,7 +149,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         Config cfg;
         try {
-            cfg = bounds(Machine.config(), maxTime, maxEvents, maxTicks);
+            cfg = schedule(bounds(Machine.config(), maxTime, maxEvents, maxTicks), schedule);
         } catch (IllegalArgumentException e) {
             System.err.println("kmodel: " + e.getMessage());
             return Main.BAD_INPUT;
@@ -161,7 +175,7 @@ public final class RunCommand implements Callable<Integer> {
                         StandardCharsets.UTF_8); // (malformed bytes become U+FFFD, as the parser read them)
                 var stopped = result.report().stopped();
                 JournalFile.write(
-                        journal, sc, source, knobs(), result.journal(), stopped == null ? null : stopped.by());
+                        journal, sc, source, knobs(cfg), result.journal(), stopped == null ? null : stopped.by());
             }
         } catch (IOException e) {
             System.err.println("kmodel: cannot write output: " + e.getMessage());
@@ -218,12 +232,23 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * {@code cfg} with the schedule the command line names (or the configured one), written out in
+     * full (PCT's step estimate included) so that the journal names everything the run used.
+     */
+    static Config schedule(Config cfg, String asked) {
+        String s = asked != null ? asked : cfg.getString("kmodel.schedule");
+        String full = s.equals(Schedule.PARALLEL)
+                ? s
+                : Schedule.Strategy.parse(s)
+                        .withSteps(Schedule.Strategy.DEFAULT_STEPS)
+                        .toString();
+        return cfg.withValue("kmodel.schedule", ConfigValueFactory.fromAnyRef(full));
+    }
+
     /** The config knobs that shape a run, for the journal's header. */
-    static Map<String, Object> knobs() {
-        var cfg = Machine.config();
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (String k : JournalFile.KNOBS) m.put(k, cfg.getAnyRef(k));
-        return m;
+    static Map<String, Object> knobs(Config cfg) {
+        return JournalFile.knobs(cfg);
     }
 
     static int exitStatus(Report r) {

@@ -12,12 +12,14 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 import com.fasterxml.jackson.databind.jsontype.TypeResolverBuilder;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
 import dev.kmodel.kernel.KEvent;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.scenario.Fault;
@@ -53,7 +55,20 @@ public final class JournalFile {
     public static final String FORMAT = "kmodel-journal";
     public static final int VERSION = 5;
     /** The config knobs that change a run's behaviour, kept in the header for a re-run. */
-    public static final List<String> KNOBS = List.of("kmodel.timeslice-ticks", "kmodel.ticks-per-jiffy");
+    public static final List<String> KNOBS =
+            List.of("kmodel.timeslice-ticks", "kmodel.ticks-per-jiffy", "kmodel.schedule");
+
+    /** parallel, random, or pct:D:K as a run writes it. */
+    private static boolean validSchedule(String s) {
+        return s.equals("parallel") || s.equals("random") || s.matches("pct:[1-9][0-9]{0,3}:[1-9][0-9]{0,17}");
+    }
+
+    /** The values of {@link #KNOBS} in the config a run used, for its header. */
+    public static Map<String, Object> knobs(Config cfg) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String k : KNOBS) m.put(k, cfg.getAnyRef(k));
+        return m;
+    }
     /** The fields of the header line. */
     private static final Set<String> HEADER = Set.of(
             "format",
@@ -74,6 +89,8 @@ public final class JournalFile {
     /** The mapper for events: actor references become their paths (no system name), and are not read back. */
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            // Map.of's order changes from one JVM to the next: a controlled schedule's journal may not.
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
             .setDefaultTyping(sealedTyping())
             .registerModule(new SimpleModule()
                     .addSerializer(ActorRef.class, new JsonSerializer<>() {
@@ -390,6 +407,14 @@ public final class JournalFile {
         var knobs = h.path("config").fields();
         while (knobs.hasNext()) {
             var e = knobs.next();
+            if (e.getKey().equals("kmodel.schedule")) {
+                // The schedule that recorded the run (a re-run follows the recorded receive order whatever it was).
+                if (!e.getValue().isTextual() || !validSchedule(e.getValue().asText())) {
+                    throw new BadJournal(f, 1, "the header's config has an invalid schedule " + e.getValue());
+                }
+                config.put(e.getKey(), e.getValue().asText());
+                continue;
+            }
             if (!KNOBS.contains(e.getKey())
                     || !e.getValue().isInt()
                     || e.getValue().asInt() < 1) {

@@ -22,9 +22,24 @@ public final class Activity {
 
     public void done() {
         if (inFlight.decrementAndGet() == 0) quiet();
+        settled();
     }
 
     private volatile Runnable onQuiet;
+    private volatile Runnable onDone; // a controlled schedule's check for its next turn, or null
+
+    /**
+     * {@code r} runs after each message (or step) is counted as handled: a controlled schedule chooses
+     * the next message once everything in flight has reached its receiver's stash.
+     */
+    public void onDone(Runnable r) {
+        onDone = r;
+    }
+
+    private void settled() {
+        Runnable r = onDone;
+        if (r != null) r.run();
+    }
 
     /** {@code r} runs whenever the count of messages in flight drops to zero (the clock may move). */
     public void onQuiet(Runnable r) {
@@ -49,6 +64,7 @@ public final class Activity {
     public synchronized void deadLetter(String what) {
         deadLetters.add(what);
         if (inFlight.decrementAndGet() == 0) quiet();
+        settled();
     }
 
     public synchronized List<String> deadLetters() {

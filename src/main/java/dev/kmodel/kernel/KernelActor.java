@@ -41,6 +41,7 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
         this.send = new Send(persistenceId, run.activity());
         this.recover = ctx.getSystem().settings().config().getBoolean("kmodel.recover");
         this.plan = run.gate();
+        if (plan != null) plan.register(persistenceId, ctx.getSelf());
     }
 
     /**
@@ -62,19 +63,28 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
     @Override
     @SuppressWarnings("unchecked")
     public final CommandHandler<C, KEvent, S> commandHandler() {
-        CommandHandler<C, KEvent, S> counted = send.activity().counting(handlers());
+        CommandHandler<C, KEvent, S> handlers = handlers();
+        // The message counts as handled only once its step is in flight (a controlled schedule must not take
+        // the gap between the two for a machine at rest).
+        CommandHandler<C, KEvent, S> counted = send.activity().counting((state, cmd) -> {
+            Effect<KEvent, S> effect = handlers.apply(state, cmd);
+            // A handler that returned without a step of its own still journals the message it handled:
+            // whether a message changes anything depends on when it comes, so a re-run must know its turn.
+            return !committed && handling != MsgId.NONE ? finish(false) : effect;
+        });
         return (state, cmd) -> {
+            // A controlled schedule chose one of this actor's stashed messages: take them out, the gate admits it.
+            if ((Object) cmd == YourTurn.INSTANCE) return Effect().unstashAll();
             MsgId id = MsgIds.of(cmd);
-            // A re-run: a message that arrives before its recorded turn waits in the stash (still in flight).
-            if (plan != null && !plan.admit(send.self(), id)) return Effect().stash();
+            // A message that is not due yet (a re-run: before its recorded turn; a controlled schedule: not
+            // chosen yet) waits in the stash, still in flight.
+            if (plan != null && !plan.admit(send.self(), id, cmd))
+                return Effect().stash();
             handling = id == null ? MsgId.NONE : id;
             sendsAtStart = send.count();
             committed = false;
             Effect<KEvent, S> effect = counted.apply(state, cmd);
-            // A handler that returned without a step of its own still journals the message it handled:
-            // whether a message changes anything depends on when it comes, so a re-run must know its turn.
-            if (!committed && handling != MsgId.NONE) effect = finish(false);
-            if (plan != null && effect instanceof EffectBuilder<?, ?> b) {
+            if (plan != null && plan.unstashAfterStep() && effect instanceof EffectBuilder<?, ?> b) {
                 return ((EffectBuilder<KEvent, S>) b).thenUnstashAll();
             }
             return effect;
@@ -156,9 +166,10 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
         List<KEvent> events = new ArrayList<>(pending);
         // A step that changed nothing still journals the message it handled (the actor's receive order).
         if (events.isEmpty() && handling != MsgId.NONE) events.add(new Handled(handling));
-        List<Runnable> effects = List.copyOf(sends);
+        List<Runnable> effects = new ArrayList<>(sends);
         pending.clear();
         sends.clear();
+        if (stop && plan != null) effects.add(() -> plan.stopped(send.self()));
         if (events.isEmpty() && effects.isEmpty())
             return stop ? Effect().stop() : Effect().none();
         // The step is in flight until its write is journaled and its sends have gone out.

@@ -16,12 +16,17 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RunContext implements Extension {
     private final Activity activity;
     private final AtomicLong jiffies = new AtomicLong();
-    private final ReceiveGate gate; // null in a live run
+    private final ReceiveGate gate; // null in a live run in parallel mode
     private volatile long maxTicks = Long.MAX_VALUE; // the run's bound on model time (kmodel.max-ticks)
     private volatile long clockStoppedAt = -1; // the instant the clock would have jumped to, past maxTicks
 
     public RunContext(ReceiveGate gate) {
-        this.activity = new Activity();
+        this(gate, new Activity());
+    }
+
+    /** A context whose gate counts on {@code activity} (a controlled schedule watches what is in flight). */
+    public RunContext(ReceiveGate gate, Activity activity) {
+        this.activity = activity;
         this.gate = gate;
     }
 

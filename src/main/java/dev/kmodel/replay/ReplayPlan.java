@@ -64,7 +64,7 @@ public final class ReplayPlan implements ReceiveGate {
      * that the difference shows. A message handled now is taken off the order.
      */
     @Override
-    public boolean admit(String actor, MsgId id) {
+    public boolean admit(String actor, MsgId id, Object message) {
         if (id == null || id.equals(MsgId.NONE)) return true;
         Actor a = actors.get(actor);
         // A message the recording never had: the run diverged (let it through, so that the difference

@@ -21,6 +21,7 @@ import dev.kmodel.kernel.Env;
 import dev.kmodel.kernel.Kernel;
 import dev.kmodel.kernel.KernelCmd;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.MsgIds;
 import dev.kmodel.kernel.Probe;
 import dev.kmodel.kernel.RunContext;
 import dev.kmodel.kernel.locking.LockActor;
@@ -57,8 +58,11 @@ import org.slf4j.LoggerFactory;
 public final class Machine {
     private static final AtomicInteger RUNS = new AtomicInteger();
 
-    /** The outcome of a run: the report and the journal it was built from. */
-    public record Result(Report report, List<JournalEntry> journal) {}
+    /**
+     * The outcome of a run: the report and the journal it was built from; {@code scheduleSteps}: the
+     * choices a controlled schedule made (0 in the parallel mode).
+     */
+    public record Result(Report report, List<JournalEntry> journal, long scheduleSteps) {}
 
     private Machine() {}
 
@@ -120,6 +124,7 @@ public final class Machine {
         private final Activity activity;
 
         private final ReplayPlan plan;
+        private final Schedule schedule; // a controlled schedule (kmodel.schedule), or null
         private final RunContext run;
         private final Bounds bounds;
         // Real time, for the wall-time bound and messages only: the model never reads it (its clock is the
@@ -139,7 +144,16 @@ public final class Machine {
             this.store = new JournalStore();
             if (plan != null) store.compareWith(plan);
             this.bounds = Bounds.of(cfg);
-            this.run = new RunContext(plan).withMaxTicks(bounds.maxTicks());
+            // A re-run follows its recording's receive order, whatever schedule recorded it.
+            String strategy = cfg.getString("kmodel.schedule");
+            if (plan == null && !strategy.equals(Schedule.PARALLEL)) {
+                Activity counts = new Activity();
+                this.schedule = new Schedule(Schedule.Strategy.parse(strategy), sc.seed(), counts);
+                this.run = new RunContext(schedule, counts).withMaxTicks(bounds.maxTicks());
+            } else {
+                this.schedule = null;
+                this.run = new RunContext(plan).withMaxTicks(bounds.maxTicks());
+            }
             this.activity = run.activity();
             this.system = ActorSystem.create(
                     Kernel.create(sc, cfg),
@@ -149,7 +163,8 @@ public final class Machine {
                             .withSetup(new JournalStore.StoreSetup(store)));
             ActorRef<AllDeadLetters> listener = system.systemActorOf(
                     Behaviors.receiveMessage((AllDeadLetters d) -> {
-                        if (isModelMessage(d.message())) {
+                        if (isModelMessage(d.message())
+                                && !(schedule != null && schedule.countedDeadLetter(MsgIds.of(d.message())))) {
                             activity.deadLetter(d.message().getClass().getSimpleName() + " to "
                                     + d.recipient().path().name());
                         }
@@ -159,6 +174,12 @@ public final class Machine {
                     Props.empty());
             system.eventStream().tell(new EventStream.Subscribe<>(AllDeadLetters.class, listener));
             this.env = ask(system, r -> new KernelCmd.GetEnv(r));
+            if (schedule != null) schedule.start(); // the boot's first messages are in flight or stashed
+        }
+
+        /** The controlled schedule this run follows, or null (the parallel mode, or a re-run). */
+        public Schedule schedule() {
+            return schedule;
         }
 
         /** The machine's actors (to talk to the model from outside, as a test does). */
@@ -302,7 +323,7 @@ public final class Machine {
                 deadLetters = deadLetters.subList(0, Math.min(deadLettersBeforeHalt, deadLetters.size()));
             Report report = ReportBuilder.build(
                     sc, journal, store.accepted(), store.persistenceIds(), outcome, deadLetters, stopped);
-            return new Result(report, journal);
+            return new Result(report, journal, schedule == null ? 0 : schedule.steps());
         }
 
         /** Stops the actors and waits for them (a handler still running gets 10 seconds). */
