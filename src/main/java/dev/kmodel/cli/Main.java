@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
             BenchCommand.class,
             ReplayCommand.class,
             StressCommand.class,
+            ShrinkCommand.class,
             ExplainCommand.class,
             LocksCommand.class,
             HelpCommand.class

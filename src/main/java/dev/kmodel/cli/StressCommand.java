@@ -119,6 +119,11 @@ public final class StressCommand implements Callable<Integer> {
             description = "a schedule that has not ended after this much real time is a hang (default 60s)")
     Duration maxTime = Duration.ofSeconds(60);
 
+    @Option(
+            names = "--shrink",
+            description = "shrink the first journal of each violation group (kmodel shrink), into --out")
+    boolean shrink;
+
     @Option(names = "--no-progress", description = "no progress bar (it is drawn only on a terminal anyway)")
     boolean noProgress;
 
@@ -202,6 +207,7 @@ public final class StressCommand implements Callable<Integer> {
             });
         }
         print(s, System.out);
+        if (shrink) shrinkAll(s);
         if (report != null) {
             try {
                 ReportJson.MAPPER.writerWithDefaultPrettyPrinter().writeValue(report, s);
@@ -211,6 +217,18 @@ public final class StressCommand implements Callable<Integer> {
             }
         }
         return s.violatingSchedules() > 0 ? Main.VIOLATION : Main.OK;
+    }
+
+    /** Each group's first journal, shrunk next to it. */
+    private void shrinkAll(Stress.Summary s) {
+        for (Stress.GroupRow g : s.violations()) {
+            if (g.journal() == null) continue;
+            ShrinkCommand c = new ShrinkCommand();
+            c.journal = new File(g.journal());
+            c.out = out;
+            System.out.println();
+            c.call();
+        }
     }
 
     private static ProgressBar progressBar(long n) {

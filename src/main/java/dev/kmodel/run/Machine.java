@@ -60,9 +60,10 @@ public final class Machine {
 
     /**
      * The outcome of a run: the report and the journal it was built from; {@code scheduleSteps}: the
-     * choices a controlled schedule made (0 in the parallel mode).
+     * choices a controlled schedule made and {@code preemptions} how many of them switched away from an
+     * actor that could have gone on (both 0 in the parallel mode).
      */
-    public record Result(Report report, List<JournalEntry> journal, long scheduleSteps) {}
+    public record Result(Report report, List<JournalEntry> journal, long scheduleSteps, long preemptions) {}
 
     private Machine() {}
 
@@ -323,7 +324,11 @@ public final class Machine {
                 deadLetters = deadLetters.subList(0, Math.min(deadLettersBeforeHalt, deadLetters.size()));
             Report report = ReportBuilder.build(
                     sc, journal, store.accepted(), store.persistenceIds(), outcome, deadLetters, stopped);
-            return new Result(report, journal, schedule == null ? 0 : schedule.steps());
+            return new Result(
+                    report,
+                    journal,
+                    schedule == null ? 0 : schedule.steps(),
+                    schedule == null ? 0 : schedule.preemptions());
         }
 
         /** Stops the actors and waits for them (a handler still running gets 10 seconds). */

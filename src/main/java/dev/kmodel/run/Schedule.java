@@ -118,6 +118,8 @@ public final class Schedule implements ReceiveGate {
     private MsgId chosen; // told to its receiver, not admitted yet
     private long steps; // outbox moves and deliveries so far
     private long delivered;
+    private String last; // the actor chosen last
+    private long preemptions; // choices of another actor while the last one could have gone on
 
     public Schedule(Strategy strategy, long seed, Activity activity) {
         this.strategy = strategy.withSteps(Strategy.DEFAULT_STEPS);
@@ -140,6 +142,14 @@ public final class Schedule implements ReceiveGate {
     /** Outbox moves and deliveries made (PCT's k is an estimate of this). */
     public synchronized long steps() {
         return steps;
+    }
+
+    /**
+     * How often the schedule switched to another actor while the one it had chosen last could have gone
+     * on (a shrunk schedule has as few as it can: dejafu's first measure).
+     */
+    public synchronized long preemptions() {
+        return preemptions;
     }
 
     /** Messages handed to their receivers. */
@@ -225,6 +235,13 @@ public final class Schedule implements ReceiveGate {
         }
         if (enabled.isEmpty()) return null;
         enabled.sort(null);
+        String pick = pick(enabled);
+        if (last != null && !pick.equals(last) && enabled.contains(last)) preemptions++;
+        last = pick;
+        return pick;
+    }
+
+    private String pick(List<String> enabled) {
         if (strategy.kind() == Kind.RANDOM) return enabled.get(rng.nextInt(enabled.size()));
         String best = null;
         double top = Double.NEGATIVE_INFINITY;
