@@ -293,7 +293,10 @@ public final class Stress {
             double z2n = z * z / n;
             double centre = (p + z2n / 2) / (1 + z2n);
             double half = z * Math.sqrt(p * (1 - p) / n + z2n / (4.0 * n)) / (1 + z2n);
-            return new Rate(p, Math.max(0, centre - half), Math.min(1, centre + half));
+            // At 0 or n hits the interval's end is the rate itself (the formula gives it up to rounding).
+            double low = hits == 0 ? 0 : Math.max(0, centre - half);
+            double high = hits == n ? 1 : Math.min(1, centre + half);
+            return new Rate(p, low, high);
         }
     }
 
