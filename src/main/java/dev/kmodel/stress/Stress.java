@@ -60,6 +60,7 @@ public final class Stress {
             String scenario,
             String interleaving,
             String outcome,
+            List<String> results,
             List<Report.ViolationRow> violations,
             String status,
             String stoppedBy,
@@ -88,7 +89,7 @@ public final class Stress {
     private final Config config;
     private final Set<String> interleavings = new HashSet<>();
     private final Map<String, Long> outcomes = new LinkedHashMap<>();
-    private final Map<String, String> outcomeExample = new HashMap<>();
+    private final Map<String, Run> outcomeExample = new HashMap<>(); // the first schedule that saw each
     private final Map<String, Group> groups = new TreeMap<>();
     private long runs;
     private long violating;
@@ -184,7 +185,8 @@ public final class Stress {
                 seed,
                 sc.name(),
                 interleaving(res.journal()),
-                outcome(rep),
+                outcome(outcomeLines(rep)),
+                outcomeLines(rep),
                 v,
                 status,
                 rep.stopped() == null ? null : rep.stopped().by(),
@@ -198,7 +200,8 @@ public final class Stress {
         runs++;
         eventsTotal += r.events();
         interleavings.add(r.interleaving());
-        if (outcomes.merge(r.outcome(), 1L, Long::sum) == 1L) outcomeExample.put(r.outcome(), describe(r));
+        outcomes.merge(r.outcome(), 1L, Long::sum);
+        outcomeExample.merge(r.outcome(), r, (a, b) -> a.index() <= b.index() ? a : b);
         if (r.violations().isEmpty()) return;
         violating++;
         found.set(true);
@@ -251,23 +254,29 @@ public final class Stress {
         return hex(d.digest());
     }
 
-    /** What the programs saw: every system call's result (return value, errno, wait status). */
-    static String outcome(Report r) {
+    /**
+     * What the programs saw: every system call's result (return value, errno, wait status), by task and
+     * step, not by when each call returned (that is the interleaving, counted apart).
+     */
+    static List<String> outcomeLines(Report r) {
+        List<String> lines = new ArrayList<>();
+        for (Report.ResultRow row : r.results()) lines.add(resultLine(row));
+        lines.sort(null);
+        return lines;
+    }
+
+    static String outcome(List<String> lines) {
         MessageDigest d = sha();
-        for (Report.ResultRow row : r.results()) {
-            d.update(resultLine(row).getBytes(StandardCharsets.UTF_8));
-        }
+        for (String l : lines) d.update(l.getBytes(StandardCharsets.UTF_8));
         return hex(d.digest());
     }
 
     private static String resultLine(Report.ResultRow row) {
-        return row.pid() + " " + row.comm() + " " + row.step() + " " + row.op() + " = "
+        return String.format("pid %d step %d ", row.pid(), row.step()) + row.comm() + " " + row.op() + " = "
                 + (row.ret() == null ? "-" : row.ret()) + (row.errno() == null ? "" : " " + row.errno())
-                + (row.status() == null ? "" : " " + row.status()) + "\n";
-    }
-
-    private static String describe(Run r) {
-        return "seed " + r.seed();
+                + (row.status() == null
+                        ? ""
+                        : String.format(" status=0x%04x", row.status().raw()));
     }
 
     private static MessageDigest sha() {
@@ -327,8 +336,11 @@ public final class Stress {
             long violatingSchedules,
             List<GroupRow> violations) {}
 
-    /** A distinct outcome (its hash over every system call's result) and how many schedules saw it. */
-    public record OutcomeRow(String outcome, long schedules, String example) {}
+    /**
+     * A distinct outcome (its hash over every system call's result), how many schedules saw it, the first
+     * seed that did and the results themselves.
+     */
+    public record OutcomeRow(String outcome, long schedules, long firstSeed, List<String> results) {}
 
     private synchronized Summary summary(double seconds) {
         List<GroupRow> rows = new ArrayList<>();
@@ -345,7 +357,10 @@ public final class Stress {
         }
         rows.sort((a, b) -> Long.compare(b.hits(), a.hits()));
         List<OutcomeRow> oc = new ArrayList<>();
-        outcomes.forEach((k, n) -> oc.add(new OutcomeRow(k, n, outcomeExample.get(k))));
+        outcomes.forEach((k, n) -> {
+            Run first = outcomeExample.get(k);
+            oc.add(new OutcomeRow(k, n, first.seed(), first.results()));
+        });
         oc.sort((a, b) -> Long.compare(b.schedules(), a.schedules()));
         return new Summary(
                 opt.scenario() == null ? "random programs" : opt.scenario().name(),
