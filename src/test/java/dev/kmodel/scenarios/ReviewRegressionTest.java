@@ -23,6 +23,18 @@ class ReviewRegressionTest {
     }
 
     @Test
+    void initIgnoresTheHangupOfItsOrphanedProcessGroup() throws Exception {
+        Report r = run("init-sighup");
+        assertEquals("completed", r.outcome(), r.violations().toString());
+        TaskRow init = r.tasks().stream().filter(t -> t.pid() == 1).findFirst().orElseThrow();
+        assertNotEquals("freed", init.state(), "init is SIGNAL_UNKILLABLE: SIGHUP from kill_orphaned_pgrp is ignored");
+        assertNull(init.exitSignal());
+        assertTrue(
+                r.signals().stream().anyMatch(x -> x.to() == 1 && x.sig().equals("SIGHUP")),
+                "kill_orphaned_pgrp still sends it to the whole group, init included");
+    }
+
+    @Test
     void aPidNamespaceInitWithAThreadIsZappedByItsLastThread() throws Exception {
         Report r = run("ns-init-thread");
         assertEquals("completed", r.outcome(), r.violations().toString());

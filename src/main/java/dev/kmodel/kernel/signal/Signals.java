@@ -241,15 +241,18 @@ public final class Signals {
     }
 
     /**
-     * SIGNAL_UNKILLABLE (sig_task_ignored): the init of a pid namespace ignores a signal it has no
-     * handler for, unless it is SIGKILL or SIGSTOP sent from an ancestor namespace; the global init
-     * ignores them all. Signals the kernel sends itself are not subject to it.
+     * SIGNAL_UNKILLABLE (sig_task_ignored, kernel/signal.c): the global init never takes SIGKILL or SIGSTOP;
+     * the init of a pid namespace ignores a signal it has no handler for, unless it is SIGKILL or SIGSTOP
+     * sent with force — from an ancestor namespace, or by the kernel itself (SEND_SIG_PRIV: zap, a parent's
+     * death). So kill_orphaned_pgrp's SIGHUP and SIGCONT do not kill an init that is in the orphaned group.
      */
     private static boolean unkillable(TaskState s, TaskCmd.Signal c) {
-        if (c.fromNs() < 0 || s.vpid != 1 || s.kthread) return false;
+        if (s.vpid != 1 || s.kthread) return false;
+        boolean kernelOnly = c.sig() == Sig.SIGKILL || c.sig() == Sig.SIGSTOP;
+        if (s.nsId == 0 && kernelOnly) return true; // is_global_init && sig_kernel_only
         if (s.sigaction(c.sig()).handler().equals("catch")) return false;
-        boolean fromAncestor = c.fromNs() != s.nsId && s.nsId != 0;
-        return !(fromAncestor && (c.sig() == Sig.SIGKILL || c.sig() == Sig.SIGSTOP));
+        boolean force = c.fromNs() < 0 || c.fromNs() != s.nsId && s.nsId != 0;
+        return !(force && kernelOnly);
     }
 
     /**
