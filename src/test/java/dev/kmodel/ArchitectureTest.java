@@ -42,6 +42,7 @@ class ArchitectureTest {
             Map.entry("report", 3),
             Map.entry("journal", 3),
             Map.entry("log", 3),
+            Map.entry("stress", 3),
             Map.entry("cli", 4));
 
     private static List<Path> sources() throws IOException {
