@@ -48,6 +48,9 @@ public final class ShrinkCommand implements Callable<Integer> {
     @Option(names = "--seeds", paramLabel = "N", description = "seeds compared for the final schedule (default 50)")
     int seeds = 50;
 
+    /** The violation to keep (stress --shrink: its group's), or null: the journal's first. */
+    Shrink.Target target;
+
     @Override
     public Integer call() {
         JournalFile.Loaded l;
@@ -69,13 +72,13 @@ public final class ShrinkCommand implements Callable<Integer> {
         String strategy = Shrink.strategyFor(recorded == null ? null : recorded.toString());
         Shrink.Result r;
         try {
-            Shrink.Target t = Shrink.targetOf(l);
+            Shrink.Target t = target != null ? target : Shrink.targetOf(l);
             if (t == null) {
                 System.err.println("kmodel: " + journal + ": the run has no violation to shrink");
                 return Main.BAD_INPUT;
             }
             System.out.println("shrinking " + t.kind() + ": " + t.detail());
-            r = Shrink.shrink(l, new Shrink.Options(tries, seeds, strategy), m -> System.out.println("  " + m));
+            r = Shrink.shrink(l, t, new Shrink.Options(tries, seeds, strategy), m -> System.out.println("  " + m));
         } catch (ScenarioException e) {
             System.err.println("kmodel: " + e.getMessage());
             return Main.BAD_INPUT;

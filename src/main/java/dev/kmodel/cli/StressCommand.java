@@ -8,6 +8,7 @@ import dev.kmodel.scenario.Fault;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioException;
 import dev.kmodel.scenario.ScenarioParser;
+import dev.kmodel.stress.Shrink;
 import dev.kmodel.stress.Stress;
 import java.io.File;
 import java.io.IOException;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Parameters;
         name = "stress",
         description = {
             "Run many schedules of a scenario (or of random programs), several at a time, and group the"
-                    + " violations they find by kind and site, with the hit rate, its 95% interval and the first"
+                    + " violations they find by kind and site, with the hit rate, its 95%% interval and the first"
                     + " seed of each; that seed's journal is saved, and replay --rerun runs it again exactly."
         },
         exitCodeListHeading = Main.EXIT_STATUS,
@@ -226,6 +227,7 @@ public final class StressCommand implements Callable<Integer> {
             ShrinkCommand c = new ShrinkCommand();
             c.journal = new File(g.journal());
             c.out = out;
+            c.target = new Shrink.Target(g.kind(), g.site(), g.detail());
             System.out.println();
             c.call();
         }

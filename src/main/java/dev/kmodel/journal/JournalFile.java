@@ -60,7 +60,7 @@ public final class JournalFile {
 
     /** parallel, random, or pct:D:K as a run writes it. */
     private static boolean validSchedule(String s) {
-        return s.equals("parallel") || s.equals("random") || s.matches("pct:[1-9][0-9]{0,3}:[1-9][0-9]{0,17}");
+        return s.equals("parallel") || s.equals("random") || s.matches("pct:[1-9][0-9]{0,2}:[1-9][0-9]{0,17}");
     }
 
     /** The values of {@link #KNOBS} in the config a run used, for its header. */

@@ -73,18 +73,18 @@ public abstract class KernelActor<C, E extends KEvent, S extends KernelActor.Fol
             return !committed && handling != MsgId.NONE ? finish(false) : effect;
         });
         return (state, cmd) -> {
-            // A controlled schedule chose one of this actor's stashed messages: take them out, the gate admits it.
-            if ((Object) cmd == YourTurn.INSTANCE) return Effect().unstashAll();
             MsgId id = MsgIds.of(cmd);
             // A message that is not due yet (a re-run: before its recorded turn; a controlled schedule: not
-            // chosen yet) waits in the stash, still in flight.
-            if (plan != null && !plan.admit(send.self(), id, cmd))
-                return Effect().stash();
+            // chosen yet) is still in flight: a controlled schedule keeps it and sends it again in its turn, a
+            // re-run leaves it in the actor's stash.
+            if (plan != null && !plan.admit(send.self(), id, cmd)) {
+                return plan.keepsRefused() ? Effect().none() : Effect().stash();
+            }
             handling = id == null ? MsgId.NONE : id;
             sendsAtStart = send.count();
             committed = false;
             Effect<KEvent, S> effect = counted.apply(state, cmd);
-            if (plan != null && plan.unstashAfterStep() && effect instanceof EffectBuilder<?, ?> b) {
+            if (plan != null && !plan.keepsRefused() && effect instanceof EffectBuilder<?, ?> b) {
                 return ((EffectBuilder<KEvent, S>) b).thenUnstashAll();
             }
             return effect;

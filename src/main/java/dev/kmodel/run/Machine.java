@@ -164,8 +164,9 @@ public final class Machine {
                             .withSetup(new JournalStore.StoreSetup(store)));
             ActorRef<AllDeadLetters> listener = system.systemActorOf(
                     Behaviors.receiveMessage((AllDeadLetters d) -> {
+                        // (a controlled schedule may have counted it already, for an actor that stopped)
                         if (isModelMessage(d.message())
-                                && !(schedule != null && schedule.countedDeadLetter(MsgIds.of(d.message())))) {
+                                && (schedule == null || schedule.deadLetter(MsgIds.of(d.message())))) {
                             activity.deadLetter(d.message().getClass().getSimpleName() + " to "
                                     + d.recipient().path().name());
                         }

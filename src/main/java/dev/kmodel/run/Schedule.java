@@ -4,7 +4,6 @@ import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Activity;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.ReceiveGate;
-import dev.kmodel.kernel.YourTurn;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,13 +21,13 @@ import java.util.TreeMap;
  *
  * <p>How it reaches what the parallel mode can reach. In the parallel mode a step's sends go into the
  * receivers' mailboxes (Akka's FIFO queues) when the step's write is journaled, one after the other,
- * and each actor handles its mailbox in order, while other actors run. Here every model message is
- * held back in its receiver's stash (the {@link ReceiveGate}) and the schedule keeps the two queues
+ * and each actor handles its mailbox in order, while other actors run. Here the {@link ReceiveGate} takes every
+ * model message its receiver is handed and the schedule keeps the two queues
  * the parallel mode has: each sender's <em>outbox</em> (its sends not yet in a mailbox, in the order it
- * made them) and each receiver's <em>mailbox</em>. When everything in flight has reached a stash (the
- * machine has settled: {@link Activity#inFlight()} equals what the stashes hold), it picks one enabled
+ * made them) and each receiver's <em>mailbox</em>. When everything in flight has reached the gate (the
+ * machine has settled: {@link Activity#inFlight()} equals what the schedule keeps), it picks one enabled
  * actor and either moves the oldest message of its outbox into the receiver's mailbox, or, if its
- * outbox is empty, lets it handle the oldest message of its mailbox ({@link YourTurn}). An actor's
+ * outbox is empty, sends it the oldest message of its mailbox again, which the gate now admits. An actor's
  * sends are all in mailboxes before it handles its next message, as in Akka (sends are made when the
  * step is journaled, before the actor takes its next message); and a message sent after another
  * reached a mailbox is behind it there, which is what makes an unlock a release barrier in the model
@@ -66,8 +65,8 @@ public final class Schedule implements ReceiveGate {
                     return new Strategy(Kind.RANDOM, 0, 0);
                 case "pct":
                     if (p.length > 3) throw new IllegalArgumentException("pct takes at most depth and steps: " + s);
-                    int d = p.length > 1 ? positive(p[1], "depth", s) : DEFAULT_DEPTH;
-                    long k = p.length > 2 ? positive(p[2], "steps", s) : 0;
+                    int d = p.length > 1 ? (int) positive(p[1], "depth", s, 999) : DEFAULT_DEPTH;
+                    long k = p.length > 2 ? positive(p[2], "steps", s, Long.MAX_VALUE) : 0;
                     return new Strategy(Kind.PCT, d, k);
                 default:
                     throw new IllegalArgumentException(
@@ -75,14 +74,14 @@ public final class Schedule implements ReceiveGate {
             }
         }
 
-        private static int positive(String v, String what, String all) {
+        private static long positive(String v, String what, String all, long max) {
             try {
-                int n = Integer.parseInt(v);
-                if (n >= 1) return n;
+                long n = Long.parseLong(v);
+                if (n >= 1 && n <= max) return n;
             } catch (NumberFormatException ignored) {
                 // falls through to the message
             }
-            throw new IllegalArgumentException("pct's " + what + " must be a positive integer: " + all);
+            throw new IllegalArgumentException("pct's " + what + " must be an integer from 1 to " + max + ": " + all);
         }
 
         /** The same strategy with PCT's step estimate filled in (kept so that a journal names all it used). */
@@ -106,8 +105,8 @@ public final class Schedule implements ReceiveGate {
 
     // All guarded by this.
     private final Map<String, ActorRef<Object>> actors = new HashMap<>();
-    private final Map<MsgId, String> receiverOf = new HashMap<>(); // every message stashed and not yet handled
-    private final Map<MsgId, String> what = new HashMap<>(); // its class, for a dead letter
+    private final Map<MsgId, String> receiverOf = new HashMap<>(); // every message kept and not yet handled
+    private final Map<MsgId, Object> message = new HashMap<>(); // the message itself, sent again in its turn
     private final TreeMap<String, TreeMap<Long, MsgId>> outbox = new TreeMap<>(); // by sender, in send order
     private final TreeMap<String, ArrayDeque<MsgId>> mailbox = new TreeMap<>(); // by receiver, FIFO
     private final Set<String> stopped = new HashSet<>();
@@ -157,7 +156,7 @@ public final class Schedule implements ReceiveGate {
         return delivered;
     }
 
-    /** The machine has booted: choose the first message once everything in flight has been stashed. */
+    /** The machine has booted: choose the first message once everything in flight has reached the gate. */
     public void start() {
         synchronized (this) {
             started = true;
@@ -172,8 +171,8 @@ public final class Schedule implements ReceiveGate {
     }
 
     @Override
-    public boolean unstashAfterStep() {
-        return false;
+    public boolean keepsRefused() {
+        return true;
     }
 
     @Override
@@ -183,12 +182,12 @@ public final class Schedule implements ReceiveGate {
             if (id.equals(chosen)) {
                 chosen = null;
                 receiverOf.remove(id);
-                what.remove(id);
+                this.message.remove(id);
                 delivered++;
                 return true;
             }
             if (receiverOf.putIfAbsent(id, actor) == null) {
-                what.put(id, message.getClass().getSimpleName());
+                this.message.put(id, message);
                 outbox.computeIfAbsent(id.from(), k -> new TreeMap<>()).put(id.n(), id);
             }
         }
@@ -220,7 +219,8 @@ public final class Schedule implements ReceiveGate {
                 ArrayDeque<MsgId> in = mailbox.get(actor);
                 chosen = in.pollFirst();
                 if (in.isEmpty()) mailbox.remove(actor);
-                actors.get(actor).tell(YourTurn.INSTANCE);
+                // Its turn: the same message again, which the gate now admits (one message, no stash to replay).
+                actors.get(actor).tell(message.get(chosen));
             }
         }
         countDeadLetters(dead);
@@ -273,7 +273,7 @@ public final class Schedule implements ReceiveGate {
     private void deadLetter(MsgId m, List<String> dead) {
         String to = receiverOf.remove(m);
         deadLettered.add(m);
-        dead.add(what.remove(m) + " to " + to);
+        dead.add(message.remove(m).getClass().getSimpleName() + " to " + to);
     }
 
     /** Outside this object's lock: the activity calls {@link #settle} back. */
@@ -281,8 +281,20 @@ public final class Schedule implements ReceiveGate {
         for (String d : dead) activity.deadLetter(d);
     }
 
+    /**
+     * A message Akka could not deliver: one this schedule sent in its turn to an actor that had stopped
+     * without telling it (an actor that failed) is no longer awaited. False if the schedule counted it.
+     */
     @Override
-    public synchronized boolean countedDeadLetter(MsgId id) {
-        return deadLettered.contains(id);
+    public synchronized boolean deadLetter(MsgId id) {
+        if (id == null) return true;
+        if (deadLettered.contains(id)) return false;
+        if (id.equals(chosen)) {
+            chosen = null;
+            String to = receiverOf.remove(id);
+            message.remove(id);
+            stopped.add(to);
+        }
+        return true;
     }
 }

@@ -13,12 +13,14 @@ import dev.kmodel.journal.JournalFile;
 import dev.kmodel.replay.Rerun;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.ReportBuilder;
+import dev.kmodel.run.Bounds;
 import dev.kmodel.run.Machine;
 import dev.kmodel.run.Schedule;
 import dev.kmodel.scenario.Fault;
 import dev.kmodel.scenario.Scenario;
 import dev.kmodel.scenario.ScenarioException;
 import dev.kmodel.scenario.ScenarioParser;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -60,13 +62,15 @@ public final class Shrink {
 
     private final Options opt;
     private final Set<Fault> faults;
+    private final Config recorded; // the recording's knobs, with a bound on each candidate's wall time
     private final Target target;
     private final String name;
     private final Consumer<String> log;
     private int candidates;
 
-    private Shrink(Options opt, Set<Fault> faults, Target target, String name, Consumer<String> log) {
+    private Shrink(Options opt, Set<Fault> faults, Target target, String name, Config recorded, Consumer<String> log) {
         this.opt = opt;
+        this.recorded = Bounds.of(recorded).withWallTime(CANDIDATE_TIME).into(recorded);
         this.faults = faults;
         this.target = target;
         this.name = name;
@@ -82,15 +86,20 @@ public final class Shrink {
         return new Target(v.kind(), Stress.site(v.detail()), v.detail());
     }
 
-    /** Shrinks the run {@code l} records; null if no controlled schedule shows its violation again. */
-    public static Result shrink(JournalFile.Loaded l, Options opt, Consumer<String> log) throws ScenarioException {
+    /** A candidate that runs longer than this is taken for one that does not show the violation. */
+    static final Duration CANDIDATE_TIME = Duration.ofSeconds(60);
+
+    /**
+     * Shrinks the run {@code l} records, keeping {@code target} (one of its violations: {@link #targetOf} is
+     * the first); null if no controlled schedule shows it again.
+     */
+    public static Result shrink(JournalFile.Loaded l, Target target, Options opt, Consumer<String> log)
+            throws ScenarioException {
         long started = System.nanoTime();
-        Target target = targetOf(l);
-        if (target == null) throw new IllegalArgumentException("the journal's run has no violation to shrink");
         JournalFile.Header h = l.header();
         EnumSet<Fault> faults = EnumSet.noneOf(Fault.class);
         for (String f : h.faults()) faults.add(Fault.named(f));
-        Shrink s = new Shrink(opt, faults, target, h.scenario(), log);
+        Shrink s = new Shrink(opt, faults, target, h.scenario(), Rerun.config(h), log);
         String text = ConfigFactory.parseString(h.source()).root().render(RENDER);
         int cpus = h.cpus();
         Found found = s.reproduce(text, cpus, h.seed());
@@ -191,7 +200,7 @@ public final class Shrink {
         } catch (ScenarioException e) {
             return null; // an edit that made the program invalid (a variable no longer saved, ...)
         }
-        Config config = Machine.config().withValue("kmodel.schedule", ConfigValueFactory.fromAnyRef(strategy));
+        Config config = recorded.withValue("kmodel.schedule", ConfigValueFactory.fromAnyRef(strategy));
         Machine.Result r = Machine.run(sc, config, true);
         for (Report.ViolationRow v : r.report().violations()) {
             if (v.kind().equals(target.kind()) && Stress.site(v.detail()).equals(target.site())) {

@@ -112,7 +112,7 @@ public final class Stress {
         if (!s.equals(Schedule.PARALLEL)) {
             Schedule.Strategy st = Schedule.Strategy.parse(s);
             if (st.kind() == Schedule.Kind.PCT && st.steps() == 0) {
-                Scenario sc = scenarioOf(opt, 0);
+                Scenario sc = scenarioOf(opt, opt.firstSeed());
                 Config c = opt.config().withValue("kmodel.schedule", ConfigValueFactory.fromAnyRef("random"));
                 long k = Machine.run(sc, c, false).scheduleSteps();
                 st = st.withSteps(Math.max(1, k));
@@ -213,6 +213,8 @@ public final class Stress {
             Group g = groups.computeIfAbsent(key, k -> new Group(v.kind(), site));
             g.hits++;
             if (r.index() < g.firstIndex) {
+                // (with several jobs a lower seed can end after a higher one: its journal replaces that one's)
+                if (g.journal != null && !g.journal.delete()) g.journal.deleteOnExit();
                 g.firstIndex = r.index();
                 g.firstSeed = r.seed();
                 g.firstScenario = r.scenario();
@@ -225,7 +227,9 @@ public final class Stress {
     private File save(Group g, Scenario sc, List<JournalEntry> journal, Run r) throws IOException {
         File dir = opt.out();
         if (!dir.isDirectory() && !dir.mkdirs()) throw new IOException("cannot create " + dir);
-        String base = (opt.scenario() == null ? r.scenario() : sc.name()) + "-" + g.kind + "-seed" + r.seed();
+        // The site's hash tells apart two groups of one kind whose first seed is the same.
+        String base = (opt.scenario() == null ? r.scenario() : sc.name()) + "-" + g.kind + "-"
+                + String.format("%04x", g.site.hashCode() & 0xffff) + "-seed" + r.seed();
         File f = new File(dir, base.replaceAll("[^A-Za-z0-9._-]", "_") + ".kmj");
         String source = opt.scenario() == null ? RandomProgram.generate(r.seed()) : opt.source();
         JournalFile.write(f, sc, source, JournalFile.knobs(config), journal, r.stoppedBy());
