@@ -51,7 +51,7 @@ final class SignalOracles {
         boolean groupExit; // as a leader: SIGNAL_GROUP_EXIT
     }
 
-    private record Kill(long seq, String target, int from) {}
+    private record Kill(long seq, String target, int targetPid, int from) {}
 
     private record Joined(long seq, String thread, String leader) {}
 
@@ -135,7 +135,11 @@ final class SignalOracles {
                     && s.sig() == Sig.SIGKILL
                     && s.next() < s.targets().size()) {
                 // kill(2): send_signal_locked under the target's siglock; the signal is queued now.
-                kills.add(new Kill(seq, s.targets().get(s.next()).key(), t.pid));
+                kills.add(new Kill(
+                        seq,
+                        s.targets().get(s.next()).key(),
+                        s.targets().get(s.next()).pid(),
+                        t.pid));
             } else if (e instanceof GroupExitSet) {
                 t.groupExit = true;
                 groupsExited.add(t.tgid);
@@ -154,7 +158,7 @@ final class SignalOracles {
                             b,
                             o.lastStep,
                             "fatal-signal-lost",
-                            "kill(" + target.pid + ", SIGKILL) from pid " + k.from() + " at seq " + k.seq()
+                            "kill(" + k.targetPid() + ", SIGKILL) from pid " + k.from() + " at seq " + k.seq()
                                     + " never reached its thread group (no task recorded it, no group exit), and pid "
                                     + o.pid + " of the group ran user code after it (step at seq " + o.lastStep + ")",
                             o.pid);
