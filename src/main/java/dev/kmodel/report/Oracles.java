@@ -25,7 +25,7 @@ import java.util.Set;
 final class Oracles {
     /** The kinds judged only when a run has ended (quiescent): at any earlier point they may still change. */
     public static final Set<String> AT_THE_END =
-            Set.of("leak", "deadlock", "unreaped-zombie", "orphan-with-dead-parent");
+            Set.of("leak", "deadlock", "unreaped-zombie", "orphan-with-dead-parent", "fatal-signal-lost");
 
     /** Objects that belong to one task and must be gone once its task_struct is freed. */
     private static final Set<String> TASK_OWNED = Set.of(

@@ -88,7 +88,7 @@ public record Report(
 
     /** Violation kinds judged only when a run has ended (quiescent): at any earlier point they may still change. */
     public static final Set<String> JUDGED_AT_THE_END =
-            Set.of("leak", "deadlock", "unreaped-zombie", "orphan-with-dead-parent");
+            Set.of("leak", "deadlock", "unreaped-zombie", "orphan-with-dead-parent", "fatal-signal-lost");
 
     public record Journal(long events, int persistenceIds) {}
 

@@ -407,6 +407,7 @@ public final class ReportBuilder {
         for (T t : tasks.values()) if (t.pid != 0) pidOfKey.put(t.key, t.pid);
         List<LedgerRow> rows = new LedgerRows(journal, pidOfKey);
         Oracles.check(this, journal);
+        SignalOracles.check(this, journal);
         if (stopped != null) {
             // A run a bound cut short is judged as a point in a run, not as its end: what is still
             // allocated, unreaped or orphaned there may yet be freed, reaped or reparented.

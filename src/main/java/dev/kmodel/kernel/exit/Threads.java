@@ -40,9 +40,9 @@ public final class Threads {
 
     /** copy_process, CLONE_THREAD, on the leader: the thread joins signal->thread_head; nr_threads++. */
     public static void threadLinked(Task t, TaskState s, TaskCmd.ThreadLinked c) {
-        t.event(s, new ThreadAdded(c.id(), c.thread()));
+        if (c.add()) t.event(s, new ThreadAdded(c.id(), c.thread()));
         // A thread that joins a group already exiting is killed with it (its creator raced the group exit).
-        if (s.groupExit) {
+        if (c.check() && s.groupExit) {
             ActorRef<TaskCmd> r = c.thread().ref();
             int code = s.groupExitCode, from = s.pid;
             Ctx ctx = new Ctx(t.key(), s.pid, s.cpu, "zap_other_threads");

@@ -338,7 +338,18 @@ public final class Fork {
     /** Under write_lock(tasklist_lock) and siglock: attach_pid, link to the parent's children; then wake_up_new_task. */
     static void linked(Task t, TaskState s, MsgId cause) {
         Frame.Forking f = frame(s);
-        if (Signals.fatalPending(s)) {
+        boolean killed = Signals.fatalPending(s);
+        if (t.env.scenario().has(Fault.FORK_NO_FATAL_SIGNAL_CHECK)) {
+            // Fault fork-no-fatal-signal-check (upstream fix 7673bf553b27, v4.19): no "let kill terminate
+            // clone/fork in the middle" test under siglock; the child is linked although current will die.
+            killed = false;
+        } else if (t.env.scenario().has(Fault.FORK_PGRP_KILL_NOT_ATOMIC)) {
+            // Fault fork-pgrp-kill-not-atomic (upstream fix 4a2c7a7837da, v2.6.17): the pre-fix copy_process
+            // only looked for a pending SIGKILL; any other signal that came in during the fork (a kill(-pgrp)
+            // that found the parent but not yet the child) neither restarts the fork nor reaches the child.
+            killed = s.pending.contains(Sig.SIGKILL);
+        }
+        if (killed) {
             // Under siglock: "a fatal signal pending means that current will exit, so the new thread can't
             // slip out of" the kill — bad_fork_cancel_cgroup drops the locks, bad_fork_free_pid the pid,
             // and clone fails with EINTR.
@@ -383,10 +394,18 @@ public final class Fork {
                 reaper,
                 reaperPid);
         ChildInfo info = new ChildInfo(childKey, pid, child, s.pgid, exitSignal, ExitState.NONE, 0).withVpid(seen);
+        // Fault clone-thread-attach-outside-siglock (upstream fix 3f17da699431, v2.6.17): copy_process made its
+        // SIGNAL_GROUP_EXIT test under siglock but put the thread on the group's list (attach_pid TGID) only
+        // after dropping it: the leader gets the test now and the insertion from the new thread as it is
+        // attached, so a group SIGKILL's complete_signal in between zaps the list without it.
+        boolean lateJoin = thread && !s.isLeader() && t.env.scenario().has(Fault.CLONE_THREAD_ATTACH_OUTSIDE_SIGLOCK);
         if (thread) {
             // A thread is on its group's list, not on any children list.
             ThreadInfo th = new ThreadInfo(childKey, pid, child, false);
-            if (s.isLeader()) {
+            if (lateJoin) {
+                ActorRef<TaskCmd> leader = s.leader;
+                t.then(() -> leader.tell(new TaskCmd.ThreadLinked(t.nextId(), th, true, false)));
+            } else if (s.isLeader()) {
                 Threads.threadLinked(t, s, new TaskCmd.ThreadLinked(cause, th));
             } else {
                 ActorRef<TaskCmd> leader = s.leader;
@@ -405,8 +424,12 @@ public final class Fork {
         int tgid = thread ? s.tgid : 0;
         boolean vfork = f.has(CloneFlags.CLONE_VFORK);
         ActorRef<TaskCmd> vforkParent = vfork ? t.self : null;
+        ActorRef<TaskCmd> joinGroup = lateJoin ? s.leader : null;
+        if (lateJoin)
+            Locking.unlock(t, s, cause, LockClass.SIGLOCK, ctx); // before attach_pid, still under tasklist_lock
         t.then(() -> {
-            child.tell(new TaskCmd.Attach(t.nextId(), pid, tgid, view, pidObj, mm, pgid, sid, vforkParent, ctx));
+            child.tell(new TaskCmd.Attach(
+                    t.nextId(), pid, tgid, view, pidObj, mm, pgid, sid, vforkParent, ctx, joinGroup));
             t.env.pids()
                     .tell(new PidAllocator.AttachPid(
                             t.nextId(),
@@ -422,7 +445,7 @@ public final class Fork {
         });
         // spin_unlock(&current->sighand->siglock); write_unlock_irq(&tasklist_lock); cgroup_post_fork →
         // cgroup_threadgroup_change_end.
-        Locking.unlock(t, s, cause, LockClass.SIGLOCK, ctx);
+        if (!lateJoin) Locking.unlock(t, s, cause, LockClass.SIGLOCK, ctx);
         Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, ctx);
         Locking.unlock(t, s, cause, LockClass.CGROUP_THREADGROUP_RWSEM, ctx.in("cgroup_post_fork"));
         // wake_up_new_task: select_task_rq picks the CPU whose runqueue the child joins.

@@ -10,6 +10,7 @@ import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskInit;
 import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.kernel.task.ThreadInfo;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
@@ -108,6 +109,13 @@ public final class NewTask {
                 s,
                 new Attached(
                         c.id(), c.pid(), c.tgid(), c.ns(), c.pidObject(), c.mm(), c.pgid(), c.sid(), c.vforkParent()));
+        if (c.joinGroup() != null) {
+            // Fault clone-thread-attach-outside-siglock: the thread goes on its group's list only now, after
+            // its creator dropped siglock (see Fork.linked).
+            ActorRef<TaskCmd> leader = c.joinGroup();
+            ThreadInfo th = new ThreadInfo(t.key(), c.pid(), t.self, false);
+            t.then(() -> leader.tell(new TaskCmd.ThreadLinked(t.nextId(), th, false, true)));
+        }
     }
 
     private static void undoObject(

@@ -269,6 +269,12 @@ public final class Signals {
     /** complete_signal (kernel/signal.c) for a group with threads. */
     private static void completeSignal(Task t, TaskState s, TaskCmd.Signal c) {
         if (s.groupExit) return; // prepare_signal: the group is already dying
+        if (s.groupExecKey != null && t.env.scenario().has(Fault.DE_THREAD_LOST_GROUP_EXIT)) {
+            // Fault de-thread-lost-group-exit (upstream fix ed5d2cac1142, v2.6.25): de_thread borrowed
+            // SIGNAL_GROUP_EXIT to kill the other threads and cleared signal->flags when done; a signal that
+            // comes in meanwhile is taken for that exit and dropped, and the exec'ing thread lives on.
+            return;
+        }
         if (unkillable(s, c)) {
             t.event(s, new SignalReceived(c.id(), c.sig(), c.fromPid(), "ignored"));
             return;

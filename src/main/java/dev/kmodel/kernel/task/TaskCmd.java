@@ -65,8 +65,23 @@ public sealed interface TaskCmd {
             int pgid,
             int sid,
             ActorRef<TaskCmd> vforkParent,
-            Ctx ctx)
-            implements TaskCmd {}
+            Ctx ctx,
+            ActorRef<TaskCmd> joinGroup)
+            implements TaskCmd {
+        public Attach(
+                MsgId id,
+                int pid,
+                int tgid,
+                NsView ns,
+                String pidObject,
+                String mm,
+                int pgid,
+                int sid,
+                ActorRef<TaskCmd> vforkParent,
+                Ctx ctx) {
+            this(id, pid, tgid, ns, pidObject, mm, pgid, sid, vforkParent, ctx, null);
+        }
+    }
 
     /** CLONE_PARENT: the new task is linked as a child of the caller's parent (under tasklist_lock). */
     record ChildLinked(MsgId id, ChildInfo child) implements TaskCmd {}
@@ -182,7 +197,16 @@ public sealed interface TaskCmd {
     // ---- thread groups: the leader's actor keeps signal_struct's list and counters --------------
 
     /** copy_process, CLONE_THREAD: list_add_tail_rcu(&p->thread_node, &signal->thread_head), live++. */
-    record ThreadLinked(MsgId id, ThreadInfo thread) implements TaskCmd {}
+    /**
+     * A new thread for the leader's list. {@code check}: the SIGNAL_GROUP_EXIT test copy_process makes under
+     * siglock (a thread joining a group already exiting is killed with it); {@code add}: the list insertion.
+     * Linux does both under siglock (one message); fault clone-thread-attach-outside-siglock splits them.
+     */
+    record ThreadLinked(MsgId id, ThreadInfo thread, boolean check, boolean add) implements TaskCmd {
+        public ThreadLinked(MsgId id, ThreadInfo thread) {
+            this(id, thread, true, true);
+        }
+    }
 
     /** exit_signals: PF_EXITING; atomic_dec_and_test(&signal->live) answers group_dead. */
     record ThreadExiting(MsgId id, String key, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
