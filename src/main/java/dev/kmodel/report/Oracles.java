@@ -3,6 +3,7 @@ package dev.kmodel.report;
 import dev.kmodel.journal.JournalEntry;
 import dev.kmodel.kernel.Kernel;
 import dev.kmodel.kernel.rcu.RcuManager;
+import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.ledger.LedgerEntry;
 import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.Ledgered;
@@ -73,6 +74,7 @@ final class Oracles {
         Map<String, Obj> live = new LinkedHashMap<>();
         Set<String> referencedWhileNotLive = new HashSet<>();
         Map<String, Long> callRcu = new HashMap<>(); // object → seq of its pending call_rcu
+        Set<String> hashed = new HashSet<>(); // tasks attached (visible to RCU readers) at some point
         List<ViolationRow> v = b.violations;
         long end = 0;
         for (JournalEntry je : journal) {
@@ -82,10 +84,11 @@ final class Oracles {
                 callRcu.put(q.object(), seq);
                 continue;
             }
+            if (ev instanceof TaskEvent.Attached) hashed.add(je.persistenceId());
             if (!(ev instanceof Ledgered led)) continue;
             for (LedgerEntry e : led.ledger()) {
                 end = seq;
-                ledger(b, seq, e, live, referencedWhileNotLive, callRcu, v);
+                ledger(b, seq, e, live, referencedWhileNotLive, callRcu, hashed, v);
             }
         }
         if (!referencedWhileNotLive.isEmpty()) afterFree(b, journal, referencedWhileNotLive, v);
@@ -100,6 +103,7 @@ final class Oracles {
             Map<String, Obj> live,
             Set<String> referencedWhileNotLive,
             Map<String, Long> callRcu,
+            Set<String> hashed,
             List<ViolationRow> v) {
         Obj o = live.get(e.object());
         switch (e.event()) {
@@ -131,7 +135,13 @@ final class Oracles {
                 }
                 live.remove(e.object());
                 Long queued = callRcu.remove(e.object());
-                if (queued != null && e.type().equals("task_struct")) rcu(b, seq, e, queued, v);
+                if (e.type().equals("task_struct")) {
+                    // A task_struct that was ever hashed is freed only through call_rcu: one freed without a
+                    // grace period is judged against every reader open at the free (bad_fork's free_task of
+                    // a task nobody could look up is not).
+                    if (queued != null) rcu(b, seq, e, queued, v);
+                    else if (hashed.contains(e.owner())) rcu(b, seq, e, seq, v);
+                }
             }
             default -> {}
         }
@@ -242,13 +252,17 @@ final class Oracles {
      * before every reader section that began before the call_rcu has ended.
      */
     private static void rcu(ReportBuilder b, long seq, LedgerEntry e, long queued, List<ViolationRow> v) {
-        for (Section s : b.sections) {
+        List<Section> readers = new ArrayList<>(b.sections);
+        readers.addAll(b.taskSections);
+        for (Section s : readers) {
             if (s.lock() < queued && (s.unlock() == null || s.unlock() > seq)) {
                 v.add(new ViolationRow(
                         seq,
                         "rcu-free-under-reader",
-                        e.object() + " freed at seq " + seq + " while CPU " + s.cpu()
-                                + " was in an rcu_read_lock section begun at seq " + s.lock(),
+                        e.object() + " freed at seq " + seq
+                                + (queued == seq ? " without a grace period (no call_rcu)" : "") + " while CPU "
+                                + s.cpu() + " was in an rcu_read_lock section begun at seq " + s.lock()
+                                + (s.pid() == 0 ? "" : " by pid " + s.pid()),
                         pids(b, e.owner())));
             }
         }

@@ -1,17 +1,22 @@
 package dev.kmodel.report;
 
 import dev.kmodel.journal.JournalEntry;
+import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.locking.LockActor;
 import dev.kmodel.kernel.locking.LockClass;
 import dev.kmodel.kernel.locking.LockMode;
 import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
+import dev.kmodel.kernel.task.ChildInfo;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.report.Report.*;
+import dev.kmodel.scenario.Program;
 import dev.kmodel.scenario.Scenario;
+import dev.kmodel.scenario.Step;
 import dev.kmodel.uapi.Sig;
 import dev.kmodel.uapi.WaitStatus;
 import java.util.ArrayList;
@@ -59,6 +64,15 @@ public final class ReportBuilder {
         String taskStruct;
         boolean forkUndone; // copy_process failed (bad_fork_*): never a task, a failed fork
         String forkingChild; // while in copy_process: the child task_struct it builds (Forking frame)
+        String program; // the program it runs (its steps are the scenario's)
+        int events; // its events so far (to pair two events of one step)
+        int childAt; // the index of its last ChildAdded / ChildChanged, and that child and cause
+        ChildInfo child;
+        MsgId childCause;
+        SignalReceived sig; // a SignalReceived whose pairing with a child notification is not settled yet
+        long sigSeq;
+        ChildInfo sigPrev; // the child notification just before it in the same step (a stop report's order)
+        long rcuLocked = -1; // seq of its open rcu_read_lock (a system call's, e.g. kill's find_vpid)
 
         T(String key) {
             this.key = key;
@@ -70,6 +84,8 @@ public final class ReportBuilder {
 
     final Map<String, T> tasks = new LinkedHashMap<>();
     final List<Section> sections = new ArrayList<>();
+    final List<Section> taskSections = new ArrayList<>(); // rcu_read_lock sections of system calls
+    private Scenario sc; // null for lockdep alone
     final Map<Integer, String> cpuLazy = new TreeMap<>(); // cpu → "mm|holder"
     final Map<Integer, long[]> cpuStats = new TreeMap<>(); // cpu → {clock, switches}
     final List<ViolationRow> violations = new ArrayList<>();
@@ -115,6 +131,7 @@ public final class ReportBuilder {
             Report.StoppedBy stopped) {
         if (!(journal instanceof RandomAccess)) journal = new ArrayList<>(journal);
         ReportBuilder b = new ReportBuilder();
+        b.sc = sc;
         for (JournalEntry e : journal) b.fold(e);
         long end = journal.isEmpty() ? 0 : journal.get(journal.size() - 1).ordinal();
         for (String d : deadLetters) {
@@ -174,6 +191,8 @@ public final class ReportBuilder {
 
     private void foldTask(long seq, T t, TaskEvent e) {
         t.lastSeq = seq;
+        t.events++;
+        if (t.sig != null) settleSiPid(t, e);
         if (e instanceof Warned w) {
             // A kernel check (WARN_ON / BUG_ON) that failed, or an answer no path waited for ("protocol").
             String kind = w.check().equals("protocol")
@@ -186,6 +205,7 @@ public final class ReportBuilder {
             t.ppid = c.init().ppid();
             t.parentKey = c.init().parentKey();
             t.taskStruct = c.objects().taskStruct();
+            t.program = c.init().program();
             if (c.init().kernelThread()) t.state = "sleeping";
         } else if (e instanceof Attached a) {
             t.pid = a.pid();
@@ -227,6 +247,7 @@ public final class ReportBuilder {
                         r.var(),
                         o.cpu(),
                         r.siginfo()));
+                conformance(seq, t, r);
             }
         } else if (e instanceof Slept s) {
             t.state = "sleeping";
@@ -241,6 +262,24 @@ public final class ReportBuilder {
             t.stopRequestedBy = k.cause().from(); // the KthreadStop message came from the stopper
         } else if (e instanceof SignalReceived s) {
             signals.add(new SignalRow(seq, s.from(), t.pid, Sig.name(s.sig()), s.disposition()));
+            // do_notify_parent / do_notify_parent_cldstop: the child's notification is journaled in the same
+            // step, just after the signal (exit) or just before it (stop); settled at the next event.
+            t.sig = s;
+            t.sigSeq = seq;
+            t.sigPrev = t.childAt == t.events - 1 && s.cause().equals(t.childCause) ? t.child : null;
+        } else if (e instanceof ChildAdded a) {
+            t.childAt = t.events;
+            t.child = a.child();
+            t.childCause = a.cause();
+        } else if (e instanceof ChildChanged c) {
+            t.childAt = t.events;
+            t.child = c.child();
+            t.childCause = c.cause();
+        } else if (e instanceof LockAcquired l && l.lock().cls() == LockClass.RCU_READ_LOCK) {
+            if (t.rcuLocked < 0) t.rcuLocked = seq;
+        } else if (e instanceof LockReleased l && l.cls() == LockClass.RCU_READ_LOCK) {
+            if (t.rcuLocked >= 0) taskSections.add(new Section(l.cpu(), t.rcuLocked, seq, t.pid));
+            t.rcuLocked = -1;
         } else if (e instanceof PfExitingSet p) {
             WaitStatus ws = WaitStatus.of(p.status());
             t.exitCode = ws.code();
@@ -249,6 +288,7 @@ public final class ReportBuilder {
             t.mm = null;
         } else if (e instanceof Execed x) {
             t.comm = x.comm();
+            t.program = x.program();
             t.mm = x.mm();
         } else if (e instanceof Reparented r) {
             reparent.add(new ReparentRow(seq, t.pid, r.from(), r.to(), r.why(), r.childState()));
@@ -326,6 +366,73 @@ public final class ReportBuilder {
         }
     }
 
+    /**
+     * A signal a task received in the same step as a child's notification (do_notify_parent's SIGCHLD, or
+     * the child's exit signal; do_notify_parent_cldstop's SIGCHLD): its si_pid must name that child's
+     * thread group (task_tgid_nr_ns(tsk, the parent's namespace); the report numbers every task in the init
+     * namespace, as the model's siginfo does). {@code next}: the event after the signal (null: none).
+     */
+    private void settleSiPid(T t, TaskEvent next) {
+        SignalReceived s = t.sig;
+        ChildInfo child = null;
+        if (next instanceof ChildAdded a && a.cause().equals(s.cause())) child = a.child();
+        else if (next instanceof ChildChanged c && c.cause().equals(s.cause())) child = c.child();
+        if (child == null || !notification(child)) child = t.sigPrev;
+        t.sig = null;
+        t.sigPrev = null;
+        if (child == null || !notification(child)) return;
+        T c = tasks.get(child.key());
+        if (c == null || c.pid == 0) return;
+        int tgid = c.tgid == 0 ? c.pid : c.tgid;
+        if (s.from() != tgid) {
+            violations.add(new ViolationRow(
+                    t.sigSeq,
+                    "wrong-si-pid",
+                    Sig.name(s.sig()) + " to pid " + t.pid + " (" + t.comm + ") reporting its child pid " + c.pid + " ("
+                            + c.comm + ", tgid " + tgid + ") carries si_pid " + s.from()
+                            + "; do_notify_parent names the child's thread group",
+                    List.of(t.pid, c.pid)));
+        }
+    }
+
+    /** A child's entry changed by a report to its parent: it died, stopped or continued. */
+    private static boolean notification(ChildInfo c) {
+        return c.exitState() != ExitState.NONE || c.stopSig() != 0 || c.continued();
+    }
+
+    /**
+     * The return of a system call whose literal arguments Linux refuses (ArgChecks): its errno must be
+     * Linux's; waitid's siginfo, when it reports a child, must name one (si_pid > 0).
+     */
+    private void conformance(long seq, T t, SyscallReturned r) {
+        if (r.siginfo() != null && r.siginfo().code() != null && r.siginfo().pid() <= 0) {
+            violations.add(new ViolationRow(
+                    seq,
+                    "wrong-si-pid",
+                    r.op() + " by pid " + t.pid + " (" + t.comm + ") reported a child ("
+                            + r.siginfo().code() + ") with si_pid "
+                            + r.siginfo().pid() + "; wait_task_* names the child",
+                    List.of(t.pid)));
+        }
+        if (sc == null || t.program == null || r.step() < 0) return;
+        Program p = sc.programs().get(t.program);
+        if (p == null) return;
+        Step st = null;
+        for (Step x : p.steps()) if (x.index() == r.step()) st = x;
+        if (st == null || !st.op().equals(r.op())) return;
+        String want = ArgChecks.expected(st);
+        if (want == null) return;
+        String errno = want.substring(0, want.indexOf(':'));
+        if (!errno.equals(r.errno())) {
+            violations.add(new ViolationRow(
+                    seq,
+                    "wrong-errno",
+                    r.op() + " (step " + r.step() + " of " + t.program + ") by pid " + t.pid + " returned "
+                            + (r.errno() == null ? r.ret() : r.errno()) + "; Linux returns " + want,
+                    List.of(t.pid)));
+        }
+    }
+
     private void foldCpu(long seq, int cpu, Cpu.Event e) {
         long[] st = cpuStats.computeIfAbsent(cpu, k -> new long[2]);
         if (e instanceof Cpu.Switched s) {
@@ -398,6 +505,10 @@ public final class ReportBuilder {
             int persistenceIds,
             String outcome,
             Report.StoppedBy stopped) {
+        for (T t : tasks.values()) {
+            if (t.sig != null) settleSiPid(t, null);
+            if (t.rcuLocked >= 0) taskSections.add(new Section(t.cpu, t.rcuLocked, null, t.pid));
+        }
         for (Map.Entry<Integer, Long> o : openSection.entrySet()) {
             sections.add(new Section(o.getKey(), o.getValue(), null, openSectionPid.getOrDefault(o.getKey(), 0)));
         }

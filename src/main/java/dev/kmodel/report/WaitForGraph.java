@@ -120,8 +120,20 @@ final class WaitForGraph {
                             : "kthread_stop: until the kernel thread exits";
                 }
                 case "de_thread" -> {
-                    for (T o : groups.getOrDefault(t.tgid == 0 ? t.pid : t.tgid, List.of())) {
+                    int tgid = t.tgid == 0 ? t.pid : t.tgid;
+                    for (T o : groups.getOrDefault(tgid, List.of())) {
                         if (o != t) on.add(o);
+                    }
+                    // What it waits for already holds: no other thread is left and the old leader is a
+                    // zombie (exit_notify should have woken it: notify_count < 0 → group_exec_task).
+                    T leader = null;
+                    for (T o : b.tasks.values()) {
+                        if (o != t && o.pid == tgid && o.state.equals("zombie") && !o.freed) leader = o;
+                    }
+                    if (on.isEmpty() && leader != null) {
+                        on.add(leader);
+                        yield "exec: a lost wake-up: what de_thread waits for holds (no other thread is left and"
+                                + " the old leader, pid " + leader.pid + ", is a zombie), but nobody woke it";
                     }
                     yield "exec: until the other threads of the group are gone";
                 }

@@ -374,10 +374,9 @@ public final class Machine {
         }
         Boolean rcuIdle = ask(system, env.rcu(), r -> new RcuManager.Query(MsgId.NONE, r));
         if (!rcuIdle) return false;
-        for (ActorRef<LockActor.Cmd> lock : env.locks().values()) {
-            LockActor.Status st = ask(system, lock, r -> new LockActor.Query(MsgId.NONE, r));
-            if (!st.free()) return false;
-        }
+        // A lock may still be held here: every CPU is idle, so its holder sleeps (de_thread and
+        // zap_pid_ns_processes sleep holding cred_guard_mutex / tasklist_lock's read side in Linux too).
+        // With nothing in flight nobody will run to release it; the report's blocked rows say who sleeps.
         return true;
     }
 

@@ -446,7 +446,12 @@ public final class Exit {
                                     : "a thread: exit_signal -1, released by itself"));
         } else {
             t.event(s, new BecameZombie(cause, s.exitCode));
-            if (s.isLeader()) Threads.deThreadCheck(t, s, cause); // a thread's execve waits for us to be a zombie
+            // A thread's execve waits in de_thread for us to be a zombie: exit_notify wakes it
+            // (notify_count < 0 → wake_up_process(sig->group_exec_task)).
+            // Fault DE_THREAD_NO_LEADER_WAKEUP (upstream fix 6db840fa7887, v2.6.23): no wake-up here. Only a
+            // de_thread that saw the leader already a zombie goes on; one that went to sleep first sleeps for ever.
+            if (s.isLeader() && !t.env.scenario().has(Fault.DE_THREAD_NO_LEADER_WAKEUP))
+                Threads.deThreadCheck(t, s, cause);
         }
         int pid = s.pid;
         t.then(() -> t.env.pids().tell(new PidAllocator.SetTaskFlags(t.nextId(), pid, true, false)));
@@ -480,7 +485,7 @@ public final class Exit {
      * answer: a parent whose SIGCHLD is SIG_IGN or has SA_NOCLDWAIT does not keep zombies.
      */
     public static void doNotifyParentReceived(Task t, TaskState s, TaskCmd.NotifyParent c) {
-        boolean autoreap = notifyOne(t, s, c.id(), c.child(), c.sig());
+        boolean autoreap = notifyOne(t, s, c.id(), c.child(), c.sig(), c.siPid());
         t.wake(s, c.id(), "__wake_up_parent", Wait.At.SLEEP);
         Threads.wakeGroupWaiters(t, s);
         ActorRef<TaskCmd> reply = c.replyTo();
@@ -492,13 +497,18 @@ public final class Exit {
     }
 
     static boolean notifyOne(Task t, TaskState s, MsgId cause, ChildInfo child, int sig) {
+        return notifyOne(t, s, cause, child, sig, child.pid());
+    }
+
+    /** The same with SIGCHLD's si_pid as the notifier filled it in ({@code siPid}; Linux: the child's tgid). */
+    static boolean notifyOne(Task t, TaskState s, MsgId cause, ChildInfo child, int sig, int siPid) {
         SigAction act = s.sigaction(Sig.SIGCHLD);
         boolean autoreap = false;
         if (sig == Sig.SIGCHLD && (act.ignored() || act.noCldWait())) {
             autoreap = true;
             if (act.ignored()) sig = 0; // SIG_IGN: not even sent
         }
-        if (sig != 0) Signals.received(t, s, cause, sig, child.pid());
+        if (sig != 0) Signals.received(t, s, cause, sig, siPid);
         // The entry on our list keeps what we know of the child (its number in our namespace, its group).
         ChildInfo known = s.children.getOrDefault(child.key(), child);
         ChildInfo now = known.withExit(autoreap ? ExitState.DEAD : ExitState.ZOMBIE, child.status());

@@ -228,6 +228,13 @@ public final class Release {
         }
         int left = s.rcuUsers - 1;
         t.event(s, new RcuUserDropped(c.id(), left, c.ctx().path()));
+        if (left == 0 && t.env.scenario().has(Fault.RELEASE_TASK_PUT_WITHOUT_RCU)) {
+            // Fault RELEASE_TASK_PUT_WITHOUT_RCU (before "tasks: Add a count of task RCU users", v5.4): the
+            // last put frees the task_struct now, without waiting for a grace period; an RCU reader that
+            // found the task (the pid hash, the task list, rq->curr) still uses it.
+            rcuCallback(t, s, new RcuCallback(c.id(), "delayed_put_task_struct", s.objects.taskStruct(), c.ctx()));
+            return;
+        }
         if (left == 0)
             t.callRcu("delayed_put_task_struct", s.objects.taskStruct(), c.ctx().in("call_rcu"));
     }

@@ -12,6 +12,7 @@ import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.task.ThreadInfo;
+import dev.kmodel.scenario.Fault;
 import dev.kmodel.uapi.Errno;
 import dev.kmodel.uapi.Sig;
 import java.util.ArrayList;
@@ -151,6 +152,9 @@ public final class Threads {
      * as well if the parent does not keep zombies.
      */
     public static void threadUnlinked(Task t, TaskState s, TaskCmd.ThreadUnlinked c) {
+        ThreadInfo released = s.threads.get(c.key());
+        // release_task's current: the released thread itself (a thread is autoreaped by its own exit_notify).
+        boolean currentUnhashed = released != null && released.ref().equals(c.releaser());
         t.event(s, new ThreadRemoved(c.id(), c.key()));
         deThreadCheck(t, s, c.id());
         ActorRef<TaskCmd> releaser = c.releaser();
@@ -164,7 +168,12 @@ public final class Threads {
         ActorRef<TaskCmd> parent = s.parent;
         int sig = s.exitSignal;
         Ctx ctx = c.ctx().in("do_notify_parent");
-        t.then(() -> parent.tell(new TaskCmd.NotifyParent(t.nextId(), me, sig, ctx, t.self, true)));
+        // do_notify_parent: si_pid = the leader's tgid in the parent's namespace.
+        // Fault NOTIFY_PARENT_SI_PID_FROM_CURRENT (upstream fix 61e713bdca36, v5.7): send_signal's
+        // namespace fix-up asked whether *current* has a pid in the parent's namespace and zeroed si_pid
+        // when it had none; here current is the last thread, already unhashed by __unhash_process.
+        int siPid = t.env.scenario().has(Fault.NOTIFY_PARENT_SI_PID_FROM_CURRENT) && currentUnhashed ? 0 : me.pid();
+        t.then(() -> parent.tell(new TaskCmd.NotifyParent(t.nextId(), me, sig, ctx, t.self, true, siPid)));
     }
 
     /** The parent answered: EXIT_DEAD if it does not keep zombies; the releaser goes on. */

@@ -104,8 +104,15 @@ public sealed interface TaskCmd {
     // ---- between tasks (kernel/exit.c) --------------------------------------------------------
 
     /** do_notify_parent: the child died; the parent answers whether it is autoreaped. */
-    record NotifyParent(MsgId id, ChildInfo child, int sig, Ctx ctx, ActorRef<TaskCmd> replyTo, boolean delayedLeader)
-            implements TaskCmd {}
+    record NotifyParent(
+            MsgId id, ChildInfo child, int sig, Ctx ctx, ActorRef<TaskCmd> replyTo, boolean delayedLeader, int siPid)
+            implements TaskCmd {
+        /** SIGCHLD's si_pid names the child (its number; the receiver's fold keeps the global one). */
+        public NotifyParent(
+                MsgId id, ChildInfo child, int sig, Ctx ctx, ActorRef<TaskCmd> replyTo, boolean delayedLeader) {
+            this(id, child, sig, ctx, replyTo, delayedLeader, child.pid());
+        }
+    }
 
     record Notified(MsgId id, boolean autoreap) implements TaskCmd {}
 
