@@ -107,7 +107,16 @@ public final class NewTask {
         t.event(
                 s,
                 new Attached(
-                        c.id(), c.pid(), c.tgid(), c.ns(), c.pidObject(), c.mm(), c.pgid(), c.sid(), c.vforkParent()));
+                        c.id(),
+                        c.pid(),
+                        c.tgid(),
+                        c.ns(),
+                        c.pidObject(),
+                        c.mm(),
+                        c.pgid(),
+                        c.sid(),
+                        c.vforkParent(),
+                        c.link()));
     }
 
     private static void undoObject(
