@@ -234,7 +234,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
             String mm = initMm;
             emit(s, new BootStep(cause, "kthreadd-copy"));
             later(() -> {
-                init.tell(new TaskCmd.Attach(send.next(), pid, 0, null, obj, mm, 0, 0, null, c));
+                init.tell(new TaskCmd.Attach(send.next(), pid, 0, null, obj, mm, 0, 0, null, c, null));
                 env.pids()
                         .tell(new PidAllocator.AttachPid(
                                 send.next(), pid, pid, INIT_KEY, "init", 0, 0, 0, init, c.in("attach_pid")));
@@ -255,7 +255,7 @@ public final class Kernel extends KernelActor<KernelCmd, Kernel.Event, Kernel.St
             emit(s, new BootStep(cause, "running"));
             String mm = initMm;
             later(() -> {
-                kthreadd.tell(new TaskCmd.Attach(send.next(), pid, 0, null, obj, null, 0, 0, null, c));
+                kthreadd.tell(new TaskCmd.Attach(send.next(), pid, 0, null, obj, null, 0, 0, null, c, null));
                 env.pids()
                         .tell(new PidAllocator.AttachPid(
                                 send.next(),

@@ -94,6 +94,7 @@ final class Oracles {
         if (!referencedWhileNotLive.isEmpty()) afterFree(b, journal, referencedWhileNotLive, v);
         leaks(b, live, v, end);
         tree(b, v);
+        LineageOracles.check(b, journal);
     }
 
     private static void ledger(

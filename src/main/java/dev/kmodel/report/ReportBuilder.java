@@ -213,6 +213,10 @@ public final class ReportBuilder {
             t.ns = a.ns() == null ? 0 : a.ns().ns();
             t.nsPid = a.ns() == null ? a.pid() : a.ns().vpid();
             t.mm = a.mm();
+            if (a.link() != null) { // copy_process's real_parent, set under tasklist_lock
+                t.ppid = a.link().ppid();
+                t.parentKey = a.link().parentKey();
+            }
         } else if (e instanceof RanOn r) {
             t.cpu = r.cpu();
             if (t.state.equals("sleeping")) {

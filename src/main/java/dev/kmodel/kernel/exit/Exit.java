@@ -508,7 +508,16 @@ public final class Exit {
             autoreap = true;
             if (act.ignored()) sig = 0; // SIG_IGN: not even sent
         }
-        if (sig != 0) Signals.received(t, s, cause, sig, siPid);
+        if (sig != 0) {
+            // __send_signal_locked(sig, ..., force = false) → sig_task_ignored: a pid namespace's init
+            // (SIGNAL_UNKILLABLE) drops an exit signal it has no handler for (one other than SIGCHLD reaches
+            // it after a reparent only through a bug: clone-parent-exit-signal-early).
+            if (s.vpid == 1 && !s.kthread && !s.sigaction(sig).handler().equals("catch")) {
+                t.event(s, new SignalReceived(cause, sig, siPid, "ignored"));
+            } else {
+                Signals.received(t, s, cause, sig, siPid);
+            }
+        }
         // The entry on our list keeps what we know of the child (its number in our namespace, its group).
         ChildInfo known = s.children.getOrDefault(child.key(), child);
         ChildInfo now = known.withExit(autoreap ? ExitState.DEAD : ExitState.ZOMBIE, child.status());

@@ -12,6 +12,7 @@ import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent.*;
 import dev.kmodel.kernel.task.TaskState;
 import dev.kmodel.kernel.task.ThreadInfo;
+import dev.kmodel.scenario.Fault;
 import dev.kmodel.uapi.Sig;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,6 +157,12 @@ public final class Reparent {
         // With no live thread left the leader keeps them: it, or the last thread, is reaping the namespace
         // (zap_pid_ns_processes walks every thread's children).
         ThreadInfo alive = s.isLeader() && s.pfExiting ? Threads.aliveThread(t, s, t.key()) : null;
+        if (c.why().equals("child-reaper") && t.env.scenario().has(Fault.CHILD_REAPER_DEAD_LEADER)) {
+            // Fault child-reaper-dead-leader (upstream fix 950bbabb5a80, v2.6.27): pid_ns->child_reaper stays
+            // the namespace init's group leader after it exited; the orphans go to that zombie, whose
+            // exit_notify is over, instead of to a live thread of its group.
+            alive = null;
+        }
         if (alive != null) {
             ActorRef<TaskCmd> to = alive.ref();
             TaskCmd.Adopt fwd = c;

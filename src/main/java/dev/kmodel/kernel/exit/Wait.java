@@ -295,6 +295,14 @@ public final class Wait {
             return;
         }
         readUnlock(t, s, cause);
+        if (!any && w.zapOf() != null && t.env.scenario().has(Fault.ZAP_RETURNS_AFTER_OWN_CHILDREN)) {
+            // Fault zap-returns-after-own-children (before "pidns: guarantee that the pidns init will be the
+            // last pidns process reaped", v3.8): zap_pid_ns_processes is done once kernel_wait4 says ECHILD,
+            // though tasks of the namespace whose parents are outside it (setns, or an unshare caller's later
+            // children) still live: the init exits and is reaped before them.
+            Exit.zapDone(t, s, cause, w.zapOf());
+            return;
+        }
         if (!any && w.zapOf() != null) {
             // kernel_wait4 said ECHILD: zap_pid_ns_processes then waits until every other task of the
             // namespace is gone (pid_allocated == init_pids), such as one whose parent is outside it.

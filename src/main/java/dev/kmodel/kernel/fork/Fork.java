@@ -77,7 +77,12 @@ public final class Fork {
         /** write_lock_irq(&tasklist_lock) to link the child. */
         TASKLIST_LOCK(on(LockActor.Granted.class, (t, s, g) -> tasklistLocked(t, s, g.id()))),
         /** spin_lock(&current->sighand->siglock), nested in tasklist_lock: the child joins the lists. */
-        SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> linked(t, s, g.id())));
+        SIGLOCK(on(LockActor.Granted.class, (t, s, g) -> linked(t, s, g.id()))),
+        /**
+         * Under tasklist_lock and siglock: does the child's pid namespace still admit tasks (PIDNS_ADDING)?
+         * The pid namespace's state is the pid allocator's; the answer's errno is ENOMEM when it does not.
+         */
+        PIDNS_ADDING(on(PidAllocator.PidReply.class, Fork::pidnsChecked));
 
         private final PathStep.Continue next;
 
@@ -178,6 +183,14 @@ public final class Fork {
         // caller's own exit signal.
         boolean sibling = thread || f.has(CloneFlags.CLONE_PARENT);
         int exitSignal = sibling && !thread ? s.exitSignal : f.exitSignal();
+        if (sibling && !thread && t.env.scenario().has(Fault.CLONE_PARENT_EXIT_SIGNAL_EARLY)) {
+            // Fault clone-parent-exit-signal-early (upstream fix b4e00444cab4, v5.10): copy_process takes
+            // CLONE_PARENT's exit_signal from current->group_leader here, before write_lock_irq(&tasklist_lock);
+            // a reparent of the caller in between (its parent exits) resets the caller's to SIGCHLD, but the
+            // child keeps the old one under its new parent.
+            f = f.withExitSignal(s.exitSignal);
+            t.enter(s, c.id(), f);
+        }
         // copy_files, copy_fs, copy_sighand, copy_signal, copy_semundo: with the flag, one more reference.
         Map<String, TaskInit.SharedRef> shared = new TreeMap<>();
         Ctx copy = t.ctx(s, copyPath(s));
@@ -363,6 +376,52 @@ public final class Fork {
             badForkCleanup(t, s, cause, f, Errno.EINTR);
             return;
         }
+        // "Don't start children in a dying pid namespace": checked under the locks (fix 3fd372262166), so
+        // zap_pid_ns_processes, which clears PIDNS_ADDING and then SIGKILLs under tasklist_lock, either
+        // makes this fork fail or finds the child hashed. A child that starts a new namespace is its init.
+        if (f.childNs() != 0 && !f.has(CloneFlags.CLONE_NEWPID)) {
+            if (t.env.scenario().has(Fault.FORK_PIDNS_CHECK_BEFORE_TASKLIST_LOCK)) {
+                // Fault fork-pidns-check-before-tasklist-lock (upstream fix 3fd372262166, v4.12): only
+                // alloc_pid's earlier test of PIDNS_ADDING, under pidmap_lock, stands; a zap between it and
+                // this point misses the child, which is attached into the dying namespace.
+                attach(t, s, cause);
+                return;
+            }
+            t.enter(s, cause, f.at(At.PIDNS_ADDING));
+            int ns = f.childNs();
+            t.then(() -> t.env.pids().tell(new PidAllocator.NsAdding(t.nextId(), ns, t.pidReplies)));
+            return;
+        }
+        attach(t, s, cause);
+    }
+
+    /** The pid namespace's answer, under tasklist_lock and siglock: ENOMEM if it no longer admits tasks. */
+    static void pidnsChecked(Task t, TaskState s, PidAllocator.PidReply r) {
+        if (r.errno() != null) {
+            cancel(t, s, r.id(), frame(s), r.errno());
+            return;
+        }
+        attach(t, s, r.id());
+    }
+
+    /**
+     * bad_fork_cancel_cgroup under tasklist_lock and siglock: the locks are dropped, bad_fork_free_pid
+     * frees the pid and the call fails with {@code errno}.
+     */
+    private static void cancel(Task t, TaskState s, MsgId cause, Frame.Forking f, Errno errno) {
+        Ctx ctx = t.ctx(s, copyPath(s));
+        Locking.unlock(t, s, cause, LockClass.SIGLOCK, ctx);
+        Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, ctx);
+        Locking.unlock(t, s, cause, LockClass.CGROUP_THREADGROUP_RWSEM, ctx.in("bad_fork_cancel_cgroup"));
+        int pid = f.childPid();
+        Ctx free = t.ctx(s, copyPath(s) + "/bad_fork_free_pid");
+        t.then(() -> t.env.pids().tell(new PidAllocator.FreePid(t.nextId(), pid, free.in("free_pid"))));
+        badForkCleanup(t, s, cause, f, errno);
+    }
+
+    /** Still under the locks: attach_pid, link to the parent's children; then wake_up_new_task. */
+    private static void attach(Task t, TaskState s, MsgId cause) {
+        Frame.Forking f = frame(s);
         ActorRef<TaskCmd> child = f.child();
         String childKey = f.childKey();
         int pid = f.childPid();
@@ -371,7 +430,10 @@ public final class Fork {
         String program = f.program();
         boolean thread = f.thread();
         boolean sibling = f.has(CloneFlags.CLONE_PARENT);
-        int exitSignal = sibling ? s.exitSignal : f.exitSignal();
+        // CLONE_PARENT: the caller's exit_signal as it is now, under tasklist_lock (with the fault: the one
+        // read before the lock, kept in the frame).
+        int exitSignal =
+                sibling && !t.env.scenario().has(Fault.CLONE_PARENT_EXIT_SIGNAL_EARLY) ? s.exitSignal : f.exitSignal();
         // The child's numbers: in its own namespace, and as the creator's namespace sees it (what clone returns).
         int childNs = f.childNs();
         List<Integer> nrs = f.childNrs();
@@ -427,9 +489,16 @@ public final class Fork {
         ActorRef<TaskCmd> joinGroup = lateJoin ? s.leader : null;
         if (lateJoin)
             Locking.unlock(t, s, cause, LockClass.SIGLOCK, ctx); // before attach_pid, still under tasklist_lock
+        // p->real_parent, p->exit_signal and has_child_subreaper as copy_process sets them under the lock.
+        TaskCmd.Link link = new TaskCmd.Link(
+                sibling || thread ? s.parentKey : t.key(),
+                realParent,
+                sibling || thread ? s.parent : t.self,
+                exitSignal,
+                s.hasChildSubreaper || s.isChildSubreaper);
         t.then(() -> {
             child.tell(new TaskCmd.Attach(
-                    t.nextId(), pid, tgid, view, pidObj, mm, pgid, sid, vforkParent, ctx, joinGroup));
+                    t.nextId(), pid, tgid, view, pidObj, mm, pgid, sid, vforkParent, ctx, link, joinGroup));
             t.env.pids()
                     .tell(new PidAllocator.AttachPid(
                             t.nextId(),

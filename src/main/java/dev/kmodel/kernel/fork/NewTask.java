@@ -108,7 +108,16 @@ public final class NewTask {
         t.event(
                 s,
                 new Attached(
-                        c.id(), c.pid(), c.tgid(), c.ns(), c.pidObject(), c.mm(), c.pgid(), c.sid(), c.vforkParent()));
+                        c.id(),
+                        c.pid(),
+                        c.tgid(),
+                        c.ns(),
+                        c.pidObject(),
+                        c.mm(),
+                        c.pgid(),
+                        c.sid(),
+                        c.vforkParent(),
+                        c.link()));
         if (c.joinGroup() != null) {
             // Fault clone-thread-attach-outside-siglock: the thread goes on its group's list only now, after
             // its creator dropped siglock (see Fork.linked).

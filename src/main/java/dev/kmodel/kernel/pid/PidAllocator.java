@@ -109,6 +109,12 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
     public record NsSettle(MsgId id, int ns, int initPids, ActorRef<TaskCmd> waiter, ActorRef<PidReply> replyTo)
             implements Cmd {}
 
+    /**
+     * copy_process under tasklist_lock: does namespace {@code ns} still admit tasks (PIDNS_ADDING)? The
+     * answer's errno is ENOMEM when zap_pid_ns_processes has disabled it.
+     */
+    public record NsAdding(MsgId id, int ns, ActorRef<PidReply> replyTo) implements Cmd {}
+
     /** attach_pid under write_lock(tasklist_lock): the pid now finds the task. */
     public record AttachPid(
             MsgId id,
@@ -295,6 +301,12 @@ public final class PidAllocator extends KernelActor<PidAllocator.Cmd, PidAllocat
                 .onCommand(Lookup.class, this::lookup)
                 .onCommand(ZapPidNs.class, this::zapPidNs)
                 .onCommand(NsSettle.class, this::nsSettle)
+                .onCommand(NsAdding.class, (s, c) -> {
+                    PidNamespace n = s.namespaces.get(c.ns());
+                    Errno e = n != null && !n.adding ? Errno.ENOMEM : null;
+                    later(() -> c.replyTo().tell(new PidReply(send.next(), 0, null, e, c.ns(), List.of())));
+                    return commit();
+                })
                 .onCommand(SetPidMax.class, (s, c) -> {
                     PidNamespace n = c.ns() == 0 ? null : s.namespaces.get(c.ns());
                     long max =

@@ -23,6 +23,7 @@ import dev.kmodel.kernel.task.TaskEvent.PgidSet;
 import dev.kmodel.kernel.task.TaskEvent.PidNsUnshared;
 import dev.kmodel.kernel.task.TaskEvent.SubreaperSet;
 import dev.kmodel.kernel.task.TaskState;
+import dev.kmodel.scenario.Fault;
 import dev.kmodel.scenario.Step;
 import dev.kmodel.uapi.CloneFlags;
 import dev.kmodel.uapi.Errno;
@@ -314,7 +315,12 @@ public final class Sys {
         }
         boolean on = t.resolveOr(s, st, "value", 1) != 0;
         t.event(s, new SubreaperSet(cause, on));
-        if (on) propagateToChildren(t, s); // walk_process_tree(me, propagate_has_child_subreaper)
+        // Fault subreaper-flag-not-propagated (upstream fix 749860ce2427, v4.11): before the fix prctl only
+        // set is_child_subreaper; has_child_subreaper came from fork alone, so the descendants that already
+        // exist never look for this subreaper and their orphans go to the namespace's init.
+        if (on && !t.env.scenario().has(Fault.SUBREAPER_FLAG_NOT_PROPAGATED)) {
+            propagateToChildren(t, s); // walk_process_tree(me, propagate_has_child_subreaper)
+        }
         t.ret(s, cause, 0, null, null);
     }
 

@@ -132,6 +132,23 @@ public sealed interface Frame {
                     List.copyOf(nrs));
         }
 
+        /** The exit signal the child will get (with the fault clone-parent-exit-signal-early: read early). */
+        public Forking withExitSignal(int sig) {
+            return new Forking(
+                    step,
+                    program,
+                    flags,
+                    sig,
+                    kthreadRequester,
+                    childKey,
+                    child,
+                    childMm,
+                    childPid,
+                    childPidObject,
+                    childNs,
+                    childNrs);
+        }
+
         public boolean has(long flag) {
             return (flags & flag) != 0;
         }

@@ -54,6 +54,14 @@ public sealed interface TaskCmd {
             ActorRef<TaskCmd> reaper,
             int reaperPid) {}
 
+    /**
+     * What copy_process sets under write_lock(tasklist_lock) when it links the child: its real_parent
+     * (the caller, or the caller's real_parent for CLONE_PARENT / CLONE_THREAD), its exit_signal (for
+     * CLONE_PARENT the caller's group leader's, read under the lock since fix b4e00444cab4) and
+     * has_child_subreaper (copied under the lock since 749860ce2427). Null for the boot tasks.
+     */
+    record Link(String parentKey, int ppid, ActorRef<TaskCmd> parent, int exitSignal, boolean hasChildSubreaper) {}
+
     /** Linked under write_lock(tasklist_lock): pid, parent, address space. */
     record Attach(
             MsgId id,
@@ -66,6 +74,7 @@ public sealed interface TaskCmd {
             int sid,
             ActorRef<TaskCmd> vforkParent,
             Ctx ctx,
+            Link link,
             ActorRef<TaskCmd> joinGroup)
             implements TaskCmd {
         public Attach(
@@ -78,8 +87,9 @@ public sealed interface TaskCmd {
                 int pgid,
                 int sid,
                 ActorRef<TaskCmd> vforkParent,
-                Ctx ctx) {
-            this(id, pid, tgid, ns, pidObject, mm, pgid, sid, vforkParent, ctx, null);
+                Ctx ctx,
+                Link link) {
+            this(id, pid, tgid, ns, pidObject, mm, pgid, sid, vforkParent, ctx, link, null);
         }
     }
 

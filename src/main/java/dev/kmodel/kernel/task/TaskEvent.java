@@ -58,7 +58,8 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
             String mm,
             int pgid,
             int sid,
-            ActorRef<TaskCmd> vforkParent)
+            ActorRef<TaskCmd> vforkParent,
+            TaskCmd.Link link)
             implements TaskEvent {}
 
     /** mm_release: the vfork parent was told (complete(vfork_done)). */

@@ -252,6 +252,14 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
             if (a.pgid() >= 0) pgid = a.pgid() == 0 ? a.pid() : a.pgid();
             if (a.sid() >= 0) sid = a.sid() == 0 ? a.pid() : a.sid();
             vforkParent = a.vforkParent();
+            TaskCmd.Link l = a.link();
+            if (l != null) {
+                parentKey = l.parentKey();
+                ppid = l.ppid();
+                parent = l.parent();
+                exitSignal = l.exitSignal();
+                hasChildSubreaper = l.hasChildSubreaper();
+            }
         } else if (e instanceof VforkReleased) {
             vforkParent = null;
         } else if (e instanceof Execed x) {
