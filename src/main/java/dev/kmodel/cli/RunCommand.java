@@ -83,8 +83,9 @@ public final class RunCommand implements Callable<Integer> {
             converter = FaultConverter.class,
             completionCandidates = FaultNames.class,
             description = {
-                "switch on faults that put a wrong locking back into a kernel path (added to the scenario's"
-                        + " kernel.faults; recorded in the journal): ${COMPLETION-CANDIDATES}"
+                "switch on faults that put a wrong kernel path back, a wrong locking (docs/locking.md) or a bug from"
+                        + " kernel history (docs/faults.md), on top of the scenario's kernel.faults; recorded in the"
+                        + " journal: ${COMPLETION-CANDIDATES}"
             })
     List<Fault> faults;
 

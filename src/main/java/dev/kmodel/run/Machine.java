@@ -292,7 +292,7 @@ public final class Machine {
             String detail = switch (b) {
                 case WALL_TIME ->
                     "no quiescence within " + Bounds.human(bounds.wallTime()) + ": " + inFlight
-                            + " model messages in flight";
+                            + " model messages in flight" + (schedule == null ? "" : "; " + schedule.describe());
                 case EVENTS ->
                     "the journal reached " + bounds.maxEvents() + " events; " + store.accepted()
                             + " when the actors had stopped";

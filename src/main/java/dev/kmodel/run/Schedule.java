@@ -151,6 +151,13 @@ public final class Schedule implements ReceiveGate {
         return preemptions;
     }
 
+    /** What the schedule holds, for a run that stopped moving: kept messages and the one it handed out. */
+    public synchronized String describe() {
+        return "the controlled schedule keeps " + receiverOf.size() + " messages"
+                + (chosen == null ? "" : " and waits for " + receiverOf.get(chosen) + " to take " + chosen)
+                + (started ? "" : " (not started)");
+    }
+
     /** Messages handed to their receivers. */
     public synchronized long delivered() {
         return delivered;

@@ -342,8 +342,9 @@ class CliTest {
         String help = cli("run", "--help").out().replaceAll("\\s+", " ");
         for (String s : new String[] {
             "The seed picks the CPU each new task is placed on at fork",
-            "It does not fix the interleaving",
-            "Only a journal fixes a run: replay --rerun"
+            "with --schedule random or pct, the interleaving",
+            "In the parallel mode it does not fix the interleaving",
+            "A journal always fixes a run: replay --rerun"
         }) {
             assertTrue(help.contains(s), "run --help says: " + s + "\n" + help);
         }
