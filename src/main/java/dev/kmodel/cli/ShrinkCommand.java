@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,7 +49,13 @@ public final class ShrinkCommand implements Callable<Integer> {
     @Option(names = "--seeds", paramLabel = "N", description = "seeds compared for the final schedule (default 50)")
     int seeds = 50;
 
-    /** The violation to keep (stress --shrink: its group's), or null: the journal's first. */
+    @Option(
+            names = "--violation",
+            paramLabel = "N",
+            description = "which of the run's violations to keep, in the report's order (default 1, the first)")
+    int violation = 1;
+
+    /** The violation to keep (stress --shrink: its group's), or null: --violation's. */
     Shrink.Target target;
 
     @Override
@@ -72,10 +79,28 @@ public final class ShrinkCommand implements Callable<Integer> {
         String strategy = Shrink.strategyFor(recorded == null ? null : recorded.toString());
         Shrink.Result r;
         try {
-            Shrink.Target t = target != null ? target : Shrink.targetOf(l);
+            Shrink.Target t = target;
             if (t == null) {
-                System.err.println("kmodel: " + journal + ": the run has no violation to shrink");
-                return Main.BAD_INPUT;
+                List<Shrink.Target> all = Shrink.targetsOf(l);
+                if (all.isEmpty()) {
+                    System.err.println("kmodel: " + journal + ": the run has no violation to shrink");
+                    return Main.BAD_INPUT;
+                }
+                if (violation < 1 || violation > all.size()) {
+                    System.err.println("kmodel: --violation " + violation + ": the run has " + all.size() + " violation"
+                            + (all.size() == 1 ? "" : "s"));
+                    return Main.BAD_INPUT;
+                }
+                t = all.get(violation - 1);
+                if (all.size() > 1) {
+                    for (int i = 0; i < all.size(); i++) {
+                        System.out.printf(
+                                "  %s %d. %s%n",
+                                i == violation - 1 ? "*" : " ",
+                                i + 1,
+                                all.get(i).detail());
+                    }
+                }
             }
             System.out.println("shrinking " + t.kind() + ": " + t.detail());
             r = Shrink.shrink(l, t, new Shrink.Options(tries, seeds, strategy), m -> System.out.println("  " + m));

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -43,6 +44,56 @@ public final class FreeTimeline {
                 .orElse(null);
         String rule = "─".repeat(78);
 
+        boolean exited = Set.of("zombie", "dead", "freed").contains(t.state());
+        if (!exited) {
+            // A task still alive at the end has no exit story to tell: where it is, and what it still holds.
+            out.add("pid " + pid + " \"" + t.comm() + "\" has not exited: " + t.state() + " at the end of the run"
+                    + (exit == null
+                            ? ""
+                            : ", in " + exit.op() + " since seq " + exit.start() + " (CPU " + exit.cpu() + ")")
+                    + "; replay --pid " + pid + " shows where it waits");
+        } else {
+            exitTimeline(out, r, pid, t, mine, exit, sigchld, reap, rule);
+        }
+        Map<String, LedgerRow> last = new LinkedHashMap<>();
+        Map<String, LedgerRow> first = new LinkedHashMap<>();
+        for (LedgerRow l : mine) {
+            last.put(l.object(), l);
+            first.putIfAbsent(l.object(), l);
+        }
+        List<String> alive = new ArrayList<>();
+        for (LedgerRow l : last.values()) {
+            if (!l.event().equals("free")) {
+                String held = l.type().equals("mm_struct")
+                        ? heldLazily(r, l.object())
+                        : first.get(l.object()).function().equals("mm_alloc_pgd")
+                                ? " — the PGD: __mmdrop frees it with the mm_struct"
+                                : "";
+                alive.add(l.type() + " " + l.object() + " (refcount " + l.refcount() + ")" + held);
+            }
+        }
+        out.add(rule);
+        if (alive.isEmpty()) {
+            out.add("  ✓ everything allocated for pid " + pid + " is freed");
+        } else {
+            out.add("  still allocated at the end of the run:");
+            for (String a : alive) out.add("    • " + a);
+        }
+        out.add(rule);
+        return out;
+    }
+
+    /** The exit of a task that exited: do_exit, the last switch, the reap or release, the RCU callbacks. */
+    private static void exitTimeline(
+            List<String> out,
+            Report r,
+            int pid,
+            Report.TaskRow t,
+            List<LedgerRow> mine,
+            ResultRow exit,
+            SignalRow sigchld,
+            ResultRow reap,
+            String rule) {
         out.add("CHILD CALLS exit()   pid " + pid + " \"" + t.comm() + "\""
                 + (exit == null ? "" : "   seq " + exit.start() + ", CPU " + exit.cpu()));
         out.add(rule);
@@ -102,32 +153,6 @@ public final class FreeTimeline {
         stage(out, mine, l -> l.path().contains("put_cred_rcu"), "RCU CALLBACK put_cred_rcu() (one more grace period)");
         stage(out, mine, l -> l.path().contains("delayed_put_pid"), "RCU CALLBACK delayed_put_pid() → put_pid()");
         out.add("");
-        Map<String, LedgerRow> last = new LinkedHashMap<>();
-        Map<String, LedgerRow> first = new LinkedHashMap<>();
-        for (LedgerRow l : mine) {
-            last.put(l.object(), l);
-            first.putIfAbsent(l.object(), l);
-        }
-        List<String> alive = new ArrayList<>();
-        for (LedgerRow l : last.values()) {
-            if (!l.event().equals("free")) {
-                String held = l.type().equals("mm_struct")
-                        ? heldLazily(r, l.object())
-                        : first.get(l.object()).function().equals("mm_alloc_pgd")
-                                ? " — the PGD: __mmdrop frees it with the mm_struct"
-                                : "";
-                alive.add(l.type() + " " + l.object() + " (refcount " + l.refcount() + ")" + held);
-            }
-        }
-        out.add(rule);
-        if (alive.isEmpty()) {
-            out.add("  ✓ everything allocated for pid " + pid + " is freed");
-        } else {
-            out.add("  still allocated at the end of the run:");
-            for (String a : alive) out.add("    • " + a);
-        }
-        out.add(rule);
-        return out;
     }
 
     /** Objects clone's sharing flags share between the threads of a group. */

@@ -22,11 +22,13 @@ import dev.kmodel.scenario.ScenarioException;
 import dev.kmodel.scenario.ScenarioParser;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -79,11 +81,17 @@ public final class Shrink {
 
     /** The first violation of a recorded run (the one to keep), or null if it has none. */
     public static Target targetOf(JournalFile.Loaded l) throws ScenarioException {
+        List<Target> all = targetsOf(l);
+        return all.isEmpty() ? null : all.get(0);
+    }
+
+    /** Every violation of a recorded run, in the report's order. */
+    public static List<Target> targetsOf(JournalFile.Loaded l) throws ScenarioException {
         Scenario sc = Rerun.scenario(l.header());
         Report r = ReportBuilder.build(sc, l.entries(), l.events().size(), 0, "completed", List.of());
-        if (r.violations().isEmpty()) return null;
-        Report.ViolationRow v = r.violations().get(0);
-        return new Target(v.kind(), Stress.site(v.detail()), v.detail());
+        List<Target> out = new ArrayList<>();
+        for (Report.ViolationRow v : r.violations()) out.add(new Target(v.kind(), Stress.site(v.detail()), v.detail()));
+        return out;
     }
 
     /** A candidate that runs longer than this is taken for one that does not show the violation. */
@@ -100,7 +108,7 @@ public final class Shrink {
         EnumSet<Fault> faults = EnumSet.noneOf(Fault.class);
         for (String f : h.faults()) faults.add(Fault.named(f));
         Shrink s = new Shrink(opt, faults, target, h.scenario(), Rerun.config(h), log);
-        String text = ConfigFactory.parseString(h.source()).root().render(RENDER);
+        String text = render(ConfigFactory.parseString(h.source()));
         int cpus = h.cpus();
         Found found = s.reproduce(text, cpus, h.seed());
         if (found == null) return null;
@@ -210,11 +218,6 @@ public final class Shrink {
         return null;
     }
 
-    private static final ConfigRenderOptions RENDER = ConfigRenderOptions.defaults()
-            .setOriginComments(false)
-            .setComments(false)
-            .setJson(false);
-
     /** The program edits to try, biggest first: a boot task, a step (also inside a repeat), a count, ticks. */
     static List<String> edits(String text) {
         Config c = ConfigFactory.parseString(text);
@@ -278,8 +281,52 @@ public final class Shrink {
         return ConfigValueFactory.fromIterable(out);
     }
 
-    private static String render(Config c) {
-        return c.root().render(RENDER);
+    /**
+     * The scenario as people write it: the top-level knobs first, then each program one step per line
+     * ({@code { op = fork, run = child, save = c }}), then boot. Values are rendered by Typesafe Config.
+     */
+    static String render(Config c) {
+        ConfigRenderOptions one = ConfigRenderOptions.concise();
+        StringBuilder b = new StringBuilder();
+        List<String> keys = new ArrayList<>(c.root().keySet());
+        keys.sort(Comparator.comparingInt((String k) -> TOP.indexOf(k) < 0 ? TOP.size() : TOP.indexOf(k))
+                .thenComparing(k -> k));
+        for (String k : keys) {
+            ConfigValue v = c.root().get(k);
+            if (k.equals("programs") && v.valueType() == ConfigValueType.OBJECT) {
+                b.append("programs {\n");
+                ConfigObject programs = (ConfigObject) v;
+                for (String p : new TreeSet<>(programs.keySet())) {
+                    b.append("  ")
+                            .append(p.matches("[A-Za-z0-9_-]+") ? p : ConfigUtil.quoteString(p))
+                            .append(" = [\n");
+                    for (ConfigValue step : (ConfigList) programs.get(p))
+                        b.append("    ").append(inline(step, one)).append("\n");
+                    b.append("  ]\n");
+                }
+                b.append("}\n");
+            } else {
+                b.append(k).append(" = ").append(v.render(one)).append("\n");
+            }
+        }
+        return b.toString();
+    }
+
+    private static final List<String> TOP =
+            List.of("name", "cpus", "seed", "kernel", "programs", "boot", "left-stopped");
+
+    /** One step on one line, its op first. */
+    private static String inline(ConfigValue step, ConfigRenderOptions one) {
+        if (step.valueType() != ConfigValueType.OBJECT) return step.render(one);
+        ConfigObject o = (ConfigObject) step;
+        List<String> keys = new ArrayList<>(o.keySet());
+        keys.sort(Comparator.comparing((String k) -> !k.equals("op")).thenComparing(k -> k));
+        StringBuilder b = new StringBuilder("{ ");
+        for (int i = 0; i < keys.size(); i++) {
+            if (i > 0) b.append(", ");
+            b.append(keys.get(i)).append(" = ").append(o.get(keys.get(i)).render(one));
+        }
+        return b.append(" }").toString();
     }
 
     /** Steps in all programs (a repeat counts its inner steps once, times its count). */
