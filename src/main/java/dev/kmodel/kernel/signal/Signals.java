@@ -275,10 +275,12 @@ public final class Signals {
             // comes in meanwhile is taken for that exit and dropped, and the exec'ing thread lives on.
             return;
         }
-        if (unkillable(s, c)) {
+        if (unkillable(s, c) && c.sig() != Sig.SIGCONT) {
             t.event(s, new SignalReceived(c.id(), c.sig(), c.fromPid(), "ignored"));
             return;
         }
+        // An ignored SIGCONT still continues the group (prepare_signal runs before sig_ignored): the leader
+        // takes it in receiveOwn, the other threads below.
         int sig = c.sig();
         String d = disposition(s, sig);
         var ctx = c.ctx().in("complete_signal");
@@ -329,7 +331,16 @@ public final class Signals {
 
     /** The signal for this thread itself: send_signal → prepare_signal → signal_wake_up. */
     public static void receiveOwn(Task t, TaskState s, TaskCmd.Signal c) {
-        if (unkillable(s, c) || orphanedStop(s, c)) {
+        if (unkillable(s, c)) {
+            // __send_signal_locked: prepare_signal's stop/continue effects come first, "at signal-generation
+            // time regardless of blocking, ignoring, or handling"; only then does sig_ignored drop the signal.
+            // So a SIGCONT that a namespace init ignores (SIGNAL_UNKILLABLE, SIG_DFL) still discards its
+            // pending stop signals and wakes it from a group stop (wake_up_state(__TASK_STOPPED),
+            // SIGNAL_CLD_CONTINUED), and its next stop is a new one that wait(WUNTRACED) reports.
+            prepared(t, s, c.id(), c.sig(), c.fromPid(), "ignored");
+            return;
+        }
+        if (orphanedStop(s, c)) {
             t.event(s, new SignalReceived(c.id(), c.sig(), c.fromPid(), "ignored"));
             return;
         }
@@ -369,6 +380,12 @@ public final class Signals {
     public static String received(Task t, TaskState s, MsgId cause, int sig, int from) {
         // A dying task takes no more signals; kernel threads ignore them all.
         String d = s.pfExiting || s.exitState != ExitState.NONE || s.kthread ? "ignored" : disposition(s, sig);
+        prepared(t, s, cause, sig, from, d);
+        return d;
+    }
+
+    /** prepare_signal's side effects for a signal of disposition {@code d}, then the signal recorded. */
+    private static void prepared(Task t, TaskState s, MsgId cause, int sig, int from, String d) {
         if (!d.equals("ignored") || sig == Sig.SIGCONT) {
             if (Sig.defaultStops(sig) && s.pending.contains(Sig.SIGCONT)) {
                 t.event(s, new SignalsDiscarded(cause, List.of(Sig.SIGCONT)));
@@ -387,7 +404,6 @@ public final class Signals {
             t.event(s, new Continued(cause));
             stoppedFlag(t, s, false);
         }
-        return d;
     }
 
     /** What delivering {@code sig} would do, by the signal actions: ignored, pending (caught), fatal, stop, continue. */
