@@ -42,7 +42,8 @@ public final class Reparent {
             t.enter(s, cause, ((Frame.Exiting) s.frame).at(Exit.At.FIND_SUBREAPER));
             Ctx ctx = t.ctx(s, "do_exit/exit_notify/forget_original_parent/find_new_reaper");
             ActorRef<TaskCmd> parent = s.parent;
-            t.then(() -> parent.tell(new TaskCmd.FindSubreaper(t.nextId(), ctx, t.self)));
+            int level = s.nsLevel; // task_pid(father)->level
+            t.then(() -> parent.tell(new TaskCmd.FindSubreaper(t.nextId(), ctx, t.self, level)));
             return;
         }
         childReaper(t, s, cause);
@@ -57,28 +58,60 @@ public final class Reparent {
         }
     }
 
-    /** The walk up the ancestors ended: a subreaper, or init. */
+    /**
+     * The walk up the ancestors ended: a live thread of a child subreaper, or none — then find_new_reaper
+     * returns the child_reaper of the father's own pid namespace (find_child_reaper).
+     */
     static void subreaperFound(Task t, TaskState s, TaskCmd.SubreaperFound c) {
-        reparentTo(t, s, c.id(), c.key(), c.pid(), c.ref(), c.subreaper() ? "subreaper" : "child-reaper", c.vtgid());
+        if (!c.subreaper()) {
+            childReaper(t, s, c.id());
+            return;
+        }
+        reparentTo(t, s, c.id(), c.key(), c.pid(), c.ref(), "subreaper", c.vtgid());
     }
 
-    /** One step of find_new_reaper's walk, on an ancestor: is it a live child subreaper? */
+    /**
+     * One step of find_new_reaper's walk (kernel/exit.c), on an ancestor:
+     *
+     * <pre>
+     * for (reaper = father->real_parent; task_pid(reaper)->level == ns_level; reaper = reaper->real_parent) {
+     *         if (reaper == &amp;init_task) break;
+     *         if (!reaper->signal->is_child_subreaper) continue;
+     *         thread = find_alive_thread(reaper);
+     *         if (thread) return thread;
+     * }
+     * return child_reaper;
+     * </pre>
+     *
+     * The walk never leaves the father's pid namespace: an ancestor at another level ends it, and the
+     * father's own namespace's child reaper is the answer (not the init of the ancestor's namespace).
+     * is_child_subreaper is the process's (signal_struct), and find_alive_thread looks at every thread of
+     * it: a thread the walk reaches hands the question to its group leader, which knows the group's
+     * threads (the threads share the leader's real_parent, so the walk goes on from the leader).
+     */
     public static void findSubreaper(Task t, TaskState s, TaskCmd.FindSubreaper c) {
         ActorRef<TaskCmd> origin = c.origin();
-        String k = t.key();
-        int pid = s.pid;
-        int vtgid = s.vtgid;
-        if (s.isChildSubreaper && !s.pfExiting) {
-            t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), k, pid, t.self, true, vtgid)));
-        } else if (s.parent == null || k.equals(Exit.INIT_KEY) || s.vpid == 1) {
-            // The top of the walk, which stays inside the namespace: its child reaper (its init).
-            ActorRef<TaskCmd> init = s.vpid == 1 ? t.self : t.env.init();
-            String initKey = s.vpid == 1 ? k : Exit.INIT_KEY;
-            int initPid = s.vpid == 1 ? pid : Exit.INIT_PID;
-            t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), initKey, initPid, init, false, 1)));
+        if (s.nsLevel != c.level() || s.parent == null && !t.key().equals(Exit.INIT_KEY)) {
+            // task_pid(reaper)->level != ns_level (or past the top): no subreaper; find_child_reaper's answer.
+            t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), null, 0, null, false, 0)));
+            return;
+        }
+        if (!s.isLeader() && s.leader != null) {
+            ActorRef<TaskCmd> leader = s.leader;
+            t.then(() -> leader.tell(c));
+            return;
+        }
+        ThreadInfo alive = s.isChildSubreaper ? Threads.aliveThread(t, s, null) : null;
+        if (alive != null) {
+            int tgid = s.tgid;
+            int vtgid = s.vtgid;
+            t.then(() ->
+                    origin.tell(new TaskCmd.SubreaperFound(t.nextId(), alive.key(), tgid, alive.ref(), true, vtgid)));
+        } else if (s.parent == null || t.key().equals(Exit.INIT_KEY)) {
+            t.then(() -> origin.tell(new TaskCmd.SubreaperFound(t.nextId(), null, 0, null, false, 0)));
         } else {
             ActorRef<TaskCmd> up = s.parent;
-            t.then(() -> up.tell(new TaskCmd.FindSubreaper(t.nextId(), c.ctx(), origin)));
+            t.then(() -> up.tell(new TaskCmd.FindSubreaper(t.nextId(), c.ctx(), origin, c.level())));
         }
     }
 

@@ -82,7 +82,12 @@ public final class Fork {
          * Under tasklist_lock and siglock: does the child's pid namespace still admit tasks (PIDNS_ADDING)?
          * The pid namespace's state is the pid allocator's; the answer's errno is ENOMEM when it does not.
          */
-        PIDNS_ADDING(on(PidAllocator.PidReply.class, Fork::pidnsChecked));
+        PIDNS_ADDING(on(PidAllocator.PidReply.class, Fork::pidnsChecked)),
+        /**
+         * Under tasklist_lock and siglock, CLONE_PARENT from a thread that is not the leader:
+         * current->group_leader->exit_signal, the leader's answer.
+         */
+        LEADER_EXIT_SIGNAL(on(TaskCmd.LeaderExitSignal.class, Fork::leaderExitSignal));
 
         private final PathStep.Continue next;
 
@@ -419,8 +424,35 @@ public final class Fork {
         badForkCleanup(t, s, cause, f, errno);
     }
 
-    /** Still under the locks: attach_pid, link to the parent's children; then wake_up_new_task. */
+    /**
+     * Still under the locks. copy_process (kernel/fork.c), for CLONE_PARENT: "p->exit_signal =
+     * current->group_leader->exit_signal" — the leader's, not the caller's: a thread that is not the
+     * leader has -1 of its own, and its CLONE_PARENT child must not inherit that (it would be a
+     * non-thread child that never signals its parent, and is reaped only with __WALL/__WCLONE). The model's
+     * leader keeps its exit_signal, so such a thread asks it.
+     */
     private static void attach(Task t, TaskState s, MsgId cause) {
+        Frame.Forking f = frame(s);
+        if (f.has(CloneFlags.CLONE_PARENT)
+                && !f.thread()
+                && !s.isLeader()
+                && s.leader != null
+                && !t.env.scenario().has(Fault.CLONE_PARENT_EXIT_SIGNAL_EARLY)) {
+            t.enter(s, cause, f.at(At.LEADER_EXIT_SIGNAL));
+            ActorRef<TaskCmd> leader = s.leader;
+            t.then(() -> leader.tell(new TaskCmd.GroupLeaderExitSignal(t.nextId(), t.self)));
+            return;
+        }
+        attachLinked(t, s, cause, s.exitSignal);
+    }
+
+    /** The leader's exit_signal, read while we hold tasklist_lock (which reparent_leader needs to change it). */
+    static void leaderExitSignal(Task t, TaskState s, TaskCmd.LeaderExitSignal c) {
+        attachLinked(t, s, c.id(), c.exitSignal());
+    }
+
+    /** attach_pid, link to the parent's children; then wake_up_new_task. */
+    private static void attachLinked(Task t, TaskState s, MsgId cause, int groupLeaderExitSignal) {
         Frame.Forking f = frame(s);
         ActorRef<TaskCmd> child = f.child();
         String childKey = f.childKey();
@@ -432,8 +464,9 @@ public final class Fork {
         boolean sibling = f.has(CloneFlags.CLONE_PARENT);
         // CLONE_PARENT: the caller's exit_signal as it is now, under tasklist_lock (with the fault: the one
         // read before the lock, kept in the frame).
-        int exitSignal =
-                sibling && !t.env.scenario().has(Fault.CLONE_PARENT_EXIT_SIGNAL_EARLY) ? s.exitSignal : f.exitSignal();
+        int exitSignal = sibling && !t.env.scenario().has(Fault.CLONE_PARENT_EXIT_SIGNAL_EARLY)
+                ? groupLeaderExitSignal
+                : f.exitSignal();
         // The child's numbers: in its own namespace, and as the creator's namespace sees it (what clone returns).
         int childNs = f.childNs();
         List<Integer> nrs = f.childNrs();

@@ -5,6 +5,7 @@ import dev.kmodel.fs.FileTable;
 import dev.kmodel.ipc.Sem;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.sys.Sys;
 import dev.kmodel.kernel.task.Task;
 import dev.kmodel.kernel.task.TaskCmd;
 import dev.kmodel.kernel.task.TaskEvent;
@@ -203,6 +204,14 @@ public final class Shared {
             t.event(s, new SigactionSet(cause, a.sig(), a.action()));
         } else if (c.change() instanceof PgidSet g) {
             t.event(s, new PgidSet(cause, g.pgid(), g.sid())); // the group's pgid, shared by its threads
+        } else if (c.change() instanceof TaskEvent.SubreaperSet r) {
+            // signal->is_child_subreaper, shared by the threads (prctl(PR_SET_CHILD_SUBREAPER) on any of them).
+            Sys.subreaperSet(t, s, new TaskEvent.SubreaperSet(cause, r.on()));
+            forwardToThreads(t, s, r);
+        } else if (c.change() instanceof TaskEvent.HasChildSubreaperSet h) {
+            // signal->has_child_subreaper, shared by the threads (propagate_has_child_subreaper).
+            Sys.hasChildSubreaperSet(t, s, new TaskEvent.HasChildSubreaperSet(cause));
+            forwardToThreads(t, s, h);
         } else if (c.change() instanceof RlimitSet r) {
             // signal->rlim, shared by the threads: a thread's setrlimit reaches the leader, which tells the rest.
             t.event(s, new RlimitSet(cause, r.resource(), r.cur(), r.max()));
@@ -214,6 +223,16 @@ public final class Shared {
                 });
             }
         }
+    }
+
+    /** A change of the process's signal_struct that reached the leader: the leader tells its threads. */
+    private static void forwardToThreads(Task t, TaskState s, TaskEvent change) {
+        if (!s.isLeader()) return;
+        List<ActorRef<TaskCmd>> to =
+                s.threads.values().stream().map(x -> x.ref()).toList();
+        t.then(() -> {
+            for (ActorRef<TaskCmd> th : to) th.tell(new TaskCmd.ApplyShared(t.nextId(), change));
+        });
     }
 
     /** fd_install in a shared fd table: the next descriptor is the table's size, as the owner sees it. */

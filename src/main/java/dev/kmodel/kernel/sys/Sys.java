@@ -314,14 +314,32 @@ public final class Sys {
             return;
         }
         boolean on = t.resolveOr(s, st, "value", 1) != 0;
-        t.event(s, new SubreaperSet(cause, on));
+        SubreaperSet set = new SubreaperSet(cause, on);
+        subreaperSet(t, s, set);
+        // me->signal->is_child_subreaper: one flag for the whole process, whichever thread calls prctl. A
+        // thread's prctl reaches the leader, which tells the rest (as for signal->rlim).
+        List<ActorRef<TaskCmd>> to =
+                s.isLeader() ? s.threads.values().stream().map(x -> x.ref()).toList() : List.of(s.leader);
+        t.then(() -> {
+            for (ActorRef<TaskCmd> th : to) th.tell(new TaskCmd.ApplyShared(t.nextId(), set));
+        });
+        t.ret(s, cause, 0, null, null);
+    }
+
+    /**
+     * signal->is_child_subreaper set on this thread's copy, and walk_process_tree(me,
+     * propagate_has_child_subreaper) over this thread's own children: walk_process_tree visits the
+     * children of every thread of the process (for_each_thread(leader, parent)), and each thread of the
+     * model holds the children it created, so each thread walks its own.
+     */
+    public static void subreaperSet(Task t, TaskState s, SubreaperSet set) {
+        t.event(s, set);
         // Fault subreaper-flag-not-propagated (upstream fix 749860ce2427, v4.11): before the fix prctl only
         // set is_child_subreaper; has_child_subreaper came from fork alone, so the descendants that already
         // exist never look for this subreaper and their orphans go to the namespace's init.
-        if (on && !t.env.scenario().has(Fault.SUBREAPER_FLAG_NOT_PROPAGATED)) {
+        if (set.on() && !t.env.scenario().has(Fault.SUBREAPER_FLAG_NOT_PROPAGATED)) {
             propagateToChildren(t, s); // walk_process_tree(me, propagate_has_child_subreaper)
         }
-        t.ret(s, cause, 0, null, null);
     }
 
     /**
@@ -383,10 +401,29 @@ public final class Sys {
         return t.resolveOr(s, st, field, dflt);
     }
 
-    /** propagate_has_child_subreaper: stops where the flag is already set (the subtree knows). */
+    /**
+     * propagate_has_child_subreaper (kernel/sys.c), on a child process (its leader): stops where the flag
+     * is already set (the subtree knows) and at a namespace's child reaper (is_child_reaper: its subtree
+     * never reparents out of the namespace). signal->has_child_subreaper is the process's: the leader
+     * tells its threads, and every thread walks on into the children it holds.
+     */
     public static void propagateHasChildSubreaper(Task t, TaskState s, TaskCmd.PropagateHasChildSubreaper c) {
+        if (s.hasChildSubreaper || s.vpid == 1) return;
+        HasChildSubreaperSet set = new HasChildSubreaperSet(c.id());
+        hasChildSubreaperSet(t, s, set);
+        if (s.isLeader()) {
+            List<ActorRef<TaskCmd>> to =
+                    s.threads.values().stream().map(x -> x.ref()).toList();
+            t.then(() -> {
+                for (ActorRef<TaskCmd> th : to) th.tell(new TaskCmd.ApplyShared(t.nextId(), set));
+            });
+        }
+    }
+
+    /** has_child_subreaper set on this thread's copy; the walk goes on into this thread's children. */
+    public static void hasChildSubreaperSet(Task t, TaskState s, HasChildSubreaperSet set) {
         if (s.hasChildSubreaper) return;
-        t.event(s, new HasChildSubreaperSet(c.id()));
+        t.event(s, set);
         propagateToChildren(t, s);
     }
 

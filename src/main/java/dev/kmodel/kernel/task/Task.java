@@ -251,6 +251,13 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                     Reparent.reparented(this, s, c);
                     return commit();
                 })
+                .onCommand(GroupLeaderExitSignal.class, (s, c) -> {
+                    // current->group_leader->exit_signal, read by a thread's copy_process under tasklist_lock.
+                    int sig = s.exitSignal;
+                    ActorRef<TaskCmd> reply = c.replyTo();
+                    then(() -> reply.tell(new LeaderExitSignal(nextId(), sig)));
+                    return commit();
+                })
                 .onCommand(FindSubreaper.class, (s, c) -> {
                     Reparent.findSubreaper(this, s, c);
                     return commit();
@@ -387,6 +394,7 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                 .onCommand(Adopted.class, (s, c) -> resume(s, c.id(), c))
                 .onCommand(SubreaperFound.class, (s, c) -> resume(s, c.id(), c))
                 .onCommand(AliveThread.class, (s, c) -> resume(s, c.id(), c))
+                .onCommand(LeaderExitSignal.class, (s, c) -> resume(s, c.id(), c))
                 .onCommand(GroupDead.class, (s, c) -> resume(s, c.id(), c))
                 .onCommand(GroupExitCode.class, (s, c) -> resume(s, c.id(), c))
                 .onCommand(ZombieResult.class, (s, c) -> resume(s, c.id(), c))

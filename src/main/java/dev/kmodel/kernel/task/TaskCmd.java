@@ -161,10 +161,12 @@ public sealed interface TaskCmd {
     record PropagateHasChildSubreaper(MsgId id) implements TaskCmd {}
 
     /**
-     * find_new_reaper's walk up real_parent: the first live child subreaper answers {@code origin};
-     * init (the child reaper) answers with itself as the default.
+     * find_new_reaper's walk up real_parent, which stays at the exiting father's pid level ({@code level},
+     * task_pid(father)->level): the first process that is a child subreaper and has a live thread answers
+     * {@code origin} with that thread; the end of the walk answers "none" (the father's namespace's child
+     * reaper then takes the orphans).
      */
-    record FindSubreaper(MsgId id, Ctx ctx, ActorRef<TaskCmd> origin) implements TaskCmd {}
+    record FindSubreaper(MsgId id, Ctx ctx, ActorRef<TaskCmd> origin, int level) implements TaskCmd {}
 
     record SubreaperFound(MsgId id, String key, int pid, ActorRef<TaskCmd> ref, boolean subreaper, int vtgid)
             implements TaskCmd {}
@@ -186,6 +188,15 @@ public sealed interface TaskCmd {
 
     /** release_task → __exit_signal → __unhash_process, run on the released task's fields. */
     record ExitSignal(MsgId id, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+    /**
+     * copy_process, CLONE_PARENT from a thread that is not its group's leader, under tasklist_lock:
+     * "p->exit_signal = current->group_leader->exit_signal" — the leader is asked for it.
+     */
+    record GroupLeaderExitSignal(MsgId id, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
+
+    /** The group leader's exit_signal. */
+    record LeaderExitSignal(MsgId id, int exitSignal) implements TaskCmd {}
 
     /** {@code alsoRelease}: the zombie group leader the last thread's release_task releases next (or null). */
     record ExitSignalDone(MsgId id, String key, ChildInfo alsoRelease) implements TaskCmd {}
