@@ -220,7 +220,7 @@ public final class Exec {
         String table = s.objects.sighand();
         if (table == null || !s.sharedNow(table)) return;
         String k = t.key();
-        String copy = ObjType.SIGHAND_STRUCT.kernelName + "#" + k + ".exec";
+        String copy = copyName(ObjType.SIGHAND_STRUCT, k, table);
         Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread/unshare_sighand");
         Shared.put(t, s, cause, table, ctx.in("__cleanup_sighand"));
         t.event(
@@ -240,6 +240,20 @@ public final class Exec {
     }
 
     /**
+     * The id of the table unshare_sighand / unshare_files allocates: TYPE#KEY.exec for a task's first
+     * copy, then .exec2, .exec3, ... Each is a new kmem_cache_alloc, and the table it replaces may live on
+     * in the process it was shared with (a second exec after a new CLONE_SIGHAND / CLONE_FILES child), so
+     * the copy needs an id of its own. A task's table changes only here (copy_process gives it its first),
+     * so the table it unshares is always its newest copy, if it has one.
+     */
+    static String copyName(ObjType type, String k, String current) {
+        String first = type.kernelName + "#" + k + ".exec";
+        if (!current.startsWith(first)) return first;
+        String n = current.substring(first.length());
+        return first + (n.isEmpty() ? 2 : Integer.parseInt(n) + 1);
+    }
+
+    /**
      * unshare_files (begin_new_exec): a files_struct shared with another process (CLONE_FILES) is
      * copied, so the new program's descriptors are its own; the shared one loses a reference.
      */
@@ -247,7 +261,7 @@ public final class Exec {
         String table = s.objects.filesStruct();
         if (table == null || !s.sharedNow(table)) return; // files->count == 1: nothing to unshare
         String k = t.key();
-        String copy = ObjType.FILES_STRUCT.kernelName + "#" + k + ".exec";
+        String copy = copyName(ObjType.FILES_STRUCT, k, table);
         Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/unshare_files");
         List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
         // Others hold the old table, so this put is never its last.

@@ -167,7 +167,15 @@ public final class Reparent {
             for (ChildInfo k : kids) {
                 k.ref()
                         .tell(new TaskCmd.Reparented(
-                                t.nextId(), toKey, toPid, reaper, why, ctx.in("reparent_leader"), ns, vtgid));
+                                t.nextId(),
+                                toKey,
+                                toPid,
+                                reaper,
+                                why,
+                                ctx.in("reparent_leader"),
+                                ns,
+                                vtgid,
+                                c.autoreap().contains(k.key())));
                 if (!sameGroup) t.env.pids().tell(new PidAllocator.SetParentPid(t.nextId(), k.pid(), toPid));
             }
             // reparent_leader → kill_orphaned_pgrp(p, father): a child's group may lose its outside link.
@@ -253,6 +261,15 @@ public final class Reparent {
                 s,
                 new Reparented(
                         c.id(), s.parentKey, s.ppid, c.parentKey(), c.ppid(), c.why(), c.parent(), state, toVpid));
+        if (c.autoreaped() && s.exitState == ExitState.ZOMBIE) {
+            // reparent_leader (kernel/exit.c): a zombie whose new parent does not keep it
+            // (do_notify_parent returned true: SIGCHLD ignored or SA_NOCLDWAIT) is set EXIT_DEAD under
+            // tasklist_lock and put on the father's dead list; exit_notify then release_task()s it.
+            t.event(
+                    s,
+                    new BecameDead(
+                            c.id(), s.exitCode, "reparent_leader: new parent ignores SIGCHLD or has SA_NOCLDWAIT"));
+        }
         pdeathSignal(t, s, c, father);
         // for_each_thread(p, t): every thread of the child's group gets the new real_parent.
         if (s.isLeader() && !s.threads.isEmpty()) {
@@ -268,7 +285,8 @@ public final class Reparent {
                             c.why(),
                             c.ctx(),
                             c.reaperNs(),
-                            c.reaperVtgid()));
+                            c.reaperVtgid(),
+                            false));
                 }
             });
         }

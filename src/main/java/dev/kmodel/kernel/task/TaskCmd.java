@@ -144,8 +144,12 @@ public sealed interface TaskCmd {
             ActorRef<TaskCmd> adopter)
             implements TaskCmd {}
 
-    /** reparent_leader: the child's parent is now {@code parent}. */
-    /** {@code reaperNs}, {@code reaperVtgid}: the new parent's pid namespace and number there (for getppid). */
+    /**
+     * reparent_leader: the child's parent is now {@code parent}. {@code reaperNs}, {@code reaperVtgid}: the
+     * new parent's pid namespace and number there (for getppid). {@code autoreaped}: the child was a zombie
+     * and do_notify_parent said the new parent does not keep it, so reparent_leader set its exit_state to
+     * EXIT_DEAD (and the exiting father will release_task it).
+     */
     record Reparented(
             MsgId id,
             String parentKey,
@@ -154,7 +158,8 @@ public sealed interface TaskCmd {
             String why,
             Ctx ctx,
             int reaperNs,
-            int reaperVtgid)
+            int reaperVtgid,
+            boolean autoreaped)
             implements TaskCmd {}
 
     /** walk_process_tree(propagate_has_child_subreaper): mark this task and its descendants. */

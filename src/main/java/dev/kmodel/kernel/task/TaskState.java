@@ -419,6 +419,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
         } else if (e instanceof BecameDead d) {
             exitState = ExitState.DEAD;
             exitCode = d.status();
+            if (state == RunState.ZOMBIE) state = RunState.DEAD; // reparent_leader's autoreap of a zombie
         } else if (e instanceof TaskDead) {
             // active_mm stays: context_switch hands it to the CPU (rq->prev_mm) when it switches away.
             state = exitState == ExitState.ZOMBIE ? RunState.ZOMBIE : RunState.DEAD;
