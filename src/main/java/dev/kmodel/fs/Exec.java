@@ -2,6 +2,7 @@ package dev.kmodel.fs;
 
 import static dev.kmodel.kernel.task.PathStep.Continue.on;
 
+import akka.actor.typed.ActorRef;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
 import dev.kmodel.kernel.exit.Release;
@@ -34,6 +35,7 @@ import dev.kmodel.ledger.LedgerEvent;
 import dev.kmodel.ledger.ObjType;
 import dev.kmodel.mm.MmuCmd;
 import dev.kmodel.scenario.Step;
+import dev.kmodel.uapi.Sig;
 import java.util.List;
 import java.util.Objects;
 
@@ -61,6 +63,8 @@ public final class Exec {
         TAKEOVER_LOCK(on(LockActor.Granted.class, (t, s, g) -> takeoverLocked(t, s, g.id()))),
         /** exchange_tids: the old leader answers with its parent, read under the lock. */
         EXCHANGE_TIDS(on(TaskCmd.Demoted.class, Exec::demoted)),
+        /** de_thread (no_thread_group:): tasklist_lock, to tell the parent our exit signal is SIGCHLD now. */
+        EXIT_SIGNAL_LOCK(on(LockActor.Granted.class, (t, s, g) -> exitSignalLocked(t, s, g.id()))),
         /** bprm_mm_init → mm_alloc: the new address space. */
         BPRM_MM_INIT(on(MmuCmd.MmReply.class, Exec::newMm)),
         /** exec_mmap: down_write_killable(&tsk->signal->exec_update_lock). */
@@ -100,8 +104,6 @@ public final class Exec {
     /** Holding cred_guard_mutex: in a thread group de_thread first, then the new image. */
     static void credGuardLocked(Task t, TaskState s, MsgId cause) {
         Frame.Execing f = frame(s);
-        String image = f.image();
-        int pages = f.pages();
         if (Threads.multiThreaded(s)) {
             t.enter(s, cause, f.at(At.DE_THREAD));
             Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
@@ -113,10 +115,7 @@ public final class Exec {
             t.yieldCpu(s, Cpu.Yield.BLOCK, 0);
             return;
         }
-        unshareSighand(t, s, cause);
-        unshareFiles(t, s, cause);
-        t.enter(s, cause, f.at(At.BPRM_MM_INIT));
-        newImage(t, s, pages);
+        afterDeThread(t, s, cause, f);
     }
 
     private static void newImage(Task t, TaskState s, int pages) {
@@ -126,8 +125,9 @@ public final class Exec {
 
     /**
      * de_thread's answer: EAGAIN (the group is exiting), or the group is ours alone. A thread that is
-     * not the leader first takes the leader's place: its pid (exchange_tids), its parent and exit
-     * signal (the parent's children list names this task now), and releases the old leader silently.
+     * not the leader first takes the leader's place: its pid (exchange_tids) and its parent (the
+     * parent's children list names this task now, with exit signal SIGCHLD), and releases the old
+     * leader silently.
      */
     static void deThreadDone(Task t, TaskState s, TaskCmd.DeThreadDone c) {
         t.enter(s, c.id(), frame(s).deThread(c));
@@ -176,7 +176,11 @@ public final class Exec {
         t.then(() -> k.leader().tell(new TaskCmd.Demote(t.nextId(), key, t.self, oldTid, oldVtid, oldPidObject)));
     }
 
-    /** The leader's parent and exit signal, read under the lock: we become the leader, it is released. */
+    /**
+     * The leader's parent, read under the lock: we become the leader, it is released. de_thread:
+     * "tsk->exit_signal = SIGCHLD; leader->exit_signal = -1;" — the exec'ing thread does not inherit the
+     * old leader's exit signal, so the parent's new entry says SIGCHLD (sent under the lock).
+     */
     static void demoted(Task t, TaskState s, TaskCmd.Demoted c) {
         Frame.Execing f = frame(s);
         TaskCmd.Takeover old = f.takeover();
@@ -192,7 +196,7 @@ public final class Exec {
         int oldTid = s.pid;
         t.event(s, new TookLeadership(c.id(), k));
         Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
-        ChildInfo me = new ChildInfo(t.key(), k.tgid(), t.self, s.pgid, k.exitSignal(), ExitState.NONE, 0);
+        ChildInfo me = new ChildInfo(t.key(), k.tgid(), t.self, s.pgid, Sig.SIGCHLD, ExitState.NONE, 0);
         t.then(() -> {
             if (k.parent() != null) k.parent().tell(new TaskCmd.ChildReplaced(t.nextId(), k.leaderKey(), me));
             t.env.pids().tell(new PidAllocator.ExchangePids(t.nextId(), k.tgid(), oldTid, ctx));
@@ -204,8 +208,47 @@ public final class Exec {
         Release.releaseAll(t, s, c.id(), List.of(gone), PATH + "/begin_new_exec/de_thread", f);
     }
 
-    /** The group is ours alone: unshare_files, then the new image. */
+    /**
+     * The group is ours alone. de_thread ends (no_thread_group:) with tsk->exit_signal = SIGCHLD ("we have
+     * changed execution domain"), for every successful exec: a clone child made with another exit signal
+     * (or none) becomes an ordinary child — a plain wait4 reaps it, its exit sends SIGCHLD.
+     *
+     * <p>Linux writes the field without tasklist_lock: there is one copy, and eligible_child, which reads
+     * it under read_lock, races benignly with the exec of a live child. The model has two copies, ours
+     * and the parent's ChildInfo, and changes the parent's under write_lock_irq(&tasklist_lock) as
+     * docs/architecture.md "The pid hash's copy of task fields" requires: reparenting moves children
+     * lists under that lock, so the message reaches the parent that has us on its list now (it is not
+     * lost in a father that already handed us on to a thread of its group, which keeps exit signals),
+     * and a do_wait that takes the lock after us finds it already applied.
+     */
     public static void afterDeThread(Task t, TaskState s, MsgId cause, Frame.Execing f) {
+        if (s.exitSignal == Sig.SIGCHLD) {
+            unshareAndMap(t, s, cause, f);
+            return;
+        }
+        if (s.parent == null) {
+            t.event(s, new TaskEvent.ExitSignalReset(cause, Sig.SIGCHLD));
+            unshareAndMap(t, s, cause, f);
+            return;
+        }
+        t.enter(s, cause, f.at(At.EXIT_SIGNAL_LOCK));
+        Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/de_thread");
+        Locking.lock(t, s, LockCall.WRITE_LOCK_IRQ_TASKLIST, Locking.global(LockClass.TASKLIST_LOCK), ctx);
+    }
+
+    /** Holding tasklist_lock: exit_signal = SIGCHLD, the parent told, the lock dropped; on with the exec. */
+    static void exitSignalLocked(Task t, TaskState s, MsgId cause) {
+        Frame.Execing f = frame(s);
+        t.event(s, new TaskEvent.ExitSignalReset(cause, Sig.SIGCHLD));
+        ActorRef<TaskCmd> parent = s.parent;
+        String k = t.key();
+        if (parent != null) t.then(() -> parent.tell(new TaskCmd.ChildExitSignal(t.nextId(), k, Sig.SIGCHLD)));
+        Locking.unlock(t, s, cause, LockClass.TASKLIST_LOCK, t.ctx(s, PATH + "/begin_new_exec/de_thread"));
+        unshareAndMap(t, s, cause, f);
+    }
+
+    /** unshare_sighand, unshare_files, then the new image. */
+    private static void unshareAndMap(Task t, TaskState s, MsgId cause, Frame.Execing f) {
         unshareSighand(t, s, cause);
         unshareFiles(t, s, cause);
         t.enter(s, cause, f.at(At.BPRM_MM_INIT));
@@ -343,5 +386,13 @@ public final class Exec {
         ChildInfo old = s.children.get(c.oldKey());
         if (old != null) t.event(s, new ChildRemoved(c.id(), c.oldKey()));
         t.event(s, new ChildAdded(c.id(), old == null ? c.now() : c.now().withVpid(old.vpid())));
+    }
+
+    /** On the parent: the exec'd child's entry has exit signal SIGCHLD now (eligible_child's __WCLONE test). */
+    public static void childExitSignal(Task t, TaskState s, TaskCmd.ChildExitSignal c) {
+        ChildInfo ci = s.children.get(c.key());
+        if (ci != null && ci.exitSignal() != c.exitSignal()) {
+            t.event(s, new TaskEvent.ChildChanged(c.id(), ci.withExitSignal(c.exitSignal())));
+        }
     }
 }

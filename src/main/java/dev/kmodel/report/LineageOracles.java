@@ -1,9 +1,12 @@
 package dev.kmodel.report;
 
+import dev.kmodel.fs.Exec;
 import dev.kmodel.journal.JournalEntry;
 import dev.kmodel.kernel.Kernel;
 import dev.kmodel.kernel.fork.Fork;
 import dev.kmodel.kernel.pid.PidAllocator;
+import dev.kmodel.kernel.task.ChildInfo;
+import dev.kmodel.kernel.task.ExitState;
 import dev.kmodel.kernel.task.Frame;
 import dev.kmodel.kernel.task.TaskEvent;
 import dev.kmodel.kernel.task.TaskEvent.*;
@@ -27,7 +30,9 @@ import java.util.TreeSet;
  *   <li>{@code wrong-exit-signal}: the exit_signal a parent's children list holds for a child differs
  *       from the one Linux gives it — the one asked for at fork; for CLONE_PARENT the caller's group
  *       leader's as it is under tasklist_lock when the child is linked; -1 for a thread; SIGCHLD once
- *       the child was reparented outside its father's thread group (reparent_leader).
+ *       the child was reparented outside its father's thread group (reparent_leader), and after every
+ *       successful exec (de_thread; a thread that takes the leader's place gets SIGCHLD, not the old
+ *       leader's). Judged when the child is put on a children list and when its death reaches it.
  *   <li>{@code wrong-reaper}: an orphan's new parent is not the one find_new_reaper picks — a live
  *       thread of the father's group; else the nearest ancestor process in the father's pid namespace
  *       that is a child subreaper with a live thread (one that was a subreaper before the father began
@@ -51,8 +56,6 @@ final class LineageOracles {
         boolean freed;
         boolean attached;
         Integer exitSignal; // as Linux would have it; null: not known
-        Integer leaderExitSignal; // de_thread: the exit_signal it had as the leader, which the exec'ing thread takes
-        boolean demoted;
 
         K(String key) {
             this.key = key;
@@ -125,6 +128,11 @@ final class LineageOracles {
             else if (fk.has(CloneFlags.CLONE_PARENT)) sig = leaderOf(t).exitSignal;
             else sig = fk.exitSignal();
             k(fk.childKey()).exitSignal = sig;
+        } else if (e instanceof FrameChanged f
+                && f.frame() instanceof Frame.Execing x
+                && x.step() == Exec.At.BPRM_MM_INIT) {
+            // de_thread returned 0 (no_thread_group:): "we have changed execution domain", SIGCHLD.
+            t.exitSignal = Sig.SIGCHLD;
         } else if (e instanceof PfExitingSet) {
             if (t.exitingAt < 0) t.exitingAt = seq;
         } else if (e instanceof SubreaperSet r) {
@@ -142,24 +150,26 @@ final class LineageOracles {
             t.parentKey = r.toKey();
             Expected x = reaperOf.get(r.fromKey());
             if (x != null) judgeReaper(seq, t, r, x);
-        } else if (e instanceof ChildAdded c) {
-            K child = tasks.get(c.child().key());
+        } else if (e instanceof ChildAdded
+                || e instanceof ChildChanged ch && ch.child().exitState() == ExitState.ZOMBIE) {
+            // Judged when the child is linked (fork, reparent, de_thread's takeover) and when its death
+            // reaches the parent (do_notify_parent): every change before it was sent under tasklist_lock.
+            ChildInfo ci = e instanceof ChildAdded a ? a.child() : ((ChildChanged) e).child();
+            K child = tasks.get(ci.key());
             Integer want = child == null ? null : child.exitSignal;
-            if (want != null && want != c.child().exitSignal()) {
+            if (want != null && want != ci.exitSignal()) {
                 v.add(new ViolationRow(
                         seq,
                         "wrong-exit-signal",
-                        "pid " + c.child().pid() + " is on the children list of pid " + t.pid + " with exit signal "
-                                + Sig.name(c.child().exitSignal()) + ", Linux gives it " + Sig.name(want),
-                        List.of(c.child().pid())));
+                        "pid " + ci.pid() + " is on the children list of pid " + t.pid + " with exit signal "
+                                + Sig.name(ci.exitSignal()) + ", Linux gives it " + Sig.name(want),
+                        List.of(ci.pid())));
             }
         } else if (e instanceof TookLeadership x) {
-            K old = tasks.get(x.from().leaderKey());
-            t.exitSignal = old == null ? null : old.demoted ? old.leaderExitSignal : old.exitSignal;
+            // de_thread: tsk->exit_signal = SIGCHLD, not the old leader's (which gets -1).
+            t.exitSignal = Sig.SIGCHLD;
             t.parentKey = x.from().parentKey();
         } else if (e instanceof Demoted) {
-            if (!t.demoted) t.leaderExitSignal = t.exitSignal;
-            t.demoted = true;
             t.exitSignal = -1;
         } else if (e instanceof TaskStructFreed || e instanceof ForkUndone) {
             t.freed = true;

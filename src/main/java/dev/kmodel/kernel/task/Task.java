@@ -378,6 +378,10 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                     Exec.childReplaced(this, s, c);
                     return commit();
                 })
+                .onCommand(ChildExitSignal.class, (s, c) -> {
+                    Exec.childExitSignal(this, s, c);
+                    return commit();
+                })
                 .onCommand(KthreadCreate.class, (s, c) -> {
                     Kthread.requested(this, s, c);
                     return commit();

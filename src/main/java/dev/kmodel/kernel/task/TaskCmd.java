@@ -215,6 +215,13 @@ public sealed interface TaskCmd {
     /** The child changed process group (setpgid), so the parent's wait4(0 / -pgid) sees it. */
     record ChildPgid(MsgId id, String key, int pgid) implements TaskCmd {}
 
+    /**
+     * The child exec'd: de_thread gave it exit_signal SIGCHLD, so the parent's entry for it (what
+     * eligible_child's __WCLONE test reads; the child's exit sends its own copy) says so. Sent under
+     * tasklist_lock.
+     */
+    record ChildExitSignal(MsgId id, String key, int exitSignal) implements TaskCmd {}
+
     /** A signal sent to this task (kill, do_notify_parent). */
     record Signal(MsgId id, int sig, int fromPid, Ctx ctx, int fromNs, boolean orphanedPgrp) implements TaskCmd {
         /** Sent by the kernel itself (SEND_SIG_PRIV): not subject to the init's SIGNAL_UNKILLABLE. */
@@ -337,7 +344,10 @@ public sealed interface TaskCmd {
     /** The group is down to the exec'ing thread (and, if it is not the leader, a zombie leader to take over from). */
     record DeThreadDone(MsgId id, Errno errno, Takeover takeover) implements TaskCmd {}
 
-    /** What a non-leader exec'ing thread takes from its zombie leader: the pid, the parent, the exit signal. */
+    /**
+     * What a non-leader exec'ing thread takes from its zombie leader: the pid and the parent. The exit
+     * signal is the old leader's (for the journal); the exec'ing thread gets SIGCHLD (de_thread).
+     */
     record Takeover(
             String leaderKey,
             ActorRef<TaskCmd> leader,

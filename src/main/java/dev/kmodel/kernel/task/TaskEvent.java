@@ -364,10 +364,16 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
     /** The last reference to such a table went: its files are closed (files_struct), it is freed. */
     record KeptTableFreed(MsgId cause, String table, List<LedgerEntry> ledger) implements TaskEvent {}
 
+    /** de_thread (no_thread_group:): "we have changed execution domain", tsk->exit_signal = SIGCHLD. */
+    record ExitSignalReset(MsgId cause, int exitSignal) implements TaskEvent {}
+
     /** The exec'ing thread has the group to itself. */
     record GroupExecDone(MsgId cause) implements TaskEvent {}
 
-    /** de_thread: the exec'ing thread became the group leader, with the old leader's pid and parent. */
+    /**
+     * de_thread: the exec'ing thread became the group leader, with the old leader's pid and parent, and
+     * exit_signal SIGCHLD ({@code from.exitSignal()} is what the old leader had).
+     */
     record TookLeadership(MsgId cause, TaskCmd.Takeover from) implements TaskEvent {}
 
     /** exchange_tids: this old leader now has the exec'ing thread's pid and is a thread, to be released. */

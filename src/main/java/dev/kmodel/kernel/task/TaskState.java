@@ -504,6 +504,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
         } else if (e instanceof GroupExecStarted x) {
             groupExecKey = x.key();
             groupExecRef = x.requester();
+        } else if (e instanceof ExitSignalReset x) {
+            exitSignal = x.exitSignal();
         } else if (e instanceof GroupExecDone) {
             groupExecKey = null;
             groupExecRef = null;
@@ -517,7 +519,7 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
             parentKey = k.parentKey();
             ppid = k.ppid();
             parent = k.parent();
-            exitSignal = k.exitSignal();
+            exitSignal = Sig.SIGCHLD; // de_thread: tsk->exit_signal = SIGCHLD; leader->exit_signal = -1
             threads.clear();
         } else if (e instanceof Demoted x) {
             leaderKey = x.leaderKey();
