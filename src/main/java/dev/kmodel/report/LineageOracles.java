@@ -54,6 +54,7 @@ final class LineageOracles {
         String parentKey = "";
         long exitingAt = -1; // PF_EXITING (exit_signals), the seq
         boolean freed;
+        boolean demoted; // an old leader a thread's exec took the place of (de_thread)
         boolean attached;
         Integer exitSignal; // as Linux would have it; null: not known
 
@@ -166,11 +167,14 @@ final class LineageOracles {
                         List.of(ci.pid())));
             }
         } else if (e instanceof TookLeadership x) {
-            // de_thread: tsk->exit_signal = SIGCHLD, not the old leader's (which gets -1).
+            // de_thread: tsk->exit_signal = SIGCHLD, not the old leader's (which gets -1); exchange_tids gives
+            // it the leader's pid, and it is current->group_leader from now on.
             t.exitSignal = Sig.SIGCHLD;
             t.parentKey = x.from().parentKey();
+            t.pid = group(t);
         } else if (e instanceof Demoted) {
             t.exitSignal = -1;
+            t.demoted = true;
         } else if (e instanceof TaskStructFreed || e instanceof ForkUndone) {
             t.freed = true;
         }
@@ -184,7 +188,7 @@ final class LineageOracles {
     private K leaderOf(K t) {
         for (String m : groups.getOrDefault(group(t), Set.of())) {
             K x = tasks.get(m);
-            if (x != null && x.pid == x.tgid) return x;
+            if (x != null && x.pid == x.tgid && !x.demoted) return x;
         }
         return t;
     }

@@ -50,6 +50,13 @@ class RandomFindingsReaperTest {
 
     /** copy_process: CLONE_PARENT takes current->group_leader->exit_signal, not a thread's own -1. */
     @Test
+    void cloneParentAfterAThreadsExecTakesTheNewLeadersExitSignal() throws Exception {
+        Report r = run("clone-parent-after-exec-takeover", 4896);
+        assertEquals("completed", r.outcome(), r.violations().toString());
+        assertTrue(r.violations().isEmpty(), r.violations().toString());
+    }
+
+    @Test
     void cloneParentFromAThreadTakesTheLeadersExitSignal() throws Exception {
         Report r = run("clone-parent-from-thread", 1027);
         assertEquals("completed", r.outcome(), r.violations().toString());
