@@ -38,7 +38,7 @@ final class Interrupts implements AutoCloseable {
             Runtime.getRuntime().halt(status);
         }
         asked = true;
-        System.err.println("kmodel: " + b.label + ": stopping the run; the report and journal so far are written"
+        System.err.println("kmodel: " + b.label + ": stopping; what ran so far is reported and written"
                 + " (send it again to quit at once)");
         stop.accept(b);
     }

@@ -198,7 +198,8 @@ public final class StressCommand implements Callable<Integer> {
         Stress.Summary s;
         boolean bar = !noProgress && System.console() != null;
         AtomicLong violations = new AtomicLong();
-        try (ProgressBar pb = bar ? progressBar(n) : null) {
+        try (Interrupts signals = Interrupts.install(b -> stress.requestStop(b.label));
+                ProgressBar pb = bar ? progressBar(n) : null) {
             s = stress.run(r -> {
                 if (!r.violations().isEmpty()) violations.incrementAndGet();
                 if (pb != null) {
@@ -217,7 +218,8 @@ public final class StressCommand implements Callable<Integer> {
                 return Main.BAD_INPUT;
             }
         }
-        return s.violatingSchedules() > 0 ? Main.VIOLATION : Main.OK;
+        if (s.violatingSchedules() > 0) return Main.VIOLATION;
+        return s.stoppedBy() != null ? Interrupts.statusOf(s.stoppedBy()) : Main.OK;
     }
 
     /** Each group's first journal, shrunk next to it. */
@@ -259,6 +261,7 @@ public final class StressCommand implements Callable<Integer> {
                 s.seconds(),
                 s.schedulesPerSecond(),
                 s.schedules() == 0 ? 0.0 : (double) s.events() / s.schedules());
+        if (s.stoppedBy() != null) o.printf("stopped by %s after %d schedules%n", s.stoppedBy(), s.schedules());
         o.printf("distinct interleavings: %d   distinct outcomes: %d%n", s.interleavings(), s.outcomes());
         if (s.violations().isEmpty()) {
             o.println("violations: none");

@@ -96,6 +96,12 @@ public final class Stress {
     private long eventsTotal;
     private final AtomicLong next = new AtomicLong();
     private final AtomicBoolean found = new AtomicBoolean();
+    private volatile String stoppedBy; // a signal asked the stress run to stop (its summary is still written)
+
+    /** Stop after the schedules running now (Ctrl-C, SIGTERM): the summary covers what ran. */
+    public void requestStop(String why) {
+        stoppedBy = why;
+    }
 
     private Stress(Options opt, String strategy) {
         this.opt = opt;
@@ -142,7 +148,7 @@ public final class Stress {
                 workers.add(pool.submit(() -> {
                     while (true) {
                         long i = next.getAndIncrement();
-                        if (i >= opt.schedules() || opt.untilFirst() && found.get()) return null;
+                        if (i >= opt.schedules() || opt.untilFirst() && found.get() || stoppedBy != null) return null;
                         Run r = one(i);
                         progress.accept(r);
                     }
@@ -338,7 +344,8 @@ public final class Stress {
             long outcomes,
             List<OutcomeRow> outcomeCounts,
             long violatingSchedules,
-            List<GroupRow> violations) {}
+            List<GroupRow> violations,
+            String stoppedBy) {}
 
     /**
      * A distinct outcome (its hash over every system call's result), how many schedules saw it, the first
@@ -379,6 +386,7 @@ public final class Stress {
                 outcomes.size(),
                 oc.size() > 20 ? List.copyOf(oc.subList(0, 20)) : oc,
                 violating,
-                rows);
+                rows,
+                stoppedBy);
     }
 }
