@@ -115,7 +115,45 @@ final class LockWaits {
                         List.of(w.pid())));
             }
         }
+        if (quiescent) stuckHolders(b, held, waitsOn, violations, end);
         return rows;
+    }
+
+    /**
+     * A holder of a spinning lock (a spinlock or an rwlock) that waits for no lock at quiescence. Linux
+     * never sleeps or returns to user space holding one (lockdep's might_sleep and
+     * lockdep_sys_exit checks): its holder is always running its critical section on its CPU. With nothing
+     * in flight the model's holder can then only be waiting for an answer that nothing will send (a lost
+     * message of the model), or asleep / dead holding it: either way the lock is never released, and the
+     * tasks that spin on it are not the cause. (Sleeping locks are left out: de_thread sleeps holding
+     * cred_guard_mutex in Linux too.)
+     */
+    private void stuckHolders(
+            ReportBuilder b, Lockdep held, Map<String, Lock> waitsOn, List<ViolationRow> violations, long end) {
+        Set<String> named = new HashSet<>();
+        for (Lock l : locks.values()) {
+            if (l.cls.sleeps()) continue;
+            for (String task : l.holders.keySet()) {
+                if (waitsOn.containsKey(task)) continue; // (a wait of its own: the rows above name it)
+                if (!named.add(task)) continue; // (one row per task: it names all it holds)
+                T t = b.tasks.get(task);
+                int pid = b.pidOf(task);
+                String where = t == null
+                        ? "unknown"
+                        : t.state
+                                + (t.frame == null
+                                        ? ""
+                                        : ", its kernel path waiting at "
+                                                + t.frame.step().name());
+                violations.add(new ViolationRow(
+                        end,
+                        "deadlock",
+                        task + " (pid " + pid + ") holds " + l.name() + " at quiescence and waits for no lock ("
+                                + where + "; holds " + held.heldBy(task) + "): a spinning lock's holder never"
+                                + " sleeps, so the answer its path waits for was lost and it will never release it",
+                        List.of(pid)));
+            }
+        }
     }
 
     /** Following "waits for a lock held by" from {@code start}: the cycle it falls into, if it comes back. */

@@ -97,8 +97,13 @@ public final class Reparent {
             return;
         }
         if (!s.isLeader() && s.leader != null) {
+            // find_new_reaper reads reaper->signal and the group's threads (find_alive_thread): the leader's
+            // to answer. The question goes on as a new message of ours, with its own id: re-sending the
+            // message we just handled would reuse an id that is no longer counted in flight (the run's
+            // termination detection and a controlled schedule's turn-taking lose count of it, and the
+            // father then waits for ever holding tasklist_lock).
             ActorRef<TaskCmd> leader = s.leader;
-            t.then(() -> leader.tell(c));
+            t.then(() -> leader.tell(new TaskCmd.FindSubreaper(t.nextId(), c.ctx(), origin, c.level())));
             return;
         }
         ThreadInfo alive = s.isChildSubreaper ? Threads.aliveThread(t, s, null) : null;
