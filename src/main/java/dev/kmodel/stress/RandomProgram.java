@@ -54,8 +54,15 @@ import java.util.regex.Pattern;
  *   <li>After {@code unshare(CLONE_NEWPID)} the caller's children after the first are in the new
  *       namespace, and that namespace's init (the first) waits in {@code zap_pid_ns_processes} until
  *       the caller reaps them: so the caller's blocking waits are {@code wait4(-1)} / {@code
- *       waitid(P_ALL)} only (a wait for the init alone would deadlock, in Linux as in the model; see
- *       conf/scenarios/pid-ns.conf). The step after {@code unshare} forks that init.
+ *       waitid(P_ALL, WEXITED)} only (a wait for the init alone would deadlock, in Linux as in the
+ *       model; see conf/scenarios/pid-ns.conf; so would a {@code waitid} without {@code WEXITED}, which
+ *       reaps nothing: wait_task_zombie). The step after {@code unshare} forks that init. Nor does the
+ *       caller {@code clone(CLONE_PARENT)} after it: that child is in the new namespace too, but its
+ *       parent is the caller's parent, which may be waiting for the caller (copy_process;
+ *       zap_pid_ns_processes waits for "EXIT_ZOMBIE process whose parents processes are outside of the
+ *       pid namespace"). For the same reason its {@code clone} children exit with {@code SIGCHLD}
+ *       (so a wait without {@code __WALL} sees them) and the waits of its stop blocks carry {@code
+ *       WNOHANG}. Regressions: ns-zap-clone-parent.conf, ns-zap-waitid-stopped.conf.
  *   <li>{@code vfork} children (and {@code clone(CLONE_VM|CLONE_VFORK)}) run at most two short steps,
  *       then {@code exec} or {@code exit}: the parent sleeps until then.
  * </ul>
@@ -428,7 +435,15 @@ public final class RandomProgram {
                 String es = rnd.nextBoolean() ? "" : ", exit-signal = " + pick(List.of("SIGCHLD", "SIGUSR1", "none"));
                 String v = reserve();
                 String c = child(p, Kind.CHILD, 1, false);
-                p.steps.add("{ op = clone, flags = [ CLONE_PARENT ]" + es + ", run = " + c + ", save = "
+                // Not after unshare(CLONE_NEWPID): copy_process would put the sibling in the new namespace
+                // (alloc_pid in nsproxy->pid_ns_for_children) with the caller's parent as its real_parent,
+                // outside it; zap_pid_ns_processes then waits until that parent reaps it, and nothing keeps
+                // the parent from waiting for the caller alone (seed 3523; see the class comment). An
+                // ordinary child (exit signal SIGCHLD), which the caller's wait4(-1) reaps, instead; the
+                // draws are the same, so the rest of the program is too.
+                String flags = p.unshared ? "[]" : "[ CLONE_PARENT ]";
+                if (p.unshared) es = "";
+                p.steps.add("{ op = clone, flags = " + flags + es + ", run = " + c + ", save = "
                         + saved(p, v, false, false) + " }");
                 return;
             }
@@ -464,6 +479,10 @@ public final class RandomProgram {
                 case 2 -> ", exit-signal = SIGCHLD";
                 default -> "";
             };
+            // After unshare(CLONE_NEWPID) the child is in the new namespace and only the caller can reap it;
+            // with an exit signal other than SIGCHLD a wait4(-1) / waitid(P_ALL) without __WALL or __WCLONE
+            // does not see it (eligible_child), so the dying init would wait for it for ever.
+            if (p.unshared && !es.contains("SIGCHLD")) es = "";
             String v = reserve();
             String c = child(p, Kind.CHILD, 1, false);
             p.steps.add("{ op = clone, flags = " + flags + es + ", run = " + c + ", save = "
@@ -567,7 +586,10 @@ public final class RandomProgram {
             if (rnd.nextInt(3) == 0) opts.add("WNOHANG");
             if (rnd.nextInt(4) == 0) opts.add("WNOWAIT");
             if (rnd.nextInt(5) == 0) opts.add("__WALL");
-            if (!opts.contains("WNOHANG") && mustNotBlock(p, asWait4)) opts.add("WNOHANG");
+            // After unshare(CLONE_NEWPID) only a wait that reaps lets the dying init's zap_pid_ns_processes
+            // finish: without WEXITED, wait_task_zombie leaves the zombie where it is (seed 4089).
+            if (!opts.contains("WNOHANG") && (mustNotBlock(p, asWait4) || p.unshared && !opts.contains("WEXITED")))
+                opts.add("WNOHANG");
             return "{ op = waitid, idtype = " + idtype + id + ", options = [ " + String.join(", ", opts) + " ], save = "
                     + var() + " }";
         }
@@ -603,11 +625,14 @@ public final class RandomProgram {
                 p.done = true;
                 return;
             }
+            // After unshare(CLONE_NEWPID) a blocking wait for one child may wait for the namespace's init
+            // (or a task it must outlive) while it sits in zap_pid_ns_processes: WNOHANG (see the class comment).
+            String nohang = p.unshared ? "WNOHANG, " : "";
             if (p.room() >= 2) {
                 p.steps.add(
                         rnd.nextBoolean()
                                 ? "{ op = sleep, ticks = " + ticks() + " }"
-                                : "{ op = wait4, pid = " + c + ", options = [ WUNTRACED"
+                                : "{ op = wait4, pid = " + c + ", options = [ " + nohang + "WUNTRACED"
                                         + (rnd.nextBoolean() ? ", __WALL" : "") + " ], save = " + var() + " }");
             }
             String end = form == 1 ? "SIGKILL" : "SIGCONT";
@@ -617,7 +642,8 @@ public final class RandomProgram {
                         end.equals("SIGCONT") && rnd.nextBoolean()
                                 ? "{ op = waitid, idtype = P_PID, id = " + c
                                         + ", options = [ WCONTINUED, WNOHANG ], save = " + var() + " }"
-                                : "{ op = wait4, pid = " + c + ", options = [ __WALL ], save = " + var() + " }");
+                                : "{ op = wait4, pid = " + c + ", options = [ " + nohang + "__WALL ], save = " + var()
+                                        + " }");
             }
         }
 
