@@ -299,6 +299,15 @@ public final class Exec {
     /**
      * unshare_files (begin_new_exec): a files_struct shared with another process (CLONE_FILES) is
      * copied, so the new program's descriptors are its own; the shared one loses a reference.
+     *
+     * <p>kernel/fork.c unshare_files: unshare_fd → dup_fd (fs/file.c) takes get_file on every open file for the copy
+     * first, and only then put_files_struct(old). The order matters: unshare_fd's
+     * {@code atomic_read(&fd->count) > 1} is not a reference, and the other users may drop theirs before
+     * the put (a CLONE_FILES sibling exiting), so this put can be the old table's last, whose
+     * close_files fputs every file. The copy's get_file must reach the files before that fput does, or it
+     * would take a reference on a file the last fput has freed; a file freed by the last fput can be in
+     * no table. (The Get is sent before the put, and the owner's fput is only sent after the put reaches
+     * it, so the Get is in the file table's mailbox first.)
      */
     static void unshareFiles(Task t, TaskState s, MsgId cause) {
         String table = s.objects.filesStruct();
@@ -307,7 +316,13 @@ public final class Exec {
         String copy = copyName(ObjType.FILES_STRUCT, k, table);
         Ctx ctx = t.ctx(s, PATH + "/begin_new_exec/unshare_files");
         List<String> files = s.fds.stream().filter(Objects::nonNull).toList();
-        // Others hold the old table, so this put is never its last.
+        // unshare_fd → dup_fd: get_file on each open file for the copy, sent first.
+        if (!files.isEmpty()) {
+            t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), files, copy, ctx.in("unshare_fd/dup_fd"))));
+        }
+        // put_files_struct(old), with the old table still this task's (FilesUnshared switches it): the
+        // owner's actor counts it; if the other users are gone by now this is the last put, and the owner
+        // closes the old table's files after the Get above.
         Shared.put(t, s, cause, table, ctx.in("put_files_struct"));
         t.event(
                 s,
@@ -315,10 +330,7 @@ public final class Exec {
                         cause,
                         copy,
                         List.of(LedgerEntry.of(
-                                copy, ObjType.FILES_STRUCT, k, LedgerEvent.ALLOC, 1, k, ctx.in("dup_fd")))));
-        if (!files.isEmpty()) {
-            t.then(() -> t.env.files().tell(new FileTable.Get(t.nextId(), files, copy, ctx.in("dup_fd"))));
-        }
+                                copy, ObjType.FILES_STRUCT, k, LedgerEvent.ALLOC, 1, k, ctx.in("unshare_fd/dup_fd")))));
     }
 
     /** begin_new_exec → exec_mmap: down_write_killable(&tsk->signal->exec_update_lock) first. */

@@ -266,52 +266,7 @@ public final class Release {
         String k = t.key();
         Ctx at = cb.ctx();
         if (cb.function().equals("delayed_put_task_struct")) {
-            if (!s.taskStructLive) {
-                // put_task_struct with usage already zero (include/linux/sched/task.h, lib/refcount.c).
-                t.warn(s, cb.id(), "WARN_ON", "put_task_struct", t.key() + " task_struct put below zero");
-                return;
-            }
-            if (s.exitState == ExitState.NONE) {
-                // kernel/fork.c __put_task_struct: WARN_ON(!tsk->exit_state).
-                t.warn(s, cb.id(), "WARN_ON", "__put_task_struct", t.key() + " freed while its exit_state is 0");
-            }
-            // put_task_struct: usage 1 → 0 → __put_task_struct.
-            Ctx put = at.in("put_task_struct/__put_task_struct");
-            List<LedgerEntry> l = new ArrayList<>();
-            Ctx putSignal = put.in("put_signal_struct");
-            if (Shared.put(t, s, cb.id(), s.objects.signal(), putSignal)) {
-                l.add(LedgerEntry.of(
-                        s.objects.signal(),
-                        ObjType.SIGNAL_STRUCT,
-                        k,
-                        LedgerEvent.FREE,
-                        0,
-                        k,
-                        putSignal.in("free_signal_struct")));
-            }
-            if (s.stackLive) {
-                l.add(LedgerEntry.of(
-                        s.objects.kernelStack(),
-                        ObjType.KERNEL_STACK,
-                        k,
-                        LedgerEvent.FREE,
-                        0,
-                        k,
-                        put.in("free_task/release_task_stack")));
-            }
-            l.add(LedgerEntry.of(
-                    s.objects.threadInfo(), ObjType.THREAD_INFO, k, LedgerEvent.FREE, 0, k, put.in("free_task")));
-            l.add(LedgerEntry.of(
-                    s.objects.taskStruct(),
-                    ObjType.TASK_STRUCT,
-                    k,
-                    LedgerEvent.FREE,
-                    0,
-                    k,
-                    put.in("free_task/free_task_struct")));
-            t.event(s, new TaskStructFreed(cb.id(), l));
-            // exit_creds → put_cred → __put_cred: the cred itself goes after another grace period.
-            t.callRcu("put_cred_rcu", s.objects.cred(), put.in("exit_creds/put_cred/__put_cred/call_rcu"));
+            putTaskStruct(t, s, cb.id(), at, k);
         } else if (cb.function().equals("put_cred_rcu")) {
             t.event(
                     s,
@@ -319,6 +274,89 @@ public final class Release {
                             cb.id(),
                             List.of(LedgerEntry.of(s.objects.cred(), ObjType.CRED, k, LedgerEvent.FREE, 0, k, at))));
         }
+    }
+
+    /**
+     * The vfork parent's put_task_struct(child) at the end of wait_for_vfork_done (kernel/fork.c): it
+     * drops the reference kernel_clone took with get_task_struct(p), which kept the child's task_struct
+     * (and its task_lock) alive for the parent's {@code child->vfork_done = NULL} even after the child
+     * was reaped. The last put frees it here, on the parent's path.
+     */
+    public static void putTaskStructFromVforkParent(Task t, TaskState s, TaskCmd.PutTaskStruct c) {
+        putTaskStruct(t, s, c.id(), c.ctx(), c.holder());
+    }
+
+    /**
+     * put_task_struct (include/linux/sched/task.h): refcount_dec_and_test(&t->usage); the last reference
+     * calls __put_task_struct → free_task. {@code holder} is whose reference it is: the task's own
+     * (dup_task_struct's usage = 1, dropped by delayed_put_task_struct) or a vfork parent's.
+     */
+    private static void putTaskStruct(Task t, TaskState s, MsgId cause, Ctx at, String holder) {
+        String k = t.key();
+        if (!s.taskStructLive || s.usage <= 0) {
+            // put_task_struct with usage already zero (include/linux/sched/task.h, lib/refcount.c).
+            t.warn(s, cause, "WARN_ON", "put_task_struct", t.key() + " task_struct put below zero");
+            return;
+        }
+        if (s.usage > 1) {
+            // Another reference (a vfork parent's get_task_struct) keeps the task_struct for now.
+            int left = s.usage - 1;
+            t.event(
+                    s,
+                    new TaskStructRef(
+                            cause,
+                            left,
+                            List.of(LedgerEntry.of(
+                                    s.objects.taskStruct(),
+                                    ObjType.TASK_STRUCT,
+                                    k,
+                                    LedgerEvent.PUT,
+                                    left,
+                                    holder,
+                                    at.in("put_task_struct")))));
+            return;
+        }
+        if (s.exitState == ExitState.NONE) {
+            // kernel/fork.c __put_task_struct: WARN_ON(!tsk->exit_state).
+            t.warn(s, cause, "WARN_ON", "__put_task_struct", t.key() + " freed while its exit_state is 0");
+        }
+        // put_task_struct: usage 1 → 0 → __put_task_struct.
+        Ctx put = at.in("put_task_struct/__put_task_struct");
+        List<LedgerEntry> l = new ArrayList<>();
+        Ctx putSignal = put.in("put_signal_struct");
+        if (Shared.put(t, s, cause, s.objects.signal(), putSignal)) {
+            l.add(LedgerEntry.of(
+                    s.objects.signal(),
+                    ObjType.SIGNAL_STRUCT,
+                    k,
+                    LedgerEvent.FREE,
+                    0,
+                    k,
+                    putSignal.in("free_signal_struct")));
+        }
+        if (s.stackLive) {
+            l.add(LedgerEntry.of(
+                    s.objects.kernelStack(),
+                    ObjType.KERNEL_STACK,
+                    k,
+                    LedgerEvent.FREE,
+                    0,
+                    k,
+                    put.in("free_task/release_task_stack")));
+        }
+        l.add(LedgerEntry.of(
+                s.objects.threadInfo(), ObjType.THREAD_INFO, k, LedgerEvent.FREE, 0, k, put.in("free_task")));
+        l.add(LedgerEntry.of(
+                s.objects.taskStruct(),
+                ObjType.TASK_STRUCT,
+                k,
+                LedgerEvent.FREE,
+                0,
+                k,
+                put.in("free_task/free_task_struct")));
+        t.event(s, new TaskStructFreed(cause, l));
+        // exit_creds → put_cred → __put_cred: the cred itself goes after another grace period.
+        t.callRcu("put_cred_rcu", s.objects.cred(), put.in("exit_creds/put_cred/__put_cred/call_rcu"));
     }
 
     /** list_del_init(&p->sibling), on the parent: the released child leaves its children list. */

@@ -46,6 +46,11 @@ import java.util.TreeMap;
 public final class Fork {
     /** The call path of copy_process for the system call in progress (fork, vfork, clone). */
     private static String copyPath(TaskState s) {
+        return kernelClonePath(s) + "/copy_process";
+    }
+
+    /** The system call's path down to kernel_clone. */
+    static String kernelClonePath(TaskState s) {
         String call = switch (s.op) {
             case "vfork" -> "__x64_sys_vfork";
             case "clone", "thread" -> "__x64_sys_clone";
@@ -53,7 +58,7 @@ public final class Fork {
             case "create_kthread" -> "kthreadd/create_kthread/kernel_thread";
             default -> "__x64_sys_fork";
         };
-        return call + "/kernel_clone/copy_process";
+        return call + "/kernel_clone";
     }
 
     private Fork() {}

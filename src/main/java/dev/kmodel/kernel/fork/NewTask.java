@@ -118,6 +118,28 @@ public final class NewTask {
                         c.sid(),
                         c.vforkParent(),
                         c.link()));
+        if (c.vforkParent() != null) {
+            // kernel_clone (CLONE_VFORK): p->vfork_done = &vfork; get_task_struct(p) — the parent's reference,
+            // dropped by wait_for_vfork_done's put_task_struct (Vfork.putChild).
+            Ctx cc = c.ctx();
+            String path = cc.path();
+            if (path.endsWith("/copy_process")) path = path.substring(0, path.length() - "/copy_process".length());
+            Ctx get = new Ctx(cc.task(), cc.pid(), cc.cpu(), path).in("get_task_struct");
+            int usage = s.usage + 1;
+            t.event(
+                    s,
+                    new TaskStructRef(
+                            c.id(),
+                            usage,
+                            List.of(LedgerEntry.of(
+                                    s.objects.taskStruct(),
+                                    ObjType.TASK_STRUCT,
+                                    t.key(),
+                                    LedgerEvent.GET,
+                                    usage,
+                                    c.vforkParent().path().name(),
+                                    get))));
+        }
         if (c.joinGroup() != null) {
             // Fault clone-thread-attach-outside-siglock: the thread goes on its group's list only now, after
             // its creator dropped siglock (see Fork.linked).

@@ -234,6 +234,10 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                     Vfork.vforkAbandoned(this, s, c);
                     return commit();
                 })
+                .onCommand(TaskCmd.PutTaskStruct.class, (s, c) -> {
+                    Release.putTaskStructFromVforkParent(this, s, c);
+                    return end(s);
+                })
                 // requests from other tasks
                 .onCommand(ChildLinked.class, (s, c) -> {
                     event(s, new ChildAdded(c.id(), c.child()));

@@ -99,6 +99,9 @@ public sealed interface TaskCmd {
     /** The vfork parent was killed while waiting: forget its vfork_done (the kernel clears it under task_lock). */
     record VforkAbandoned(MsgId id) implements TaskCmd {}
 
+    /** put_task_struct(child) by the vfork parent, at the end of wait_for_vfork_done. */
+    record PutTaskStruct(MsgId id, String holder, Ctx ctx) implements TaskCmd {}
+
     /** complete(vfork_done) from the child's mm_release (exit or exec): the vfork parent may go on. */
     record VforkDone(MsgId id, String child) implements TaskCmd {}
 

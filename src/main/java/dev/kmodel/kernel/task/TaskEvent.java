@@ -278,6 +278,12 @@ public sealed interface TaskEvent extends KEvent, Ledgered {
 
     record StackFreed(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
 
+    /**
+     * get_task_struct / put_task_struct that does not free: task->usage is now {@code usage} (a vfork
+     * parent's reference, kernel_clone → wait_for_vfork_done).
+     */
+    record TaskStructRef(MsgId cause, int usage, List<LedgerEntry> ledger) implements TaskEvent {}
+
     /** delayed_put_task_struct → put_task_struct → __put_task_struct → free_task. */
     record TaskStructFreed(MsgId cause, List<LedgerEntry> ledger) implements TaskEvent {}
 

@@ -432,6 +432,8 @@ public final class TaskState implements KernelActor.Folds<TaskEvent> {
             rcuUsers = r.rcuUsers();
         } else if (e instanceof StackFreed) {
             stackLive = false;
+        } else if (e instanceof TaskStructRef x) {
+            usage = x.usage();
         } else if (e instanceof TaskStructFreed) {
             usage = 0;
             taskStructLive = false;
