@@ -523,6 +523,7 @@ public final class ReportBuilder {
         List<LedgerRow> rows = new LedgerRows(journal, pidOfKey);
         Oracles.check(this, journal);
         SignalOracles.check(this, journal);
+        SessionOracles.check(this, journal);
         if (stopped != null) {
             // A run a bound cut short is judged as a point in a run, not as its end: what is still
             // allocated, unreaped or orphaned there may yet be freed, reaped or reparented.
