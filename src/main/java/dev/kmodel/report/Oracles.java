@@ -287,7 +287,11 @@ final class Oracles {
                             List.of(t.pid)));
                 }
             }
-            if (t.state.equals("zombie") && t.parentKey.equals(Kernel.INIT_KEY)) {
+            // wait_consider_task skips a zombie group leader while delay_group_leader() holds
+            // (thread_group_leader && !thread_group_empty): exit_notify did not notify the parent, and
+            // release_task of the group's last thread does (do_notify_parent(leader)). A leader whose
+            // group still has a live thread (e.g. one left stopped for ever) is not reapable yet.
+            if (t.state.equals("zombie") && t.parentKey.equals(Kernel.INIT_KEY) && !delayGroupLeader(b, t)) {
                 v.add(new ViolationRow(
                         end,
                         "unreaped-zombie",
@@ -295,6 +299,20 @@ final class Oracles {
                         List.of(t.pid)));
             }
         }
+    }
+
+    /**
+     * Linux's delay_group_leader(p): {@code t} leads its thread group and another thread of it has not been
+     * released (it is neither dead nor freed), so the group is not empty.
+     */
+    private static boolean delayGroupLeader(ReportBuilder b, T t) {
+        int tgid = t.tgid == 0 ? t.pid : t.tgid;
+        if (tgid != t.pid) return false;
+        for (T o : b.tasks.values()) {
+            if (o == t || o.freed || o.dead || o.forkUndone || o.taskStruct == null) continue;
+            if ((o.tgid == 0 ? o.pid : o.tgid) == tgid) return true;
+        }
+        return false;
     }
 
     private static List<Integer> pids(ReportBuilder b, String key) {
