@@ -6,6 +6,7 @@ import dev.kmodel.fs.FileTable;
 import dev.kmodel.journal.JournalEntry;
 import dev.kmodel.kernel.Ctx;
 import dev.kmodel.kernel.MsgId;
+import dev.kmodel.kernel.pid.PidAllocator;
 import dev.kmodel.kernel.rcu.RcuManager;
 import dev.kmodel.kernel.sched.Cpu;
 import dev.kmodel.ledger.LedgerEntry;
@@ -173,5 +174,24 @@ class OraclesTest {
                             + rows.get(i).event());
         assertEquals(List.copyOf(rows), rows);
         assertThrows(IndexOutOfBoundsException.class, () -> rows.get(4));
+    }
+
+    private void pid(Object event) {
+        journal.add(new JournalEntry(journal.size() + 1, "pid", journal.size() + 1, event));
+    }
+
+    @Test
+    void aProcessGroupThatSpansTwoSessionsIsFound() throws Exception {
+        // pid 5 leads session 5 and its group; pid 7 is in session 3; a setpgid that put 7 into group 5
+        // (another session's group: Linux answers EPERM) leaves group 5 across two sessions.
+        pid(new PidAllocator.PidAttached(MsgId.NONE, 5, 5, "task-5", "a", 5, 5, 1, null));
+        pid(new PidAllocator.PidAttached(MsgId.NONE, 7, 7, "task-7", "b", 3, 3, 1, null));
+        assertFalse(kinds().contains("pgrp-across-sessions"), "two groups, each in its own session");
+        pid(new PidAllocator.PgidChanged(MsgId.NONE, 7, 5, 3));
+        assertEquals(1, kinds().stream().filter("pgrp-across-sessions"::equals).count(), kinds().toString());
+        // setsid moving a whole group's last member out is not a violation: it is reported once, when it happens.
+        pid(new PidAllocator.PidDetached(MsgId.NONE, 5));
+        pid(new PidAllocator.PgidChanged(MsgId.NONE, 7, 7, 7));
+        assertEquals(1, kinds().stream().filter("pgrp-across-sessions"::equals).count(), kinds().toString());
     }
 }
