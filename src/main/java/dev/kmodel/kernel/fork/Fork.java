@@ -89,8 +89,8 @@ public final class Fork {
          */
         PIDNS_ADDING(on(PidAllocator.PidReply.class, Fork::pidnsChecked)),
         /**
-         * Under tasklist_lock and siglock, CLONE_PARENT from a thread that is not the leader:
-         * current->group_leader->exit_signal, the leader's answer.
+         * Under tasklist_lock and siglock, from a thread that is not the leader: SIGNAL_GROUP_EXIT and,
+         * for CLONE_PARENT, current->group_leader->exit_signal — the leader's answer.
          */
         LEADER_EXIT_SIGNAL(on(TaskCmd.LeaderExitSignal.class, Fork::leaderExitSignal));
 
@@ -438,11 +438,21 @@ public final class Fork {
      */
     private static void attach(Task t, TaskState s, MsgId cause) {
         Frame.Forking f = frame(s);
-        if (f.has(CloneFlags.CLONE_PARENT)
-                && !f.thread()
-                && !s.isLeader()
-                && s.leader != null
-                && !t.env.scenario().has(Fault.CLONE_PARENT_EXIT_SIGNAL_EARLY)) {
+        // copy_process's fatal_signal_pending(current) under siglock, for a thread that is not the leader.
+        // complete_signal sets SIGNAL_GROUP_EXIT and adds SIGKILL to every thread's pending set under the
+        // siglock kill(2) holds, so a fork whose siglock section comes after the kill's fails. The model's
+        // kill sends the signal to the leader under that siglock, and the leader zaps the threads when it
+        // handles it: this thread's own pending set may still be empty. The leader keeps signal_struct
+        // (SIGNAL_GROUP_EXIT) and the kill's message is ahead of ours in its mailbox (sent before the
+        // kill's unlock, which came before our grant), so its answer counts every kill we come after.
+        boolean askLeader =
+                !s.isLeader() && s.leader != null && !t.env.scenario().has(Fault.FORK_NO_FATAL_SIGNAL_CHECK);
+        if (askLeader
+                || f.has(CloneFlags.CLONE_PARENT)
+                        && !f.thread()
+                        && !s.isLeader()
+                        && s.leader != null
+                        && !t.env.scenario().has(Fault.CLONE_PARENT_EXIT_SIGNAL_EARLY)) {
             t.enter(s, cause, f.at(At.LEADER_EXIT_SIGNAL));
             ActorRef<TaskCmd> leader = s.leader;
             t.then(() -> leader.tell(new TaskCmd.GroupLeaderExitSignal(t.nextId(), t.self)));
@@ -451,8 +461,16 @@ public final class Fork {
         attachLinked(t, s, cause, s.exitSignal);
     }
 
-    /** The leader's exit_signal, read while we hold tasklist_lock (which reparent_leader needs to change it). */
+    /**
+     * The leader's answer, read while we hold tasklist_lock (which reparent_leader needs to change its
+     * exit_signal) and siglock: with SIGNAL_GROUP_EXIT set, SIGKILL is pending for us too — "let kill
+     * terminate clone/fork in the middle": EINTR.
+     */
     static void leaderExitSignal(Task t, TaskState s, TaskCmd.LeaderExitSignal c) {
+        if (c.groupExit() && !t.env.scenario().has(Fault.FORK_NO_FATAL_SIGNAL_CHECK)) {
+            cancel(t, s, c.id(), frame(s), Errno.EINTR);
+            return;
+        }
         attachLinked(t, s, c.id(), c.exitSignal());
     }
 

@@ -256,10 +256,12 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                     return commit();
                 })
                 .onCommand(GroupLeaderExitSignal.class, (s, c) -> {
-                    // current->group_leader->exit_signal, read by a thread's copy_process under tasklist_lock.
+                    // current->group_leader->exit_signal and SIGNAL_GROUP_EXIT, read by a thread's copy_process
+                    // under tasklist_lock and siglock.
                     int sig = s.exitSignal;
+                    boolean groupExit = s.groupExit;
                     ActorRef<TaskCmd> reply = c.replyTo();
-                    then(() -> reply.tell(new LeaderExitSignal(nextId(), sig)));
+                    then(() -> reply.tell(new LeaderExitSignal(nextId(), sig, groupExit)));
                     return commit();
                 })
                 .onCommand(FindSubreaper.class, (s, c) -> {

@@ -198,13 +198,15 @@ public sealed interface TaskCmd {
     record ExitSignal(MsgId id, Ctx ctx, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
 
     /**
-     * copy_process, CLONE_PARENT from a thread that is not its group's leader, under tasklist_lock:
-     * "p->exit_signal = current->group_leader->exit_signal" — the leader is asked for it.
+     * copy_process by a thread that is not its group's leader, under tasklist_lock and siglock: the
+     * leader, which keeps signal_struct, is asked for SIGNAL_GROUP_EXIT (the "let kill terminate
+     * clone/fork in the middle" test), and for CLONE_PARENT "p->exit_signal =
+     * current->group_leader->exit_signal".
      */
     record GroupLeaderExitSignal(MsgId id, ActorRef<TaskCmd> replyTo) implements TaskCmd {}
 
-    /** The group leader's exit_signal. */
-    record LeaderExitSignal(MsgId id, int exitSignal) implements TaskCmd {}
+    /** The group leader's exit_signal, and whether SIGNAL_GROUP_EXIT is set. */
+    record LeaderExitSignal(MsgId id, int exitSignal, boolean groupExit) implements TaskCmd {}
 
     /** {@code alsoRelease}: the zombie group leader the last thread's release_task releases next (or null). */
     record ExitSignalDone(MsgId id, String key, ChildInfo alsoRelease) implements TaskCmd {}
