@@ -189,13 +189,25 @@ public final class Shared {
         Map<String, ActorRef<TaskCmd>> holders = s.sharers.getOrDefault(object, new LinkedHashMap<>());
         List<ActorRef<TaskCmd>> to = new ArrayList<>(holders.values());
         t.then(() -> {
-            for (ActorRef<TaskCmd> h : to) h.tell(new TaskCmd.ApplyShared(t.nextId(), change));
+            for (ActorRef<TaskCmd> h : to) h.tell(new TaskCmd.ApplyShared(t.nextId(), change, object));
         });
     }
 
     /** A holder applies the owner's change to its copy of the table. */
     public static void apply(Task t, TaskState s, TaskCmd.ApplyShared c) {
         MsgId cause = c.id();
+        if (c.table() != null
+                && !c.table().equals(s.objects.filesStruct())
+                && !c.table().equals(s.objects.sighand())) {
+            // The holder has left the table since the owner sent the change: an exec's unshare_files
+            // (kernel/fork.c unshare_fd → dup_fd) or de_thread's sighand copy switched it to its own copy,
+            // and its put of the old table is still on its way to the owner. In Linux the table is one
+            // object: dup_fd copies it under files->file_lock, so this fd_install/close happened after the
+            // copy and is not in it. The copy took get_file only on the files it copied (s.fds then), so
+            // applying a later FilesOpened here would put a file in the copy with no reference of its own,
+            // and its close_files would fput a file the old table's last fput freed.
+            return;
+        }
         if (c.change() instanceof FilesOpened f) {
             t.event(s, new FilesOpened(cause, f.files()));
         } else if (c.change() instanceof FileClosed f) {

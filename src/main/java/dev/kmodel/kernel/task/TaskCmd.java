@@ -321,8 +321,16 @@ public sealed interface TaskCmd {
     record SetSigaction(MsgId id, String table, int sig, SigAction action, ActorRef<TaskCmd> replyTo)
             implements TaskCmd {}
 
-    /** The owner changed the shared table: every sharer applies the same change, in the same order. */
-    record ApplyShared(MsgId id, TaskEvent change) implements TaskCmd {}
+    /**
+     * The owner changed the shared table: every sharer applies the same change, in the same order. {@code
+     * table} names the files_struct or sighand_struct changed (null for the signal_struct's fields, which
+     * reach the threads of one process).
+     */
+    record ApplyShared(MsgId id, TaskEvent change, String table) implements TaskCmd {
+        public ApplyShared(MsgId id, TaskEvent change) {
+            this(id, change, null);
+        }
+    }
 
     /** The owner's answer to a table operation: a return value, an errno, or the file closed. */
     record TableOpDone(MsgId id, long ret, Errno errno, String file) implements TaskCmd {}
