@@ -15,8 +15,9 @@ import java.util.TreeMap;
  * one session. setpgid refuses a group of another session (EPERM: "the process group must be in the
  * same session"), setsid refuses a caller whose pid is already some group's id, and fork puts the child
  * in its parent's group and session; so no two hashed tasks ever share a process group id with
- * different session ids. Judged on the pid hash's own copy (what kill(-pgrp), setpgid and
- * kill_orphaned_pgrp read), after every change to it.
+ * different session ids. Judged on the pid hash's own copy of each process (what kill(-pgrp), setpgid
+ * and kill_orphaned_pgrp read; threads' entries are not looked at, as those lookups skip them), after
+ * every change to it.
  */
 final class SessionOracles {
     private SessionOracles() {}
@@ -31,9 +32,12 @@ final class SessionOracles {
             int pid;
             Member now;
             if (e instanceof PidAttached a) {
+                // A process's group and session (signal->pids): a thread's entry is its process's, not its own.
+                if (a.tgid() != 0 && a.tgid() != a.pid()) continue;
                 pid = a.pid();
                 now = new Member(a.pgid(), a.sid());
             } else if (e instanceof PgidChanged c) {
+                if (!byPid.containsKey(c.pid())) continue; // a thread's copy
                 pid = c.pid();
                 now = new Member(c.pgid(), c.sid());
             } else if (e instanceof PidDetached d) {

@@ -189,6 +189,13 @@ class OraclesTest {
         assertFalse(kinds().contains("pgrp-across-sessions"), "two groups, each in its own session");
         pid(new PidAllocator.PgidChanged(MsgId.NONE, 7, 5, 3));
         assertEquals(1, kinds().stream().filter("pgrp-across-sessions"::equals).count(), kinds().toString());
+        // A thread's entry keeps the group its process had when it was created: it is not a member of its own.
+        pid(new PidAllocator.PidAttached(MsgId.NONE, 8, 7, "task-8", "b", 3, 3, 1, null));
+        pid(new PidAllocator.PidAttached(MsgId.NONE, 9, 9, "task-9", "c", 9, 1, 1, null));
+        pid(new PidAllocator.PidAttached(MsgId.NONE, 10, 9, "task-10", "c", 9, 1, 1, null)); // its thread
+        pid(new PidAllocator.PgidChanged(MsgId.NONE, 9, 4, 1)); // the process leaves group 9 ...
+        pid(new PidAllocator.PgidChanged(MsgId.NONE, 9, 9, 9)); // ... so setsid may make it session 9's
+        assertEquals(1, kinds().stream().filter("pgrp-across-sessions"::equals).count(), kinds().toString());
         // setsid moving a whole group's last member out is not a violation: it is reported once, when it happens.
         pid(new PidAllocator.PidDetached(MsgId.NONE, 5));
         pid(new PidAllocator.PgidChanged(MsgId.NONE, 7, 7, 7));
