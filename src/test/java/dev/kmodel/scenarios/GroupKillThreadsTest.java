@@ -22,12 +22,23 @@ import org.junit.jupiter.api.Test;
 class GroupKillThreadsTest {
 
     private static Report run(long seed) throws Exception {
+        return run("group-kill-threads", seed);
+    }
+
+    private static Report run(String name, long seed) throws Exception {
         return Machine.run(
-                        ScenarioParser.parseFile(new File("src/test/resources/regressions/group-kill-threads.conf"))
+                        ScenarioParser.parseFile(new File("src/test/resources/regressions/" + name + ".conf"))
                                 .withSeed(seed),
                         Machine.config().withValue("kmodel.schedule", ConfigValueFactory.fromAnyRef("random")),
                         true)
                 .report();
+    }
+
+    @Test
+    void aThreadsCloneDuringAnotherThreadsExecIsKilledNotLinked() throws Exception {
+        Report r = run("exec-zaps-forking-thread", 210824);
+        assertFalse(r.hasViolations(), r.violations().toString());
+        assertEquals("completed", r.outcome());
     }
 
     @Test

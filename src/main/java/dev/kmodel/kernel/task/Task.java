@@ -259,7 +259,8 @@ public final class Task extends KernelActor<TaskCmd, TaskEvent, TaskState> {
                     // current->group_leader->exit_signal and SIGNAL_GROUP_EXIT, read by a thread's copy_process
                     // under tasklist_lock and siglock.
                     int sig = s.exitSignal;
-                    boolean groupExit = s.groupExit;
+                    // de_thread's zap_other_threads leaves SIGKILL pending on every thread but the exec'ing one.
+                    boolean groupExit = s.groupExit || s.groupExecRef != null && !s.groupExecRef.equals(c.replyTo());
                     ActorRef<TaskCmd> reply = c.replyTo();
                     then(() -> reply.tell(new LeaderExitSignal(nextId(), sig, groupExit)));
                     return commit();
