@@ -1,5 +1,6 @@
 package dev.kmodel;
 
+import com.typesafe.config.ConfigValueFactory;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.Report.LedgerRow;
 import dev.kmodel.report.Report.ResultRow;
@@ -17,6 +18,20 @@ public final class Runs {
 
     public static Report scenario(String name) throws Exception {
         return run(ScenarioParser.parseFile(new File("conf/scenarios/" + name + ".conf")));
+    }
+
+    /**
+     * A regression scenario (src/test/resources/regressions/NAME.conf) under the controlled random schedule
+     * and the seed that showed its bug.
+     */
+    public static Report regression(String name, long seed) throws Exception {
+        Scenario sc = ScenarioParser.parseFile(new File("src/test/resources/regressions/" + name + ".conf"))
+                .withSeed(seed);
+        return Machine.run(
+                        sc,
+                        Machine.config().withValue("kmodel.schedule", ConfigValueFactory.fromAnyRef("random")),
+                        true)
+                .report();
     }
 
     public static Report run(Scenario sc) {

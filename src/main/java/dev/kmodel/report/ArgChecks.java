@@ -14,27 +14,11 @@ import dev.kmodel.uapi.WaitOptions;
 final class ArgChecks {
     private ArgChecks() {}
 
-    private static final int WAIT4_VALID = WaitOptions.WNOHANG
-            | WaitOptions.WUNTRACED
-            | WaitOptions.WCONTINUED
-            | WaitOptions.__WNOTHREAD
-            | WaitOptions.__WCLONE
-            | WaitOptions.__WALL;
-
-    private static final int WAITID_VALID = WaitOptions.WNOHANG
-            | WaitOptions.WNOWAIT
-            | WaitOptions.WEXITED
-            | WaitOptions.WSTOPPED
-            | WaitOptions.WCONTINUED
-            | WaitOptions.__WNOTHREAD
-            | WaitOptions.__WCLONE
-            | WaitOptions.__WALL;
-
     /** Linux's errno for this step's arguments and the check that gives it ("errno: why"), or null. */
     static String expected(Step st) {
         switch (st.op()) {
             case "wait4" -> {
-                if ((WaitOptions.of(st.list("options")) & ~WAIT4_VALID) != 0)
+                if ((WaitOptions.of(st.list("options")) & ~WaitOptions.WAIT4_VALID) != 0)
                     return Errno.EINVAL + ": kernel_wait4 refuses an option outside WNOHANG|WUNTRACED|WCONTINUED|__W*";
                 Long pid = literal(st, "pid", -1);
                 if (pid != null && pid == Integer.MIN_VALUE)
@@ -42,7 +26,7 @@ final class ArgChecks {
             }
             case "waitid" -> {
                 int o = WaitOptions.of(st.list("options"));
-                if ((o & ~WAITID_VALID) != 0
+                if ((o & ~WaitOptions.WAITID_VALID) != 0
                         || (o & (WaitOptions.WEXITED | WaitOptions.WSTOPPED | WaitOptions.WCONTINUED)) == 0)
                     return Errno.EINVAL + ": kernel_waitid needs WEXITED, WSTOPPED or WCONTINUED and no unknown option";
                 String idtype = st.str("idtype", "P_ALL");

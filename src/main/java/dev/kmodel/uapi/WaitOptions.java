@@ -36,4 +36,11 @@ public final class WaitOptions {
         for (String n : names) bits |= bit(n);
         return bits;
     }
+
+    /** The options kernel_wait4 accepts (EINVAL for any other bit). */
+    public static final int WAIT4_VALID = WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL;
+
+    /** The options kernel_waitid accepts (EINVAL for any other bit). */
+    public static final int WAITID_VALID =
+            WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL;
 }

@@ -3,12 +3,9 @@ package dev.kmodel.scenarios;
 import static dev.kmodel.Runs.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.ConfigValueFactory;
+import dev.kmodel.Runs;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.Report.TaskRow;
-import dev.kmodel.run.Machine;
-import dev.kmodel.scenario.ScenarioParser;
-import java.io.File;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,12 +23,7 @@ class GroupKillThreadsTest {
     }
 
     private static Report run(String name, long seed) throws Exception {
-        return Machine.run(
-                        ScenarioParser.parseFile(new File("src/test/resources/regressions/" + name + ".conf"))
-                                .withSeed(seed),
-                        Machine.config().withValue("kmodel.schedule", ConfigValueFactory.fromAnyRef("random")),
-                        true)
-                .report();
+        return Runs.regression(name, seed);
     }
 
     @Test

@@ -3,12 +3,8 @@ package dev.kmodel.scenarios;
 import static dev.kmodel.Runs.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.ConfigValueFactory;
+import dev.kmodel.Runs;
 import dev.kmodel.report.Report;
-import dev.kmodel.run.Machine;
-import dev.kmodel.scenario.Scenario;
-import dev.kmodel.scenario.ScenarioParser;
-import java.io.File;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,12 +14,7 @@ import org.junit.jupiter.api.Test;
 class RandomFindingsStopTest {
 
     private static Report run(String name, long seed) throws Exception {
-        Scenario sc = ScenarioParser.parseFile(new File("src/test/resources/regressions/" + name + ".conf"));
-        return Machine.run(
-                        sc.withSeed(seed),
-                        Machine.config().withValue("kmodel.schedule", ConfigValueFactory.fromAnyRef("random")),
-                        true)
-                .report();
+        return Runs.regression(name, seed);
     }
 
     /**

@@ -3,12 +3,9 @@ package dev.kmodel.scenarios;
 import static dev.kmodel.Runs.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.ConfigValueFactory;
+import dev.kmodel.Runs;
 import dev.kmodel.report.Report;
 import dev.kmodel.report.Report.LedgerRow;
-import dev.kmodel.run.Machine;
-import dev.kmodel.scenario.ScenarioParser;
-import java.io.File;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,13 +17,7 @@ import org.junit.jupiter.api.Test;
 class RandomFindingsUafTest {
 
     private static Report run(String name, long seed) throws Exception {
-        var sc = ScenarioParser.parseFile(new File("src/test/resources/regressions/" + name + ".conf"))
-                .withSeed(seed);
-        return Machine.run(
-                        sc,
-                        Machine.config().withValue("kmodel.schedule", ConfigValueFactory.fromAnyRef("random")),
-                        true)
-                .report();
+        return Runs.regression(name, seed);
     }
 
     /**

@@ -39,12 +39,6 @@ import java.util.List;
  */
 public final class Wait {
     private static final String PATH = "__x64_sys_wait4/kernel_wait4/do_wait";
-    private static final int WAIT4_VALID = WaitOptions.WNOHANG
-            | WaitOptions.WUNTRACED
-            | WaitOptions.WCONTINUED
-            | WaitOptions.__WNOTHREAD
-            | WaitOptions.__WCLONE
-            | WaitOptions.__WALL;
 
     private Wait() {}
 
@@ -90,7 +84,7 @@ public final class Wait {
     public static void wait4(Task t, TaskState s, MsgId cause, Step st) {
         Long pid = t.resolve(s, st.args().getOrDefault("pid", -1L));
         int options = WaitOptions.of(st.list("options"));
-        if ((options & ~WAIT4_VALID) != 0 || pid == null) {
+        if ((options & ~WaitOptions.WAIT4_VALID) != 0 || pid == null) {
             t.ret(s, cause, 0, Errno.EINVAL, null);
             return;
         }
@@ -133,15 +127,6 @@ public final class Wait {
         readLock(t, s);
     }
 
-    private static final int WAITID_VALID = WaitOptions.WNOHANG
-            | WaitOptions.WNOWAIT
-            | WaitOptions.WEXITED
-            | WaitOptions.WSTOPPED
-            | WaitOptions.WCONTINUED
-            | WaitOptions.__WNOTHREAD
-            | WaitOptions.__WCLONE
-            | WaitOptions.__WALL;
-
     /**
      * kernel_waitid: EINVAL for unknown options or none of WEXITED / WSTOPPED / WCONTINUED; P_ALL,
      * P_PID (id > 0), P_PGID (id >= 0; 0 is the caller's group); then the same do_wait.
@@ -150,7 +135,7 @@ public final class Wait {
         int options = WaitOptions.of(st.list("options"));
         String idtype = st.str("idtype", "P_ALL");
         Long id = t.resolve(s, st.args().getOrDefault("id", 0L));
-        if ((options & ~WAITID_VALID) != 0
+        if ((options & ~WaitOptions.WAITID_VALID) != 0
                 || id == null
                 || (options & (WaitOptions.WEXITED | WaitOptions.WSTOPPED | WaitOptions.WCONTINUED)) == 0) {
             t.ret(s, cause, 0, Errno.EINVAL, null);
